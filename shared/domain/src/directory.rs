@@ -1,0 +1,428 @@
+//! The tenant's directory: employees, groups, chatbots, channel groups and channels. Each entity
+//! has a draft (what the admin API accepts) that validates into the entity.
+
+use crate::ids::{ChannelGroupId, ChannelId, ChatbotId, EmployeeId, GroupId};
+use crate::validation::{ValidationErrors, char_len};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// Names are at most this many characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// A group has at most this many members.
+pub const MAX_GROUP_MEMBERS: usize = 500;
+/// A chatbot's signing secret is 16 to 256 characters.
+pub const SIGNING_SECRET_CHARS: std::ops::RangeInclusive<usize> = 16..=256;
+
+/// A display name: trimmed, 1 to 200 characters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if char_len(s) > MAX_NAME_CHARS {
+            return Err(format!("must be at most {MAX_NAME_CHARS} characters"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for DisplayName {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s)
+    }
+}
+
+impl From<DisplayName> for String {
+    fn from(n: DisplayName) -> String {
+        n.0
+    }
+}
+
+fn name_field(field: &str, value: &str, errors: &mut ValidationErrors) -> Option<DisplayName> {
+    DisplayName::parse(value).map_err(|m| errors.add(field, m)).ok()
+}
+
+/// An employee (operator).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Employee {
+    pub id: EmployeeId,
+    pub name: DisplayName,
+    pub email: Option<String>,
+    /// The identity provider's subject (`sub`) this employee signs in as.
+    pub user_id: Option<String>,
+}
+
+/// What the admin API takes to create or replace an employee.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EmployeeDraft {
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub user_id: Option<String>,
+}
+
+impl EmployeeDraft {
+    pub fn validate(self, id: EmployeeId) -> Result<Employee, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let name = name_field("name", &self.name, &mut errors);
+        let email = self.email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
+        if let Some(e) = &email {
+            let plausible = e.len() <= 254 && !e.contains(char::is_whitespace) && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
+            if !plausible {
+                errors.add("email", "must be an e-mail address such as operator@example.ru");
+            }
+        }
+        let user_id = self.user_id.filter(|u| !u.is_empty());
+        if user_id.as_ref().is_some_and(|u| u.len() > 128 || u.chars().any(char::is_control)) {
+            errors.add("user_id", "must be at most 128 printable characters");
+        }
+        match name {
+            Some(name) if errors.is_empty() => Ok(Employee { id, name, email, user_id }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A group of employees; conversations routed to it are queued or auto-assigned among its members.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Group {
+    pub id: GroupId,
+    pub name: DisplayName,
+    /// Distinct employees, in the order given.
+    pub members: Vec<EmployeeId>,
+}
+
+/// What the admin API takes to create or replace a group.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupDraft {
+    pub name: String,
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+impl GroupDraft {
+    /// Checks the shape; that each member exists is the caller's check (it needs the store).
+    pub fn validate(self, id: GroupId) -> Result<Group, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let name = name_field("name", &self.name, &mut errors);
+        if self.members.len() > MAX_GROUP_MEMBERS {
+            errors.add("members", format!("at most {MAX_GROUP_MEMBERS} members"));
+        }
+        let mut seen = BTreeSet::new();
+        let mut members = Vec::with_capacity(self.members.len());
+        for (i, m) in self.members.iter().enumerate() {
+            match EmployeeId::parse(m.as_str()) {
+                Err(e) => errors.add(format!("members[{i}]"), format!("is not a valid id: {e}")),
+                Ok(id) if !seen.insert(id.clone()) => errors.add(format!("members[{i}]"), "is listed twice"),
+                Ok(id) => members.push(id),
+            }
+        }
+        match name {
+            Some(name) if errors.is_empty() => Ok(Group { id, name, members }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The secret a chatbot's events are signed with. Never shown: `Debug` hides it and the admin API
+/// returns only whether one is set.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningSecret(String);
+
+impl SigningSecret {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if !SIGNING_SECRET_CHARS.contains(&char_len(s)) || s.chars().any(char::is_whitespace) {
+            return Err(format!(
+                "must be {} to {} characters without spaces",
+                SIGNING_SECRET_CHARS.start(),
+                SIGNING_SECRET_CHARS.end()
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The secret itself, for signing only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SigningSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningSecret(***)")
+    }
+}
+
+/// An external chatbot service (R-BOT1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chatbot {
+    pub id: ChatbotId,
+    pub name: DisplayName,
+    /// Where conversation events are POSTed, signed with the secret.
+    pub url: String,
+    pub signing_secret: SigningSecret,
+}
+
+/// What the admin API takes to register or replace a chatbot. On replace, an omitted
+/// `signing_secret` keeps the current one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChatbotDraft {
+    pub name: String,
+    pub url: String,
+    #[serde(default)]
+    pub signing_secret: Option<String>,
+}
+
+impl ChatbotDraft {
+    /// `current` is the stored secret when replacing an existing chatbot.
+    pub fn validate(self, id: ChatbotId, current: Option<SigningSecret>) -> Result<Chatbot, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let name = name_field("name", &self.name, &mut errors);
+        let url = self.url.trim().to_owned();
+        let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""));
+        if url.len() > 2000 || url.contains(char::is_whitespace) || host.is_none_or(str::is_empty) {
+            errors.add("url", "must be an absolute http:// or https:// URL");
+        }
+        let secret = match self.signing_secret {
+            Some(s) => SigningSecret::parse(&s).map_err(|m| errors.add("signing_secret", m)).ok(),
+            None if current.is_some() => current,
+            None => {
+                errors.add("signing_secret", "is required when registering a chatbot");
+                None
+            }
+        };
+        match (name, secret) {
+            (Some(name), Some(signing_secret)) if errors.is_empty() => Ok(Chatbot { id, name, url, signing_secret }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A named set of channels.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelGroup {
+    pub id: ChannelGroupId,
+    pub name: DisplayName,
+}
+
+/// What the admin API takes to create or rename a channel group.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelGroupDraft {
+    pub name: String,
+}
+
+impl ChannelGroupDraft {
+    pub fn validate(self, id: ChannelGroupId) -> Result<ChannelGroup, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        match name_field("name", &self.name, &mut errors) {
+            Some(name) => Ok(ChannelGroup { id, name }),
+            None => Err(errors),
+        }
+    }
+}
+
+/// The two kinds of channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ChannelKind {
+    /// Avito messenger: buyers writing about listings.
+    Avito,
+    /// Avito Jobs: responses to vacancies.
+    AvitoJobs,
+}
+
+impl ChannelKind {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "avito" => Some(Self::Avito),
+            "avito_jobs" => Some(Self::AvitoJobs),
+            _ => None,
+        }
+    }
+}
+
+/// Where a channel stands with its Avito account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ChannelStatus {
+    /// Created, never connected to an Avito account.
+    NotConnected,
+    /// Connected and receiving.
+    Connected,
+    /// The same Avito account was connected as the same kind of channel in another channel group
+    /// later; this one no longer receives (R-C4).
+    Superseded,
+    /// Disconnected by an administrator; connecting again needs a new authorization.
+    Disconnected,
+}
+
+/// The Avito account a channel is connected to (R-C2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AvitoAccount {
+    pub id: i64,
+    pub name: String,
+    pub profile_url: Option<String>,
+}
+
+/// An Avito or Avito Jobs channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Channel {
+    pub id: ChannelId,
+    pub name: DisplayName,
+    pub kind: ChannelKind,
+    pub channel_group_id: ChannelGroupId,
+    pub status: ChannelStatus,
+    /// Empty until connected.
+    pub account: Option<AvitoAccount>,
+}
+
+/// What the admin API takes to create a channel; `kind` cannot change afterwards.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelDraft {
+    pub name: String,
+    /// `avito` or `avito_jobs`.
+    pub kind: String,
+    pub channel_group_id: String,
+}
+
+impl ChannelDraft {
+    /// A new channel, not yet connected.
+    pub fn validate_new(self, id: ChannelId) -> Result<Channel, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let name = name_field("name", &self.name, &mut errors);
+        let kind = ChannelKind::parse(&self.kind);
+        if kind.is_none() {
+            errors.add("kind", "must be avito or avito_jobs");
+        }
+        let group = ChannelGroupId::parse(self.channel_group_id.as_str())
+            .map_err(|e| errors.add("channel_group_id", format!("is not a valid id: {e}")))
+            .ok();
+        match (name, kind, group) {
+            (Some(name), Some(kind), Some(channel_group_id)) => Ok(Channel {
+                id,
+                name,
+                kind,
+                channel_group_id,
+                status: ChannelStatus::NotConnected,
+                account: None,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// The same channel renamed or moved to another group; its kind and connection stay.
+    pub fn validate_update(self, current: &Channel) -> Result<Channel, ValidationErrors> {
+        let kind_text = match current.kind {
+            ChannelKind::Avito => "avito",
+            ChannelKind::AvitoJobs => "avito_jobs",
+        };
+        let changes_kind = self.kind != kind_text;
+        let mut updated = self.validate_new(current.id.clone())?;
+        if changes_kind {
+            return Err(ValidationErrors::single("kind", "cannot change; create a new channel of the other kind"));
+        }
+        updated.status = current.status;
+        updated.account = current.account.clone();
+        Ok(updated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn emp(name: &str) -> EmployeeDraft {
+        EmployeeDraft { name: name.into(), ..Default::default() }
+    }
+
+    fn id<T: TryFrom<String>>(s: &str) -> T
+    where
+        T::Error: fmt::Debug,
+    {
+        T::try_from(s.to_owned()).expect("test id is valid")
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded_in_characters() {
+        assert_eq!(emp("  Анна  ").validate(id("e1")).map(|e| e.name.as_str().to_owned()), Ok("Анна".into()));
+        assert!(emp(&"я".repeat(200)).validate(id("e1")).is_ok());
+        assert_eq!(emp(&"я".repeat(201)).validate(id("e1")).map_err(|e| e.fields().join(",")), Err("name".into()));
+        assert_eq!(emp("   ").validate(id("e1")).map_err(|e| e.fields().join(",")), Err("name".into()));
+    }
+
+    #[test]
+    fn employee_email_must_look_like_an_address() {
+        let d = EmployeeDraft { name: "Анна".into(), email: Some("anna".into()), user_id: None };
+        assert_eq!(d.validate(id("e1")).map_err(|e| e.fields().join(",")), Err("email".into()));
+        let d = EmployeeDraft { name: "Анна".into(), email: Some("anna@shop.ru".into()), user_id: Some("u-1".into()) };
+        assert!(d.validate(id("e1")).is_ok());
+    }
+
+    #[test]
+    fn group_members_must_be_distinct_valid_ids() {
+        let d = GroupDraft { name: "Продажи".into(), members: vec!["e1".into(), "e#2".into(), "e1".into()] };
+        assert_eq!(d.validate(id("g1")).map_err(|e| e.fields().join(",")), Err("members[1],members[2]".into()));
+    }
+
+    #[test]
+    fn a_chatbot_needs_a_url_and_a_secret_and_keeps_its_secret_on_replace() {
+        let d = ChatbotDraft { name: "Бот".into(), url: "ftp://bot".into(), signing_secret: None };
+        assert_eq!(d.validate(id("b1"), None).map_err(|e| e.fields().join(",")), Err("url,signing_secret".into()));
+        let d = ChatbotDraft { name: "Бот".into(), url: "https://bot.example/hook".into(), signing_secret: Some("short".into()) };
+        assert_eq!(d.validate(id("b1"), None).map_err(|e| e.fields().join(",")), Err("signing_secret".into()));
+        let kept = SigningSecret::parse("0123456789abcdef").expect("valid secret");
+        let d = ChatbotDraft { name: "Бот".into(), url: "https://bot.example/hook".into(), signing_secret: None };
+        assert_eq!(d.validate(id("b1"), Some(kept.clone())).map(|b| b.signing_secret), Ok(kept));
+    }
+
+    #[test]
+    fn a_signing_secret_never_shows_in_debug_output() {
+        let secret = SigningSecret::parse("super-secret-value-123").expect("valid secret");
+        assert!(!format!("{secret:?}").contains("super-secret"));
+    }
+
+    #[test]
+    fn a_channel_keeps_its_kind_and_connection_when_renamed() {
+        let new = ChannelDraft { name: "Авито".into(), kind: "avito".into(), channel_group_id: "cg1".into() };
+        let mut ch = new.validate_new(id("c1")).expect("valid channel");
+        assert_eq!(ch.status, ChannelStatus::NotConnected);
+        ch.status = ChannelStatus::Connected;
+        let rename = ChannelDraft { name: "Авито Москва".into(), kind: "avito".into(), channel_group_id: "cg2".into() };
+        let renamed = rename.validate_update(&ch).expect("valid rename");
+        assert_eq!((renamed.status, renamed.name.as_str()), (ChannelStatus::Connected, "Авито Москва"));
+        let change_kind = ChannelDraft { name: "x".into(), kind: "avito_jobs".into(), channel_group_id: "cg1".into() };
+        assert_eq!(change_kind.validate_update(&ch).map_err(|e| e.fields().join(",")), Err("kind".into()));
+        let bad = ChannelDraft { name: "x".into(), kind: "telegram".into(), channel_group_id: "cg1".into() };
+        assert_eq!(bad.validate_new(id("c2")).map_err(|e| e.fields().join(",")), Err("kind".into()));
+    }
+}

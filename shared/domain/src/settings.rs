@@ -1,0 +1,540 @@
+//! A channel's settings (R-CS1–R-CS7): who receives conversations in working time, auto-replies,
+//! the closing message, what happens in non-working time, and auto-close.
+//!
+//! The admin API takes a [`ChannelSettingsDoc`] (every field plain, so a wrong value is a named
+//! field error rather than a parse failure) and turns it into [`ChannelSettings`] with
+//! [`ChannelSettingsDoc::validate`], which collects every failing field. `ChannelSettings`
+//! serialises back to the same document.
+
+use crate::directory::ChannelKind;
+use crate::ids::{ChatbotId, EmployeeId, GroupId};
+use crate::validation::{ValidationErrors, char_len};
+use chrono::TimeDelta;
+use serde::{Deserialize, Serialize};
+
+/// Avito's limit for one text message, in characters.
+pub const MAX_AUTO_REPLY_CHARS: usize = 1000;
+/// At most this many auto-replies in one list.
+pub const MAX_AUTO_REPLIES: usize = 10;
+/// The longest delay of an auto-reply: one day.
+pub const MAX_AUTO_REPLY_DELAY_SECONDS: u32 = 24 * 60 * 60;
+/// The closing message's limit, in characters (R-CS4).
+pub const MAX_CLOSING_MESSAGE_CHARS: usize = 250;
+/// Auto-close may be set to at most a year.
+pub const MAX_AUTO_CLOSE_DAYS: u32 = 365;
+/// The default auto-close: after 4 days of inactivity (R-CS6).
+pub const DEFAULT_AUTO_CLOSE_DAYS: u32 = 4;
+
+// ---------------------------------------------------------------------------------------------
+// Validated settings.
+
+/// Where a chatbot's conversations go when the bot fails or times out (R-BOT2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fallback {
+    Employee(EmployeeId),
+    Group(GroupId),
+}
+
+/// Who receives a channel's new conversations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Receiver {
+    Employee(EmployeeId),
+    Group(GroupId),
+    Chatbot { chatbot: ChatbotId, fallback: Fallback },
+}
+
+/// An auto-reply's text: 1 to 1000 characters, not blank.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AutoReplyText(String);
+
+impl AutoReplyText {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if s.trim().is_empty() {
+            return Err("must not be empty".into());
+        }
+        if char_len(s) > MAX_AUTO_REPLY_CHARS {
+            return Err(format!("must be at most {MAX_AUTO_REPLY_CHARS} characters"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One auto-reply: sent `delay` after the client's message if nobody has answered by then.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AutoReply {
+    pub text: AutoReplyText,
+    pub delay: TimeDelta,
+}
+
+/// An ordered list of auto-replies with non-decreasing delays, at most [`MAX_AUTO_REPLIES`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AutoReplies(Vec<AutoReply>);
+
+impl AutoReplies {
+    pub fn as_slice(&self) -> &[AutoReply] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The closing message (R-CS4): sent on every kind of close when enabled. The text is kept when
+/// disabled so that switching it back on does not lose it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClosingMessage {
+    enabled: bool,
+    text: String,
+}
+
+impl ClosingMessage {
+    /// The text to send on close, if the message is on.
+    pub fn to_send(&self) -> Option<&str> {
+        self.enabled.then_some(self.text.as_str())
+    }
+}
+
+/// The unit an administrator chose for auto-close.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum AutoCloseUnit {
+    Hours,
+    Days,
+}
+
+/// Close a conversation after this much inactivity (R-CS6): N > 0 hours or days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AutoCloseAfter {
+    value: u32,
+    unit: AutoCloseUnit,
+}
+
+impl AutoCloseAfter {
+    pub fn new(value: u32, unit: AutoCloseUnit) -> Result<Self, String> {
+        let max = match unit {
+            AutoCloseUnit::Hours => MAX_AUTO_CLOSE_DAYS * 24,
+            AutoCloseUnit::Days => MAX_AUTO_CLOSE_DAYS,
+        };
+        if value == 0 {
+            return Err("must be greater than 0".into());
+        }
+        if value > max {
+            return Err(format!("must be at most {max} (one year)"));
+        }
+        Ok(Self { value, unit })
+    }
+
+    pub fn duration(&self) -> TimeDelta {
+        match self.unit {
+            AutoCloseUnit::Hours => TimeDelta::hours(self.value.into()),
+            AutoCloseUnit::Days => TimeDelta::days(self.value.into()),
+        }
+    }
+}
+
+impl Default for AutoCloseAfter {
+    fn default() -> Self {
+        Self { value: DEFAULT_AUTO_CLOSE_DAYS, unit: AutoCloseUnit::Days }
+    }
+}
+
+/// What happens to new conversations in non-working time (R-CS5): a chatbot, or auto-replies,
+/// never both. With neither, they are routed as in working time and wait for an operator.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum NonWorkingTime {
+    #[default]
+    AsInWorkingTime,
+    Chatbot { chatbot: ChatbotId, fallback: Fallback },
+    AutoReplies(AutoReplies),
+}
+
+/// A channel's validated settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ChannelSettingsDoc", into = "ChannelSettingsDoc")]
+pub struct ChannelSettings {
+    /// `None`: nobody chosen yet; conversations wait in the general queue that every operator sees.
+    pub receiver: Option<Receiver>,
+    pub working_auto_replies: AutoReplies,
+    /// Avito Jobs only (R-CS7): a response reaches operators only once the candidate has written.
+    pub only_responses_with_message: bool,
+    pub non_working_time: NonWorkingTime,
+    pub closing_message: ClosingMessage,
+    pub auto_close_after: AutoCloseAfter,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The wire and stored document.
+
+/// A receiver as written in the document: `type` is `employee`, `group` or `chatbot`, with the id
+/// that type needs; a chatbot also needs a `fallback` (an employee or a group).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReceiverDoc {
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(example = "group"))]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chatbot_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
+    pub fallback: Option<Box<ReceiverDoc>>,
+}
+
+/// An auto-reply as written in the document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AutoReplyDoc {
+    pub text: String,
+    /// Seconds after the client's message, 0 to 86400.
+    pub delay_seconds: i64,
+}
+
+/// Working-time settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkingTimeDoc {
+    /// `null`: conversations wait in the general queue that every operator sees.
+    #[serde(default)]
+    pub receiver: Option<ReceiverDoc>,
+    #[serde(default)]
+    pub auto_replies: Vec<AutoReplyDoc>,
+    /// Avito Jobs channels only.
+    #[serde(default)]
+    pub only_responses_with_message: bool,
+}
+
+/// A chatbot with its fallback, for non-working time.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChatbotChoiceDoc {
+    pub chatbot_id: String,
+    #[serde(default)]
+    pub fallback: Option<ReceiverDoc>,
+}
+
+/// Non-working-time settings: `chatbot` or `auto_replies`, not both.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NonWorkingTimeDoc {
+    #[serde(default)]
+    pub chatbot: Option<ChatbotChoiceDoc>,
+    #[serde(default)]
+    pub auto_replies: Vec<AutoReplyDoc>,
+}
+
+/// The closing message as written in the document.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClosingMessageDoc {
+    #[serde(default)]
+    pub enabled: bool,
+    /// At most 250 characters; required when enabled.
+    #[serde(default)]
+    pub text: String,
+}
+
+/// Auto-close as written in the document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AutoCloseDoc {
+    /// Greater than 0.
+    pub value: i64,
+    pub unit: AutoCloseUnit,
+}
+
+impl Default for AutoCloseDoc {
+    fn default() -> Self {
+        Self { value: DEFAULT_AUTO_CLOSE_DAYS.into(), unit: AutoCloseUnit::Days }
+    }
+}
+
+/// A channel's settings as one document: what `PUT /v1/channels/{id}/settings` takes and `GET`
+/// returns. Missing sections take their defaults.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelSettingsDoc {
+    #[serde(default)]
+    pub working_time: WorkingTimeDoc,
+    #[serde(default)]
+    pub non_working_time: NonWorkingTimeDoc,
+    #[serde(default)]
+    pub closing_message: ClosingMessageDoc,
+    #[serde(default)]
+    pub auto_close_after: AutoCloseDoc,
+}
+
+fn parse_id<T: TryFrom<String, Error = crate::ids::InvalidId>>(
+    path: &str,
+    value: Option<&String>,
+    errors: &mut ValidationErrors,
+) -> Option<T> {
+    match value {
+        None => {
+            errors.add(path, "is required");
+            None
+        }
+        Some(v) => T::try_from(v.clone()).map_err(|e| errors.add(path, format!("is not a valid id: {e}"))).ok(),
+    }
+}
+
+fn parse_fallback(path: &str, doc: Option<&ReceiverDoc>, errors: &mut ValidationErrors) -> Option<Fallback> {
+    let Some(doc) = doc else {
+        errors.add(path, "a chatbot needs a fallback employee or group for when it is unavailable");
+        return None;
+    };
+    match doc.kind.as_str() {
+        "employee" => parse_id(&format!("{path}.employee_id"), doc.employee_id.as_ref(), errors)
+            .map(Fallback::Employee),
+        "group" => {
+            parse_id(&format!("{path}.group_id"), doc.group_id.as_ref(), errors).map(Fallback::Group)
+        }
+        _ => {
+            errors.add(format!("{path}.type"), "a fallback must be an employee or a group");
+            None
+        }
+    }
+}
+
+fn parse_receiver(path: &str, doc: &ReceiverDoc, errors: &mut ValidationErrors) -> Option<Receiver> {
+    match doc.kind.as_str() {
+        "employee" => parse_id(&format!("{path}.employee_id"), doc.employee_id.as_ref(), errors)
+            .map(Receiver::Employee),
+        "group" => {
+            parse_id(&format!("{path}.group_id"), doc.group_id.as_ref(), errors).map(Receiver::Group)
+        }
+        "chatbot" => {
+            let chatbot = parse_id(&format!("{path}.chatbot_id"), doc.chatbot_id.as_ref(), errors);
+            let fallback = parse_fallback(&format!("{path}.fallback"), doc.fallback.as_deref(), errors);
+            Some(Receiver::Chatbot { chatbot: chatbot?, fallback: fallback? })
+        }
+        _ => {
+            errors.add(format!("{path}.type"), "must be one of: employee, group, chatbot");
+            None
+        }
+    }
+}
+
+fn parse_auto_replies(path: &str, docs: &[AutoReplyDoc], errors: &mut ValidationErrors) -> AutoReplies {
+    if docs.len() > MAX_AUTO_REPLIES {
+        errors.add(path, format!("at most {MAX_AUTO_REPLIES} auto-replies"));
+        return AutoReplies::default();
+    }
+    let mut out = Vec::with_capacity(docs.len());
+    let mut previous_delay = 0i64;
+    for (i, doc) in docs.iter().enumerate() {
+        let text = AutoReplyText::parse(&doc.text).map_err(|m| errors.add(format!("{path}[{i}].text"), m)).ok();
+        let delay_ok = (0..=i64::from(MAX_AUTO_REPLY_DELAY_SECONDS)).contains(&doc.delay_seconds);
+        if !delay_ok {
+            errors.add(
+                format!("{path}[{i}].delay_seconds"),
+                format!("must be from 0 to {MAX_AUTO_REPLY_DELAY_SECONDS} seconds (one day)"),
+            );
+        } else if doc.delay_seconds < previous_delay {
+            errors.add(
+                format!("{path}[{i}].delay_seconds"),
+                "must not be shorter than the previous auto-reply's delay: they are sent in list order",
+            );
+        }
+        previous_delay = previous_delay.max(doc.delay_seconds);
+        if let (Some(text), true) = (text, delay_ok) {
+            out.push(AutoReply { text, delay: TimeDelta::seconds(doc.delay_seconds) });
+        }
+    }
+    AutoReplies(out)
+}
+
+impl ChannelSettingsDoc {
+    /// Validates the document for a channel of `kind`, naming every failing field.
+    pub fn validate(self, kind: ChannelKind) -> Result<ChannelSettings, ValidationErrors> {
+        let only_responses = self.working_time.only_responses_with_message;
+        let (settings, mut errors) = self.parse();
+        if only_responses && kind != ChannelKind::AvitoJobs {
+            errors.add(
+                "working_time.only_responses_with_message",
+                "applies to Avito Jobs channels only; leave it off for an Avito channel",
+            );
+        }
+        errors.into_result(settings)
+    }
+
+    /// Validation that holds for every kind of channel; the settings are meaningful only when the
+    /// errors are empty.
+    fn parse(self) -> (ChannelSettings, ValidationErrors) {
+        let mut errors = ValidationErrors::new();
+        let receiver = self.working_time.receiver.as_ref().and_then(|r| parse_receiver("working_time.receiver", r, &mut errors));
+        let working_auto_replies =
+            parse_auto_replies("working_time.auto_replies", &self.working_time.auto_replies, &mut errors);
+
+        let nwt = &self.non_working_time;
+        let non_working_time = match (&nwt.chatbot, nwt.auto_replies.is_empty()) {
+            (Some(_), false) => {
+                errors.add(
+                    "non_working_time",
+                    "choose either a chatbot or auto-replies for non-working time, not both",
+                );
+                NonWorkingTime::AsInWorkingTime
+            }
+            (Some(bot), true) => {
+                let chatbot = parse_id(
+                    "non_working_time.chatbot.chatbot_id",
+                    Some(&bot.chatbot_id),
+                    &mut errors,
+                );
+                let fallback = parse_fallback("non_working_time.chatbot.fallback", bot.fallback.as_ref(), &mut errors);
+                match (chatbot, fallback) {
+                    (Some(chatbot), Some(fallback)) => NonWorkingTime::Chatbot { chatbot, fallback },
+                    _ => NonWorkingTime::AsInWorkingTime,
+                }
+            }
+            (None, false) => NonWorkingTime::AutoReplies(parse_auto_replies(
+                "non_working_time.auto_replies",
+                &nwt.auto_replies,
+                &mut errors,
+            )),
+            (None, true) => NonWorkingTime::AsInWorkingTime,
+        };
+
+        let closing = &self.closing_message;
+        if char_len(&closing.text) > MAX_CLOSING_MESSAGE_CHARS {
+            errors.add(
+                "closing_message.text",
+                format!(
+                    "must be at most {MAX_CLOSING_MESSAGE_CHARS} characters (it has {})",
+                    char_len(&closing.text)
+                ),
+            );
+        } else if closing.enabled && closing.text.trim().is_empty() {
+            errors.add("closing_message.text", "is required when the closing message is on");
+        }
+
+        let auto_close_after = u32::try_from(self.auto_close_after.value)
+            .map_err(|_| "must be greater than 0".to_owned())
+            .and_then(|v| AutoCloseAfter::new(v, self.auto_close_after.unit))
+            .map_err(|m| errors.add("auto_close_after.value", m))
+            .unwrap_or_default();
+
+        let settings = ChannelSettings {
+            receiver,
+            working_auto_replies,
+            only_responses_with_message: self.working_time.only_responses_with_message,
+            non_working_time,
+            closing_message: ClosingMessage { enabled: closing.enabled, text: closing.text.clone() },
+            auto_close_after,
+        };
+        (settings, errors)
+    }
+}
+
+impl TryFrom<ChannelSettingsDoc> for ChannelSettings {
+    type Error = ValidationErrors;
+
+    /// Kind-independent validation, for reading back what was stored after [`ChannelSettingsDoc::validate`].
+    fn try_from(doc: ChannelSettingsDoc) -> Result<Self, ValidationErrors> {
+        let (settings, errors) = doc.parse();
+        errors.into_result(settings)
+    }
+}
+
+fn fallback_doc(f: &Fallback) -> ReceiverDoc {
+    match f {
+        Fallback::Employee(id) => ReceiverDoc { kind: "employee".into(), employee_id: Some(id.to_string()), ..Default::default() },
+        Fallback::Group(id) => ReceiverDoc { kind: "group".into(), group_id: Some(id.to_string()), ..Default::default() },
+    }
+}
+
+fn auto_replies_doc(list: &AutoReplies) -> Vec<AutoReplyDoc> {
+    list.0.iter().map(|r| AutoReplyDoc { text: r.text.0.clone(), delay_seconds: r.delay.num_seconds() }).collect()
+}
+
+impl From<ChannelSettings> for ChannelSettingsDoc {
+    fn from(s: ChannelSettings) -> Self {
+        let receiver = s.receiver.as_ref().map(|r| match r {
+            Receiver::Employee(id) => fallback_doc(&Fallback::Employee(id.clone())),
+            Receiver::Group(id) => fallback_doc(&Fallback::Group(id.clone())),
+            Receiver::Chatbot { chatbot, fallback } => ReceiverDoc {
+                kind: "chatbot".into(),
+                chatbot_id: Some(chatbot.to_string()),
+                fallback: Some(Box::new(fallback_doc(fallback))),
+                ..Default::default()
+            },
+        });
+        let non_working_time = match &s.non_working_time {
+            NonWorkingTime::AsInWorkingTime => NonWorkingTimeDoc::default(),
+            NonWorkingTime::Chatbot { chatbot, fallback } => NonWorkingTimeDoc {
+                chatbot: Some(ChatbotChoiceDoc { chatbot_id: chatbot.to_string(), fallback: Some(fallback_doc(fallback)) }),
+                auto_replies: Vec::new(),
+            },
+            NonWorkingTime::AutoReplies(list) => NonWorkingTimeDoc { chatbot: None, auto_replies: auto_replies_doc(list) },
+        };
+        ChannelSettingsDoc {
+            working_time: WorkingTimeDoc {
+                receiver,
+                auto_replies: auto_replies_doc(&s.working_auto_replies),
+                only_responses_with_message: s.only_responses_with_message,
+            },
+            non_working_time,
+            closing_message: ClosingMessageDoc { enabled: s.closing_message.enabled, text: s.closing_message.text },
+            auto_close_after: AutoCloseDoc { value: s.auto_close_after.value.into(), unit: s.auto_close_after.unit },
+        }
+    }
+}
+
+impl ChannelSettings {
+    /// Every employee, group and chatbot these settings name, for checking that they exist.
+    pub fn references(&self) -> References<'_> {
+        let mut refs = References::default();
+        let path = "working_time.receiver";
+        match &self.receiver {
+            Some(Receiver::Employee(id)) => refs.employees.push((format!("{path}.employee_id"), id)),
+            Some(Receiver::Group(id)) => refs.groups.push((format!("{path}.group_id"), id)),
+            Some(Receiver::Chatbot { chatbot, fallback }) => {
+                refs.chatbots.push((format!("{path}.chatbot_id"), chatbot));
+                refs.push_fallback(&format!("{path}.fallback"), fallback);
+            }
+            None => {}
+        }
+        if let NonWorkingTime::Chatbot { chatbot, fallback } = &self.non_working_time {
+            refs.chatbots.push(("non_working_time.chatbot.chatbot_id".into(), chatbot));
+            refs.push_fallback("non_working_time.chatbot.fallback", fallback);
+        }
+        refs
+    }
+}
+
+/// The entities a settings document names, each with the field that names it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct References<'a> {
+    pub employees: Vec<(String, &'a EmployeeId)>,
+    pub groups: Vec<(String, &'a GroupId)>,
+    pub chatbots: Vec<(String, &'a ChatbotId)>,
+}
+
+impl<'a> References<'a> {
+    fn push_fallback(&mut self, path: &str, fallback: &'a Fallback) {
+        match fallback {
+            Fallback::Employee(id) => self.employees.push((format!("{path}.employee_id"), id)),
+            Fallback::Group(id) => self.groups.push((format!("{path}.group_id"), id)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
