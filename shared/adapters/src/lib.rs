@@ -1,0 +1,14 @@
+//! The outside world behind ports. Each port is a trait in [`ports`]; each has an AWS
+//! implementation (in [`aws`]) and an embedded one for the local server (in [`embedded`]), and both
+//! pass the same contract suite ([`contract`], feature `contract`), so they cannot drift.
+//!
+//! The store design (one DynamoDB table, keys and access patterns) is written down in
+//! `TABLE_DESIGN.md` beside this crate.
+
+pub mod aws;
+pub mod configuration;
+pub mod embedded;
+pub mod ports;
+
+#[cfg(feature = "contract")]
+pub mod contract;

@@ -1,0 +1,160 @@
+//! Typed access to the configuration store: domain entities in, domain entities out. Documents
+//! are stored as the domain's own serde form, so what the store holds is what the API shows.
+
+use crate::ports::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
+use domain::directory::{Channel, ChannelGroup, Chatbot, Employee, Group};
+use domain::distribution::DistributionSettings;
+use domain::ids::{ChannelId, TenantId};
+use domain::schedule::WorkingSchedule;
+use domain::settings::ChannelSettings;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+/// An entity kept in the configuration store under its own id.
+pub trait ConfigEntity: Serialize + DeserializeOwned + Send + Sync {
+    const KIND: ConfigKind;
+    fn entity_id(&self) -> &str;
+}
+
+macro_rules! config_entity {
+    ($t:ty, $kind:expr) => {
+        impl ConfigEntity for $t {
+            const KIND: ConfigKind = $kind;
+            fn entity_id(&self) -> &str {
+                self.id.as_str()
+            }
+        }
+    };
+}
+
+config_entity!(Employee, ConfigKind::Employee);
+config_entity!(Group, ConfigKind::Group);
+config_entity!(Chatbot, ConfigKind::Chatbot);
+config_entity!(ChannelGroup, ConfigKind::ChannelGroup);
+config_entity!(Channel, ConfigKind::Channel);
+
+/// A value with the store version it was read at, for a later conditional replace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: u64,
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("cannot encode: {e}")))
+}
+
+fn decode<T: DeserializeOwned>(kind: ConfigKind, stored: &StoredDoc) -> Result<T, StoreError> {
+    serde_json::from_str(&stored.doc).map_err(|e| StoreError::Corrupt(format!("{kind:?} {}: {e}", stored.id)))
+}
+
+/// The tenant's configuration, typed.
+#[derive(Clone)]
+pub struct Configuration {
+    store: Arc<dyn ConfigStore>,
+}
+
+impl Configuration {
+    pub fn new(store: Arc<dyn ConfigStore>) -> Self {
+        Self { store }
+    }
+
+    /// Creates an entity; [`StoreError::Conflict`] if its id is taken.
+    pub async fn create<T: ConfigEntity>(&self, tenant: &TenantId, value: &T) -> Result<(), StoreError> {
+        self.store.insert(tenant, T::KIND, value.entity_id(), &encode(value)?).await
+    }
+
+    pub async fn get<T: ConfigEntity>(&self, tenant: &TenantId, id: &str) -> Result<Option<Versioned<T>>, StoreError> {
+        match self.store.get(tenant, T::KIND, id).await? {
+            Some(stored) => Ok(Some(Versioned { value: decode(T::KIND, &stored)?, version: stored.version })),
+            None => Ok(None),
+        }
+    }
+
+    /// One page of entities in id order.
+    pub async fn list<T: ConfigEntity>(&self, tenant: &TenantId, after: Option<&str>, limit: u32) -> Result<Page<T>, StoreError> {
+        let page = self.store.list(tenant, T::KIND, after, limit).await?;
+        let items = page.items.iter().map(|d| decode(T::KIND, d)).collect::<Result<_, _>>()?;
+        Ok(Page { items, next: page.next })
+    }
+
+    /// Every entity of a kind (configuration is small: tens to hundreds).
+    pub async fn list_all<T: ConfigEntity>(&self, tenant: &TenantId) -> Result<Vec<T>, StoreError> {
+        self.all_docs(tenant, T::KIND).await?.iter().map(|d| decode(T::KIND, d)).collect()
+    }
+
+    async fn all_docs(&self, tenant: &TenantId, kind: ConfigKind) -> Result<Vec<StoredDoc>, StoreError> {
+        let mut all = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.store.list(tenant, kind, after.as_deref(), 100).await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// Replaces an entity read at `expected_version`; returns the new version.
+    pub async fn replace<T: ConfigEntity>(&self, tenant: &TenantId, value: &T, expected_version: u64) -> Result<u64, StoreError> {
+        self.store.replace(tenant, T::KIND, value.entity_id(), &encode(value)?, expected_version).await
+    }
+
+    /// Deletes an entity; `false` if there was none.
+    pub async fn delete<T: ConfigEntity>(&self, tenant: &TenantId, id: &str) -> Result<bool, StoreError> {
+        self.store.delete(tenant, T::KIND, id).await
+    }
+
+    /// The channel's settings, or `None` if never saved.
+    pub async fn channel_settings(&self, tenant: &TenantId, channel: &ChannelId) -> Result<Option<ChannelSettings>, StoreError> {
+        let stored = self.store.get(tenant, ConfigKind::ChannelSettings, channel.as_str()).await?;
+        stored.map(|s| decode(ConfigKind::ChannelSettings, &s)).transpose()
+    }
+
+    pub async fn put_channel_settings(&self, tenant: &TenantId, channel: &ChannelId, settings: &ChannelSettings) -> Result<(), StoreError> {
+        self.store.put(tenant, ConfigKind::ChannelSettings, channel.as_str(), &encode(settings)?).await.map(drop)
+    }
+
+    /// Deletes a channel's settings with the channel; `false` if there were none.
+    pub async fn delete_channel_settings(&self, tenant: &TenantId, channel: &ChannelId) -> Result<bool, StoreError> {
+        self.store.delete(tenant, ConfigKind::ChannelSettings, channel.as_str()).await
+    }
+
+    /// Every channel's settings by channel id, for checking what refers to an entity before it
+    /// is deleted.
+    pub async fn all_channel_settings(&self, tenant: &TenantId) -> Result<Vec<(String, ChannelSettings)>, StoreError> {
+        let kind = ConfigKind::ChannelSettings;
+        self.all_docs(tenant, kind).await?.iter().map(|d| Ok((d.id.clone(), decode(kind, d)?))).collect()
+    }
+
+    /// The tenant's schedule; the default (Moscow, weekdays 09–18) until one is saved.
+    pub async fn schedule(&self, tenant: &TenantId) -> Result<WorkingSchedule, StoreError> {
+        self.singleton(tenant, ConfigKind::Schedule).await
+    }
+
+    pub async fn put_schedule(&self, tenant: &TenantId, schedule: &WorkingSchedule) -> Result<(), StoreError> {
+        self.put_singleton(tenant, ConfigKind::Schedule, schedule).await
+    }
+
+    /// The tenant's default distribution settings; the default (queue) until saved.
+    pub async fn distribution(&self, tenant: &TenantId) -> Result<DistributionSettings, StoreError> {
+        self.singleton(tenant, ConfigKind::Distribution).await
+    }
+
+    pub async fn put_distribution(&self, tenant: &TenantId, settings: &DistributionSettings) -> Result<(), StoreError> {
+        self.put_singleton(tenant, ConfigKind::Distribution, settings).await
+    }
+
+    async fn singleton<T: DeserializeOwned + Default>(&self, tenant: &TenantId, kind: ConfigKind) -> Result<T, StoreError> {
+        match self.store.get(tenant, kind, ConfigKind::SINGLETON_ID).await? {
+            Some(stored) => decode(kind, &stored),
+            None => Ok(T::default()),
+        }
+    }
+
+    async fn put_singleton<T: Serialize>(&self, tenant: &TenantId, kind: ConfigKind, value: &T) -> Result<(), StoreError> {
+        self.store.put(tenant, kind, ConfigKind::SINGLETON_ID, &encode(value)?).await.map(drop)
+    }
+}

@@ -1,0 +1,112 @@
+//! The configuration store port: a tenant's directory and settings as versioned JSON documents,
+//! addressed by (tenant, kind, id). Shaped after DynamoDB's access patterns: every operation is a
+//! key lookup, a key-range query within the tenant, or a conditional write; nothing scans.
+
+use async_trait::async_trait;
+use domain::ids::TenantId;
+
+/// What a configuration document is. Each kind has its own key prefix in the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConfigKind {
+    Employee,
+    Group,
+    Chatbot,
+    ChannelGroup,
+    Channel,
+    ChannelSettings,
+    /// One per tenant; its id is [`ConfigKind::SINGLETON_ID`].
+    Schedule,
+    /// One per tenant; its id is [`ConfigKind::SINGLETON_ID`].
+    Distribution,
+}
+
+impl ConfigKind {
+    /// The id of the one document of a per-tenant kind.
+    pub const SINGLETON_ID: &'static str = "tenant";
+
+    /// The sort-key prefix of this kind (see `TABLE_DESIGN.md`).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            ConfigKind::Employee => "EMP#",
+            ConfigKind::Group => "GRP#",
+            ConfigKind::Chatbot => "BOT#",
+            ConfigKind::ChannelGroup => "CHG#",
+            ConfigKind::Channel => "CH#",
+            ConfigKind::ChannelSettings => "CHSET#",
+            ConfigKind::Schedule => "SCHEDULE#",
+            ConfigKind::Distribution => "DISTRIBUTION#",
+        }
+    }
+}
+
+/// A stored document with its version (1 on insert, +1 on every write).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredDoc {
+    pub id: String,
+    /// JSON text.
+    pub doc: String,
+    pub version: u64,
+}
+
+/// One page of a listing, in id order. `next` is the cursor for the following page, present only
+/// when more documents follow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A conditional write lost: the id is taken, or the version is not the expected one.
+    #[error("the document was changed or already exists")]
+    Conflict,
+    /// The document to change does not exist.
+    #[error("no such document")]
+    NotFound,
+    /// The store could not be reached or refused for now; retrying may succeed.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The store holds something this code cannot read.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// The configuration store.
+#[async_trait]
+pub trait ConfigStore: Send + Sync {
+    /// Inserts a new document at version 1; [`StoreError::Conflict`] if the id is taken.
+    async fn insert(&self, tenant: &TenantId, kind: ConfigKind, id: &str, doc: &str) -> Result<(), StoreError>;
+
+    /// The document, or `None`.
+    async fn get(&self, tenant: &TenantId, kind: ConfigKind, id: &str) -> Result<Option<StoredDoc>, StoreError>;
+
+    /// Up to `limit` documents of a kind with ids after `after`, in id order.
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        kind: ConfigKind,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<StoredDoc>, StoreError>;
+
+    /// Replaces a document only if it is at `expected_version`; returns the new version.
+    /// [`StoreError::NotFound`] if it does not exist, [`StoreError::Conflict`] if someone wrote it
+    /// since.
+    async fn replace(
+        &self,
+        tenant: &TenantId,
+        kind: ConfigKind,
+        id: &str,
+        doc: &str,
+        expected_version: u64,
+    ) -> Result<u64, StoreError>;
+
+    /// Writes a document whatever its state (creating it if missing); returns the new version.
+    /// For whole-document settings where the last writer wins.
+    async fn put(&self, tenant: &TenantId, kind: ConfigKind, id: &str, doc: &str) -> Result<u64, StoreError>;
+
+    /// Deletes a document; `false` if there was none.
+    async fn delete(&self, tenant: &TenantId, kind: ConfigKind, id: &str) -> Result<bool, StoreError>;
+}

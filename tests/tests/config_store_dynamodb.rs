@@ -1,0 +1,26 @@
+//! The configuration store contract on DynamoDB, against moto in server mode on 127.0.0.1.
+//! `make test` starts moto and sets `AWS_ENDPOINT_URL`; without it these tests fail and say so,
+//! rather than pass without having run.
+
+use adapters::aws::{DynamoConfigStore, create_table, dynamodb_client_from_env};
+use adapters::ports::ConfigStore;
+use std::sync::{Arc, LazyLock};
+
+static TABLE: LazyLock<String> = LazyLock::new(|| {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("config-contract-{nanos}")
+});
+
+async fn dynamodb_store() -> Arc<dyn ConfigStore> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+    assert!(
+        endpoint.starts_with("http://127.0.0.1") || endpoint.starts_with("http://localhost"),
+        "the DynamoDB contract tests need moto on loopback: run `make test`, or set AWS_ENDPOINT_URL \
+         (and AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION) to a moto server"
+    );
+    let client = dynamodb_client_from_env().await;
+    create_table(&client, &TABLE).await.expect("create the table in moto");
+    Arc::new(DynamoConfigStore::new(client, TABLE.as_str()))
+}
+
+adapters::config_store_contract!(dynamodb_store());
