@@ -15,7 +15,7 @@ help:
 
 ## The product on this machine: the local server on the embedded store.
 run:
-	$(CARGO) run --release -p local-server --bin avito-cc-local
+	$(CARGO) run -p local-server --bin avito-cc-local
 
 ## Everything CI checks.
 test: fmt-check lint venv

@@ -7,7 +7,10 @@ use adapters::ports::ConfigStore;
 use std::sync::{Arc, LazyLock};
 
 static TABLE: LazyLock<String> = LazyLock::new(|| {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     format!("config-contract-{nanos}")
 });
 

@@ -11,7 +11,8 @@ static DIR: LazyLock<tempfile::TempDir> = LazyLock::new(|| tempfile::tempdir().e
 
 fn fresh_path() -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
-    DIR.path().join(format!("config-{}.sqlite3", N.fetch_add(1, Ordering::Relaxed)))
+    DIR.path()
+        .join(format!("config-{}.sqlite3", N.fetch_add(1, Ordering::Relaxed)))
 }
 
 async fn sqlite_store() -> Arc<dyn ConfigStore> {
@@ -26,11 +27,27 @@ async fn documents_survive_reopening_the_file() {
     let tenant = adapters::contract::fresh_tenant();
     {
         let store = SqliteConfigStore::open(&path).expect("open store");
-        store.insert(&tenant, ConfigKind::Employee, "e1", r#"{"name":"Анна"}"#).await.expect("insert");
-        store.put(&tenant, ConfigKind::Schedule, ConfigKind::SINGLETON_ID, "{}").await.expect("put");
+        store
+            .insert(&tenant, ConfigKind::Employee, "e1", r#"{"name":"Анна"}"#)
+            .await
+            .expect("insert");
+        store
+            .put(&tenant, ConfigKind::Schedule, ConfigKind::SINGLETON_ID, "{}")
+            .await
+            .expect("put");
     }
     let reopened = SqliteConfigStore::open(&path).expect("reopen store");
-    let got = reopened.get(&tenant, ConfigKind::Employee, "e1").await.expect("get").expect("present");
+    let got = reopened
+        .get(&tenant, ConfigKind::Employee, "e1")
+        .await
+        .expect("get")
+        .expect("present");
     assert_eq!(got.doc, r#"{"name":"Анна"}"#);
-    assert!(reopened.get(&tenant, ConfigKind::Schedule, ConfigKind::SINGLETON_ID).await.expect("get").is_some());
+    assert!(
+        reopened
+            .get(&tenant, ConfigKind::Schedule, ConfigKind::SINGLETON_ID)
+            .await
+            .expect("get")
+            .is_some()
+    );
 }

@@ -1,0 +1,111 @@
+//! The administrators' API (R-X2–R-X4): the tenant's directory (employees, groups, chatbots,
+//! channel groups, channels), each channel's settings, the working schedule and the default
+//! distribution settings. An axum router: run by `lambda_http` on AWS and mounted by the local
+//! server. The OpenAPI document is generated from the handlers themselves and served at
+//! `/openapi.json`, so it cannot drift from the routes.
+
+mod crud;
+mod directory;
+mod settings;
+mod state;
+
+pub use state::AdminState;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Request bodies larger than this are refused with 413.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Avito contact center: admin API",
+        description = "Configuration of a contact center's Avito channels: directory, channel settings, \
+                       working schedule and distribution. Every request needs a bearer token; operators \
+                       may read, only administrators may change. Errors are JSON \
+                       `{\"error\", \"message\", \"fields\"}` with 400 (unreadable request), 401, 403, \
+                       404 (unknown id in your tenant), 409 (conflicting state) or 422 (invalid values, \
+                       every failing field named)."
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(http_api::ErrorBody, domain::validation::FieldError)),
+    tags(
+        (name = "directory", description = "Employees, groups, chatbots, channel groups and channels"),
+        (name = "settings", description = "Channel settings, working schedule, distribution")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+fn api() -> (Router<AdminState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(directory::employees::list, directory::employees::create))
+        .routes(routes!(
+            directory::employees::get,
+            directory::employees::replace,
+            directory::employees::delete
+        ))
+        .routes(routes!(directory::groups::list, directory::groups::create))
+        .routes(routes!(
+            directory::groups::get,
+            directory::groups::replace,
+            directory::groups::delete
+        ))
+        .routes(routes!(directory::chatbots::list, directory::chatbots::create))
+        .routes(routes!(
+            directory::chatbots::get,
+            directory::chatbots::replace,
+            directory::chatbots::delete
+        ))
+        .routes(routes!(
+            directory::channel_groups::list,
+            directory::channel_groups::create
+        ))
+        .routes(routes!(
+            directory::channel_groups::get,
+            directory::channel_groups::replace,
+            directory::channel_groups::delete
+        ))
+        .routes(routes!(directory::channels::list, directory::channels::create))
+        .routes(routes!(
+            directory::channels::get,
+            directory::channels::replace,
+            directory::channels::delete
+        ))
+        .routes(routes!(settings::get_channel_settings, settings::put_channel_settings))
+        .routes(routes!(settings::get_schedule, settings::put_schedule))
+        .routes(routes!(settings::get_distribution, settings::put_distribution))
+        .split_for_parts()
+}
+
+/// The OpenAPI document of this API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().1
+}
+
+/// The whole API: `/v1/...`, plus `GET /health` and `GET /openapi.json` (no token needed).
+pub fn router(state: AdminState) -> Router {
+    let (router, doc) = api();
+    let doc = Json(doc);
+    router
+        .route("/openapi.json", get(move || std::future::ready(doc.clone())))
+        .route(
+            "/health",
+            get(|| std::future::ready(Json(serde_json::json!({"status": "ok"})))),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}

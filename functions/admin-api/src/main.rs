@@ -1,1 +1,20 @@
-fn main() {}
+//! The admin API on AWS Lambda behind API Gateway (HTTP API with a JWT authorizer).
+
+use adapters::aws::{DynamoConfigStore, dynamodb_client_from_env};
+use adapters::configuration::Configuration;
+use admin_api::AdminState;
+use http_api::Authenticator;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
+    let auth = Authenticator::ApiGatewayJwt {
+        tenant_claim: std::env::var("JWT_TENANT_CLAIM").unwrap_or_else(|_| "tenant_id".into()),
+        role_claim: std::env::var("JWT_ROLE_CLAIM").unwrap_or_else(|_| "role".into()),
+    };
+    let store = DynamoConfigStore::new(dynamodb_client_from_env().await, table);
+    let state = AdminState::new(Configuration::new(Arc::new(store)), auth);
+    lambda_http::run(admin_api::router(state)).await
+}

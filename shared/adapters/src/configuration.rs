@@ -62,26 +62,44 @@ impl Configuration {
 
     /// Creates an entity; [`StoreError::Conflict`] if its id is taken.
     pub async fn create<T: ConfigEntity>(&self, tenant: &TenantId, value: &T) -> Result<(), StoreError> {
-        self.store.insert(tenant, T::KIND, value.entity_id(), &encode(value)?).await
+        self.store
+            .insert(tenant, T::KIND, value.entity_id(), &encode(value)?)
+            .await
     }
 
     pub async fn get<T: ConfigEntity>(&self, tenant: &TenantId, id: &str) -> Result<Option<Versioned<T>>, StoreError> {
         match self.store.get(tenant, T::KIND, id).await? {
-            Some(stored) => Ok(Some(Versioned { value: decode(T::KIND, &stored)?, version: stored.version })),
+            Some(stored) => Ok(Some(Versioned {
+                value: decode(T::KIND, &stored)?,
+                version: stored.version,
+            })),
             None => Ok(None),
         }
     }
 
     /// One page of entities in id order.
-    pub async fn list<T: ConfigEntity>(&self, tenant: &TenantId, after: Option<&str>, limit: u32) -> Result<Page<T>, StoreError> {
+    pub async fn list<T: ConfigEntity>(
+        &self,
+        tenant: &TenantId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<T>, StoreError> {
         let page = self.store.list(tenant, T::KIND, after, limit).await?;
-        let items = page.items.iter().map(|d| decode(T::KIND, d)).collect::<Result<_, _>>()?;
+        let items = page
+            .items
+            .iter()
+            .map(|d| decode(T::KIND, d))
+            .collect::<Result<_, _>>()?;
         Ok(Page { items, next: page.next })
     }
 
     /// Every entity of a kind (configuration is small: tens to hundreds).
     pub async fn list_all<T: ConfigEntity>(&self, tenant: &TenantId) -> Result<Vec<T>, StoreError> {
-        self.all_docs(tenant, T::KIND).await?.iter().map(|d| decode(T::KIND, d)).collect()
+        self.all_docs(tenant, T::KIND)
+            .await?
+            .iter()
+            .map(|d| decode(T::KIND, d))
+            .collect()
     }
 
     async fn all_docs(&self, tenant: &TenantId, kind: ConfigKind) -> Result<Vec<StoredDoc>, StoreError> {
@@ -98,8 +116,15 @@ impl Configuration {
     }
 
     /// Replaces an entity read at `expected_version`; returns the new version.
-    pub async fn replace<T: ConfigEntity>(&self, tenant: &TenantId, value: &T, expected_version: u64) -> Result<u64, StoreError> {
-        self.store.replace(tenant, T::KIND, value.entity_id(), &encode(value)?, expected_version).await
+    pub async fn replace<T: ConfigEntity>(
+        &self,
+        tenant: &TenantId,
+        value: &T,
+        expected_version: u64,
+    ) -> Result<u64, StoreError> {
+        self.store
+            .replace(tenant, T::KIND, value.entity_id(), &encode(value)?, expected_version)
+            .await
     }
 
     /// Deletes an entity; `false` if there was none.
@@ -108,25 +133,51 @@ impl Configuration {
     }
 
     /// The channel's settings, or `None` if never saved.
-    pub async fn channel_settings(&self, tenant: &TenantId, channel: &ChannelId) -> Result<Option<ChannelSettings>, StoreError> {
-        let stored = self.store.get(tenant, ConfigKind::ChannelSettings, channel.as_str()).await?;
+    pub async fn channel_settings(
+        &self,
+        tenant: &TenantId,
+        channel: &ChannelId,
+    ) -> Result<Option<ChannelSettings>, StoreError> {
+        let stored = self
+            .store
+            .get(tenant, ConfigKind::ChannelSettings, channel.as_str())
+            .await?;
         stored.map(|s| decode(ConfigKind::ChannelSettings, &s)).transpose()
     }
 
-    pub async fn put_channel_settings(&self, tenant: &TenantId, channel: &ChannelId, settings: &ChannelSettings) -> Result<(), StoreError> {
-        self.store.put(tenant, ConfigKind::ChannelSettings, channel.as_str(), &encode(settings)?).await.map(drop)
+    pub async fn put_channel_settings(
+        &self,
+        tenant: &TenantId,
+        channel: &ChannelId,
+        settings: &ChannelSettings,
+    ) -> Result<(), StoreError> {
+        self.store
+            .put(
+                tenant,
+                ConfigKind::ChannelSettings,
+                channel.as_str(),
+                &encode(settings)?,
+            )
+            .await
+            .map(drop)
     }
 
     /// Deletes a channel's settings with the channel; `false` if there were none.
     pub async fn delete_channel_settings(&self, tenant: &TenantId, channel: &ChannelId) -> Result<bool, StoreError> {
-        self.store.delete(tenant, ConfigKind::ChannelSettings, channel.as_str()).await
+        self.store
+            .delete(tenant, ConfigKind::ChannelSettings, channel.as_str())
+            .await
     }
 
     /// Every channel's settings by channel id, for checking what refers to an entity before it
     /// is deleted.
     pub async fn all_channel_settings(&self, tenant: &TenantId) -> Result<Vec<(String, ChannelSettings)>, StoreError> {
         let kind = ConfigKind::ChannelSettings;
-        self.all_docs(tenant, kind).await?.iter().map(|d| Ok((d.id.clone(), decode(kind, d)?))).collect()
+        self.all_docs(tenant, kind)
+            .await?
+            .iter()
+            .map(|d| Ok((d.id.clone(), decode(kind, d)?)))
+            .collect()
     }
 
     /// The tenant's schedule; the default (Moscow, weekdays 09–18) until one is saved.
@@ -147,14 +198,26 @@ impl Configuration {
         self.put_singleton(tenant, ConfigKind::Distribution, settings).await
     }
 
-    async fn singleton<T: DeserializeOwned + Default>(&self, tenant: &TenantId, kind: ConfigKind) -> Result<T, StoreError> {
+    async fn singleton<T: DeserializeOwned + Default>(
+        &self,
+        tenant: &TenantId,
+        kind: ConfigKind,
+    ) -> Result<T, StoreError> {
         match self.store.get(tenant, kind, ConfigKind::SINGLETON_ID).await? {
             Some(stored) => decode(kind, &stored),
             None => Ok(T::default()),
         }
     }
 
-    async fn put_singleton<T: Serialize>(&self, tenant: &TenantId, kind: ConfigKind, value: &T) -> Result<(), StoreError> {
-        self.store.put(tenant, kind, ConfigKind::SINGLETON_ID, &encode(value)?).await.map(drop)
+    async fn put_singleton<T: Serialize>(
+        &self,
+        tenant: &TenantId,
+        kind: ConfigKind,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        self.store
+            .put(tenant, kind, ConfigKind::SINGLETON_ID, &encode(value)?)
+            .await
+            .map(drop)
     }
 }

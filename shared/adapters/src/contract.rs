@@ -11,7 +11,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// A tenant id no other check uses.
 pub fn fresh_tenant() -> TenantId {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     TenantId::parse(format!("t{nanos}-{n}")).expect("generated tenant ids are valid")
 }
@@ -49,10 +52,23 @@ const DOC_B: &str = r#"{"name":"Борис"}"#;
 
 pub async fn inserted_documents_read_back_at_version_1(store: Arc<dyn ConfigStore>) {
     let t = fresh_tenant();
-    store.insert(&t, ConfigKind::Employee, "e1", DOC_A).await.expect("insert");
-    let got = store.get(&t, ConfigKind::Employee, "e1").await.expect("get").expect("present");
+    store
+        .insert(&t, ConfigKind::Employee, "e1", DOC_A)
+        .await
+        .expect("insert");
+    let got = store
+        .get(&t, ConfigKind::Employee, "e1")
+        .await
+        .expect("get")
+        .expect("present");
     assert_eq!((got.id.as_str(), got.doc.as_str(), got.version), ("e1", DOC_A, 1));
-    assert!(store.get(&t, ConfigKind::Employee, "missing").await.expect("get").is_none());
+    assert!(
+        store
+            .get(&t, ConfigKind::Employee, "missing")
+            .await
+            .expect("get")
+            .is_none()
+    );
 }
 
 pub async fn inserting_an_existing_id_conflicts_and_keeps_the_original(store: Arc<dyn ConfigStore>) {
@@ -60,29 +76,53 @@ pub async fn inserting_an_existing_id_conflicts_and_keeps_the_original(store: Ar
     store.insert(&t, ConfigKind::Group, "g1", DOC_A).await.expect("insert");
     let again = store.insert(&t, ConfigKind::Group, "g1", DOC_B).await;
     assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
-    let got = store.get(&t, ConfigKind::Group, "g1").await.expect("get").expect("present");
+    let got = store
+        .get(&t, ConfigKind::Group, "g1")
+        .await
+        .expect("get")
+        .expect("present");
     assert_eq!((got.doc.as_str(), got.version), (DOC_A, 1));
 }
 
 pub async fn replace_succeeds_only_at_the_expected_version(store: Arc<dyn ConfigStore>) {
     let t = fresh_tenant();
-    store.insert(&t, ConfigKind::Chatbot, "b1", DOC_A).await.expect("insert");
-    assert_eq!(store.replace(&t, ConfigKind::Chatbot, "b1", DOC_B, 1).await.expect("replace"), 2);
+    store
+        .insert(&t, ConfigKind::Chatbot, "b1", DOC_A)
+        .await
+        .expect("insert");
+    assert_eq!(
+        store
+            .replace(&t, ConfigKind::Chatbot, "b1", DOC_B, 1)
+            .await
+            .expect("replace"),
+        2
+    );
     let stale = store.replace(&t, ConfigKind::Chatbot, "b1", DOC_A, 1).await;
     assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
     let missing = store.replace(&t, ConfigKind::Chatbot, "nope", DOC_A, 1).await;
     assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
-    let got = store.get(&t, ConfigKind::Chatbot, "b1").await.expect("get").expect("present");
+    let got = store
+        .get(&t, ConfigKind::Chatbot, "b1")
+        .await
+        .expect("get")
+        .expect("present");
     assert_eq!((got.doc.as_str(), got.version), (DOC_B, 2));
 }
 
 pub async fn of_racing_replaces_at_one_version_exactly_one_wins(store: Arc<dyn ConfigStore>) {
     let t = fresh_tenant();
-    store.insert(&t, ConfigKind::Channel, "c1", DOC_A).await.expect("insert");
+    store
+        .insert(&t, ConfigKind::Channel, "c1", DOC_A)
+        .await
+        .expect("insert");
     let mut racers = tokio::task::JoinSet::new();
     for i in 0..8 {
         let (store, t) = (Arc::clone(&store), t.clone());
-        racers.spawn(async move { store.replace(&t, ConfigKind::Channel, "c1", &format!(r#"{{"racer":{i}}}"#), 1).await });
+        racers.spawn(async move {
+            store
+                .replace(&t, ConfigKind::Channel, "c1", &format!(r#"{{"racer":{i}}}"#), 1)
+                .await
+        });
     }
     let (mut won, mut lost) = (Vec::new(), 0);
     while let Some(joined) = racers.join_next().await {
@@ -93,7 +133,11 @@ pub async fn of_racing_replaces_at_one_version_exactly_one_wins(store: Arc<dyn C
         }
     }
     assert_eq!((won, lost), (vec![2], 7));
-    let got = store.get(&t, ConfigKind::Channel, "c1").await.expect("get").expect("present");
+    let got = store
+        .get(&t, ConfigKind::Channel, "c1")
+        .await
+        .expect("get")
+        .expect("present");
     assert_eq!(got.version, 2);
 }
 
@@ -102,37 +146,80 @@ pub async fn put_creates_then_overwrites_and_counts_versions(store: Arc<dyn Conf
     let id = ConfigKind::SINGLETON_ID;
     assert_eq!(store.put(&t, ConfigKind::Schedule, id, DOC_A).await.expect("put"), 1);
     assert_eq!(store.put(&t, ConfigKind::Schedule, id, DOC_B).await.expect("put"), 2);
-    let got = store.get(&t, ConfigKind::Schedule, id).await.expect("get").expect("present");
+    let got = store
+        .get(&t, ConfigKind::Schedule, id)
+        .await
+        .expect("get")
+        .expect("present");
     assert_eq!((got.doc.as_str(), got.version), (DOC_B, 2));
     // A conditional replace sees the version put left.
-    assert_eq!(store.replace(&t, ConfigKind::Schedule, id, DOC_A, 2).await.expect("replace"), 3);
+    assert_eq!(
+        store
+            .replace(&t, ConfigKind::Schedule, id, DOC_A, 2)
+            .await
+            .expect("replace"),
+        3
+    );
 }
 
 pub async fn delete_removes_once_and_frees_the_id(store: Arc<dyn ConfigStore>) {
     let t = fresh_tenant();
-    store.insert(&t, ConfigKind::ChannelGroup, "cg", DOC_A).await.expect("insert");
+    store
+        .insert(&t, ConfigKind::ChannelGroup, "cg", DOC_A)
+        .await
+        .expect("insert");
     assert!(store.delete(&t, ConfigKind::ChannelGroup, "cg").await.expect("delete"));
-    assert!(!store.delete(&t, ConfigKind::ChannelGroup, "cg").await.expect("delete again"));
-    assert!(store.get(&t, ConfigKind::ChannelGroup, "cg").await.expect("get").is_none());
-    store.insert(&t, ConfigKind::ChannelGroup, "cg", DOC_B).await.expect("insert after delete");
-    let got = store.get(&t, ConfigKind::ChannelGroup, "cg").await.expect("get").expect("present");
+    assert!(
+        !store
+            .delete(&t, ConfigKind::ChannelGroup, "cg")
+            .await
+            .expect("delete again")
+    );
+    assert!(
+        store
+            .get(&t, ConfigKind::ChannelGroup, "cg")
+            .await
+            .expect("get")
+            .is_none()
+    );
+    store
+        .insert(&t, ConfigKind::ChannelGroup, "cg", DOC_B)
+        .await
+        .expect("insert after delete");
+    let got = store
+        .get(&t, ConfigKind::ChannelGroup, "cg")
+        .await
+        .expect("get")
+        .expect("present");
     assert_eq!((got.doc.as_str(), got.version), (DOC_B, 1));
 }
 
 pub async fn listing_pages_in_id_order_within_one_kind(store: Arc<dyn ConfigStore>) {
     let t = fresh_tenant();
     for id in ["e5", "e1", "e7", "e3", "e2", "e6", "e4"] {
-        store.insert(&t, ConfigKind::Employee, id, &format!(r#"{{"id":"{id}"}}"#)).await.expect("insert");
+        store
+            .insert(&t, ConfigKind::Employee, id, &format!(r#"{{"id":"{id}"}}"#))
+            .await
+            .expect("insert");
     }
     // Neighbouring kinds must not leak into the listing.
-    store.insert(&t, ConfigKind::Group, "e0", DOC_A).await.expect("insert group");
-    store.insert(&t, ConfigKind::Chatbot, "e9", DOC_A).await.expect("insert chatbot");
+    store
+        .insert(&t, ConfigKind::Group, "e0", DOC_A)
+        .await
+        .expect("insert group");
+    store
+        .insert(&t, ConfigKind::Chatbot, "e9", DOC_A)
+        .await
+        .expect("insert chatbot");
 
     let mut seen = Vec::new();
     let mut cursors = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page = store.list(&t, ConfigKind::Employee, after.as_deref(), 3).await.expect("list");
+        let page = store
+            .list(&t, ConfigKind::Employee, after.as_deref(), 3)
+            .await
+            .expect("list");
         assert!(page.items.len() <= 3);
         seen.extend(page.items.iter().map(|d| d.id.clone()));
         cursors.push(page.next.clone());
@@ -147,21 +234,53 @@ pub async fn listing_pages_in_id_order_within_one_kind(store: Arc<dyn ConfigStor
     // A listing that ends exactly on a page boundary says so: no empty extra page.
     let page = store.list(&t, ConfigKind::Employee, Some("e4"), 3).await.expect("list");
     assert_eq!((page.items.len(), page.next), (3, None));
-    let empty = store.list(&t, ConfigKind::ChannelSettings, None, 3).await.expect("list");
+    let empty = store
+        .list(&t, ConfigKind::ChannelSettings, None, 3)
+        .await
+        .expect("list");
     assert_eq!((empty.items.len(), empty.next), (0, None));
 }
 
 pub async fn tenants_never_see_each_others_documents(store: Arc<dyn ConfigStore>) {
     let (a, b) = (fresh_tenant(), fresh_tenant());
-    store.insert(&a, ConfigKind::Channel, "same", DOC_A).await.expect("insert a");
-    store.insert(&b, ConfigKind::Channel, "same", DOC_B).await.expect("insert b");
-    store.insert(&a, ConfigKind::Channel, "only-a", DOC_A).await.expect("insert a2");
-    assert_eq!(store.get(&b, ConfigKind::Channel, "same").await.expect("get").map(|d| d.doc), Some(DOC_B.to_owned()));
-    assert!(store.get(&b, ConfigKind::Channel, "only-a").await.expect("get").is_none());
+    store
+        .insert(&a, ConfigKind::Channel, "same", DOC_A)
+        .await
+        .expect("insert a");
+    store
+        .insert(&b, ConfigKind::Channel, "same", DOC_B)
+        .await
+        .expect("insert b");
+    store
+        .insert(&a, ConfigKind::Channel, "only-a", DOC_A)
+        .await
+        .expect("insert a2");
+    assert_eq!(
+        store
+            .get(&b, ConfigKind::Channel, "same")
+            .await
+            .expect("get")
+            .map(|d| d.doc),
+        Some(DOC_B.to_owned())
+    );
+    assert!(
+        store
+            .get(&b, ConfigKind::Channel, "only-a")
+            .await
+            .expect("get")
+            .is_none()
+    );
     let replaced = store.replace(&b, ConfigKind::Channel, "only-a", DOC_B, 1).await;
     assert!(matches!(replaced, Err(StoreError::NotFound)), "{replaced:?}");
     assert!(!store.delete(&b, ConfigKind::Channel, "only-a").await.expect("delete"));
-    let listed: Vec<_> = store.list(&b, ConfigKind::Channel, None, 10).await.expect("list").items.into_iter().map(|d| d.id).collect();
+    let listed: Vec<_> = store
+        .list(&b, ConfigKind::Channel, None, 10)
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
     assert_eq!(listed, ["same"]);
     assert!(store.delete(&a, ConfigKind::Channel, "same").await.expect("delete"));
     assert!(store.get(&b, ConfigKind::Channel, "same").await.expect("get").is_some());
@@ -169,9 +288,27 @@ pub async fn tenants_never_see_each_others_documents(store: Arc<dyn ConfigStore>
 
 pub async fn kinds_with_the_same_id_are_separate_documents(store: Arc<dyn ConfigStore>) {
     let t = fresh_tenant();
-    store.insert(&t, ConfigKind::Channel, "c1", DOC_A).await.expect("insert channel");
-    store.put(&t, ConfigKind::ChannelSettings, "c1", DOC_B).await.expect("put settings");
-    assert_eq!(store.get(&t, ConfigKind::Channel, "c1").await.expect("get").map(|d| d.doc), Some(DOC_A.to_owned()));
-    assert!(store.delete(&t, ConfigKind::ChannelSettings, "c1").await.expect("delete"));
+    store
+        .insert(&t, ConfigKind::Channel, "c1", DOC_A)
+        .await
+        .expect("insert channel");
+    store
+        .put(&t, ConfigKind::ChannelSettings, "c1", DOC_B)
+        .await
+        .expect("put settings");
+    assert_eq!(
+        store
+            .get(&t, ConfigKind::Channel, "c1")
+            .await
+            .expect("get")
+            .map(|d| d.doc),
+        Some(DOC_A.to_owned())
+    );
+    assert!(
+        store
+            .delete(&t, ConfigKind::ChannelSettings, "c1")
+            .await
+            .expect("delete")
+    );
     assert!(store.get(&t, ConfigKind::Channel, "c1").await.expect("get").is_some());
 }

@@ -28,9 +28,18 @@ mod tests {
         let last = at("2026-11-25T10:00:00Z");
         let table = [
             (AutoCloseAfter::default(), "2026-11-29T10:00:00Z"),
-            (AutoCloseAfter::new(1, AutoCloseUnit::Hours).expect("valid"), "2026-11-25T11:00:00Z"),
-            (AutoCloseAfter::new(36, AutoCloseUnit::Hours).expect("valid"), "2026-11-26T22:00:00Z"),
-            (AutoCloseAfter::new(40, AutoCloseUnit::Days).expect("valid"), "2027-01-04T10:00:00Z"),
+            (
+                AutoCloseAfter::new(1, AutoCloseUnit::Hours).expect("valid"),
+                "2026-11-25T11:00:00Z",
+            ),
+            (
+                AutoCloseAfter::new(36, AutoCloseUnit::Hours).expect("valid"),
+                "2026-11-26T22:00:00Z",
+            ),
+            (
+                AutoCloseAfter::new(40, AutoCloseUnit::Days).expect("valid"),
+                "2027-01-04T10:00:00Z",
+            ),
         ];
         for (after, due) in table {
             assert_eq!(auto_close_due_at(last, after), at(due), "{after:?}");

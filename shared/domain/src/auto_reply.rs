@@ -27,7 +27,11 @@ pub fn plan_auto_replies(
         .as_slice()
         .iter()
         .enumerate()
-        .map(|(index, r)| PlannedAutoReply { index, text: r.text.clone(), due_at: waiting_since + r.delay })
+        .map(|(index, r)| PlannedAutoReply {
+            index,
+            text: r.text.clone(),
+            due_at: waiting_since + r.delay,
+        })
         .filter(|p| period_ends_at.is_none_or(|end| p.due_at < end))
         .collect()
 }
@@ -53,8 +57,8 @@ pub fn should_send_auto_reply(check: AutoReplyCheck) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::{ChannelSettingsDoc, AutoReplyDoc, ChannelSettings};
     use crate::directory::ChannelKind;
+    use crate::settings::{AutoReplyDoc, ChannelSettings, ChannelSettingsDoc};
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().expect("test instant parses")
@@ -62,8 +66,13 @@ mod tests {
 
     fn replies(delays: &[i64]) -> AutoReplies {
         let mut doc = ChannelSettingsDoc::default();
-        doc.working_time.auto_replies =
-            delays.iter().map(|d| AutoReplyDoc { text: format!("через {d} с"), delay_seconds: *d }).collect();
+        doc.working_time.auto_replies = delays
+            .iter()
+            .map(|d| AutoReplyDoc {
+                text: format!("через {d} с"),
+                delay_seconds: *d,
+            })
+            .collect();
         let s: ChannelSettings = doc.validate(ChannelKind::Avito).expect("valid settings");
         s.working_auto_replies
     }
@@ -74,7 +83,11 @@ mod tests {
         let due: Vec<_> = plan.iter().map(|p| (p.index, p.due_at)).collect();
         assert_eq!(
             due,
-            [(0, at("2026-11-25T10:00:00Z")), (1, at("2026-11-25T10:01:00Z")), (2, at("2026-11-25T10:10:00Z"))]
+            [
+                (0, at("2026-11-25T10:00:00Z")),
+                (1, at("2026-11-25T10:01:00Z")),
+                (2, at("2026-11-25T10:10:00Z"))
+            ]
         );
         assert_eq!(plan[1].text.as_str(), "через 60 с");
     }
@@ -96,7 +109,7 @@ mod tests {
         let since = at("2026-11-25T10:00:00Z");
         let later = at("2026-11-25T10:30:00Z");
         let table = [
-            (true, Some(since), false, true),  // still waiting: send
+            (true, Some(since), false, true),   // still waiting: send
             (false, Some(since), false, false), // closed
             (true, None, false, false),         // answered, nobody waiting
             (true, Some(later), false, false),  // answered, then a new waiting period began

@@ -83,17 +83,27 @@ impl EmployeeDraft {
         let name = name_field("name", &self.name, &mut errors);
         let email = self.email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
         if let Some(e) = &email {
-            let plausible = e.len() <= 254 && !e.contains(char::is_whitespace) && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
+            let plausible = e.len() <= 254
+                && !e.contains(char::is_whitespace)
+                && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
             if !plausible {
                 errors.add("email", "must be an e-mail address such as operator@example.ru");
             }
         }
         let user_id = self.user_id.filter(|u| !u.is_empty());
-        if user_id.as_ref().is_some_and(|u| u.len() > 128 || u.chars().any(char::is_control)) {
+        if user_id
+            .as_ref()
+            .is_some_and(|u| u.len() > 128 || u.chars().any(char::is_control))
+        {
             errors.add("user_id", "must be at most 128 printable characters");
         }
         match name {
-            Some(name) if errors.is_empty() => Ok(Employee { id, name, email, user_id }),
+            Some(name) if errors.is_empty() => Ok(Employee {
+                id,
+                name,
+                email,
+                user_id,
+            }),
             _ => Err(errors),
         }
     }
@@ -200,12 +210,17 @@ impl ChatbotDraft {
         let mut errors = ValidationErrors::new();
         let name = name_field("name", &self.name, &mut errors);
         let url = self.url.trim().to_owned();
-        let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""));
+        let host = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""));
         if url.len() > 2000 || url.contains(char::is_whitespace) || host.is_none_or(str::is_empty) {
             errors.add("url", "must be an absolute http:// or https:// URL");
         }
         let secret = match self.signing_secret {
-            Some(s) => SigningSecret::parse(&s).map_err(|m| errors.add("signing_secret", m)).ok(),
+            Some(s) => SigningSecret::parse(&s)
+                .map_err(|m| errors.add("signing_secret", m))
+                .ok(),
             None if current.is_some() => current,
             None => {
                 errors.add("signing_secret", "is required when registering a chatbot");
@@ -213,7 +228,12 @@ impl ChatbotDraft {
             }
         };
         match (name, secret) {
-            (Some(name), Some(signing_secret)) if errors.is_empty() => Ok(Chatbot { id, name, url, signing_secret }),
+            (Some(name), Some(signing_secret)) if errors.is_empty() => Ok(Chatbot {
+                id,
+                name,
+                url,
+                signing_secret,
+            }),
             _ => Err(errors),
         }
     }
@@ -349,7 +369,10 @@ impl ChannelDraft {
         let changes_kind = self.kind != kind_text;
         let mut updated = self.validate_new(current.id.clone())?;
         if changes_kind {
-            return Err(ValidationErrors::single("kind", "cannot change; create a new channel of the other kind"));
+            return Err(ValidationErrors::single(
+                "kind",
+                "cannot change; create a new channel of the other kind",
+            ));
         }
         updated.status = current.status;
         updated.account = current.account.clone();
@@ -362,7 +385,10 @@ mod tests {
     use super::*;
 
     fn emp(name: &str) -> EmployeeDraft {
-        EmployeeDraft { name: name.into(), ..Default::default() }
+        EmployeeDraft {
+            name: name.into(),
+            ..Default::default()
+        }
     }
 
     fn id<T: TryFrom<String>>(s: &str) -> T
@@ -374,35 +400,84 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded_in_characters() {
-        assert_eq!(emp("  Анна  ").validate(id("e1")).map(|e| e.name.as_str().to_owned()), Ok("Анна".into()));
+        assert_eq!(
+            emp("  Анна  ").validate(id("e1")).map(|e| e.name.as_str().to_owned()),
+            Ok("Анна".into())
+        );
         assert!(emp(&"я".repeat(200)).validate(id("e1")).is_ok());
-        assert_eq!(emp(&"я".repeat(201)).validate(id("e1")).map_err(|e| e.fields().join(",")), Err("name".into()));
-        assert_eq!(emp("   ").validate(id("e1")).map_err(|e| e.fields().join(",")), Err("name".into()));
+        assert_eq!(
+            emp(&"я".repeat(201))
+                .validate(id("e1"))
+                .map_err(|e| e.fields().join(",")),
+            Err("name".into())
+        );
+        assert_eq!(
+            emp("   ").validate(id("e1")).map_err(|e| e.fields().join(",")),
+            Err("name".into())
+        );
     }
 
     #[test]
     fn employee_email_must_look_like_an_address() {
-        let d = EmployeeDraft { name: "Анна".into(), email: Some("anna".into()), user_id: None };
-        assert_eq!(d.validate(id("e1")).map_err(|e| e.fields().join(",")), Err("email".into()));
-        let d = EmployeeDraft { name: "Анна".into(), email: Some("anna@shop.ru".into()), user_id: Some("u-1".into()) };
+        let d = EmployeeDraft {
+            name: "Анна".into(),
+            email: Some("anna".into()),
+            user_id: None,
+        };
+        assert_eq!(
+            d.validate(id("e1")).map_err(|e| e.fields().join(",")),
+            Err("email".into())
+        );
+        let d = EmployeeDraft {
+            name: "Анна".into(),
+            email: Some("anna@shop.ru".into()),
+            user_id: Some("u-1".into()),
+        };
         assert!(d.validate(id("e1")).is_ok());
     }
 
     #[test]
     fn group_members_must_be_distinct_valid_ids() {
-        let d = GroupDraft { name: "Продажи".into(), members: vec!["e1".into(), "e#2".into(), "e1".into()] };
-        assert_eq!(d.validate(id("g1")).map_err(|e| e.fields().join(",")), Err("members[1],members[2]".into()));
+        let d = GroupDraft {
+            name: "Продажи".into(),
+            members: vec!["e1".into(), "e#2".into(), "e1".into()],
+        };
+        assert_eq!(
+            d.validate(id("g1")).map_err(|e| e.fields().join(",")),
+            Err("members[1],members[2]".into())
+        );
     }
 
     #[test]
     fn a_chatbot_needs_a_url_and_a_secret_and_keeps_its_secret_on_replace() {
-        let d = ChatbotDraft { name: "Бот".into(), url: "ftp://bot".into(), signing_secret: None };
-        assert_eq!(d.validate(id("b1"), None).map_err(|e| e.fields().join(",")), Err("url,signing_secret".into()));
-        let d = ChatbotDraft { name: "Бот".into(), url: "https://bot.example/hook".into(), signing_secret: Some("short".into()) };
-        assert_eq!(d.validate(id("b1"), None).map_err(|e| e.fields().join(",")), Err("signing_secret".into()));
+        let d = ChatbotDraft {
+            name: "Бот".into(),
+            url: "ftp://bot".into(),
+            signing_secret: None,
+        };
+        assert_eq!(
+            d.validate(id("b1"), None).map_err(|e| e.fields().join(",")),
+            Err("url,signing_secret".into())
+        );
+        let d = ChatbotDraft {
+            name: "Бот".into(),
+            url: "https://bot.example/hook".into(),
+            signing_secret: Some("short".into()),
+        };
+        assert_eq!(
+            d.validate(id("b1"), None).map_err(|e| e.fields().join(",")),
+            Err("signing_secret".into())
+        );
         let kept = SigningSecret::parse("0123456789abcdef").expect("valid secret");
-        let d = ChatbotDraft { name: "Бот".into(), url: "https://bot.example/hook".into(), signing_secret: None };
-        assert_eq!(d.validate(id("b1"), Some(kept.clone())).map(|b| b.signing_secret), Ok(kept));
+        let d = ChatbotDraft {
+            name: "Бот".into(),
+            url: "https://bot.example/hook".into(),
+            signing_secret: None,
+        };
+        assert_eq!(
+            d.validate(id("b1"), Some(kept.clone())).map(|b| b.signing_secret),
+            Ok(kept)
+        );
     }
 
     #[test]
@@ -413,16 +488,41 @@ mod tests {
 
     #[test]
     fn a_channel_keeps_its_kind_and_connection_when_renamed() {
-        let new = ChannelDraft { name: "Авито".into(), kind: "avito".into(), channel_group_id: "cg1".into() };
+        let new = ChannelDraft {
+            name: "Авито".into(),
+            kind: "avito".into(),
+            channel_group_id: "cg1".into(),
+        };
         let mut ch = new.validate_new(id("c1")).expect("valid channel");
         assert_eq!(ch.status, ChannelStatus::NotConnected);
         ch.status = ChannelStatus::Connected;
-        let rename = ChannelDraft { name: "Авито Москва".into(), kind: "avito".into(), channel_group_id: "cg2".into() };
+        let rename = ChannelDraft {
+            name: "Авито Москва".into(),
+            kind: "avito".into(),
+            channel_group_id: "cg2".into(),
+        };
         let renamed = rename.validate_update(&ch).expect("valid rename");
-        assert_eq!((renamed.status, renamed.name.as_str()), (ChannelStatus::Connected, "Авито Москва"));
-        let change_kind = ChannelDraft { name: "x".into(), kind: "avito_jobs".into(), channel_group_id: "cg1".into() };
-        assert_eq!(change_kind.validate_update(&ch).map_err(|e| e.fields().join(",")), Err("kind".into()));
-        let bad = ChannelDraft { name: "x".into(), kind: "telegram".into(), channel_group_id: "cg1".into() };
-        assert_eq!(bad.validate_new(id("c2")).map_err(|e| e.fields().join(",")), Err("kind".into()));
+        assert_eq!(
+            (renamed.status, renamed.name.as_str()),
+            (ChannelStatus::Connected, "Авито Москва")
+        );
+        let change_kind = ChannelDraft {
+            name: "x".into(),
+            kind: "avito_jobs".into(),
+            channel_group_id: "cg1".into(),
+        };
+        assert_eq!(
+            change_kind.validate_update(&ch).map_err(|e| e.fields().join(",")),
+            Err("kind".into())
+        );
+        let bad = ChannelDraft {
+            name: "x".into(),
+            kind: "telegram".into(),
+            channel_group_id: "cg1".into(),
+        };
+        assert_eq!(
+            bad.validate_new(id("c2")).map_err(|e| e.fields().join(",")),
+            Err("kind".into())
+        );
     }
 }

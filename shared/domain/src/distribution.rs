@@ -34,7 +34,11 @@ pub struct DistributionSettings {
 impl Default for DistributionSettings {
     /// Queue, 10 conversations per operator, 5 minutes to answer.
     fn default() -> Self {
-        Self { mode: DistributionMode::Queue, capacity_per_operator: 10, answer_wait: Some(TimeDelta::minutes(5)) }
+        Self {
+            mode: DistributionMode::Queue,
+            capacity_per_operator: 10,
+            answer_wait: Some(TimeDelta::minutes(5)),
+        }
     }
 }
 
@@ -65,14 +69,26 @@ impl TryFrom<DistributionDoc> for DistributionSettings {
                 DistributionMode::Queue
             }
         };
-        let capacity = u32::try_from(doc.capacity_per_operator).ok().filter(|c| (1..=MAX_CAPACITY_PER_OPERATOR).contains(c));
+        let capacity = u32::try_from(doc.capacity_per_operator)
+            .ok()
+            .filter(|c| (1..=MAX_CAPACITY_PER_OPERATOR).contains(c));
         if capacity.is_none() {
-            errors.add("capacity_per_operator", format!("must be from 1 to {MAX_CAPACITY_PER_OPERATOR}"));
+            errors.add(
+                "capacity_per_operator",
+                format!("must be from 1 to {MAX_CAPACITY_PER_OPERATOR}"),
+            );
         }
-        if doc.answer_wait_seconds.is_some_and(|s| !ANSWER_WAIT_SECONDS.contains(&s)) {
+        if doc
+            .answer_wait_seconds
+            .is_some_and(|s| !ANSWER_WAIT_SECONDS.contains(&s))
+        {
             errors.add(
                 "answer_wait_seconds",
-                format!("must be from {} to {} seconds, or null", ANSWER_WAIT_SECONDS.start(), ANSWER_WAIT_SECONDS.end()),
+                format!(
+                    "must be from {} to {} seconds, or null",
+                    ANSWER_WAIT_SECONDS.start(),
+                    ANSWER_WAIT_SECONDS.end()
+                ),
             );
         }
         errors.into_result(DistributionSettings {
@@ -102,8 +118,12 @@ mod tests {
     use super::*;
 
     fn check(mode: &str, capacity: i64, wait: Option<i64>) -> Result<DistributionSettings, Vec<String>> {
-        DistributionSettings::try_from(DistributionDoc { mode: mode.into(), capacity_per_operator: capacity, answer_wait_seconds: wait })
-            .map_err(|e| e.fields().into_iter().map(str::to_owned).collect())
+        DistributionSettings::try_from(DistributionDoc {
+            mode: mode.into(),
+            capacity_per_operator: capacity,
+            answer_wait_seconds: wait,
+        })
+        .map_err(|e| e.fields().into_iter().map(str::to_owned).collect())
     }
 
     #[test]
@@ -115,8 +135,18 @@ mod tests {
             ("auto_assign", 1000, Some(86_400), &[]),
             ("round_robin", 10, None, &["mode"]),
             ("queue", 0, None, &["capacity_per_operator"]),
-            ("queue", 1001, Some(29), &["capacity_per_operator", "answer_wait_seconds"]),
-            ("queue", -1, Some(86_401), &["capacity_per_operator", "answer_wait_seconds"]),
+            (
+                "queue",
+                1001,
+                Some(29),
+                &["capacity_per_operator", "answer_wait_seconds"],
+            ),
+            (
+                "queue",
+                -1,
+                Some(86_401),
+                &["capacity_per_operator", "answer_wait_seconds"],
+            ),
         ];
         for (mode, capacity, wait, expected) in table {
             let got = check(mode, capacity, wait).err().unwrap_or_default();
@@ -126,7 +156,11 @@ mod tests {
 
     #[test]
     fn the_document_round_trips() {
-        let doc = DistributionDoc { mode: "auto_assign".into(), capacity_per_operator: 7, answer_wait_seconds: Some(120) };
+        let doc = DistributionDoc {
+            mode: "auto_assign".into(),
+            capacity_per_operator: 7,
+            answer_wait_seconds: Some(120),
+        };
         let settings = DistributionSettings::try_from(doc.clone()).expect("valid");
         assert_eq!(DistributionDoc::from(settings), doc);
     }

@@ -32,6 +32,11 @@ fn check_id(s: &str) -> Result<(), InvalidId> {
     Ok(())
 }
 
+/// Whether `s` has the form of an id (of any kind), for opaque values such as paging cursors.
+pub fn is_valid_id(s: &str) -> bool {
+    check_id(s).is_ok()
+}
+
 macro_rules! entity_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*

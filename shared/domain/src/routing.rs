@@ -64,10 +64,8 @@ pub fn group_to_consult(settings: &ChannelSettings, working_time: bool, chatbot_
         Fallback::Group(g) if !chatbot_available => Some(g.clone()),
         _ => None,
     };
-    if !working_time {
-        if let NonWorkingTime::Chatbot { fallback, .. } = &settings.non_working_time {
-            return fallback_group(fallback);
-        }
+    if let (false, NonWorkingTime::Chatbot { fallback, .. }) = (working_time, &settings.non_working_time) {
+        return fallback_group(fallback);
     }
     match &settings.receiver {
         Some(Receiver::Group(g)) => Some(g.clone()),
@@ -79,19 +77,19 @@ pub fn group_to_consult(settings: &ChannelSettings, working_time: bool, chatbot_
 /// Routes a new conversation.
 pub fn route_new_conversation(input: RoutingInput<'_>) -> RoutingDecision {
     let s = input.settings;
-    if !input.working_time {
-        if let NonWorkingTime::Chatbot { chatbot, fallback } = &s.non_working_time {
-            if input.chatbot_available {
-                return RoutingDecision {
-                    target: RoutingTarget::Chatbot { chatbot: chatbot.clone(), fallback: fallback.clone() },
-                    auto_replies: AutoReplySet::None,
-                };
+    if let (false, NonWorkingTime::Chatbot { chatbot, fallback }) = (input.working_time, &s.non_working_time) {
+        let target = if input.chatbot_available {
+            RoutingTarget::Chatbot {
+                chatbot: chatbot.clone(),
+                fallback: fallback.clone(),
             }
-            return RoutingDecision {
-                target: route_fallback(fallback, input.distribution, input.operators),
-                auto_replies: AutoReplySet::None,
-            };
-        }
+        } else {
+            route_fallback(fallback, input.distribution, input.operators)
+        };
+        return RoutingDecision {
+            target,
+            auto_replies: AutoReplySet::None,
+        };
     }
     let auto_replies = match (&s.non_working_time, input.working_time) {
         (_, true) if !s.working_auto_replies.is_empty() => AutoReplySet::WorkingTime,
@@ -106,7 +104,10 @@ pub fn route_new_conversation(input: RoutingInput<'_>) -> RoutingDecision {
             if input.chatbot_available {
                 // The bot answers; auto-replies start only if it hands over.
                 return RoutingDecision {
-                    target: RoutingTarget::Chatbot { chatbot: chatbot.clone(), fallback: fallback.clone() },
+                    target: RoutingTarget::Chatbot {
+                        chatbot: chatbot.clone(),
+                        fallback: fallback.clone(),
+                    },
                     auto_replies: AutoReplySet::None,
                 };
             }
@@ -117,7 +118,11 @@ pub fn route_new_conversation(input: RoutingInput<'_>) -> RoutingDecision {
 }
 
 /// Where a conversation goes when its chatbot fails, times out or hands over (R-BOT2).
-pub fn route_fallback(fallback: &Fallback, distribution: &DistributionSettings, operators: &[OperatorLoad]) -> RoutingTarget {
+pub fn route_fallback(
+    fallback: &Fallback,
+    distribution: &DistributionSettings,
+    operators: &[OperatorLoad],
+) -> RoutingTarget {
     match fallback {
         Fallback::Employee(e) => RoutingTarget::Operator(e.clone()),
         Fallback::Group(g) => to_group(g, distribution, operators),
@@ -142,7 +147,9 @@ pub fn pick_operator(
 ) -> Option<EmployeeId> {
     operators
         .iter()
-        .filter(|o| o.online && o.open_conversations < distribution.capacity_per_operator && !excluded.contains(&o.employee))
+        .filter(|o| {
+            o.online && o.open_conversations < distribution.capacity_per_operator && !excluded.contains(&o.employee)
+        })
         .min_by(|a, b| {
             a.open_conversations
                 .cmp(&b.open_conversations)

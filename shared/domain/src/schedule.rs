@@ -51,7 +51,11 @@ impl DailyInterval {
 
     /// Start and end in minutes from the start of its own day (the end may exceed 1440).
     fn span(&self) -> (u32, u32) {
-        let end = if self.is_overnight() { u32::from(self.end) + u32::from(MINUTES_PER_DAY) } else { self.end.into() };
+        let end = if self.is_overnight() {
+            u32::from(self.end) + u32::from(MINUTES_PER_DAY)
+        } else {
+            self.end.into()
+        };
         (self.start.into(), end)
     }
 }
@@ -161,7 +165,9 @@ impl WorkingSchedule {
 
     /// The instant of local `date` + `minutes` (which may run past midnight).
     fn resolve(&self, date: NaiveDate, minutes: u32) -> Option<DateTime<Utc>> {
-        let local = date.and_time(NaiveTime::MIN).checked_add_signed(TimeDelta::minutes(minutes.into()))?;
+        let local = date
+            .and_time(NaiveTime::MIN)
+            .checked_add_signed(TimeDelta::minutes(minutes.into()))?;
         resolve_local(self.time_zone, local)
     }
 }
@@ -270,10 +276,21 @@ pub struct WorkingScheduleDoc {
 impl Default for WorkingSchedule {
     /// Moscow time, Monday to Friday 09:00–18:00: what the tenant has until it saves its own.
     fn default() -> Self {
-        let day = vec![DailyInterval { start: 9 * 60, end: 18 * 60 }];
+        let day = vec![DailyInterval {
+            start: 9 * 60,
+            end: 18 * 60,
+        }];
         WorkingSchedule {
             time_zone: chrono_tz::Europe::Moscow,
-            weekly: [day.clone(), day.clone(), day.clone(), day.clone(), day, Vec::new(), Vec::new()],
+            weekly: [
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day,
+                Vec::new(),
+                Vec::new(),
+            ],
             holidays: BTreeMap::new(),
             extra_working_dates: BTreeMap::new(),
         }
@@ -298,7 +315,9 @@ fn format_clock(minutes: u16) -> String {
 
 fn parse_date(s: &str) -> Option<NaiveDate> {
     // Strictly YYYY-MM-DD: chrono alone would also accept unpadded fields.
-    (s.len() == 10).then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()).flatten()
+    (s.len() == 10)
+        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .flatten()
 }
 
 fn parse_day(path: &str, docs: &[IntervalDoc], errors: &mut ValidationErrors) -> Vec<DailyInterval> {
@@ -345,7 +364,10 @@ impl TryFrom<WorkingScheduleDoc> for WorkingSchedule {
             errors.add("time_zone", "must be an IANA time zone name such as Europe/Moscow");
             Tz::UTC
         });
-        let weekly = doc.weekly.days().map(|(name, docs)| parse_day(&format!("weekly.{name}"), docs, &mut errors));
+        let weekly = doc
+            .weekly
+            .days()
+            .map(|(name, docs)| parse_day(&format!("weekly.{name}"), docs, &mut errors));
 
         if doc.holidays.len() > MAX_DATED_ENTRIES {
             errors.add("holidays", format!("at most {MAX_DATED_ENTRIES} dates"));
@@ -354,7 +376,10 @@ impl TryFrom<WorkingScheduleDoc> for WorkingSchedule {
         for (i, h) in doc.holidays.iter().enumerate() {
             let name = h.name.as_ref().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
             if name.as_deref().is_some_and(|n| char_len(n) > MAX_HOLIDAY_NAME_CHARS) {
-                errors.add(format!("holidays[{i}].name"), format!("at most {MAX_HOLIDAY_NAME_CHARS} characters"));
+                errors.add(
+                    format!("holidays[{i}].name"),
+                    format!("at most {MAX_HOLIDAY_NAME_CHARS} characters"),
+                );
             }
             match parse_date(&h.date) {
                 None => errors.add(format!("holidays[{i}].date"), "must be a date YYYY-MM-DD"),
@@ -373,7 +398,10 @@ impl TryFrom<WorkingScheduleDoc> for WorkingSchedule {
             let path = format!("extra_working_dates[{i}]");
             let intervals = parse_day(&format!("{path}.intervals"), &x.intervals, &mut errors);
             if x.intervals.is_empty() {
-                errors.add(format!("{path}.intervals"), "a working date needs at least one interval");
+                errors.add(
+                    format!("{path}.intervals"),
+                    "a working date needs at least one interval",
+                );
             }
             match parse_date(&x.date) {
                 None => errors.add(format!("{path}.date"), "must be a date YYYY-MM-DD"),
@@ -386,29 +414,55 @@ impl TryFrom<WorkingScheduleDoc> for WorkingSchedule {
                 Some(_) => {}
             }
         }
-        errors.into_result(WorkingSchedule { time_zone, weekly, holidays, extra_working_dates })
+        errors.into_result(WorkingSchedule {
+            time_zone,
+            weekly,
+            holidays,
+            extra_working_dates,
+        })
     }
 }
 
 fn intervals_doc(intervals: &[DailyInterval]) -> Vec<IntervalDoc> {
-    intervals.iter().map(|iv| IntervalDoc { start: format_clock(iv.start), end: format_clock(iv.end) }).collect()
+    intervals
+        .iter()
+        .map(|iv| IntervalDoc {
+            start: format_clock(iv.start),
+            end: format_clock(iv.end),
+        })
+        .collect()
 }
 
 impl From<WorkingSchedule> for WorkingScheduleDoc {
     fn from(s: WorkingSchedule) -> Self {
-        let [monday, tuesday, wednesday, thursday, friday, saturday, sunday] = s.weekly.each_ref().map(|d| intervals_doc(d));
+        let [monday, tuesday, wednesday, thursday, friday, saturday, sunday] =
+            s.weekly.each_ref().map(|d| intervals_doc(d));
         WorkingScheduleDoc {
             time_zone: s.time_zone.name().to_owned(),
-            weekly: WeeklyDoc { monday, tuesday, wednesday, thursday, friday, saturday, sunday },
+            weekly: WeeklyDoc {
+                monday,
+                tuesday,
+                wednesday,
+                thursday,
+                friday,
+                saturday,
+                sunday,
+            },
             holidays: s
                 .holidays
                 .iter()
-                .map(|(d, name)| HolidayDoc { date: d.format("%Y-%m-%d").to_string(), name: name.clone() })
+                .map(|(d, name)| HolidayDoc {
+                    date: d.format("%Y-%m-%d").to_string(),
+                    name: name.clone(),
+                })
                 .collect(),
             extra_working_dates: s
                 .extra_working_dates
                 .iter()
-                .map(|(d, ivs)| ExtraWorkingDateDoc { date: d.format("%Y-%m-%d").to_string(), intervals: intervals_doc(ivs) })
+                .map(|(d, ivs)| ExtraWorkingDateDoc {
+                    date: d.format("%Y-%m-%d").to_string(),
+                    intervals: intervals_doc(ivs),
+                })
                 .collect(),
         }
     }

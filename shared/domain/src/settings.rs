@@ -140,7 +140,10 @@ impl AutoCloseAfter {
 
 impl Default for AutoCloseAfter {
     fn default() -> Self {
-        Self { value: DEFAULT_AUTO_CLOSE_DAYS, unit: AutoCloseUnit::Days }
+        Self {
+            value: DEFAULT_AUTO_CLOSE_DAYS,
+            unit: AutoCloseUnit::Days,
+        }
     }
 }
 
@@ -150,7 +153,10 @@ impl Default for AutoCloseAfter {
 pub enum NonWorkingTime {
     #[default]
     AsInWorkingTime,
-    Chatbot { chatbot: ChatbotId, fallback: Fallback },
+    Chatbot {
+        chatbot: ChatbotId,
+        fallback: Fallback,
+    },
     AutoReplies(AutoReplies),
 }
 
@@ -261,7 +267,10 @@ pub struct AutoCloseDoc {
 
 impl Default for AutoCloseDoc {
     fn default() -> Self {
-        Self { value: DEFAULT_AUTO_CLOSE_DAYS.into(), unit: AutoCloseUnit::Days }
+        Self {
+            value: DEFAULT_AUTO_CLOSE_DAYS.into(),
+            unit: AutoCloseUnit::Days,
+        }
     }
 }
 
@@ -291,21 +300,25 @@ fn parse_id<T: TryFrom<String, Error = crate::ids::InvalidId>>(
             errors.add(path, "is required");
             None
         }
-        Some(v) => T::try_from(v.clone()).map_err(|e| errors.add(path, format!("is not a valid id: {e}"))).ok(),
+        Some(v) => T::try_from(v.clone())
+            .map_err(|e| errors.add(path, format!("is not a valid id: {e}")))
+            .ok(),
     }
 }
 
 fn parse_fallback(path: &str, doc: Option<&ReceiverDoc>, errors: &mut ValidationErrors) -> Option<Fallback> {
     let Some(doc) = doc else {
-        errors.add(path, "a chatbot needs a fallback employee or group for when it is unavailable");
+        errors.add(
+            path,
+            "a chatbot needs a fallback employee or group for when it is unavailable",
+        );
         return None;
     };
     match doc.kind.as_str() {
-        "employee" => parse_id(&format!("{path}.employee_id"), doc.employee_id.as_ref(), errors)
-            .map(Fallback::Employee),
-        "group" => {
-            parse_id(&format!("{path}.group_id"), doc.group_id.as_ref(), errors).map(Fallback::Group)
+        "employee" => {
+            parse_id(&format!("{path}.employee_id"), doc.employee_id.as_ref(), errors).map(Fallback::Employee)
         }
+        "group" => parse_id(&format!("{path}.group_id"), doc.group_id.as_ref(), errors).map(Fallback::Group),
         _ => {
             errors.add(format!("{path}.type"), "a fallback must be an employee or a group");
             None
@@ -315,15 +328,17 @@ fn parse_fallback(path: &str, doc: Option<&ReceiverDoc>, errors: &mut Validation
 
 fn parse_receiver(path: &str, doc: &ReceiverDoc, errors: &mut ValidationErrors) -> Option<Receiver> {
     match doc.kind.as_str() {
-        "employee" => parse_id(&format!("{path}.employee_id"), doc.employee_id.as_ref(), errors)
-            .map(Receiver::Employee),
-        "group" => {
-            parse_id(&format!("{path}.group_id"), doc.group_id.as_ref(), errors).map(Receiver::Group)
+        "employee" => {
+            parse_id(&format!("{path}.employee_id"), doc.employee_id.as_ref(), errors).map(Receiver::Employee)
         }
+        "group" => parse_id(&format!("{path}.group_id"), doc.group_id.as_ref(), errors).map(Receiver::Group),
         "chatbot" => {
             let chatbot = parse_id(&format!("{path}.chatbot_id"), doc.chatbot_id.as_ref(), errors);
             let fallback = parse_fallback(&format!("{path}.fallback"), doc.fallback.as_deref(), errors);
-            Some(Receiver::Chatbot { chatbot: chatbot?, fallback: fallback? })
+            Some(Receiver::Chatbot {
+                chatbot: chatbot?,
+                fallback: fallback?,
+            })
         }
         _ => {
             errors.add(format!("{path}.type"), "must be one of: employee, group, chatbot");
@@ -340,7 +355,9 @@ fn parse_auto_replies(path: &str, docs: &[AutoReplyDoc], errors: &mut Validation
     let mut out = Vec::with_capacity(docs.len());
     let mut previous_delay = 0i64;
     for (i, doc) in docs.iter().enumerate() {
-        let text = AutoReplyText::parse(&doc.text).map_err(|m| errors.add(format!("{path}[{i}].text"), m)).ok();
+        let text = AutoReplyText::parse(&doc.text)
+            .map_err(|m| errors.add(format!("{path}[{i}].text"), m))
+            .ok();
         let delay_ok = (0..=i64::from(MAX_AUTO_REPLY_DELAY_SECONDS)).contains(&doc.delay_seconds);
         if !delay_ok {
             errors.add(
@@ -355,7 +372,10 @@ fn parse_auto_replies(path: &str, docs: &[AutoReplyDoc], errors: &mut Validation
         }
         previous_delay = previous_delay.max(doc.delay_seconds);
         if let (Some(text), true) = (text, delay_ok) {
-            out.push(AutoReply { text, delay: TimeDelta::seconds(doc.delay_seconds) });
+            out.push(AutoReply {
+                text,
+                delay: TimeDelta::seconds(doc.delay_seconds),
+            });
         }
     }
     AutoReplies(out)
@@ -379,9 +399,16 @@ impl ChannelSettingsDoc {
     /// errors are empty.
     fn parse(self) -> (ChannelSettings, ValidationErrors) {
         let mut errors = ValidationErrors::new();
-        let receiver = self.working_time.receiver.as_ref().and_then(|r| parse_receiver("working_time.receiver", r, &mut errors));
-        let working_auto_replies =
-            parse_auto_replies("working_time.auto_replies", &self.working_time.auto_replies, &mut errors);
+        let receiver = self
+            .working_time
+            .receiver
+            .as_ref()
+            .and_then(|r| parse_receiver("working_time.receiver", r, &mut errors));
+        let working_auto_replies = parse_auto_replies(
+            "working_time.auto_replies",
+            &self.working_time.auto_replies,
+            &mut errors,
+        );
 
         let nwt = &self.non_working_time;
         let non_working_time = match (&nwt.chatbot, nwt.auto_replies.is_empty()) {
@@ -436,7 +463,10 @@ impl ChannelSettingsDoc {
             working_auto_replies,
             only_responses_with_message: self.working_time.only_responses_with_message,
             non_working_time,
-            closing_message: ClosingMessage { enabled: closing.enabled, text: closing.text.clone() },
+            closing_message: ClosingMessage {
+                enabled: closing.enabled,
+                text: closing.text.clone(),
+            },
             auto_close_after,
         };
         (settings, errors)
@@ -455,13 +485,27 @@ impl TryFrom<ChannelSettingsDoc> for ChannelSettings {
 
 fn fallback_doc(f: &Fallback) -> ReceiverDoc {
     match f {
-        Fallback::Employee(id) => ReceiverDoc { kind: "employee".into(), employee_id: Some(id.to_string()), ..Default::default() },
-        Fallback::Group(id) => ReceiverDoc { kind: "group".into(), group_id: Some(id.to_string()), ..Default::default() },
+        Fallback::Employee(id) => ReceiverDoc {
+            kind: "employee".into(),
+            employee_id: Some(id.to_string()),
+            ..Default::default()
+        },
+        Fallback::Group(id) => ReceiverDoc {
+            kind: "group".into(),
+            group_id: Some(id.to_string()),
+            ..Default::default()
+        },
     }
 }
 
 fn auto_replies_doc(list: &AutoReplies) -> Vec<AutoReplyDoc> {
-    list.0.iter().map(|r| AutoReplyDoc { text: r.text.0.clone(), delay_seconds: r.delay.num_seconds() }).collect()
+    list.0
+        .iter()
+        .map(|r| AutoReplyDoc {
+            text: r.text.0.clone(),
+            delay_seconds: r.delay.num_seconds(),
+        })
+        .collect()
 }
 
 impl From<ChannelSettings> for ChannelSettingsDoc {
@@ -479,10 +523,16 @@ impl From<ChannelSettings> for ChannelSettingsDoc {
         let non_working_time = match &s.non_working_time {
             NonWorkingTime::AsInWorkingTime => NonWorkingTimeDoc::default(),
             NonWorkingTime::Chatbot { chatbot, fallback } => NonWorkingTimeDoc {
-                chatbot: Some(ChatbotChoiceDoc { chatbot_id: chatbot.to_string(), fallback: Some(fallback_doc(fallback)) }),
+                chatbot: Some(ChatbotChoiceDoc {
+                    chatbot_id: chatbot.to_string(),
+                    fallback: Some(fallback_doc(fallback)),
+                }),
                 auto_replies: Vec::new(),
             },
-            NonWorkingTime::AutoReplies(list) => NonWorkingTimeDoc { chatbot: None, auto_replies: auto_replies_doc(list) },
+            NonWorkingTime::AutoReplies(list) => NonWorkingTimeDoc {
+                chatbot: None,
+                auto_replies: auto_replies_doc(list),
+            },
         };
         ChannelSettingsDoc {
             working_time: WorkingTimeDoc {
@@ -491,8 +541,14 @@ impl From<ChannelSettings> for ChannelSettingsDoc {
                 only_responses_with_message: s.only_responses_with_message,
             },
             non_working_time,
-            closing_message: ClosingMessageDoc { enabled: s.closing_message.enabled, text: s.closing_message.text },
-            auto_close_after: AutoCloseDoc { value: s.auto_close_after.value.into(), unit: s.auto_close_after.unit },
+            closing_message: ClosingMessageDoc {
+                enabled: s.closing_message.enabled,
+                text: s.closing_message.text,
+            },
+            auto_close_after: AutoCloseDoc {
+                value: s.auto_close_after.value.into(),
+                unit: s.auto_close_after.unit,
+            },
         }
     }
 }
@@ -512,7 +568,8 @@ impl ChannelSettings {
             None => {}
         }
         if let NonWorkingTime::Chatbot { chatbot, fallback } = &self.non_working_time {
-            refs.chatbots.push(("non_working_time.chatbot.chatbot_id".into(), chatbot));
+            refs.chatbots
+                .push(("non_working_time.chatbot.chatbot_id".into(), chatbot));
             refs.push_fallback("non_working_time.chatbot.fallback", fallback);
         }
         refs

@@ -31,14 +31,24 @@ impl ValidationErrors {
     }
 
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), message: message.into() });
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
     /// Adds another document's errors with their paths placed under `prefix`.
     pub fn extend_under(&mut self, prefix: &str, other: ValidationErrors) {
         for e in other.0 {
-            let field = if e.field.is_empty() { prefix.to_owned() } else { format!("{prefix}.{}", e.field) };
-            self.0.push(FieldError { field, message: e.message });
+            let field = if e.field.is_empty() {
+                prefix.to_owned()
+            } else {
+                format!("{prefix}.{}", e.field)
+            };
+            self.0.push(FieldError {
+                field,
+                message: e.message,
+            });
         }
     }
 

@@ -35,7 +35,9 @@ fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E
 fn stored_doc(kind: ConfigKind, item: &Item) -> Result<StoredDoc, StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("{kind:?} item without {what}"));
     let id = match item.get(SK) {
-        Some(AttributeValue::S(sk)) => sk.strip_prefix(kind.prefix()).ok_or_else(|| corrupt("its kind prefix"))?,
+        Some(AttributeValue::S(sk)) => sk
+            .strip_prefix(kind.prefix())
+            .ok_or_else(|| corrupt("its kind prefix"))?,
         _ => return Err(corrupt("SK")),
     };
     let doc = match item.get("doc") {
@@ -46,12 +48,19 @@ fn stored_doc(kind: ConfigKind, item: &Item) -> Result<StoredDoc, StoreError> {
         Some(AttributeValue::N(n)) => n.parse().map_err(|_| corrupt("a numeric version"))?,
         _ => return Err(corrupt("version")),
     };
-    Ok(StoredDoc { id: id.to_owned(), doc, version })
+    Ok(StoredDoc {
+        id: id.to_owned(),
+        doc,
+        version,
+    })
 }
 
 impl DynamoConfigStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 }
 
@@ -72,7 +81,10 @@ impl ConfigStore for DynamoConfigStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
                 Err(StoreError::Conflict)
             }
             Err(e) => Err(unavailable(e)),
@@ -101,7 +113,8 @@ impl ConfigStore for DynamoConfigStore {
         limit: u32,
     ) -> Result<Page<StoredDoc>, StoreError> {
         let limit = limit.clamp(1, 1000);
-        let start_key = after.map(|a| HashMap::from([(PK.to_owned(), tenant_pk(tenant)), (SK.to_owned(), sort_key(kind, a))]));
+        let start_key =
+            after.map(|a| HashMap::from([(PK.to_owned(), tenant_pk(tenant)), (SK.to_owned(), sort_key(kind, a))]));
         let mut items: Vec<StoredDoc> = Vec::new();
         let mut exclusive_start = start_key;
         // One extra item tells whether another page follows; DynamoDB may also stop early at 1 MB,
@@ -160,7 +173,10 @@ impl ConfigStore for DynamoConfigStore {
             .await;
         match result {
             Ok(_) => Ok(new_version),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
                 // The condition fails both when the item is missing and when it moved on.
                 match self.get(tenant, kind, id).await? {
                     Some(_) => Err(StoreError::Conflict),

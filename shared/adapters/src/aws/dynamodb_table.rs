@@ -27,16 +27,25 @@ pub async fn dynamodb_client_from_env() -> Client {
         .operation_attempt_timeout(Duration::from_secs(3))
         .operation_timeout(Duration::from_secs(10))
         .build();
-    let config = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts).load().await;
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .load()
+        .await;
     Client::new(&config)
 }
 
 fn key(name: &str, key_type: KeyType) -> Result<KeySchemaElement, aws_sdk_dynamodb::error::BuildError> {
-    KeySchemaElement::builder().attribute_name(name).key_type(key_type).build()
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
 }
 
 fn string_attribute(name: &str) -> Result<AttributeDefinition, aws_sdk_dynamodb::error::BuildError> {
-    AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
 }
 
 /// Creates the table as the SAM template declares it (on-demand, PK/SK, GSI1), for tests and for
@@ -44,7 +53,12 @@ fn string_attribute(name: &str) -> Result<AttributeDefinition, aws_sdk_dynamodb:
 pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
     let build = || -> Result<_, aws_sdk_dynamodb::error::BuildError> {
         Ok((
-            vec![string_attribute(PK)?, string_attribute(SK)?, string_attribute(GSI1PK)?, string_attribute(GSI1SK)?],
+            vec![
+                string_attribute(PK)?,
+                string_attribute(SK)?,
+                string_attribute(GSI1PK)?,
+                string_attribute(GSI1SK)?,
+            ],
             vec![key(PK, KeyType::Hash)?, key(SK, KeyType::Range)?],
             GlobalSecondaryIndex::builder()
                 .index_name(GSI1)

@@ -38,7 +38,9 @@ impl SqliteConfigStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(unavailable)?;
         conn.execute_batch(SCHEMA).map_err(unavailable)?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
     }
 
     /// Runs `f` on the connection off the async runtime's worker threads.
@@ -49,14 +51,15 @@ impl SqliteConfigStore {
     {
         let conn = Arc::clone(&self.conn);
         tokio::task::spawn_blocking(move || {
-            let guard = conn.lock().map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
+            let guard = conn
+                .lock()
+                .map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
             f(&guard)
         })
         .await
         .map_err(unavailable)?
     }
 }
-
 
 #[async_trait]
 impl ConfigStore for SqliteConfigStore {
@@ -81,7 +84,13 @@ impl ConfigStore for SqliteConfigStore {
             c.query_row(
                 "SELECT id, doc, version FROM config WHERE tenant = ?1 AND kind = ?2 AND id = ?3",
                 params![t, kind.prefix(), i],
-                |r| Ok(StoredDoc { id: r.get(0)?, doc: r.get(1)?, version: r.get(2)? }),
+                |r| {
+                    Ok(StoredDoc {
+                        id: r.get(0)?,
+                        doc: r.get(1)?,
+                        version: r.get(2)?,
+                    })
+                },
             )
             .optional()
             .map_err(unavailable)
@@ -107,7 +116,11 @@ impl ConfigStore for SqliteConfigStore {
                 .map_err(unavailable)?;
             let rows = stmt
                 .query_map(params![t, kind.prefix(), a, i64::from(limit) + 1], |r| {
-                    Ok(StoredDoc { id: r.get(0)?, doc: r.get(1)?, version: r.get(2)? })
+                    Ok(StoredDoc {
+                        id: r.get(0)?,
+                        doc: r.get(1)?,
+                        version: r.get(2)?,
+                    })
                 })
                 .map_err(unavailable)?;
             let mut items = rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)?;
@@ -146,7 +159,11 @@ impl ConfigStore for SqliteConfigStore {
                     |r| r.get(0),
                 )
                 .map_err(unavailable)?;
-            Err(if exists { StoreError::Conflict } else { StoreError::NotFound })
+            Err(if exists {
+                StoreError::Conflict
+            } else {
+                StoreError::NotFound
+            })
         })
         .await
     }
@@ -169,9 +186,12 @@ impl ConfigStore for SqliteConfigStore {
     async fn delete(&self, tenant: &TenantId, kind: ConfigKind, id: &str) -> Result<bool, StoreError> {
         let (t, i) = (tenant.to_string(), id.to_owned());
         self.with_conn(move |c| {
-            c.execute("DELETE FROM config WHERE tenant = ?1 AND kind = ?2 AND id = ?3", params![t, kind.prefix(), i])
-                .map(|n| n == 1)
-                .map_err(unavailable)
+            c.execute(
+                "DELETE FROM config WHERE tenant = ?1 AND kind = ?2 AND id = ?3",
+                params![t, kind.prefix(), i],
+            )
+            .map(|n| n == 1)
+            .map_err(unavailable)
         })
         .await
     }

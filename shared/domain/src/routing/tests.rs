@@ -10,8 +10,12 @@ fn settings(doc: Value) -> ChannelSettings {
 }
 
 fn distribution(mode: &str, capacity: i64) -> DistributionSettings {
-    DistributionSettings::try_from(DistributionDoc { mode: mode.into(), capacity_per_operator: capacity, answer_wait_seconds: Some(60) })
-        .expect("valid distribution")
+    DistributionSettings::try_from(DistributionDoc {
+        mode: mode.into(),
+        capacity_per_operator: capacity,
+        answer_wait_seconds: Some(60),
+    })
+    .expect("valid distribution")
 }
 
 fn id<T: TryFrom<String>>(s: &str) -> T
@@ -26,14 +30,23 @@ fn at(s: &str) -> DateTime<Utc> {
 }
 
 fn op(name: &str, online: bool, open: u32, last: Option<&str>) -> OperatorLoad {
-    OperatorLoad { employee: id(name), online, open_conversations: open, last_assigned_at: last.map(at) }
+    OperatorLoad {
+        employee: id(name),
+        online,
+        open_conversations: open,
+        last_assigned_at: last.map(at),
+    }
 }
 
 const AUTO: &str = "auto_assign";
 const QUEUE: &str = "queue";
 
 fn team() -> Vec<OperatorLoad> {
-    vec![op("anna", true, 2, None), op("boris", true, 1, Some("2026-11-25T09:00:00Z")), op("vera", false, 0, None)]
+    vec![
+        op("anna", true, 2, None),
+        op("boris", true, 1, Some("2026-11-25T09:00:00Z")),
+        op("vera", false, 0, None),
+    ]
 }
 
 #[test]
@@ -47,26 +60,161 @@ fn routing_table() {
         "non_working_time": {"auto_replies": [{"text": "Мы закрыты", "delay_seconds": 0}]}});
     let nobody = json!({});
 
-    let bot_target = || RoutingTarget::Chatbot { chatbot: id("bot"), fallback: Fallback::Group(id("sales")) };
-    let night_target = || RoutingTarget::Chatbot { chatbot: id("night"), fallback: Fallback::Employee(id("vera")) };
+    let bot_target = || RoutingTarget::Chatbot {
+        chatbot: id("bot"),
+        fallback: Fallback::Group(id("sales")),
+    };
+    let night_target = || RoutingTarget::Chatbot {
+        chatbot: id("night"),
+        fallback: Fallback::Employee(id("vera")),
+    };
     // (settings, working, bot available, mode, operators, expected target, expected auto-replies)
-    let table: Vec<(&Value, bool, bool, &str, Vec<OperatorLoad>, RoutingTarget, AutoReplySet)> = vec![
-        (&group, true, true, QUEUE, team(), RoutingTarget::GroupQueue(id("sales")), AutoReplySet::WorkingTime),
-        (&group, true, true, AUTO, team(), RoutingTarget::Operator(id("boris")), AutoReplySet::WorkingTime),
-        (&group, true, true, AUTO, vec![op("vera", false, 0, None)], RoutingTarget::GroupQueue(id("sales")), AutoReplySet::WorkingTime),
-        (&group, true, true, AUTO, vec![op("anna", true, 10, None)], RoutingTarget::GroupQueue(id("sales")), AutoReplySet::WorkingTime),
-        (&employee, true, true, AUTO, team(), RoutingTarget::Operator(id("anna")), AutoReplySet::None),
-        (&employee, false, true, QUEUE, team(), RoutingTarget::Operator(id("anna")), AutoReplySet::None),
+    type Row<'a> = (
+        &'a Value,
+        bool,
+        bool,
+        &'a str,
+        Vec<OperatorLoad>,
+        RoutingTarget,
+        AutoReplySet,
+    );
+    let table: Vec<Row> = vec![
+        (
+            &group,
+            true,
+            true,
+            QUEUE,
+            team(),
+            RoutingTarget::GroupQueue(id("sales")),
+            AutoReplySet::WorkingTime,
+        ),
+        (
+            &group,
+            true,
+            true,
+            AUTO,
+            team(),
+            RoutingTarget::Operator(id("boris")),
+            AutoReplySet::WorkingTime,
+        ),
+        (
+            &group,
+            true,
+            true,
+            AUTO,
+            vec![op("vera", false, 0, None)],
+            RoutingTarget::GroupQueue(id("sales")),
+            AutoReplySet::WorkingTime,
+        ),
+        (
+            &group,
+            true,
+            true,
+            AUTO,
+            vec![op("anna", true, 10, None)],
+            RoutingTarget::GroupQueue(id("sales")),
+            AutoReplySet::WorkingTime,
+        ),
+        (
+            &employee,
+            true,
+            true,
+            AUTO,
+            team(),
+            RoutingTarget::Operator(id("anna")),
+            AutoReplySet::None,
+        ),
+        (
+            &employee,
+            false,
+            true,
+            QUEUE,
+            team(),
+            RoutingTarget::Operator(id("anna")),
+            AutoReplySet::None,
+        ),
         (&bot, true, true, AUTO, team(), bot_target(), AutoReplySet::None),
-        (&bot, true, false, QUEUE, team(), RoutingTarget::GroupQueue(id("sales")), AutoReplySet::None),
-        (&bot, true, false, AUTO, team(), RoutingTarget::Operator(id("boris")), AutoReplySet::None),
-        (&night_bot, true, true, QUEUE, team(), RoutingTarget::GroupQueue(id("sales")), AutoReplySet::None),
-        (&night_bot, false, true, QUEUE, team(), night_target(), AutoReplySet::None),
-        (&night_bot, false, false, QUEUE, team(), RoutingTarget::Operator(id("vera")), AutoReplySet::None),
-        (&night_replies, false, true, QUEUE, team(), RoutingTarget::GroupQueue(id("sales")), AutoReplySet::NonWorkingTime),
-        (&night_replies, true, true, QUEUE, team(), RoutingTarget::GroupQueue(id("sales")), AutoReplySet::None),
-        (&group, false, true, QUEUE, team(), RoutingTarget::GroupQueue(id("sales")), AutoReplySet::None),
-        (&nobody, true, true, AUTO, team(), RoutingTarget::GeneralQueue, AutoReplySet::None),
+        (
+            &bot,
+            true,
+            false,
+            QUEUE,
+            team(),
+            RoutingTarget::GroupQueue(id("sales")),
+            AutoReplySet::None,
+        ),
+        (
+            &bot,
+            true,
+            false,
+            AUTO,
+            team(),
+            RoutingTarget::Operator(id("boris")),
+            AutoReplySet::None,
+        ),
+        (
+            &night_bot,
+            true,
+            true,
+            QUEUE,
+            team(),
+            RoutingTarget::GroupQueue(id("sales")),
+            AutoReplySet::None,
+        ),
+        (
+            &night_bot,
+            false,
+            true,
+            QUEUE,
+            team(),
+            night_target(),
+            AutoReplySet::None,
+        ),
+        (
+            &night_bot,
+            false,
+            false,
+            QUEUE,
+            team(),
+            RoutingTarget::Operator(id("vera")),
+            AutoReplySet::None,
+        ),
+        (
+            &night_replies,
+            false,
+            true,
+            QUEUE,
+            team(),
+            RoutingTarget::GroupQueue(id("sales")),
+            AutoReplySet::NonWorkingTime,
+        ),
+        (
+            &night_replies,
+            true,
+            true,
+            QUEUE,
+            team(),
+            RoutingTarget::GroupQueue(id("sales")),
+            AutoReplySet::None,
+        ),
+        (
+            &group,
+            false,
+            true,
+            QUEUE,
+            team(),
+            RoutingTarget::GroupQueue(id("sales")),
+            AutoReplySet::None,
+        ),
+        (
+            &nobody,
+            true,
+            true,
+            AUTO,
+            team(),
+            RoutingTarget::GeneralQueue,
+            AutoReplySet::None,
+        ),
     ];
     for (i, (doc, working, bot_ok, mode, operators, target, replies)) in table.into_iter().enumerate() {
         let s = settings(doc.clone());
@@ -78,17 +226,28 @@ fn routing_table() {
             distribution: &d,
             operators: &operators,
         });
-        assert_eq!(decision, RoutingDecision { target, auto_replies: replies }, "row {i}");
+        assert_eq!(
+            decision,
+            RoutingDecision {
+                target,
+                auto_replies: replies
+            },
+            "row {i}"
+        );
     }
 }
 
 #[test]
 fn the_group_to_consult_is_the_one_the_decision_may_assign_within() {
-    let bot = settings(json!({"working_time": {"receiver": {"type": "chatbot", "chatbot_id": "bot", "fallback": {"type": "group", "group_id": "support"}}}}));
+    let bot = settings(
+        json!({"working_time": {"receiver": {"type": "chatbot", "chatbot_id": "bot", "fallback": {"type": "group", "group_id": "support"}}}}),
+    );
     assert_eq!(group_to_consult(&bot, true, true), None);
     assert_eq!(group_to_consult(&bot, true, false), Some(id("support")));
-    let night = settings(json!({"working_time": {"receiver": {"type": "group", "group_id": "sales"}},
-        "non_working_time": {"chatbot": {"chatbot_id": "night", "fallback": {"type": "group", "group_id": "night-shift"}}}}));
+    let night = settings(
+        json!({"working_time": {"receiver": {"type": "group", "group_id": "sales"}},
+        "non_working_time": {"chatbot": {"chatbot_id": "night", "fallback": {"type": "group", "group_id": "night-shift"}}}}),
+    );
     assert_eq!(group_to_consult(&night, true, true), Some(id("sales")));
     assert_eq!(group_to_consult(&night, false, true), None);
     assert_eq!(group_to_consult(&night, false, false), Some(id("night-shift")));
@@ -114,15 +273,26 @@ fn auto_assignment_is_fair_least_loaded_then_longest_waiting_then_by_id() {
 fn a_conversation_left_unanswered_passes_to_the_next_operator_or_back_to_the_queue() {
     let d = distribution(AUTO, 5);
     let ops = vec![op("a", true, 0, None), op("b", true, 1, None), op("c", false, 0, None)];
-    assert_eq!(reassign_after_answer_wait(&id("g"), &d, &ops, &[id("a")]), RoutingTarget::Operator(id("b")));
-    assert_eq!(reassign_after_answer_wait(&id("g"), &d, &ops, &[id("a"), id("b")]), RoutingTarget::GroupQueue(id("g")));
-    assert_eq!(answer_deadline(at("2026-11-25T10:00:00Z"), &d), Some(at("2026-11-25T10:01:00Z")));
+    assert_eq!(
+        reassign_after_answer_wait(&id("g"), &d, &ops, &[id("a")]),
+        RoutingTarget::Operator(id("b"))
+    );
+    assert_eq!(
+        reassign_after_answer_wait(&id("g"), &d, &ops, &[id("a"), id("b")]),
+        RoutingTarget::GroupQueue(id("g"))
+    );
+    assert_eq!(
+        answer_deadline(at("2026-11-25T10:00:00Z"), &d),
+        Some(at("2026-11-25T10:01:00Z"))
+    );
 }
 
 #[test]
 fn the_auto_reply_set_names_the_list_to_plan() {
-    let s = settings(json!({"working_time": {"auto_replies": [{"text": "Днём", "delay_seconds": 5}]},
-        "non_working_time": {"auto_replies": [{"text": "Ночью", "delay_seconds": 0}]}}));
+    let s = settings(
+        json!({"working_time": {"auto_replies": [{"text": "Днём", "delay_seconds": 5}]},
+        "non_working_time": {"auto_replies": [{"text": "Ночью", "delay_seconds": 0}]}}),
+    );
     let text = |set| auto_replies_for(&s, set).map(|l| l.as_slice()[0].text.as_str().to_owned());
     assert_eq!(text(AutoReplySet::WorkingTime).as_deref(), Some("Днём"));
     assert_eq!(text(AutoReplySet::NonWorkingTime).as_deref(), Some("Ночью"));

@@ -58,18 +58,36 @@ fn office_hours_in_moscow_table() {
 
 #[test]
 fn a_lunch_break_splits_the_day_and_adjacent_intervals_merge() {
-    let lunch = schedule(weekdays("Europe/Moscow", json!([iv("09:00", "13:00"), iv("14:00", "18:00")])));
-    assert_eq!(lunch.period_at(at("2026-11-23T09:00:00Z")), working("2026-11-23T10:00:00Z"));
-    assert_eq!(lunch.period_at(at("2026-11-23T10:30:00Z")), non_working("2026-11-23T11:00:00Z"));
+    let lunch = schedule(weekdays(
+        "Europe/Moscow",
+        json!([iv("09:00", "13:00"), iv("14:00", "18:00")]),
+    ));
+    assert_eq!(
+        lunch.period_at(at("2026-11-23T09:00:00Z")),
+        working("2026-11-23T10:00:00Z")
+    );
+    assert_eq!(
+        lunch.period_at(at("2026-11-23T10:30:00Z")),
+        non_working("2026-11-23T11:00:00Z")
+    );
 
-    let adjacent = schedule(weekdays("Europe/Moscow", json!([iv("09:00", "13:00"), iv("13:00", "18:00")])));
-    assert_eq!(adjacent.period_at(at("2026-11-23T07:00:00Z")), working("2026-11-23T15:00:00Z"));
+    let adjacent = schedule(weekdays(
+        "Europe/Moscow",
+        json!([iv("09:00", "13:00"), iv("13:00", "18:00")]),
+    ));
+    assert_eq!(
+        adjacent.period_at(at("2026-11-23T07:00:00Z")),
+        working("2026-11-23T15:00:00Z")
+    );
 }
 
 #[test]
 fn an_overnight_interval_runs_into_the_next_morning() {
     let s = schedule(json!({"time_zone": "Europe/Moscow", "weekly": {"monday": [iv("22:00", "06:00")]}}));
-    assert_eq!(s.period_at(at("2026-11-23T18:00:00Z")), non_working("2026-11-23T19:00:00Z")); // Mon 21:00
+    assert_eq!(
+        s.period_at(at("2026-11-23T18:00:00Z")),
+        non_working("2026-11-23T19:00:00Z")
+    ); // Mon 21:00
     assert_eq!(s.period_at(at("2026-11-24T02:00:00Z")), working("2026-11-24T03:00:00Z")); // Tue 05:00
     assert!(!s.is_working_at(at("2026-11-24T03:00:00Z"))); // Tue 06:00
 }
@@ -79,7 +97,10 @@ fn an_overnight_shift_crosses_the_week_boundary() {
     let s = schedule(json!({"time_zone": "Europe/Moscow", "weekly": {"sunday": [iv("22:00", "02:00")]}}));
     // Monday 2026-11-30 01:00 Moscow belongs to Sunday's shift.
     assert_eq!(s.period_at(at("2026-11-29T22:00:00Z")), working("2026-11-29T23:00:00Z"));
-    assert_eq!(s.period_at(at("2026-11-29T23:00:00Z")), non_working("2026-12-06T19:00:00Z"));
+    assert_eq!(
+        s.period_at(at("2026-11-29T23:00:00Z")),
+        non_working("2026-12-06T19:00:00Z")
+    );
 }
 
 #[test]
@@ -92,11 +113,17 @@ fn a_shift_into_new_year_keeps_running_on_the_holiday_and_the_next_work_is_after
     ]);
     let s = schedule(doc);
     // Thursday 31 December 17:00 Moscow: the extra date replaced the office day.
-    assert_eq!(s.period_at(at("2026-12-31T14:00:00Z")), non_working("2026-12-31T17:00:00Z"));
+    assert_eq!(
+        s.period_at(at("2026-12-31T14:00:00Z")),
+        non_working("2026-12-31T17:00:00Z")
+    );
     // 1 January 03:00 Moscow: still the shift that started on the 31st.
     assert_eq!(s.period_at(at("2027-01-01T00:00:00Z")), working("2027-01-01T01:00:00Z"));
     // 1 January 05:00 Moscow: the next work is Monday 11 January 09:00.
-    assert_eq!(s.period_at(at("2027-01-01T02:00:00Z")), non_working("2027-01-11T06:00:00Z"));
+    assert_eq!(
+        s.period_at(at("2027-01-01T02:00:00Z")),
+        non_working("2027-01-11T06:00:00Z")
+    );
 }
 
 #[test]
@@ -113,7 +140,10 @@ fn an_extra_working_date_makes_a_saturday_a_working_day() {
     let mut doc = weekdays("Europe/Moscow", json!([iv("09:00", "18:00")]));
     doc["extra_working_dates"] = json!([{"date": "2026-11-28", "intervals": [iv("10:00", "15:00")]}]);
     let s = schedule(doc);
-    assert_eq!(s.period_at(at("2026-11-27T16:00:00Z")), non_working("2026-11-28T07:00:00Z"));
+    assert_eq!(
+        s.period_at(at("2026-11-27T16:00:00Z")),
+        non_working("2026-11-28T07:00:00Z")
+    );
     assert_eq!(s.period_at(at("2026-11-28T08:00:00Z")), working("2026-11-28T12:00:00Z"));
 }
 
@@ -123,10 +153,16 @@ fn round_the_clock_work_has_no_end_and_an_empty_schedule_no_start() {
     let s = schedule(json!({"time_zone": "Asia/Yekaterinburg", "weekly": {
         "monday": all_day, "tuesday": all_day, "wednesday": all_day, "thursday": all_day,
         "friday": all_day, "saturday": all_day, "sunday": all_day}}));
-    assert_eq!(s.period_at(at("2026-11-25T12:00:00Z")), SchedulePeriod::Working { until: None });
+    assert_eq!(
+        s.period_at(at("2026-11-25T12:00:00Z")),
+        SchedulePeriod::Working { until: None }
+    );
 
     let none = schedule(json!({"time_zone": "Europe/Moscow"}));
-    assert_eq!(none.period_at(at("2026-11-25T12:00:00Z")), SchedulePeriod::NonWorking { until: None });
+    assert_eq!(
+        none.period_at(at("2026-11-25T12:00:00Z")),
+        SchedulePeriod::NonWorking { until: None }
+    );
     assert!(!none.is_working_at(at("2026-11-25T12:00:00Z")));
 }
 
@@ -151,8 +187,14 @@ fn spring_forward_shortens_a_shift_and_moves_a_start_in_the_gap_to_the_end_of_th
 
     let gap = schedule(json!({"time_zone": "America/New_York", "weekly": {"sunday": [iv("02:30", "05:00")]}}));
     // 02:30 does not exist that day: work starts at 03:00 EDT (07:00Z).
-    assert_eq!(gap.period_at(at("2026-03-08T06:59:00Z")), non_working("2026-03-08T07:00:00Z"));
-    assert_eq!(gap.period_at(at("2026-03-08T07:00:00Z")), working("2026-03-08T09:00:00Z"));
+    assert_eq!(
+        gap.period_at(at("2026-03-08T06:59:00Z")),
+        non_working("2026-03-08T07:00:00Z")
+    );
+    assert_eq!(
+        gap.period_at(at("2026-03-08T07:00:00Z")),
+        working("2026-03-08T09:00:00Z")
+    );
 }
 
 #[test]
@@ -166,7 +208,10 @@ fn fall_back_lengthens_a_shift_and_the_repeated_hour_counts_twice() {
 
     // An interval starting in the repeated hour starts at its first occurrence.
     let repeated = schedule(json!({"time_zone": "America/New_York", "weekly": {"sunday": [iv("01:30", "02:30")]}}));
-    assert_eq!(repeated.period_at(at("2026-11-01T05:30:00Z")), working("2026-11-01T07:30:00Z"));
+    assert_eq!(
+        repeated.period_at(at("2026-11-01T05:30:00Z")),
+        working("2026-11-01T07:30:00Z")
+    );
 }
 
 #[test]
@@ -218,8 +263,13 @@ fn validation_names_every_failing_field() {
 
 #[test]
 fn too_many_intervals_a_day_is_rejected() {
-    let many: Vec<_> = (0..13).map(|h| iv(&format!("{h:02}:00"), &format!("{h:02}:30"))).collect();
-    assert_eq!(errors_of(json!({"time_zone": "UTC", "weekly": {"monday": many}})), ["weekly.monday"]);
+    let many: Vec<_> = (0..13)
+        .map(|h| iv(&format!("{h:02}:00"), &format!("{h:02}:30")))
+        .collect();
+    assert_eq!(
+        errors_of(json!({"time_zone": "UTC", "weekly": {"monday": many}})),
+        ["weekly.monday"]
+    );
 }
 
 #[test]
@@ -258,7 +308,11 @@ fn arb_day() -> impl Strategy<Value = Vec<DailyInterval>> {
                 break;
             }
             let end_abs = start + len * 15;
-            let end = if end_abs > MINUTES_PER_DAY { end_abs - MINUTES_PER_DAY } else { end_abs };
+            let end = if end_abs > MINUTES_PER_DAY {
+                end_abs - MINUTES_PER_DAY
+            } else {
+                end_abs
+            };
             out.extend(DailyInterval::new(start, end));
             if end_abs >= MINUTES_PER_DAY {
                 break;
@@ -278,15 +332,24 @@ fn arb_schedule() -> impl Strategy<Value = WorkingSchedule> {
         chrono_tz::Australia::Sydney,
         chrono_tz::UTC,
     ]);
-    (zones, prop::array::uniform7(arb_day()), prop::collection::vec(0u64..120, 0..4)).prop_map(|(tz, days, holidays)| {
-        let base = NaiveDate::from_ymd_opt(2026, 1, 1).expect("valid date");
-        WorkingSchedule {
-            time_zone: tz,
-            weekly: days,
-            holidays: holidays.into_iter().filter_map(|o| base.checked_add_days(Days::new(o * 3))).map(|d| (d, None)).collect(),
-            extra_working_dates: BTreeMap::new(),
-        }
-    })
+    (
+        zones,
+        prop::array::uniform7(arb_day()),
+        prop::collection::vec(0u64..120, 0..4),
+    )
+        .prop_map(|(tz, days, holidays)| {
+            let base = NaiveDate::from_ymd_opt(2026, 1, 1).expect("valid date");
+            WorkingSchedule {
+                time_zone: tz,
+                weekly: days,
+                holidays: holidays
+                    .into_iter()
+                    .filter_map(|o| base.checked_add_days(Days::new(o * 3)))
+                    .map(|d| (d, None))
+                    .collect(),
+                extra_working_dates: BTreeMap::new(),
+            }
+        })
 }
 
 proptest! {

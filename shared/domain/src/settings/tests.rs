@@ -4,7 +4,8 @@ use serde_json::{Value, json};
 
 fn validate(kind: ChannelKind, doc: Value) -> Result<ChannelSettings, Vec<String>> {
     let doc: ChannelSettingsDoc = serde_json::from_value(doc).expect("test document deserializes");
-    doc.validate(kind).map_err(|e| e.fields().into_iter().map(str::to_owned).collect())
+    doc.validate(kind)
+        .map_err(|e| e.fields().into_iter().map(str::to_owned).collect())
 }
 
 fn failing(kind: ChannelKind, doc: Value) -> Vec<String> {
@@ -60,8 +61,20 @@ fn closing_message_is_counted_in_characters_not_bytes() {
 
 #[test]
 fn an_enabled_closing_message_needs_text() {
-    assert_eq!(failing(ChannelKind::Avito, json!({"closing_message": {"enabled": true, "text": "  "}})), ["closing_message.text"]);
-    assert!(validate(ChannelKind::Avito, json!({"closing_message": {"enabled": false, "text": ""}})).is_ok());
+    assert_eq!(
+        failing(
+            ChannelKind::Avito,
+            json!({"closing_message": {"enabled": true, "text": "  "}})
+        ),
+        ["closing_message.text"]
+    );
+    assert!(
+        validate(
+            ChannelKind::Avito,
+            json!({"closing_message": {"enabled": false, "text": ""}})
+        )
+        .is_ok()
+    );
 }
 
 #[test]
@@ -69,16 +82,34 @@ fn receiver_validation_table() {
     let table: [(Value, &[&str]); 9] = [
         (json!({"type": "employee", "employee_id": "e1"}), &[]),
         (json!({"type": "group", "group_id": "g1"}), &[]),
-        (json!({"type": "chatbot", "chatbot_id": "b1", "fallback": {"type": "employee", "employee_id": "e1"}}), &[]),
-        (json!({"type": "chatbot", "chatbot_id": "b1"}), &["working_time.receiver.fallback"]),
+        (
+            json!({"type": "chatbot", "chatbot_id": "b1", "fallback": {"type": "employee", "employee_id": "e1"}}),
+            &[],
+        ),
+        (
+            json!({"type": "chatbot", "chatbot_id": "b1"}),
+            &["working_time.receiver.fallback"],
+        ),
         (
             json!({"type": "chatbot", "chatbot_id": "b1", "fallback": {"type": "chatbot", "chatbot_id": "b2"}}),
             &["working_time.receiver.fallback.type"],
         ),
         (json!({"type": "employee"}), &["working_time.receiver.employee_id"]),
-        (json!({"type": "group", "group_id": "g#1"}), &["working_time.receiver.group_id"]),
-        (json!({"type": "operator", "employee_id": "e1"}), &["working_time.receiver.type"]),
-        (json!({"type": "chatbot", "fallback": {"type": "group"}}), &["working_time.receiver.chatbot_id", "working_time.receiver.fallback.group_id"]),
+        (
+            json!({"type": "group", "group_id": "g#1"}),
+            &["working_time.receiver.group_id"],
+        ),
+        (
+            json!({"type": "operator", "employee_id": "e1"}),
+            &["working_time.receiver.type"],
+        ),
+        (
+            json!({"type": "chatbot", "fallback": {"type": "group"}}),
+            &[
+                "working_time.receiver.chatbot_id",
+                "working_time.receiver.fallback.group_id",
+            ],
+        ),
     ];
     for (receiver, expected) in table {
         let got = failing(ChannelKind::Avito, json!({"working_time": {"receiver": receiver}}));
@@ -94,34 +125,60 @@ fn non_working_time_takes_a_chatbot_or_auto_replies_never_both() {
     }});
     assert_eq!(failing(ChannelKind::Avito, both), ["non_working_time"]);
 
-    let bot = json!({"non_working_time": {"chatbot": {"chatbot_id": "b1", "fallback": {"type": "group", "group_id": "g1"}}}});
+    let bot =
+        json!({"non_working_time": {"chatbot": {"chatbot_id": "b1", "fallback": {"type": "group", "group_id": "g1"}}}});
     let s = validate(ChannelKind::Avito, bot).expect("valid");
     assert!(matches!(s.non_working_time, NonWorkingTime::Chatbot { .. }));
 
     let bot_without_fallback = json!({"non_working_time": {"chatbot": {"chatbot_id": "b1"}}});
-    assert_eq!(failing(ChannelKind::Avito, bot_without_fallback), ["non_working_time.chatbot.fallback"]);
+    assert_eq!(
+        failing(ChannelKind::Avito, bot_without_fallback),
+        ["non_working_time.chatbot.fallback"]
+    );
 }
 
 #[test]
 fn auto_reply_validation_table() {
     let ok_text = "Ответим в течение часа";
     let table: [(Value, &[&str]); 7] = [
-        (json!([{"text": ok_text, "delay_seconds": 0}, {"text": ok_text, "delay_seconds": 86_400}]), &[]),
+        (
+            json!([{"text": ok_text, "delay_seconds": 0}, {"text": ok_text, "delay_seconds": 86_400}]),
+            &[],
+        ),
         (json!([{"text": "я".repeat(1000), "delay_seconds": 5}]), &[]),
-        (json!([{"text": "я".repeat(1001), "delay_seconds": 5}]), &["working_time.auto_replies[0].text"]),
-        (json!([{"text": " ", "delay_seconds": 5}]), &["working_time.auto_replies[0].text"]),
-        (json!([{"text": ok_text, "delay_seconds": -1}]), &["working_time.auto_replies[0].delay_seconds"]),
-        (json!([{"text": ok_text, "delay_seconds": 86_401}]), &["working_time.auto_replies[0].delay_seconds"]),
+        (
+            json!([{"text": "я".repeat(1001), "delay_seconds": 5}]),
+            &["working_time.auto_replies[0].text"],
+        ),
+        (
+            json!([{"text": " ", "delay_seconds": 5}]),
+            &["working_time.auto_replies[0].text"],
+        ),
+        (
+            json!([{"text": ok_text, "delay_seconds": -1}]),
+            &["working_time.auto_replies[0].delay_seconds"],
+        ),
+        (
+            json!([{"text": ok_text, "delay_seconds": 86_401}]),
+            &["working_time.auto_replies[0].delay_seconds"],
+        ),
         (
             json!([{"text": ok_text, "delay_seconds": 600}, {"text": ok_text, "delay_seconds": 60}]),
             &["working_time.auto_replies[1].delay_seconds"],
         ),
     ];
     for (list, expected) in table {
-        assert_eq!(failing(ChannelKind::Avito, json!({"working_time": {"auto_replies": list}})), expected, "{list}");
+        assert_eq!(
+            failing(ChannelKind::Avito, json!({"working_time": {"auto_replies": list}})),
+            expected,
+            "{list}"
+        );
     }
     let eleven: Vec<_> = (0..11).map(|i| json!({"text": ok_text, "delay_seconds": i})).collect();
-    assert_eq!(failing(ChannelKind::Avito, json!({"working_time": {"auto_replies": eleven}})), ["working_time.auto_replies"]);
+    assert_eq!(
+        failing(ChannelKind::Avito, json!({"working_time": {"auto_replies": eleven}})),
+        ["working_time.auto_replies"]
+    );
 }
 
 #[test]
@@ -136,7 +193,11 @@ fn auto_close_validation_table() {
         (json!({"value": 366, "unit": "days"}), &["auto_close_after.value"]),
     ];
     for (value, expected) in table {
-        assert_eq!(failing(ChannelKind::Avito, json!({"auto_close_after": value})), expected, "{value}");
+        assert_eq!(
+            failing(ChannelKind::Avito, json!({"auto_close_after": value})),
+            expected,
+            "{value}"
+        );
     }
 }
 
@@ -144,7 +205,10 @@ fn auto_close_validation_table() {
 fn only_responses_with_message_is_for_jobs_channels() {
     let doc = json!({"working_time": {"only_responses_with_message": true}});
     assert!(validate(ChannelKind::AvitoJobs, doc.clone()).is_ok());
-    assert_eq!(failing(ChannelKind::Avito, doc), ["working_time.only_responses_with_message"]);
+    assert_eq!(
+        failing(ChannelKind::Avito, doc),
+        ["working_time.only_responses_with_message"]
+    );
 }
 
 #[test]
@@ -157,7 +221,12 @@ fn every_failing_field_is_named_at_once() {
     });
     assert_eq!(
         failing(ChannelKind::Avito, doc),
-        ["working_time.receiver.fallback", "non_working_time", "closing_message.text", "auto_close_after.value"]
+        [
+            "working_time.receiver.fallback",
+            "non_working_time",
+            "closing_message.text",
+            "auto_close_after.value"
+        ]
     );
 }
 
@@ -165,8 +234,20 @@ fn every_failing_field_is_named_at_once() {
 fn references_name_the_fields_that_point_at_other_entities() {
     let s = validate(ChannelKind::AvitoJobs, full_document()).expect("valid");
     let refs = s.references();
-    assert_eq!(refs.chatbots.iter().map(|(f, id)| (f.as_str(), id.as_str())).collect::<Vec<_>>(), [("working_time.receiver.chatbot_id", "bot-1")]);
-    assert_eq!(refs.groups.iter().map(|(f, id)| (f.as_str(), id.as_str())).collect::<Vec<_>>(), [("working_time.receiver.fallback.group_id", "sales")]);
+    assert_eq!(
+        refs.chatbots
+            .iter()
+            .map(|(f, id)| (f.as_str(), id.as_str()))
+            .collect::<Vec<_>>(),
+        [("working_time.receiver.chatbot_id", "bot-1")]
+    );
+    assert_eq!(
+        refs.groups
+            .iter()
+            .map(|(f, id)| (f.as_str(), id.as_str()))
+            .collect::<Vec<_>>(),
+        [("working_time.receiver.fallback.group_id", "sales")]
+    );
     assert!(refs.employees.is_empty());
 }
 

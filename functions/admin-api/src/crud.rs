@@ -1,0 +1,179 @@
+//! The create/read/replace/delete flow every directory entity shares. An entity says how a draft
+//! becomes a value, how it is shown, which other entities must exist for it to be valid, and what
+//! must not refer to it when it is deleted; the flow does the rest the same way for all.
+
+use crate::state::AdminState;
+use adapters::configuration::ConfigEntity;
+use axum::Json;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use domain::ids::{TenantId, is_valid_id};
+use http_api::error::ApiResult;
+use http_api::{ApiError, Caller, PageQuery, PageView};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// A directory entity managed through the admin API.
+#[async_trait::async_trait]
+pub(crate) trait AdminEntity: ConfigEntity + Clone + Sized + 'static {
+    /// What the API takes to create or replace one.
+    type Draft: DeserializeOwned + Send + 'static;
+    /// What the API returns (secrets left out).
+    type View: Serialize + Send + 'static;
+    /// For messages: "employee", "channel group".
+    const NOUN: &'static str;
+    /// The collection's path, for `Location` headers.
+    const COLLECTION: &'static str;
+
+    /// Validates a draft into the entity with `id`; `current` is the stored value on replace.
+    fn build(draft: Self::Draft, id: String, current: Option<&Self>) -> Result<Self, ApiError>;
+
+    fn view(self) -> Self::View;
+
+    /// 422 naming the field if something it refers to does not exist in the tenant.
+    async fn check_references(_state: &AdminState, _tenant: &TenantId, _value: &Self) -> ApiResult<()> {
+        Ok(())
+    }
+
+    /// 409 saying what still refers to it, before it is deleted.
+    async fn check_deletable(_state: &AdminState, _tenant: &TenantId, _value: &Self) -> ApiResult<()> {
+        Ok(())
+    }
+
+    /// Work to do after it was deleted (its dependent documents).
+    async fn after_delete(_state: &AdminState, _tenant: &TenantId, _value: &Self) -> ApiResult<()> {
+        Ok(())
+    }
+}
+
+/// A fresh id: time-ordered, so listings come out roughly in creation order.
+fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+async fn load<T: AdminEntity>(
+    state: &AdminState,
+    tenant: &TenantId,
+    id: &str,
+) -> ApiResult<adapters::configuration::Versioned<T>> {
+    if !is_valid_id(id) {
+        return Err(ApiError::not_found(T::NOUN));
+    }
+    state
+        .config
+        .get::<T>(tenant, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(T::NOUN))
+}
+
+pub(crate) async fn list<T: AdminEntity>(
+    state: &AdminState,
+    caller: &Caller,
+    query: &PageQuery,
+) -> ApiResult<Json<PageView<T::View>>> {
+    let (limit, after) = query.parse()?;
+    let page = state.config.list::<T>(&caller.tenant, after.as_deref(), limit).await?;
+    Ok(Json(PageView::from_page(page, T::view)))
+}
+
+pub(crate) async fn create<T: AdminEntity>(
+    state: &AdminState,
+    caller: &Caller,
+    draft: T::Draft,
+) -> ApiResult<(StatusCode, HeaderMap, Json<T::View>)> {
+    caller.require_admin()?;
+    let value = T::build(draft, new_id(), None)?;
+    T::check_references(state, &caller.tenant, &value).await?;
+    state.config.create(&caller.tenant, &value).await?;
+    let mut headers = HeaderMap::new();
+    if let Ok(location) = HeaderValue::from_str(&format!("{}/{}", T::COLLECTION, value.entity_id())) {
+        headers.insert(header::LOCATION, location);
+    }
+    Ok((StatusCode::CREATED, headers, Json(value.view())))
+}
+
+pub(crate) async fn get<T: AdminEntity>(state: &AdminState, caller: &Caller, id: &str) -> ApiResult<Json<T::View>> {
+    Ok(Json(load::<T>(state, &caller.tenant, id).await?.value.view()))
+}
+
+pub(crate) async fn replace<T: AdminEntity>(
+    state: &AdminState,
+    caller: &Caller,
+    id: &str,
+    draft: T::Draft,
+) -> ApiResult<Json<T::View>> {
+    caller.require_admin()?;
+    let current = load::<T>(state, &caller.tenant, id).await?;
+    let value = T::build(draft, id.to_owned(), Some(&current.value))?;
+    T::check_references(state, &caller.tenant, &value).await?;
+    state.config.replace(&caller.tenant, &value, current.version).await?;
+    Ok(Json(value.view()))
+}
+
+pub(crate) async fn delete<T: AdminEntity>(state: &AdminState, caller: &Caller, id: &str) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    let current = load::<T>(state, &caller.tenant, id).await?;
+    T::check_deletable(state, &caller.tenant, &current.value).await?;
+    if !state.config.delete::<T>(&caller.tenant, id).await? {
+        return Err(ApiError::not_found(T::NOUN));
+    }
+    T::after_delete(state, &caller.tenant, &current.value).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Generates the five documented handlers of one directory entity in a module of its own.
+macro_rules! crud_handlers {
+    ($module:ident, $entity:ty, $draft:ty, $view:ty, $collection:tt, $item:tt) => {
+        crate::crud::crud_handlers!(@with_errors $module, $entity, $draft, $view, $collection, $item, [
+            (status = 400, description = "The request cannot be read", body = http_api::ErrorBody),
+            (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+            (status = 403, description = "Operators cannot change configuration", body = http_api::ErrorBody),
+            (status = 404, description = "No such item in your tenant", body = http_api::ErrorBody),
+            (status = 409, description = "Conflicts with the current state", body = http_api::ErrorBody),
+            (status = 422, description = "Invalid values; every failing field is named", body = http_api::ErrorBody)
+        ]);
+    };
+    (@with_errors $module:ident, $entity:ty, $draft:ty, $view:ty, $collection:tt, $item:tt, [$($errors:tt)*]) => {
+        pub mod $module {
+            use super::*;
+            use axum::extract::{Path, Query, State};
+            use http_api::error::ApiResult;
+            use http_api::{Caller, JsonBody, PageQuery, PageView};
+
+            #[utoipa::path(get, path = $collection, tag = "directory", params(PageQuery),
+                security(("bearer" = [])),
+                responses((status = 200, description = "One page, in id order", body = PageView<$view>), $($errors)*))]
+            pub async fn list(State(s): State<AdminState>, caller: Caller, Query(q): Query<PageQuery>) -> ApiResult<Json<PageView<$view>>> {
+                crate::crud::list::<$entity>(&s, &caller, &q).await
+            }
+
+            #[utoipa::path(post, path = $collection, tag = "directory", request_body = $draft,
+                security(("bearer" = [])),
+                responses((status = 201, description = "Created", body = $view), $($errors)*))]
+            pub async fn create(State(s): State<AdminState>, caller: Caller, JsonBody(draft): JsonBody<$draft>) -> ApiResult<(StatusCode, HeaderMap, Json<$view>)> {
+                crate::crud::create::<$entity>(&s, &caller, draft).await
+            }
+
+            #[utoipa::path(get, path = $item, tag = "directory", params(("id" = String, Path)),
+                security(("bearer" = [])),
+                responses((status = 200, description = "Found", body = $view), $($errors)*))]
+            pub async fn get(State(s): State<AdminState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<$view>> {
+                crate::crud::get::<$entity>(&s, &caller, &id).await
+            }
+
+            #[utoipa::path(put, path = $item, tag = "directory", params(("id" = String, Path)), request_body = $draft,
+                security(("bearer" = [])),
+                responses((status = 200, description = "Replaced", body = $view), $($errors)*))]
+            pub async fn replace(State(s): State<AdminState>, caller: Caller, Path(id): Path<String>, JsonBody(draft): JsonBody<$draft>) -> ApiResult<Json<$view>> {
+                crate::crud::replace::<$entity>(&s, &caller, &id, draft).await
+            }
+
+            #[utoipa::path(delete, path = $item, tag = "directory", params(("id" = String, Path)),
+                security(("bearer" = [])),
+                responses((status = 204, description = "Deleted"), $($errors)*))]
+            pub async fn delete(State(s): State<AdminState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+                crate::crud::delete::<$entity>(&s, &caller, &id).await
+            }
+        }
+    };
+}
+pub(crate) use crud_handlers;

@@ -1,0 +1,265 @@
+//! The directory entities of the admin API and their documented handlers: employees, groups,
+//! chatbots, channel groups and channels.
+//!
+//! Integrity, checked on every write: a group's members must exist, a channel's channel group must
+//! exist; an employee, group or chatbot that a group or a channel's settings still names cannot be
+//! deleted (409 naming what refers to it), nor a channel group that still has channels, nor a
+//! connected channel (disconnect it first). Deleting a channel deletes its settings.
+
+use crate::crud::{AdminEntity, crud_handlers};
+use crate::state::AdminState;
+use axum::Json;
+use axum::http::{HeaderMap, StatusCode};
+use domain::directory::{
+    Channel, ChannelDraft, ChannelGroup, ChannelGroupDraft, ChannelStatus, Chatbot, ChatbotDraft, Employee,
+    EmployeeDraft, Group, GroupDraft,
+};
+use domain::ids::{ChannelId, ChatbotId, TenantId};
+use domain::settings::References;
+use domain::validation::ValidationErrors;
+use http_api::ApiError;
+use http_api::error::ApiResult;
+use serde::Serialize;
+
+fn server_id<T: TryFrom<String>>(id: String) -> Result<T, ApiError> {
+    T::try_from(id).map_err(|_| ApiError::Internal("generated or stored id is not valid".into()))
+}
+
+/// The channels whose settings name something `refers` picks out.
+async fn channels_whose_settings(
+    state: &AdminState,
+    tenant: &TenantId,
+    refers: impl Fn(&References<'_>) -> bool,
+) -> ApiResult<Vec<String>> {
+    let all = state.config.all_channel_settings(tenant).await?;
+    Ok(all
+        .into_iter()
+        .filter(|(_, s)| refers(&s.references()))
+        .map(|(channel, _)| channel)
+        .collect())
+}
+
+fn still_referenced(noun: &str, by: &[(&str, Vec<String>)]) -> ApiResult<()> {
+    let named: Vec<String> = by
+        .iter()
+        .filter(|(_, ids)| !ids.is_empty())
+        .map(|(what, ids)| format!("{what} {}", ids.join(", ")))
+        .collect();
+    if named.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::Conflict(format!(
+        "this {noun} is still used by {}; change those first",
+        named.join(" and ")
+    )))
+}
+
+#[async_trait::async_trait]
+impl AdminEntity for Employee {
+    type Draft = EmployeeDraft;
+    type View = Employee;
+    const NOUN: &'static str = "employee";
+    const COLLECTION: &'static str = "/v1/employees";
+
+    fn build(draft: EmployeeDraft, id: String, _: Option<&Self>) -> Result<Self, ApiError> {
+        Ok(draft.validate(server_id(id)?)?)
+    }
+
+    fn view(self) -> Employee {
+        self
+    }
+
+    async fn check_deletable(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
+        let groups: Vec<String> = state
+            .config
+            .list_all::<Group>(tenant)
+            .await?
+            .into_iter()
+            .filter(|g| g.members.contains(&value.id))
+            .map(|g| g.id.to_string())
+            .collect();
+        let channels =
+            channels_whose_settings(state, tenant, |r| r.employees.iter().any(|(_, id)| **id == value.id)).await?;
+        still_referenced(
+            Self::NOUN,
+            &[("groups", groups), ("the settings of channels", channels)],
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl AdminEntity for Group {
+    type Draft = GroupDraft;
+    type View = Group;
+    const NOUN: &'static str = "group";
+    const COLLECTION: &'static str = "/v1/groups";
+
+    fn build(draft: GroupDraft, id: String, _: Option<&Self>) -> Result<Self, ApiError> {
+        Ok(draft.validate(server_id(id)?)?)
+    }
+
+    fn view(self) -> Group {
+        self
+    }
+
+    async fn check_references(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
+        let mut errors = ValidationErrors::new();
+        for (i, member) in value.members.iter().enumerate() {
+            if state.config.get::<Employee>(tenant, member.as_str()).await?.is_none() {
+                errors.add(format!("members[{i}]"), "no such employee");
+            }
+        }
+        Ok(errors.into_result(())?)
+    }
+
+    async fn check_deletable(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
+        let channels =
+            channels_whose_settings(state, tenant, |r| r.groups.iter().any(|(_, id)| **id == value.id)).await?;
+        still_referenced(Self::NOUN, &[("the settings of channels", channels)])
+    }
+}
+
+/// A chatbot as the API shows it: the signing secret is never returned.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChatbotView {
+    #[schema(value_type = String)]
+    pub id: ChatbotId,
+    pub name: String,
+    pub url: String,
+    /// Always true: a chatbot cannot be registered without one.
+    pub has_signing_secret: bool,
+}
+
+#[async_trait::async_trait]
+impl AdminEntity for Chatbot {
+    type Draft = ChatbotDraft;
+    type View = ChatbotView;
+    const NOUN: &'static str = "chatbot";
+    const COLLECTION: &'static str = "/v1/chatbots";
+
+    fn build(draft: ChatbotDraft, id: String, current: Option<&Self>) -> Result<Self, ApiError> {
+        Ok(draft.validate(server_id(id)?, current.map(|c| c.signing_secret.clone()))?)
+    }
+
+    fn view(self) -> ChatbotView {
+        ChatbotView {
+            id: self.id,
+            name: self.name.into(),
+            url: self.url,
+            has_signing_secret: true,
+        }
+    }
+
+    async fn check_deletable(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
+        let channels =
+            channels_whose_settings(state, tenant, |r| r.chatbots.iter().any(|(_, id)| **id == value.id)).await?;
+        still_referenced(Self::NOUN, &[("the settings of channels", channels)])
+    }
+}
+
+#[async_trait::async_trait]
+impl AdminEntity for ChannelGroup {
+    type Draft = ChannelGroupDraft;
+    type View = ChannelGroup;
+    const NOUN: &'static str = "channel group";
+    const COLLECTION: &'static str = "/v1/channel-groups";
+
+    fn build(draft: ChannelGroupDraft, id: String, _: Option<&Self>) -> Result<Self, ApiError> {
+        Ok(draft.validate(server_id(id)?)?)
+    }
+
+    fn view(self) -> ChannelGroup {
+        self
+    }
+
+    async fn check_deletable(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
+        let channels: Vec<String> = state
+            .config
+            .list_all::<Channel>(tenant)
+            .await?
+            .into_iter()
+            .filter(|c| c.channel_group_id == value.id)
+            .map(|c| c.id.to_string())
+            .collect();
+        still_referenced(Self::NOUN, &[("channels", channels)])
+    }
+}
+
+#[async_trait::async_trait]
+impl AdminEntity for Channel {
+    type Draft = ChannelDraft;
+    type View = Channel;
+    const NOUN: &'static str = "channel";
+    const COLLECTION: &'static str = "/v1/channels";
+
+    fn build(draft: ChannelDraft, id: String, current: Option<&Self>) -> Result<Self, ApiError> {
+        Ok(match current {
+            None => draft.validate_new(server_id::<ChannelId>(id)?)?,
+            Some(current) => draft.validate_update(current)?,
+        })
+    }
+
+    fn view(self) -> Channel {
+        self
+    }
+
+    async fn check_references(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
+        if state
+            .config
+            .get::<ChannelGroup>(tenant, value.channel_group_id.as_str())
+            .await?
+            .is_none()
+        {
+            return Err(ValidationErrors::single("channel_group_id", "no such channel group").into());
+        }
+        Ok(())
+    }
+
+    async fn check_deletable(_: &AdminState, _: &TenantId, value: &Self) -> ApiResult<()> {
+        if value.status == ChannelStatus::Connected {
+            return Err(ApiError::Conflict(
+                "the channel is connected to an Avito account; disconnect it first".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn after_delete(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
+        state.config.delete_channel_settings(tenant, &value.id).await?;
+        Ok(())
+    }
+}
+
+crud_handlers!(
+    employees,
+    Employee,
+    EmployeeDraft,
+    Employee,
+    "/v1/employees",
+    "/v1/employees/{id}"
+);
+crud_handlers!(groups, Group, GroupDraft, Group, "/v1/groups", "/v1/groups/{id}");
+crud_handlers!(
+    chatbots,
+    Chatbot,
+    ChatbotDraft,
+    ChatbotView,
+    "/v1/chatbots",
+    "/v1/chatbots/{id}"
+);
+crud_handlers!(
+    channel_groups,
+    ChannelGroup,
+    ChannelGroupDraft,
+    ChannelGroup,
+    "/v1/channel-groups",
+    "/v1/channel-groups/{id}"
+);
+crud_handlers!(
+    channels,
+    Channel,
+    ChannelDraft,
+    Channel,
+    "/v1/channels",
+    "/v1/channels/{id}"
+);

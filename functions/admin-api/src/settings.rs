@@ -1,0 +1,164 @@
+//! Whole-document settings: a channel's settings, the working schedule and the default
+//! distribution settings. `GET` returns the document (the defaults until one is saved); `PUT`
+//! validates the whole document and saves all of it or nothing, then returns what was saved.
+
+use crate::state::AdminState;
+use axum::Json;
+use axum::extract::{Path, State};
+use domain::directory::{Channel, Chatbot, Employee, Group};
+use domain::distribution::{DistributionDoc, DistributionSettings};
+use domain::ids::{TenantId, is_valid_id};
+use domain::schedule::{WorkingSchedule, WorkingScheduleDoc};
+use domain::settings::{ChannelSettings, ChannelSettingsDoc};
+use domain::validation::ValidationErrors;
+use http_api::error::ApiResult;
+use http_api::{ApiError, Caller, JsonBody};
+
+async fn load_channel(state: &AdminState, tenant: &TenantId, id: &str) -> ApiResult<Channel> {
+    if !is_valid_id(id) {
+        return Err(ApiError::not_found("channel"));
+    }
+    Ok(state
+        .config
+        .get::<Channel>(tenant, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("channel"))?
+        .value)
+}
+
+/// 422 naming each field whose employee, group or chatbot does not exist in the tenant.
+async fn check_settings_references(state: &AdminState, tenant: &TenantId, settings: &ChannelSettings) -> ApiResult<()> {
+    let refs = settings.references();
+    let mut errors = ValidationErrors::new();
+    for (field, id) in &refs.employees {
+        if state.config.get::<Employee>(tenant, id.as_str()).await?.is_none() {
+            errors.add(field.clone(), "no such employee");
+        }
+    }
+    for (field, id) in &refs.groups {
+        if state.config.get::<Group>(tenant, id.as_str()).await?.is_none() {
+            errors.add(field.clone(), "no such group");
+        }
+    }
+    for (field, id) in &refs.chatbots {
+        if state.config.get::<Chatbot>(tenant, id.as_str()).await?.is_none() {
+            errors.add(field.clone(), "no such chatbot");
+        }
+    }
+    Ok(errors.into_result(())?)
+}
+
+/// A channel's settings; the defaults until saved.
+#[utoipa::path(get, path = "/v1/channels/{id}/settings", tag = "settings", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The settings document", body = ChannelSettingsDoc),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 404, description = "No such channel in your tenant", body = http_api::ErrorBody)
+    ))]
+pub async fn get_channel_settings(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ChannelSettingsDoc>> {
+    let channel = load_channel(&s, &caller.tenant, &id).await?;
+    let settings = s
+        .config
+        .channel_settings(&caller.tenant, &channel.id)
+        .await?
+        .unwrap_or_default();
+    Ok(Json(settings.into()))
+}
+
+/// Replaces a channel's settings as a whole (R-CS1–R-CS7).
+#[utoipa::path(put, path = "/v1/channels/{id}/settings", tag = "settings", params(("id" = String, Path)),
+    request_body = ChannelSettingsDoc,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Saved; the saved document", body = ChannelSettingsDoc),
+        (status = 400, description = "The body is not a settings document", body = http_api::ErrorBody),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 403, description = "Operators cannot change settings", body = http_api::ErrorBody),
+        (status = 404, description = "No such channel in your tenant", body = http_api::ErrorBody),
+        (status = 422, description = "Invalid values; every failing field is named", body = http_api::ErrorBody)
+    ))]
+pub async fn put_channel_settings(
+    State(s): State<AdminState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(doc): JsonBody<ChannelSettingsDoc>,
+) -> ApiResult<Json<ChannelSettingsDoc>> {
+    caller.require_admin()?;
+    let channel = load_channel(&s, &caller.tenant, &id).await?;
+    let settings = doc.validate(channel.kind)?;
+    check_settings_references(&s, &caller.tenant, &settings).await?;
+    s.config
+        .put_channel_settings(&caller.tenant, &channel.id, &settings)
+        .await?;
+    Ok(Json(settings.into()))
+}
+
+/// The tenant's working schedule (R-S1); Moscow, weekdays 09:00–18:00 until saved.
+#[utoipa::path(get, path = "/v1/schedule", tag = "settings",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The schedule document", body = WorkingScheduleDoc),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody)
+    ))]
+pub async fn get_schedule(State(s): State<AdminState>, caller: Caller) -> ApiResult<Json<WorkingScheduleDoc>> {
+    Ok(Json(s.config.schedule(&caller.tenant).await?.into()))
+}
+
+/// Replaces the working schedule as a whole. Returned in canonical order (intervals by start,
+/// dates ascending).
+#[utoipa::path(put, path = "/v1/schedule", tag = "settings", request_body = WorkingScheduleDoc,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Saved; the saved document", body = WorkingScheduleDoc),
+        (status = 400, description = "The body is not a schedule document", body = http_api::ErrorBody),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 403, description = "Operators cannot change the schedule", body = http_api::ErrorBody),
+        (status = 422, description = "Invalid values; every failing field is named", body = http_api::ErrorBody)
+    ))]
+pub async fn put_schedule(
+    State(s): State<AdminState>,
+    caller: Caller,
+    JsonBody(doc): JsonBody<WorkingScheduleDoc>,
+) -> ApiResult<Json<WorkingScheduleDoc>> {
+    caller.require_admin()?;
+    let schedule = WorkingSchedule::try_from(doc)?;
+    s.config.put_schedule(&caller.tenant, &schedule).await?;
+    Ok(Json(schedule.into()))
+}
+
+/// The tenant's default distribution settings (R-CS2); queue until saved.
+#[utoipa::path(get, path = "/v1/distribution", tag = "settings",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The distribution settings", body = DistributionDoc),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody)
+    ))]
+pub async fn get_distribution(State(s): State<AdminState>, caller: Caller) -> ApiResult<Json<DistributionDoc>> {
+    Ok(Json(s.config.distribution(&caller.tenant).await?.into()))
+}
+
+/// Replaces the default distribution settings.
+#[utoipa::path(put, path = "/v1/distribution", tag = "settings", request_body = DistributionDoc,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Saved; the saved settings", body = DistributionDoc),
+        (status = 400, description = "The body is not a distribution document", body = http_api::ErrorBody),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 403, description = "Operators cannot change distribution", body = http_api::ErrorBody),
+        (status = 422, description = "Invalid values; every failing field is named", body = http_api::ErrorBody)
+    ))]
+pub async fn put_distribution(
+    State(s): State<AdminState>,
+    caller: Caller,
+    JsonBody(doc): JsonBody<DistributionDoc>,
+) -> ApiResult<Json<DistributionDoc>> {
+    caller.require_admin()?;
+    let settings = DistributionSettings::try_from(doc)?;
+    s.config.put_distribution(&caller.tenant, &settings).await?;
+    Ok(Json(settings.into()))
+}

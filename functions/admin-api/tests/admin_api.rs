@@ -1,0 +1,617 @@
+//! The admin API driven through its router, without a network: what an administrator and an
+//! operator see for each kind of request, on the embedded store.
+
+use adapters::configuration::Configuration;
+use adapters::embedded::SqliteConfigStore;
+use admin_api::AdminState;
+use axum::Router;
+use axum::body::Body;
+use http::{Request, StatusCode};
+use http_api::Authenticator;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const ADMIN: &str = "admin-token-acme";
+const OPERATOR: &str = "operator-token-acme";
+const OTHER_ADMIN: &str = "admin-token-other";
+
+struct Api {
+    router: Router,
+    _dir: tempfile::TempDir,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: Value,
+}
+
+impl Reply {
+    fn fields(&self) -> Vec<String> {
+        self.body["fields"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn api() -> Api {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = SqliteConfigStore::open(&dir.path().join("config.sqlite3")).expect("open store");
+    let auth = Authenticator::from_token_list(&format!(
+        "{ADMIN}:acme:anna:admin,{OPERATOR}:acme:boris:operator,{OTHER_ADMIN}:other:olga:admin"
+    ))
+    .expect("valid tokens");
+    Api {
+        router: admin_api::router(AdminState::new(Configuration::new(Arc::new(store)), auth)),
+        _dir: dir,
+    }
+}
+
+impl Api {
+    async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> Reply {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let req = req
+            .body(body.map(|b| Body::from(b.to_owned())).unwrap_or_else(Body::empty))
+            .expect("request builds");
+        let resp = self.router.clone().oneshot(req).await.expect("router answers");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.expect("body reads").to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).expect("JSON body")
+        };
+        Reply { status, headers, body }
+    }
+
+    async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call("GET", path, Some(token), None).await
+    }
+
+    async fn send(&self, method: &str, path: &str, token: &str, body: Value) -> Reply {
+        self.call(method, path, Some(token), Some(&body.to_string())).await
+    }
+
+    /// Creates an entity as the administrator and returns its id.
+    async fn create(&self, collection: &str, body: Value) -> String {
+        let r = self.send("POST", collection, ADMIN, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{collection}: {}", r.body);
+        r.body["id"].as_str().expect("an id").to_owned()
+    }
+
+    async fn channel(&self, kind: &str) -> String {
+        let group = self.create("/v1/channel-groups", json!({"name": "Москва"})).await;
+        self.create(
+            "/v1/channels",
+            json!({"name": "Авито", "kind": kind, "channel_group_id": group}),
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn health_and_the_openapi_document_need_no_token() {
+    let api = api();
+    let health = api.call("GET", "/health", None, None).await;
+    assert_eq!(
+        (health.status, health.body["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+    let doc = api.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    for path in [
+        "/v1/employees/{id}",
+        "/v1/channels/{id}/settings",
+        "/v1/schedule",
+        "/v1/distribution",
+    ] {
+        assert!(doc.body["paths"].get(path).is_some(), "{path} documented");
+    }
+    assert!(doc.body["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[tokio::test]
+async fn requests_without_a_valid_token_are_401_and_change_nothing() {
+    let api = api();
+    let none = api
+        .call("POST", "/v1/employees", None, Some(r#"{"name":"Анна"}"#))
+        .await;
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        none.headers.get("www-authenticate").and_then(|v| v.to_str().ok()),
+        Some("Bearer")
+    );
+    let wrong = api
+        .call(
+            "POST",
+            "/v1/employees",
+            Some("not-a-real-token"),
+            Some(r#"{"name":"Анна"}"#),
+        )
+        .await;
+    assert_eq!(
+        (wrong.status, wrong.body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    assert_eq!(api.get("/v1/employees", ADMIN).await.body["items"], json!([]));
+}
+
+#[tokio::test]
+async fn operators_read_configuration_but_cannot_change_it() {
+    let api = api();
+    let channel = api.channel("avito").await;
+    let employee = api.create("/v1/employees", json!({"name": "Анна"})).await;
+    for (method, path, body) in [
+        ("POST", "/v1/employees".to_owned(), json!({"name": "Борис"})),
+        ("PUT", format!("/v1/employees/{employee}"), json!({"name": "Борис"})),
+        ("DELETE", format!("/v1/employees/{employee}"), json!({})),
+        ("PUT", format!("/v1/channels/{channel}/settings"), json!({})),
+        ("PUT", "/v1/schedule".to_owned(), json!({"time_zone": "UTC"})),
+        (
+            "PUT",
+            "/v1/distribution".to_owned(),
+            json!({"mode": "queue", "capacity_per_operator": 3, "answer_wait_seconds": null}),
+        ),
+    ] {
+        let r = api.send(method, &path, OPERATOR, body).await;
+        assert_eq!(
+            (r.status, r.body["error"].as_str()),
+            (StatusCode::FORBIDDEN, Some("forbidden")),
+            "{method} {path}"
+        );
+    }
+    for path in [
+        "/v1/employees".to_owned(),
+        format!("/v1/employees/{employee}"),
+        format!("/v1/channels/{channel}/settings"),
+        "/v1/schedule".into(),
+    ] {
+        assert_eq!(api.get(&path, OPERATOR).await.status, StatusCode::OK, "{path}");
+    }
+    assert_eq!(
+        api.get(&format!("/v1/employees/{employee}"), ADMIN).await.body["name"],
+        "Анна"
+    );
+}
+
+#[tokio::test]
+async fn another_tenants_ids_answer_404() {
+    let api = api();
+    let channel = api.channel("avito").await;
+    let employee = api.create("/v1/employees", json!({"name": "Анна"})).await;
+    for path in [
+        format!("/v1/channels/{channel}"),
+        format!("/v1/channels/{channel}/settings"),
+        format!("/v1/employees/{employee}"),
+    ] {
+        let r = api.get(&path, OTHER_ADMIN).await;
+        assert_eq!(
+            (r.status, r.body["error"].as_str()),
+            (StatusCode::NOT_FOUND, Some("not_found")),
+            "{path}"
+        );
+    }
+    let r = api
+        .send(
+            "PUT",
+            &format!("/v1/employees/{employee}"),
+            OTHER_ADMIN,
+            json!({"name": "Захват"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = api
+        .call("DELETE", &format!("/v1/channels/{channel}"), Some(OTHER_ADMIN), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(api.get("/v1/channels", OTHER_ADMIN).await.body["items"], json!([]));
+    assert_eq!(
+        api.get(&format!("/v1/employees/{employee}"), ADMIN).await.body["name"],
+        "Анна"
+    );
+}
+
+#[tokio::test]
+async fn an_employee_is_created_read_replaced_listed_and_deleted() {
+    let api = api();
+    let created = api
+        .send(
+            "POST",
+            "/v1/employees",
+            ADMIN,
+            json!({"name": " Анна Петрова ", "email": "anna@shop.ru"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        created.headers.get("location").and_then(|v| v.to_str().ok()),
+        Some(format!("/v1/employees/{id}").as_str())
+    );
+    assert_eq!(created.body["name"], "Анна Петрова");
+
+    let replaced = api
+        .send(
+            "PUT",
+            &format!("/v1/employees/{id}"),
+            ADMIN,
+            json!({"name": "Анна Иванова", "user_id": "sso|anna"}),
+        )
+        .await;
+    assert_eq!(
+        (replaced.status, replaced.body["name"].as_str()),
+        (StatusCode::OK, Some("Анна Иванова"))
+    );
+    assert_eq!(api.get(&format!("/v1/employees/{id}"), ADMIN).await.body, replaced.body);
+
+    let deleted = api
+        .call("DELETE", &format!("/v1/employees/{id}"), Some(ADMIN), None)
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        api.get(&format!("/v1/employees/{id}"), ADMIN).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        api.call("DELETE", &format!("/v1/employees/{id}"), Some(ADMIN), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn listings_page_with_a_cursor_and_reject_bad_paging() {
+    let api = api();
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            api.create("/v1/employees", json!({"name": format!("Оператор {i}")}))
+                .await,
+        );
+    }
+    ids.sort();
+    let first = api.get("/v1/employees?limit=2", ADMIN).await;
+    let cursor = first.body["next_cursor"].as_str().expect("more pages").to_owned();
+    let second = api.get(&format!("/v1/employees?limit=2&cursor={cursor}"), ADMIN).await;
+    let third = api
+        .get(
+            &format!(
+                "/v1/employees?limit=2&cursor={}",
+                second.body["next_cursor"].as_str().expect("more")
+            ),
+            ADMIN,
+        )
+        .await;
+    assert_eq!(third.body["next_cursor"], Value::Null);
+    let seen: Vec<String> = [first, second, third]
+        .iter()
+        .flat_map(|p| p.body["items"].as_array().cloned().unwrap_or_default())
+        .filter_map(|e| e["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(seen, ids);
+    for bad in ["limit=0", "limit=201", "limit=ten", "cursor=a%23b"] {
+        let r = api.get(&format!("/v1/employees?{bad}"), ADMIN).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn unreadable_bodies_are_400_and_invalid_values_422_and_neither_changes_anything() {
+    let api = api();
+    for body in [
+        "{not json",
+        "",
+        r#"{"name": "Анна", "nmae": "typo"}"#,
+        r#"{"name": 5}"#,
+        "[]",
+    ] {
+        let r = api.call("POST", "/v1/employees", Some(ADMIN), Some(body)).await;
+        assert_eq!(
+            (r.status, r.body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("bad_request")),
+            "{body}"
+        );
+    }
+    let r = api
+        .send("POST", "/v1/employees", ADMIN, json!({"name": "   ", "email": "nope"}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.fields(), ["name", "email"]);
+    assert_eq!(api.get("/v1/employees", ADMIN).await.body["items"], json!([]));
+}
+
+#[tokio::test]
+async fn a_group_needs_existing_members_and_a_member_cannot_be_deleted_while_in_it() {
+    let api = api();
+    let anna = api.create("/v1/employees", json!({"name": "Анна"})).await;
+    let r = api
+        .send(
+            "POST",
+            "/v1/groups",
+            ADMIN,
+            json!({"name": "Продажи", "members": [anna, "ghost"]}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.fields()),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["members[1]".to_owned()])
+    );
+    let group = api
+        .create("/v1/groups", json!({"name": "Продажи", "members": [anna]}))
+        .await;
+    let r = api
+        .call("DELETE", &format!("/v1/employees/{anna}"), Some(ADMIN), None)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body["message"].as_str().unwrap_or_default().contains(&group),
+        "{}",
+        r.body
+    );
+    api.send(
+        "PUT",
+        &format!("/v1/groups/{group}"),
+        ADMIN,
+        json!({"name": "Продажи", "members": []}),
+    )
+    .await;
+    assert_eq!(
+        api.call("DELETE", &format!("/v1/employees/{anna}"), Some(ADMIN), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+}
+
+#[tokio::test]
+async fn a_chatbots_signing_secret_is_never_returned() {
+    let api = api();
+    let secret = "bot-signing-secret-0123456789";
+    let r = api
+        .send(
+            "POST",
+            "/v1/chatbots",
+            ADMIN,
+            json!({"name": "Бот", "url": "https://bot.example/events", "signing_secret": secret}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let id = r.body["id"].as_str().expect("id").to_owned();
+    assert_eq!(r.body["has_signing_secret"], true);
+    // Replacing without a secret keeps it; nothing returned ever contains it.
+    let replaced = api
+        .send(
+            "PUT",
+            &format!("/v1/chatbots/{id}"),
+            ADMIN,
+            json!({"name": "Бот 2", "url": "https://bot.example/v2"}),
+        )
+        .await;
+    assert_eq!(replaced.status, StatusCode::OK);
+    for body in [
+        r.body,
+        replaced.body,
+        api.get(&format!("/v1/chatbots/{id}"), ADMIN).await.body,
+        api.get("/v1/chatbots", ADMIN).await.body,
+    ] {
+        assert!(!body.to_string().contains(secret), "{body}");
+    }
+    let r = api
+        .send(
+            "POST",
+            "/v1/chatbots",
+            ADMIN,
+            json!({"name": "Бот", "url": "https://bot.example/events"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.fields()),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["signing_secret".to_owned()])
+    );
+}
+
+#[tokio::test]
+async fn channels_belong_to_an_existing_channel_group_which_cannot_be_deleted_while_it_has_channels() {
+    let api = api();
+    let r = api
+        .send(
+            "POST",
+            "/v1/channels",
+            ADMIN,
+            json!({"name": "Авито", "kind": "avito", "channel_group_id": "nope"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.fields()),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["channel_group_id".to_owned()])
+    );
+    let group = api.create("/v1/channel-groups", json!({"name": "Москва"})).await;
+    let channel = api
+        .create(
+            "/v1/channels",
+            json!({"name": "Авито", "kind": "avito_jobs", "channel_group_id": group}),
+        )
+        .await;
+    let shown = api.get(&format!("/v1/channels/{channel}"), ADMIN).await.body;
+    assert_eq!(
+        (shown["status"].as_str(), &shown["account"]),
+        (Some("not_connected"), &Value::Null)
+    );
+    let r = api
+        .send(
+            "PUT",
+            &format!("/v1/channels/{channel}"),
+            ADMIN,
+            json!({"name": "Вакансии", "kind": "avito", "channel_group_id": group}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.fields()),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["kind".to_owned()])
+    );
+    assert_eq!(
+        api.call("DELETE", &format!("/v1/channel-groups/{group}"), Some(ADMIN), None)
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        api.call("DELETE", &format!("/v1/channels/{channel}"), Some(ADMIN), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        api.call("DELETE", &format!("/v1/channel-groups/{group}"), Some(ADMIN), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+}
+
+#[tokio::test]
+async fn settings_must_name_existing_receivers_which_then_cannot_be_deleted() {
+    let api = api();
+    let channel = api.channel("avito").await;
+    let path = format!("/v1/channels/{channel}/settings");
+    let ghost = json!({"working_time": {"receiver": {"type": "chatbot", "chatbot_id": "ghost-bot", "fallback": {"type": "group", "group_id": "ghost-group"}}}});
+    let r = api.send("PUT", &path, ADMIN, ghost).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.fields(),
+        [
+            "working_time.receiver.fallback.group_id",
+            "working_time.receiver.chatbot_id"
+        ]
+    );
+
+    let group = api.create("/v1/groups", json!({"name": "Продажи"})).await;
+    let ok = api
+        .send(
+            "PUT",
+            &path,
+            ADMIN,
+            json!({"working_time": {"receiver": {"type": "group", "group_id": group}}}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    let r = api
+        .call("DELETE", &format!("/v1/groups/{group}"), Some(ADMIN), None)
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body["message"].as_str().unwrap_or_default().contains(&channel),
+        "{}",
+        r.body
+    );
+    // Deleting the channel deletes its settings, which frees the group.
+    assert_eq!(
+        api.call("DELETE", &format!("/v1/channels/{channel}"), Some(ADMIN), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        api.call("DELETE", &format!("/v1/groups/{group}"), Some(ADMIN), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+}
+
+#[tokio::test]
+async fn a_jobs_only_switch_on_an_avito_channel_is_422_and_the_old_settings_stay() {
+    let api = api();
+    let channel = api.channel("avito").await;
+    let path = format!("/v1/channels/{channel}/settings");
+    let saved = api
+        .send(
+            "PUT",
+            &path,
+            ADMIN,
+            json!({"closing_message": {"enabled": true, "text": "До свидания!"}}),
+        )
+        .await
+        .body;
+    let r = api
+        .send(
+            "PUT",
+            &path,
+            ADMIN,
+            json!({"working_time": {"only_responses_with_message": true}}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.fields()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["working_time.only_responses_with_message".to_owned()]
+        )
+    );
+    assert_eq!(api.get(&path, ADMIN).await.body, saved);
+}
+
+#[tokio::test]
+async fn the_schedule_and_distribution_are_whole_documents_with_defaults() {
+    let api = api();
+    let default = api.get("/v1/schedule", ADMIN).await.body;
+    assert_eq!(default["time_zone"], "Europe/Moscow");
+    assert_eq!(default["weekly"]["monday"], json!([{"start": "09:00", "end": "18:00"}]));
+    let schedule = json!({
+        "time_zone": "Asia/Novosibirsk",
+        "weekly": {"monday": [{"start": "08:00", "end": "12:00"}, {"start": "13:00", "end": "20:00"}],
+            "tuesday": [], "wednesday": [], "thursday": [], "friday": [{"start": "22:00", "end": "06:00"}], "saturday": [], "sunday": []},
+        "holidays": [{"date": "2027-01-01", "name": "Новый год"}],
+        "extra_working_dates": [{"date": "2027-01-09", "intervals": [{"start": "10:00", "end": "14:00"}]}]
+    });
+    assert_eq!(
+        api.send("PUT", "/v1/schedule", ADMIN, schedule.clone()).await.body,
+        schedule
+    );
+    assert_eq!(api.get("/v1/schedule", ADMIN).await.body, schedule);
+    let r = api
+        .send(
+            "PUT",
+            "/v1/schedule",
+            ADMIN,
+            json!({"time_zone": "Moscow", "weekly": {"monday": [{"start": "9", "end": "18:00"}]}}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.fields()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["time_zone".to_owned(), "weekly.monday[0].start".to_owned()]
+        )
+    );
+    assert_eq!(api.get("/v1/schedule", ADMIN).await.body, schedule);
+
+    assert_eq!(api.get("/v1/distribution", ADMIN).await.body["mode"], "queue");
+    let dist = json!({"mode": "auto_assign", "capacity_per_operator": 8, "answer_wait_seconds": 120});
+    assert_eq!(
+        api.send("PUT", "/v1/distribution", ADMIN, dist.clone()).await.body,
+        dist
+    );
+    assert_eq!(api.get("/v1/distribution", ADMIN).await.body, dist);
+    let r = api
+        .send(
+            "PUT",
+            "/v1/distribution",
+            ADMIN,
+            json!({"mode": "roulette", "capacity_per_operator": 0, "answer_wait_seconds": 5}),
+        )
+        .await;
+    assert_eq!(r.fields(), ["mode", "capacity_per_operator", "answer_wait_seconds"]);
+}

@@ -1,0 +1,265 @@
+//! Who is calling. On AWS, API Gateway's JWT authorizer has verified the token before the request
+//! reaches us, and we read its claims (tenant, subject, role). Locally, bearer tokens come from
+//! configuration, each bound to a tenant, a user and a role, and are compared in constant time.
+
+use crate::error::ApiError;
+use axum::extract::{FromRef, FromRequestParts};
+use domain::ids::TenantId;
+use http::request::Parts;
+use lambda_http::request::RequestContext;
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+
+/// What a caller may do: administrators change configuration; operators read it and work
+/// conversations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    Operator,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "operator" => Some(Role::Operator),
+            _ => None,
+        }
+    }
+}
+
+/// The authenticated caller. Every handler works in `tenant` only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub tenant: TenantId,
+    /// The identity provider's subject.
+    pub user: String,
+    pub role: Role,
+}
+
+impl Caller {
+    /// 403 unless the caller is an administrator.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::Operator => Err(ApiError::Forbidden("only administrators can change the configuration")),
+        }
+    }
+}
+
+/// The shortest local token accepted.
+pub const MIN_LOCAL_TOKEN_LEN: usize = 12;
+
+/// How callers are recognised.
+pub enum Authenticator {
+    /// Bearer tokens from configuration (the local server).
+    StaticTokens(Vec<(String, Caller)>),
+    /// The claims of API Gateway's JWT authorizer (on AWS).
+    ApiGatewayJwt {
+        /// The claim holding the tenant id.
+        tenant_claim: String,
+        /// The claim holding `admin` or `operator`.
+        role_claim: String,
+    },
+}
+
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Authenticator::StaticTokens(list) => write!(f, "StaticTokens({} tokens)", list.len()),
+            Authenticator::ApiGatewayJwt {
+                tenant_claim,
+                role_claim,
+            } => {
+                write!(
+                    f,
+                    "ApiGatewayJwt {{ tenant_claim: {tenant_claim}, role_claim: {role_claim} }}"
+                )
+            }
+        }
+    }
+}
+
+impl Authenticator {
+    /// Parses `TOKEN:TENANT:USER:ROLE` entries separated by commas. Errors name the entry by
+    /// position, never by its token.
+    pub fn from_token_list(spec: &str) -> Result<Self, String> {
+        let mut out = Vec::new();
+        for (i, entry) in spec.split(',').map(str::trim).filter(|e| !e.is_empty()).enumerate() {
+            let n = i + 1;
+            let parts: Vec<&str> = entry.split(':').collect();
+            let [token, tenant, user, role] = parts[..] else {
+                return Err(format!("token entry {n} is not TOKEN:TENANT:USER:ROLE"));
+            };
+            if token.len() < MIN_LOCAL_TOKEN_LEN {
+                return Err(format!(
+                    "token entry {n}: the token must be at least {MIN_LOCAL_TOKEN_LEN} characters"
+                ));
+            }
+            let tenant = TenantId::parse(tenant).map_err(|e| format!("token entry {n}: tenant {e}"))?;
+            let role = Role::parse(role).ok_or_else(|| format!("token entry {n}: role must be admin or operator"))?;
+            if user.is_empty() {
+                return Err(format!("token entry {n}: user must not be empty"));
+            }
+            out.push((
+                token.to_owned(),
+                Caller {
+                    tenant,
+                    user: user.to_owned(),
+                    role,
+                },
+            ));
+        }
+        if out.is_empty() {
+            return Err("no tokens configured".into());
+        }
+        Ok(Authenticator::StaticTokens(out))
+    }
+
+    /// The caller of a request, or 401.
+    pub fn authenticate(&self, parts: &Parts) -> Result<Caller, ApiError> {
+        match self {
+            Authenticator::StaticTokens(tokens) => {
+                let presented = bearer_token(parts).ok_or(ApiError::Unauthorized("a bearer token is required"))?;
+                let mut found = None;
+                // Compare against every token, without stopping early.
+                for (token, caller) in tokens {
+                    if bool::from(token.as_bytes().ct_eq(presented.as_bytes())) {
+                        found = Some(caller);
+                    }
+                }
+                found
+                    .cloned()
+                    .ok_or(ApiError::Unauthorized("the bearer token is not valid"))
+            }
+            Authenticator::ApiGatewayJwt {
+                tenant_claim,
+                role_claim,
+            } => {
+                let claims = match parts.extensions.get::<RequestContext>() {
+                    Some(RequestContext::ApiGatewayV2(ctx)) => ctx
+                        .authorizer
+                        .as_ref()
+                        .and_then(|a| a.jwt.as_ref())
+                        .map(|jwt| &jwt.claims),
+                    _ => None,
+                }
+                .ok_or(ApiError::Unauthorized("the request carries no verified token"))?;
+                let tenant = claims
+                    .get(tenant_claim)
+                    .and_then(|t| TenantId::parse(t.as_str()).ok())
+                    .ok_or(ApiError::Unauthorized("the token names no valid tenant"))?;
+                let role = claims
+                    .get(role_claim)
+                    .and_then(|r| Role::parse(r))
+                    .ok_or(ApiError::Unauthorized("the token names no valid role"))?;
+                let user = claims
+                    .get("sub")
+                    .cloned()
+                    .ok_or(ApiError::Unauthorized("the token has no subject"))?;
+                Ok(Caller { tenant, user, role })
+            }
+        }
+    }
+}
+
+fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    Arc<Authenticator>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Arc::<Authenticator>::from_ref(state).authenticate(parts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::aws_lambda_events::apigw::{
+        ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription, ApiGatewayV2httpRequestContext,
+    };
+    use std::collections::HashMap;
+
+    fn parts(auth: Option<&str>) -> Parts {
+        let mut b = http::Request::builder().uri("/v1/employees");
+        if let Some(a) = auth {
+            b = b.header("authorization", a);
+        }
+        b.body(()).expect("request builds").into_parts().0
+    }
+
+    fn local() -> Authenticator {
+        Authenticator::from_token_list("admin-token-123:acme:anna:admin, oper-token-4567:acme:boris:operator")
+            .expect("valid token list")
+    }
+
+    #[test]
+    fn a_configured_token_names_its_tenant_user_and_role() {
+        let caller = local()
+            .authenticate(&parts(Some("Bearer oper-token-4567")))
+            .expect("authenticated");
+        assert_eq!(
+            (caller.tenant.as_str(), caller.user.as_str(), caller.role),
+            ("acme", "boris", Role::Operator)
+        );
+        assert!(caller.require_admin().is_err());
+    }
+
+    #[test]
+    fn missing_or_unknown_tokens_are_401() {
+        for auth in [
+            None,
+            Some("Bearer nope-nope-nope"),
+            Some("Basic admin-token-123"),
+            Some("Bearer "),
+        ] {
+            let err = local().authenticate(&parts(auth)).expect_err("rejected");
+            assert_eq!(err.status(), http::StatusCode::UNAUTHORIZED, "{auth:?}");
+        }
+    }
+
+    #[test]
+    fn token_list_errors_never_echo_the_token() {
+        let err = Authenticator::from_token_list("short:acme:anna:admin").expect_err("too short");
+        assert!(!err.contains("short:"), "{err}");
+        let err = Authenticator::from_token_list("long-enough-token:acme:anna:root").expect_err("bad role");
+        assert!(!err.contains("long-enough-token"), "{err}");
+    }
+
+    #[test]
+    fn api_gateway_jwt_claims_name_the_caller() {
+        let claims = HashMap::from([
+            ("sub".to_owned(), "user-1".to_owned()),
+            ("tenant_id".to_owned(), "acme".to_owned()),
+            ("role".to_owned(), "admin".to_owned()),
+        ]);
+        let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+        jwt.claims = claims;
+        let mut authorizer = ApiGatewayRequestAuthorizer::default();
+        authorizer.jwt = Some(jwt);
+        let mut ctx = ApiGatewayV2httpRequestContext::default();
+        ctx.authorizer = Some(authorizer);
+        let mut p = parts(None);
+        p.extensions.insert(RequestContext::ApiGatewayV2(ctx));
+        let auth = Authenticator::ApiGatewayJwt {
+            tenant_claim: "tenant_id".into(),
+            role_claim: "role".into(),
+        };
+        let caller = auth.authenticate(&p).expect("authenticated");
+        assert_eq!((caller.tenant.as_str(), caller.role), ("acme", Role::Admin));
+        // Without the authorizer's context nothing is trusted.
+        assert!(auth.authenticate(&parts(Some("Bearer x"))).is_err());
+    }
+}

@@ -1,0 +1,139 @@
+//! One error type for the API edge, mapped to a status code and a JSON body
+//! `{"error": code, "message": reason, "fields": [...]}`. Internal details are logged, never
+//! returned.
+
+use adapters::ports::StoreError;
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use domain::validation::{FieldError, ValidationErrors};
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+
+/// What every error response carries.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine-readable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
+    /// `conflict`, `validation_failed`, `unavailable`, `internal`.
+    pub error: &'static str,
+    /// A sentence for people.
+    pub message: String,
+    /// The failing fields, for `validation_failed`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+/// Every way an API request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request cannot be read (malformed JSON, a body of the wrong shape, a bad query).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: no credentials, or credentials we do not accept.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// 403: authenticated, but the role may not do this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// 404: no such thing in the caller's tenant.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: the request conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// 422: the document is readable but its values are not valid.
+    #[error("validation failed")]
+    Validation(ValidationErrors),
+    /// 503: a dependency is unavailable; retrying later may work.
+    #[error("service unavailable")]
+    Unavailable(String),
+    /// 500: a fault of ours.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn not_found(what: &str) -> Self {
+        ApiError::NotFound(format!("{what} not found"))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn body(self) -> ErrorBody {
+        let (error, message, fields) = match self {
+            ApiError::BadRequest(m) => ("bad_request", m, Vec::new()),
+            ApiError::Unauthorized(m) => ("unauthorized", m.to_owned(), Vec::new()),
+            ApiError::Forbidden(m) => ("forbidden", m.to_owned(), Vec::new()),
+            ApiError::NotFound(m) => ("not_found", m, Vec::new()),
+            ApiError::Conflict(m) => ("conflict", m, Vec::new()),
+            ApiError::Validation(errors) => {
+                let message = errors
+                    .0
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                ("validation_failed", message, errors.0)
+            }
+            ApiError::Unavailable(detail) => {
+                tracing::warn!(%detail, "dependency unavailable");
+                (
+                    "unavailable",
+                    "a dependency is unavailable; try again shortly".to_owned(),
+                    Vec::new(),
+                )
+            }
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                ("internal", "an internal error occurred".to_owned(), Vec::new())
+            }
+        };
+        ErrorBody { error, message, fields }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let unauthorized = matches!(self, ApiError::Unauthorized(_));
+        let mut response = (status, Json(self.body())).into_response();
+        if unauthorized {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(errors: ValidationErrors) -> Self {
+        ApiError::Validation(errors)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => {
+                ApiError::Conflict("it was changed by someone else meanwhile; reload it and try again".into())
+            }
+            StoreError::NotFound => ApiError::NotFound("not found".into()),
+            StoreError::Unavailable(detail) => ApiError::Unavailable(detail),
+            StoreError::Corrupt(detail) => ApiError::Internal(detail),
+        }
+    }
+}
+
+/// The result type of API handlers.
+pub type ApiResult<T> = Result<T, ApiError>;
