@@ -7,7 +7,7 @@ PYTHON ?= python3
 MOTO_VERSION ?= 5.2.5
 CARGO ?= cargo
 
-.PHONY: help run test fmt-check lint unit venv clean
+.PHONY: help run test fmt-check lint domain-purity venv clean
 
 help:
 	@echo "make run   - start the local all-in-one server (embedded store, Avito sandbox)"
@@ -18,7 +18,7 @@ run:
 	$(CARGO) run -p local-server --bin avito-cc-local
 
 ## Everything CI checks.
-test: fmt-check lint venv
+test: fmt-check lint domain-purity venv
 	tests/scripts/with-moto.sh $(VENV) $(CARGO) test --workspace --all-targets
 
 fmt-check:
@@ -26,6 +26,13 @@ fmt-check:
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## The domain crate stays pure: no runtime, HTTP, AWS or database crate among its dependencies.
+domain-purity:
+	@deps=$$($(CARGO) tree -p domain -e normal --prefix none --format '{p}'); \
+	if grep -E '^(tokio|reqwest|hyper|axum|lambda_|aws-|rusqlite)' <<<"$$deps"; then \
+		echo "the domain crate must not depend on the crates above"; exit 1; \
+	else echo "domain crate is pure: $$(wc -l <<<"$$deps") crates, none of tokio/reqwest/hyper/axum/lambda/aws/rusqlite"; fi
 
 ## A Python venv with moto's server (the local DynamoDB/SQS/Scheduler endpoint), made once.
 venv: $(VENV)/bin/moto_server
