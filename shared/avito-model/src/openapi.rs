@@ -63,15 +63,11 @@ fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
 /// everything else is optional to us.
 pub fn example(spec: &Value, schema: &Value, all_fields: bool) -> Value {
     let schema = resolve(spec, schema);
-    if let Some(ex) = schema.get("example") {
-        if !(ex.is_null() && !all_fields) {
-            return ex.clone();
-        }
+    if let Some(ex) = schema.get("example").filter(|ex| all_fields || !ex.is_null()) {
+        return ex.clone();
     }
-    if let Some(enum_values) = schema.get("enum").and_then(Value::as_array) {
-        if let Some(first) = enum_values.iter().find(|v| !v.is_null()) {
-            return first.clone();
-        }
+    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.iter().find(|v| !v.is_null())) {
+        return first.clone();
     }
     match schema.get("type").and_then(Value::as_str) {
         Some("object") | None if schema.get("properties").is_some() => {
