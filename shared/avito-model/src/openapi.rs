@@ -66,7 +66,11 @@ pub fn example(spec: &Value, schema: &Value, all_fields: bool) -> Value {
     if let Some(ex) = schema.get("example").filter(|ex| all_fields || !ex.is_null()) {
         return ex.clone();
     }
-    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.iter().find(|v| !v.is_null())) {
+    if let Some(first) = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|e| e.iter().find(|v| !v.is_null()))
+    {
         return first.clone();
     }
     match schema.get("type").and_then(Value::as_str) {
@@ -126,10 +130,10 @@ pub fn json_schema(spec: &Value, schema: &Value) -> Value {
             if let Some(Value::String(t)) = out.get("type").cloned() {
                 out.insert("type".into(), json!([t, "null"]));
             }
-            if let Some(Value::Array(values)) = out.get_mut("enum") {
-                if !values.contains(&Value::Null) {
-                    values.push(Value::Null);
-                }
+            if let Some(Value::Array(values)) = out.get_mut("enum")
+                && !values.contains(&Value::Null)
+            {
+                values.push(Value::Null);
             }
         }
         Value::Object(out)
