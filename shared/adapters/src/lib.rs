@@ -5,6 +5,7 @@
 //! The store design (one DynamoDB table, keys and access patterns) is written down in
 //! `TABLE_DESIGN.md` beside this crate.
 
+pub mod avito;
 pub mod aws;
 pub mod configuration;
 pub mod embedded;

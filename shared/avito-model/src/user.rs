@@ -7,15 +7,19 @@ use serde::{Deserialize, Serialize};
 pub struct AccountSelf {
     /// The `user_id` of every messenger path.
     pub id: i64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Typed as a string, but its example is a number: both are read.
-    #[serde(default, deserialize_with = "crate::de::opt_string_or_number")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::opt_string_or_number"
+    )]
     pub phone: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phones: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_url: Option<String>,
 }
