@@ -27,3 +27,4 @@ async fn dynamodb_store() -> Arc<dyn ConfigStore> {
 }
 
 adapters::config_store_contract!(dynamodb_store());
+adapters::credentials_contract!(dynamodb_store());

@@ -20,6 +20,7 @@ async fn sqlite_store() -> Arc<dyn ConfigStore> {
 }
 
 adapters::config_store_contract!(sqlite_store());
+adapters::credentials_contract!(sqlite_store());
 
 #[tokio::test]
 async fn documents_survive_reopening_the_file() {

@@ -312,3 +312,145 @@ pub async fn kinds_with_the_same_id_are_separate_documents(store: Arc<dyn Config
     );
     assert!(store.get(&t, ConfigKind::Channel, "c1").await.expect("get").is_some());
 }
+
+/// Generates the credential-vault checks for a store, as `#[tokio::test]`s.
+#[macro_export]
+macro_rules! credentials_contract {
+    ($make:expr) => {
+        $crate::config_store_contract!(@tests $make;
+            racing_refreshers_keep_the_newest_refresh_token,
+            credentials_are_sealed_at_rest_and_deleted_on_request,
+        );
+    };
+}
+
+mod vault_support {
+    use crate::avito::{AvitoClient, RetryPolicy};
+    use crate::credentials::{AppCredentials, ChannelCredentials, Grant, Vaults};
+    use crate::ports::{ConfigStore, ManualClock};
+    use crate::secrets::TokenCipher;
+    use std::sync::Arc;
+
+    pub const KEYS: &str = "k1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+    /// A sandbox with the demo data, vaults on `store` with a clock set to now, and credentials of
+    /// account 1001 obtained through the authorization-code flow.
+    pub async fn connected(
+        store: Arc<dyn ConfigStore>,
+    ) -> (avito_sandbox::Sandbox, Vaults, Arc<ManualClock>, ChannelCredentials) {
+        let (sb, base) = avito_sandbox::serve_on_loopback(avito_sandbox::SandboxConfig::default())
+            .await
+            .expect("sandbox starts");
+        avito_sandbox::seed_demo(&sb, "http://127.0.0.1:1/callback");
+        let avito = AvitoClient::new(&base, RetryPolicy::default()).expect("client");
+        let code = avito_sandbox::api::new_code(
+            &sb,
+            1001,
+            avito_sandbox::SANDBOX_CLIENT_ID,
+            vec!["messenger:read".into(), "user:read".into()],
+        );
+        let token = avito
+            .token_authorization_code(
+                avito_sandbox::SANDBOX_CLIENT_ID,
+                avito_sandbox::SANDBOX_CLIENT_SECRET,
+                &code,
+            )
+            .await
+            .expect("code exchanged");
+        let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+        let creds = ChannelCredentials {
+            grant: Grant::AuthorizationCode {
+                refresh_token: token.refresh_token.expect("a refresh token"),
+            },
+            access_token: token.access_token,
+            access_expires_at: clock_now(&clock) + 86_400,
+        };
+        let vaults = Vaults {
+            store,
+            cipher: Arc::new(TokenCipher::from_config(KEYS, "k1").expect("keys")),
+            avito,
+            app: AppCredentials {
+                client_id: avito_sandbox::SANDBOX_CLIENT_ID.into(),
+                client_secret: avito_sandbox::SANDBOX_CLIENT_SECRET.into(),
+            },
+            clock: clock.clone(),
+        };
+        (sb, vaults, clock, creds)
+    }
+
+    pub fn clock_now(clock: &ManualClock) -> i64 {
+        use crate::ports::Clock;
+        clock.now().timestamp()
+    }
+}
+
+pub async fn racing_refreshers_keep_the_newest_refresh_token(store: Arc<dyn ConfigStore>) {
+    use crate::avito::AccessTokenSource;
+    let (sb, vaults, clock, creds) = vault_support::connected(Arc::clone(&store)).await;
+    let (tenant, channel) = (fresh_tenant(), domain::ids::ChannelId::parse("ch-1").expect("valid id"));
+    vaults.channel(&tenant, &channel).save(&creds).await.expect("saved");
+
+    // A day later every instance finds the access token expired, at once.
+    clock.advance(chrono::TimeDelta::hours(24));
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let vault = vaults.channel(&tenant, &channel);
+        racers.spawn(async move { vault.access_token().await });
+    }
+    let mut tokens = Vec::new();
+    while let Some(joined) = racers.join_next().await {
+        tokens.push(joined.expect("racer ran").expect("every racer gets a token"));
+    }
+    tokens.dedup();
+    assert_eq!(tokens.len(), 1, "all racers use the one new token");
+    assert_ne!(tokens[0], creds.access_token);
+    let refreshes = sb
+        .data()
+        .calls
+        .iter()
+        .filter(|c| c.grant_type.as_deref() == Some("refresh_token"))
+        .count();
+    assert_eq!(refreshes, 1, "exactly one refresh reached Avito");
+
+    // The store holds the newest refresh token: the only one Avito still accepts.
+    let live: Vec<String> = sb.data().refresh.keys().cloned().collect();
+    assert_eq!(live.len(), 1);
+    let vault = vaults.channel(&tenant, &channel);
+    // Refusing the current token forces a refresh, which works only with the newest refresh token.
+    let again = vault
+        .refreshed_token(&tokens[0])
+        .await
+        .expect("refresh with the stored refresh token works");
+    assert_ne!(again, tokens[0]);
+}
+
+pub async fn credentials_are_sealed_at_rest_and_deleted_on_request(store: Arc<dyn ConfigStore>) {
+    use crate::avito::AccessTokenSource;
+    let (_sb, vaults, _clock, creds) = vault_support::connected(Arc::clone(&store)).await;
+    let (tenant, channel) = (fresh_tenant(), domain::ids::ChannelId::parse("ch-2").expect("valid id"));
+    let vault = vaults.channel(&tenant, &channel);
+    vault.save(&creds).await.expect("saved");
+    let raw = store
+        .get(&tenant, ConfigKind::Credentials, "ch-2")
+        .await
+        .expect("get")
+        .expect("stored");
+    let crate::credentials::Grant::AuthorizationCode { refresh_token } = &creds.grant else {
+        panic!("authorization code grant")
+    };
+    assert!(
+        !raw.doc.contains(&creds.access_token) && !raw.doc.contains(refresh_token.as_str()),
+        "stored in clear: {}",
+        raw.doc
+    );
+    assert_eq!(vault.access_token().await.expect("opens"), creds.access_token);
+    // Another channel's record does not open with this channel's identity.
+    let other = domain::ids::ChannelId::parse("ch-3").expect("valid id");
+    store
+        .put(&tenant, ConfigKind::Credentials, "ch-3", &raw.doc)
+        .await
+        .expect("copied");
+    assert!(vaults.channel(&tenant, &other).access_token().await.is_err());
+    assert!(vault.delete().await.expect("deleted"));
+    assert!(vault.access_token().await.is_err());
+}

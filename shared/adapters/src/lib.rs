@@ -8,8 +8,10 @@
 pub mod avito;
 pub mod aws;
 pub mod configuration;
+pub mod credentials;
 pub mod embedded;
 pub mod ports;
+pub mod secrets;
 
 #[cfg(feature = "contract")]
 pub mod contract;

@@ -18,6 +18,8 @@ pub enum ConfigKind {
     Schedule,
     /// One per tenant; its id is [`ConfigKind::SINGLETON_ID`].
     Distribution,
+    /// A channel's Avito tokens, encrypted; its id is the channel's.
+    Credentials,
 }
 
 impl ConfigKind {
@@ -35,6 +37,7 @@ impl ConfigKind {
             ConfigKind::ChannelSettings => "CHSET#",
             ConfigKind::Schedule => "SCHEDULE#",
             ConfigKind::Distribution => "DISTRIBUTION#",
+            ConfigKind::Credentials => "CRED#",
         }
     }
 }
