@@ -11,10 +11,10 @@ use crate::state::AdminState;
 use axum::Json;
 use axum::http::{HeaderMap, StatusCode};
 use domain::directory::{
-    Channel, ChannelDraft, ChannelGroup, ChannelGroupDraft, ChannelStatus, Chatbot, ChatbotDraft, Employee,
-    EmployeeDraft, Group, GroupDraft,
+    AvitoAccount, Channel, ChannelDraft, ChannelGroup, ChannelGroupDraft, ChannelKind, ChannelStatus, Chatbot,
+    ChatbotDraft, Employee, EmployeeDraft, Group, GroupDraft,
 };
-use domain::ids::{ChannelId, ChatbotId, TenantId};
+use domain::ids::{ChannelGroupId, ChannelId, ChatbotId, TenantId};
 use domain::settings::References;
 use domain::validation::ValidationErrors;
 use http_api::ApiError;
@@ -185,10 +185,44 @@ impl AdminEntity for ChannelGroup {
     }
 }
 
+/// A channel as the API shows it (its webhook secrets' digests left out).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChannelView {
+    #[schema(value_type = String)]
+    pub id: ChannelId,
+    pub name: String,
+    pub kind: ChannelKind,
+    #[schema(value_type = String)]
+    pub channel_group_id: ChannelGroupId,
+    pub status: ChannelStatus,
+    /// The connected Avito account; empty until connected.
+    pub account: Option<AvitoAccount>,
+    /// Whether new conversations arrive through this channel (connected, not superseded).
+    pub receiving: bool,
+    /// When superseded: the channel (in another channel group) that took the account over.
+    #[schema(value_type = Option<String>)]
+    pub superseded_by: Option<ChannelId>,
+}
+
+impl From<Channel> for ChannelView {
+    fn from(c: Channel) -> Self {
+        ChannelView {
+            receiving: c.is_receiving(),
+            id: c.id,
+            name: c.name.into(),
+            kind: c.kind,
+            channel_group_id: c.channel_group_id,
+            status: c.status,
+            account: c.account,
+            superseded_by: c.superseded_by,
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl AdminEntity for Channel {
     type Draft = ChannelDraft;
-    type View = Channel;
+    type View = ChannelView;
     const NOUN: &'static str = "channel";
     const COLLECTION: &'static str = "/v1/channels";
 
@@ -199,8 +233,8 @@ impl AdminEntity for Channel {
         })
     }
 
-    fn view(self) -> Channel {
-        self
+    fn view(self) -> ChannelView {
+        self.into()
     }
 
     async fn check_references(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
@@ -216,7 +250,7 @@ impl AdminEntity for Channel {
     }
 
     async fn check_deletable(_: &AdminState, _: &TenantId, value: &Self) -> ApiResult<()> {
-        if value.status == ChannelStatus::Connected {
+        if matches!(value.status, ChannelStatus::Connected | ChannelStatus::Superseded) {
             return Err(ApiError::Conflict(
                 "the channel is connected to an Avito account; disconnect it first".into(),
             ));
@@ -259,7 +293,7 @@ crud_handlers!(
     channels,
     Channel,
     ChannelDraft,
-    Channel,
+    ChannelView,
     "/v1/channels",
     "/v1/channels/{id}"
 );

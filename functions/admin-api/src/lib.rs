@@ -4,11 +4,13 @@
 //! server. The OpenAPI document is generated from the handlers themselves and served at
 //! `/openapi.json`, so it cannot drift from the routes.
 
+mod connection;
 mod crud;
 mod directory;
 mod settings;
 mod state;
 
+pub use connection::api_error as connection_api_error;
 pub use state::AdminState;
 
 use axum::routing::get;
@@ -36,6 +38,7 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
     components(schemas(http_api::ErrorBody, domain::validation::FieldError)),
     tags(
         (name = "directory", description = "Employees, groups, chatbots, channel groups and channels"),
+        (name = "connection", description = "Connecting channels to Avito accounts"),
         (name = "settings", description = "Channel settings, working schedule, distribution")
     )
 )]
@@ -85,6 +88,9 @@ fn api() -> (Router<AdminState>, utoipa::openapi::OpenApi) {
             directory::channels::replace,
             directory::channels::delete
         ))
+        .routes(routes!(connection::start_authorization))
+        .routes(routes!(connection::connect))
+        .routes(routes!(connection::disconnect))
         .routes(routes!(settings::get_channel_settings, settings::put_channel_settings))
         .routes(routes!(settings::get_schedule, settings::put_schedule))
         .routes(routes!(settings::get_distribution, settings::put_distribution))

@@ -2,6 +2,7 @@
 
 use adapters::aws::{DynamoConfigStore, dynamodb_client_from_env};
 use adapters::configuration::Configuration;
+use adapters::ports::ConfigStore;
 use admin_api::AdminState;
 use http_api::Authenticator;
 use std::sync::Arc;
@@ -14,7 +15,8 @@ async fn main() -> Result<(), lambda_http::Error> {
         tenant_claim: std::env::var("JWT_TENANT_CLAIM").unwrap_or_else(|_| "tenant_id".into()),
         role_claim: std::env::var("JWT_ROLE_CLAIM").unwrap_or_else(|_| "role".into()),
     };
-    let store = DynamoConfigStore::new(dynamodb_client_from_env().await, table);
-    let state = AdminState::new(Configuration::new(Arc::new(store)), auth);
+    let store: Arc<dyn ConfigStore> = Arc::new(DynamoConfigStore::new(dynamodb_client_from_env().await, table));
+    let connections = services::environment::connections_from_env(Arc::clone(&store))?;
+    let state = AdminState::new(Configuration::new(store), connections, auth);
     lambda_http::run(admin_api::router(state)).await
 }

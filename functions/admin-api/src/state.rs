@@ -3,19 +3,22 @@
 use adapters::configuration::Configuration;
 use axum::extract::FromRef;
 use http_api::Authenticator;
+use services::connection::Connections;
 use std::sync::Arc;
 
-/// The configuration store and the way callers are recognised.
+/// The configuration store, the connection use cases and the way callers are recognised.
 #[derive(Clone)]
 pub struct AdminState {
     pub config: Configuration,
+    pub connections: Connections,
     pub auth: Arc<Authenticator>,
 }
 
 impl AdminState {
-    pub fn new(config: Configuration, auth: Authenticator) -> Self {
+    pub fn new(config: Configuration, connections: Connections, auth: Authenticator) -> Self {
         Self {
             config,
+            connections,
             auth: Arc::new(auth),
         }
     }

@@ -1,8 +1,12 @@
 //! The admin API driven through its router, without a network: what an administrator and an
 //! operator see for each kind of request, on the embedded store.
 
+use adapters::avito::{AvitoClient, RetryPolicy};
 use adapters::configuration::Configuration;
+use adapters::credentials::{AppCredentials, Vaults};
 use adapters::embedded::SqliteConfigStore;
+use adapters::ports::{ConfigStore, SystemClock};
+use adapters::secrets::TokenCipher;
 use admin_api::AdminState;
 use axum::Router;
 use axum::body::Body;
@@ -10,6 +14,7 @@ use http::{Request, StatusCode};
 use http_api::Authenticator;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
+use services::connection::{ConnectionSettings, Connections};
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -43,13 +48,38 @@ impl Reply {
 
 fn api() -> Api {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let store = SqliteConfigStore::open(&dir.path().join("config.sqlite3")).expect("open store");
+    let store: Arc<dyn ConfigStore> =
+        Arc::new(SqliteConfigStore::open(&dir.path().join("config.sqlite3")).expect("open store"));
     let auth = Authenticator::from_token_list(&format!(
         "{ADMIN}:acme:anna:admin,{OPERATOR}:acme:boris:operator,{OTHER_ADMIN}:other:olga:admin"
     ))
     .expect("valid tokens");
+    // These tests never reach Avito: connecting is tested through the local server and the sandbox.
+    let app = AppCredentials {
+        client_id: "app".into(),
+        client_secret: "app-secret".into(),
+    };
+    let vaults = Vaults {
+        store: Arc::clone(&store),
+        cipher: Arc::new(
+            TokenCipher::from_config(
+                "k1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+                "k1",
+            )
+            .expect("keys"),
+        ),
+        avito: AvitoClient::new("http://127.0.0.1:9", RetryPolicy::default()).expect("client"),
+        app: app.clone(),
+        clock: Arc::new(SystemClock),
+    };
+    let settings = ConnectionSettings {
+        public_base_url: "http://127.0.0.1:9".into(),
+        oauth_url: "http://127.0.0.1:9/oauth".into(),
+        app,
+    };
+    let connections = Connections::new(Arc::clone(&store), vaults, settings);
     Api {
-        router: admin_api::router(AdminState::new(Configuration::new(Arc::new(store)), auth)),
+        router: admin_api::router(AdminState::new(Configuration::new(store), connections, auth)),
         _dir: dir,
     }
 }

@@ -25,33 +25,63 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use state::{Call, Fault};
 
-/// The operationId of Avito's OpenAPI files for a route, which names it for faults and the log.
-pub fn operation_id(method: &Method, path: &str) -> Option<&'static str> {
-    Some(match (method.as_str(), path) {
-        ("POST", "/token") => "getAccessToken",
-        ("GET", "/core/v1/accounts/self") => "getUserInfoSelf",
-        ("POST", "/messenger/v3/webhook") => "postWebhookV3",
-        ("POST", "/messenger/v1/webhook/unsubscribe") => "postWebhookUnsubscribe",
-        ("POST", "/messenger/v1/subscriptions") => "getSubscriptions",
-        ("GET", "/messenger/v2/accounts/{user_id}/chats/{chat_id}") => "getChatByIdV2",
-        ("GET", "/messenger/v3/accounts/{user_id}/chats/{chat_id}/messages/") => "getMessagesV3",
-        ("POST", "/messenger/v1/accounts/{user_id}/chats/{chat_id}/messages") => "postSendMessage",
-        ("POST", "/messenger/v1/accounts/{user_id}/chats/{chat_id}/messages/image") => "postSendImageMessage",
-        ("POST", "/messenger/v1/accounts/{user_id}/chats/{chat_id}/messages/{message_id}") => "deleteMessage",
-        ("POST", "/messenger/v1/accounts/{user_id}/chats/{chat_id}/read") => "chatRead",
-        ("POST", "/messenger/v1/accounts/{user_id}/uploadImages") => "uploadImages",
-        ("GET", "/messenger/v1/accounts/{user_id}/getVoiceFiles") => "getVoiceFiles",
-        ("PUT", "/job/v1/applications/webhook") => "applicationsWebhookPut",
-        ("GET", "/job/v1/applications/webhook") => "applicationsWebhookGet",
-        ("DELETE", "/job/v1/applications/webhook") => "applicationsWebhookDelete",
-        ("GET", "/job/v1/applications/webhooks") => "applicationsWebhooksGet",
-        ("GET", "/job/v1/applications/get_ids") => "applicationsGetIds",
-        ("POST", "/job/v1/applications/get_by_ids") => "applicationsGetByIds",
-        ("GET", "/job/v2/resumes/{resume_id}") => "resumeGetItem",
-        ("GET", "/job/v1/resumes/{resume_id}/contacts/") => "resumeGetContacts",
-        ("GET", "/job/v2/vacancies/{vacancy_id}") => "vacancyGetItem",
-        _ => return None,
-    })
+/// The routes of Avito's endpoints with their operationIds from Avito's OpenAPI files.
+const OPERATIONS: &[(&str, &str, &str)] = &[
+    ("POST", "/token", "getAccessToken"),
+    ("GET", "/core/v1/accounts/self", "getUserInfoSelf"),
+    ("POST", "/messenger/v3/webhook", "postWebhookV3"),
+    ("POST", "/messenger/v1/webhook/unsubscribe", "postWebhookUnsubscribe"),
+    ("POST", "/messenger/v1/subscriptions", "getSubscriptions"),
+    (
+        "GET",
+        "/messenger/v2/accounts/{user_id}/chats/{chat_id}",
+        "getChatByIdV2",
+    ),
+    (
+        "GET",
+        "/messenger/v3/accounts/{user_id}/chats/{chat_id}/messages/",
+        "getMessagesV3",
+    ),
+    (
+        "POST",
+        "/messenger/v1/accounts/{user_id}/chats/{chat_id}/messages",
+        "postSendMessage",
+    ),
+    (
+        "POST",
+        "/messenger/v1/accounts/{user_id}/chats/{chat_id}/messages/image",
+        "postSendImageMessage",
+    ),
+    (
+        "POST",
+        "/messenger/v1/accounts/{user_id}/chats/{chat_id}/messages/{message_id}",
+        "deleteMessage",
+    ),
+    (
+        "POST",
+        "/messenger/v1/accounts/{user_id}/chats/{chat_id}/read",
+        "chatRead",
+    ),
+    ("POST", "/messenger/v1/accounts/{user_id}/uploadImages", "uploadImages"),
+    ("GET", "/messenger/v1/accounts/{user_id}/getVoiceFiles", "getVoiceFiles"),
+    ("PUT", "/job/v1/applications/webhook", "applicationsWebhookPut"),
+    ("GET", "/job/v1/applications/webhook", "applicationsWebhookGet"),
+    ("DELETE", "/job/v1/applications/webhook", "applicationsWebhookDelete"),
+    ("GET", "/job/v1/applications/webhooks", "applicationsWebhooksGet"),
+    ("GET", "/job/v1/applications/get_ids", "applicationsGetIds"),
+    ("POST", "/job/v1/applications/get_by_ids", "applicationsGetByIds"),
+    ("GET", "/job/v2/resumes/{resume_id}", "resumeGetItem"),
+    ("GET", "/job/v1/resumes/{resume_id}/contacts/", "resumeGetContacts"),
+    ("GET", "/job/v2/vacancies/{vacancy_id}", "vacancyGetItem"),
+];
+
+/// The operationId of Avito's OpenAPI files for a matched route (also when the sandbox is mounted
+/// under a prefix), which names it for faults and the log.
+pub fn operation_id(method: &Method, matched_path: &str) -> Option<&'static str> {
+    OPERATIONS
+        .iter()
+        .find(|(m, p, _)| *m == method.as_str() && matched_path.ends_with(p))
+        .map(|(_, _, op)| *op)
 }
 
 /// Applies injected delays and faults, and logs each call with its answer.

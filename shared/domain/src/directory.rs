@@ -311,9 +311,18 @@ pub struct AvitoAccount {
     pub profile_url: Option<String>,
 }
 
+/// The SHA-256 digests (hex) of a connected channel's webhook secrets: the secret in the messenger
+/// webhook's path and, for Avito Jobs, the `X-Secret` of the applications webhook. Only digests are
+/// kept: a presented secret is hashed and compared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookSecretDigests {
+    pub messenger: String,
+    #[serde(default)]
+    pub jobs: Option<String>,
+}
+
 /// An Avito or Avito Jobs channel.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Channel {
     pub id: ChannelId,
     pub name: DisplayName,
@@ -322,6 +331,19 @@ pub struct Channel {
     pub status: ChannelStatus,
     /// Empty until connected.
     pub account: Option<AvitoAccount>,
+    /// When superseded (R-C4): the channel that took its Avito account over.
+    #[serde(default)]
+    pub superseded_by: Option<ChannelId>,
+    /// Set while connected.
+    #[serde(default)]
+    pub webhook_secrets: Option<WebhookSecretDigests>,
+}
+
+impl Channel {
+    /// Whether webhooks for this channel are accepted.
+    pub fn is_receiving(&self) -> bool {
+        self.status == ChannelStatus::Connected
+    }
 }
 
 /// What the admin API takes to create a channel; `kind` cannot change afterwards.
@@ -355,6 +377,8 @@ impl ChannelDraft {
                 channel_group_id,
                 status: ChannelStatus::NotConnected,
                 account: None,
+                superseded_by: None,
+                webhook_secrets: None,
             }),
             _ => Err(errors),
         }
@@ -376,6 +400,8 @@ impl ChannelDraft {
         }
         updated.status = current.status;
         updated.account = current.account.clone();
+        updated.superseded_by = current.superseded_by.clone();
+        updated.webhook_secrets = current.webhook_secrets.clone();
         Ok(updated)
     }
 }

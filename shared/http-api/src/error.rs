@@ -13,7 +13,7 @@ use serde::Serialize;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// A stable machine-readable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
-    /// `conflict`, `validation_failed`, `unavailable`, `internal`.
+    /// `conflict`, `validation_failed`, `avito_error`, `unavailable`, `internal`.
     pub error: &'static str,
     /// A sentence for people.
     pub message: String,
@@ -43,6 +43,9 @@ pub enum ApiError {
     /// 422: the document is readable but its values are not valid.
     #[error("validation failed")]
     Validation(ValidationErrors),
+    /// 502: Avito answered with an error; the reason is Avito's.
+    #[error("{0}")]
+    BadGateway(String),
     /// 503: a dependency is unavailable; retrying later may work.
     #[error("service unavailable")]
     Unavailable(String),
@@ -64,6 +67,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -85,6 +89,7 @@ impl ApiError {
                     .join("; ");
                 ("validation_failed", message, errors.0)
             }
+            ApiError::BadGateway(m) => ("avito_error", m, Vec::new()),
             ApiError::Unavailable(detail) => {
                 tracing::warn!(%detail, "dependency unavailable");
                 (

@@ -1,11 +1,20 @@
 //! The local all-in-one server: every HTTP function's router on one port, on the embedded store
 //! in a data directory. `make run` starts it; it is also how a small business can run the product
 //! on one machine.
+//!
+//! With no Avito app configured (`AVITO_CLIENT_ID` unset) the Avito sandbox is mounted under
+//! `/sandbox` and the client points at it, so the whole flow (connect a channel in the browser,
+//! clients writing, webhooks) runs on this machine.
 
+use adapters::avito::{AVITO_API_BASE_URL, AVITO_OAUTH_URL, AvitoClient, RetryPolicy};
 use adapters::configuration::Configuration;
+use adapters::credentials::{AppCredentials, Vaults};
 use adapters::embedded::SqliteConfigStore;
+use adapters::ports::{ConfigStore, SystemClock};
+use adapters::secrets::TokenCipher;
 use admin_api::AdminState;
 use http_api::Authenticator;
+use services::connection::{ConnectionSettings, Connections};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,63 +25,171 @@ pub const DEV_TOKENS: &str = "dev-admin-token:demo:admin:admin,dev-operator-toke
 pub const DEV_ADMIN_TOKEN: &str = "dev-admin-token";
 pub const DEV_OPERATOR_TOKEN: &str = "dev-operator-token";
 
+/// Which Avito the server talks to.
+#[derive(Clone)]
+pub enum AvitoTarget {
+    /// The sandbox, mounted under `/sandbox` of this server.
+    Sandbox,
+    /// A real Avito app.
+    Real {
+        app: AppCredentials,
+        api_base: String,
+        oauth_url: String,
+    },
+}
+
 /// The local server's configuration, from the environment.
 pub struct LocalConfig {
     /// `LOCAL_ADDR`, default `127.0.0.1:8080`; port 0 picks a free one.
     pub addr: SocketAddr,
-    /// `LOCAL_DATA_DIR`, default `.local-data`: the embedded store's files.
+    /// `LOCAL_DATA_DIR`, default `.local-data`: the embedded store's files and the token key.
     pub data_dir: PathBuf,
     /// From `LOCAL_API_TOKENS` (`TOKEN:TENANT:USER:ROLE,...`), or the development tokens.
     pub auth: Authenticator,
     /// Whether the development tokens are in use (then they are printed at start).
     pub dev_tokens: bool,
+    /// `PUBLIC_BASE_URL`: where Avito reaches this server (webhooks, OAuth callback); default the
+    /// listening address.
+    pub public_base_url: Option<String>,
+    /// `AVITO_CLIENT_ID` and `AVITO_CLIENT_SECRET` (with `AVITO_API_BASE_URL`, `AVITO_OAUTH_URL`),
+    /// or the sandbox when they are unset.
+    pub avito: AvitoTarget,
+    /// `TOKEN_ENCRYPTION_KEYS` and `TOKEN_ENCRYPTION_KEY_ID`, or a key generated in the data directory.
+    pub token_keys: Option<(String, String)>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 impl LocalConfig {
     /// Reads the configuration; the error names the variable at fault (never a token).
     pub fn from_env() -> Result<Self, String> {
-        let addr = std::env::var("LOCAL_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
+        let addr = env("LOCAL_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
         let addr = addr
             .parse()
             .map_err(|_| format!("LOCAL_ADDR is not an address such as 127.0.0.1:8080: {addr}"))?;
         let data_dir = std::env::var_os("LOCAL_DATA_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| ".local-data".into());
-        let (spec, dev_tokens) = match std::env::var("LOCAL_API_TOKENS") {
-            Ok(spec) if !spec.trim().is_empty() => (spec, false),
-            _ => (DEV_TOKENS.to_owned(), true),
+        let (spec, dev_tokens) = match env("LOCAL_API_TOKENS") {
+            Some(spec) => (spec, false),
+            None => (DEV_TOKENS.to_owned(), true),
         };
         let auth = Authenticator::from_token_list(&spec).map_err(|e| format!("LOCAL_API_TOKENS: {e}"))?;
+        let avito = match (env("AVITO_CLIENT_ID"), env("AVITO_CLIENT_SECRET")) {
+            (None, None) => AvitoTarget::Sandbox,
+            (Some(client_id), Some(client_secret)) => AvitoTarget::Real {
+                app: AppCredentials {
+                    client_id,
+                    client_secret,
+                },
+                api_base: env("AVITO_API_BASE_URL").unwrap_or_else(|| AVITO_API_BASE_URL.into()),
+                oauth_url: env("AVITO_OAUTH_URL").unwrap_or_else(|| AVITO_OAUTH_URL.into()),
+            },
+            _ => return Err("set both AVITO_CLIENT_ID and AVITO_CLIENT_SECRET, or neither (the sandbox)".into()),
+        };
+        let token_keys = match (env("TOKEN_ENCRYPTION_KEYS"), env("TOKEN_ENCRYPTION_KEY_ID")) {
+            (Some(keys), Some(id)) => Some((keys, id)),
+            (None, None) => None,
+            _ => return Err("set both TOKEN_ENCRYPTION_KEYS and TOKEN_ENCRYPTION_KEY_ID, or neither".into()),
+        };
         Ok(Self {
             addr,
             data_dir,
             auth,
             dev_tokens,
+            public_base_url: env("PUBLIC_BASE_URL"),
+            avito,
+            token_keys,
         })
     }
 }
 
-/// Opens the embedded store and builds the router of every HTTP function.
-pub fn app(config: LocalConfig) -> Result<axum::Router, String> {
+/// Opens the embedded store and builds the router of every HTTP function, for a server reachable
+/// at `base` (e.g. `http://127.0.0.1:8080`).
+pub fn app(config: LocalConfig, base: &str) -> Result<axum::Router, String> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create the data directory {}: {e}", config.data_dir.display()))?;
-    let store = SqliteConfigStore::open(&config.data_dir.join("config.sqlite3")).map_err(|e| e.to_string())?;
-    let admin = AdminState::new(Configuration::new(Arc::new(store)), config.auth);
-    Ok(admin_api::router(admin))
+    let store: Arc<dyn ConfigStore> =
+        Arc::new(SqliteConfigStore::open(&config.data_dir.join("config.sqlite3")).map_err(|e| e.to_string())?);
+    let cipher = match &config.token_keys {
+        Some((keys, id)) => TokenCipher::from_config(keys, id),
+        None => TokenCipher::load_or_create_local(&config.data_dir.join("token-encryption.key")),
+    }
+    .map_err(|e| e.to_string())?;
+    let public_base = config.public_base_url.clone().unwrap_or_else(|| base.to_owned());
+    let (app_credentials, api_base, oauth_url, sandbox) = match config.avito {
+        AvitoTarget::Sandbox => {
+            let sb = avito_sandbox::Sandbox::new(avito_sandbox::SandboxConfig {
+                public_base: format!("{base}/sandbox"),
+                ..Default::default()
+            });
+            avito_sandbox::seed_demo(&sb, &format!("{public_base}{}", oauth_callback::CALLBACK_PATH));
+            let app = AppCredentials {
+                client_id: avito_sandbox::SANDBOX_CLIENT_ID.into(),
+                client_secret: avito_sandbox::SANDBOX_CLIENT_SECRET.into(),
+            };
+            (
+                app,
+                format!("{base}/sandbox"),
+                format!("{base}/sandbox/oauth"),
+                Some(sb),
+            )
+        }
+        AvitoTarget::Real {
+            app,
+            api_base,
+            oauth_url,
+        } => (app, api_base, oauth_url, None),
+    };
+    let avito = AvitoClient::new(api_base, RetryPolicy::default()).map_err(|e| e.to_string())?;
+    let vaults = Vaults {
+        store: Arc::clone(&store),
+        cipher: Arc::new(cipher),
+        avito,
+        app: app_credentials.clone(),
+        clock: Arc::new(SystemClock),
+    };
+    let settings = ConnectionSettings {
+        public_base_url: public_base,
+        oauth_url,
+        app: app_credentials,
+    };
+    let connections = Connections::new(Arc::clone(&store), vaults, settings);
+    let config_access = Configuration::new(Arc::clone(&store));
+    let admin = AdminState::new(config_access.clone(), connections.clone(), config.auth);
+    let mut router = admin_api::router(admin)
+        .merge(oauth_callback::router(connections))
+        .merge(avito_webhook::router(config_access));
+    if let Some(sb) = sandbox {
+        router = router.nest("/sandbox", avito_sandbox::router(sb));
+    }
+    Ok(router)
 }
 
 /// Binds, prints where it listens (and the development tokens when in use), and serves until
 /// Ctrl-C or SIGTERM.
 pub async fn serve(config: LocalConfig) -> Result<(), String> {
-    let (requested, data_dir, dev_tokens) = (config.addr, config.data_dir.clone(), config.dev_tokens);
-    let router = app(config)?;
+    let requested = config.addr;
     let listener = tokio::net::TcpListener::bind(requested)
         .await
         .map_err(|e| format!("cannot listen on {requested}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("Avito contact center (local) listening on http://{addr}");
+    let base = format!("http://{addr}");
+    let (data_dir, dev_tokens) = (config.data_dir.clone(), config.dev_tokens);
+    let sandbox = matches!(config.avito, AvitoTarget::Sandbox);
+    let router = app(config, &base)?;
+    println!("Avito contact center (local) listening on {base}");
     println!("  data directory: {}", data_dir.display());
-    println!("  API description: http://{addr}/openapi.json");
+    println!("  API description: {base}/openapi.json");
+    if sandbox {
+        println!(
+            "  Avito: the sandbox at {base}/sandbox (set AVITO_CLIENT_ID and AVITO_CLIENT_SECRET for the real one)"
+        );
+    } else {
+        println!("  Avito: the configured app");
+    }
     if dev_tokens {
         println!("  development admin token: {DEV_ADMIN_TOKEN} (operator: {DEV_OPERATOR_TOKEN}), tenant \"demo\"");
     } else {

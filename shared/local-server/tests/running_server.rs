@@ -45,12 +45,16 @@ fn start(tokens: Option<&str>) -> Server {
     let mut banner = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut base = None;
-    while Instant::now() < deadline && banner.len() < 4 {
+    while Instant::now() < deadline {
         let Some(Ok(line)) = lines.next() else { break };
         if let Some(url) = line.split("listening on ").nth(1) {
             base = Some(url.trim().to_owned());
         }
+        let last = line.contains("token");
         banner.push(line);
+        if last {
+            break;
+        }
     }
     let base = base.unwrap_or_else(|| panic!("the server printed no URL: {banner:?}"));
     Server {

@@ -20,6 +20,8 @@ pub enum ConfigKind {
     Distribution,
     /// A channel's Avito tokens, encrypted; its id is the channel's.
     Credentials,
+    /// A pending authorization (the `state` of the OAuth flow), single-use.
+    OAuthState,
 }
 
 impl ConfigKind {
@@ -38,6 +40,7 @@ impl ConfigKind {
             ConfigKind::Schedule => "SCHEDULE#",
             ConfigKind::Distribution => "DISTRIBUTION#",
             ConfigKind::Credentials => "CRED#",
+            ConfigKind::OAuthState => "OAUTH#",
         }
     }
 }

@@ -1,0 +1,53 @@
+//! Building the connection use cases from the environment, for the Lambda functions. Every
+//! variable is read once at cold start; a missing or malformed one fails start-up with its name
+//! (never its value).
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `PUBLIC_BASE_URL` | the public base URL of the webhooks and the OAuth callback |
+//! | `AVITO_CLIENT_ID`, `AVITO_CLIENT_SECRET` | the Avito app (from SSM/Secrets Manager on AWS) |
+//! | `AVITO_API_BASE_URL`, `AVITO_OAUTH_URL` | Avito's API and authorize page (default: Avito's) |
+//! | `TOKEN_ENCRYPTION_KEYS`, `TOKEN_ENCRYPTION_KEY_ID` | the key ring sealing tokens (`id:64 hex`, ...) |
+
+use crate::connection::{ConnectionSettings, Connections};
+use adapters::avito::{AVITO_API_BASE_URL, AVITO_OAUTH_URL, AvitoClient, RetryPolicy};
+use adapters::credentials::{AppCredentials, Vaults};
+use adapters::ports::{ConfigStore, SystemClock};
+use adapters::secrets::TokenCipher;
+use std::sync::Arc;
+
+fn required(name: &str) -> Result<String, String> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| format!("{name} is not set"))
+}
+
+/// The connection use cases on `store`, configured from the environment.
+pub fn connections_from_env(store: Arc<dyn ConfigStore>) -> Result<Connections, String> {
+    let app = AppCredentials {
+        client_id: required("AVITO_CLIENT_ID")?,
+        client_secret: required("AVITO_CLIENT_SECRET")?,
+    };
+    let cipher = TokenCipher::from_config(
+        &required("TOKEN_ENCRYPTION_KEYS")?,
+        &required("TOKEN_ENCRYPTION_KEY_ID")?,
+    )
+    .map_err(|e| format!("TOKEN_ENCRYPTION_KEYS: {e}"))?;
+    let api = std::env::var("AVITO_API_BASE_URL").unwrap_or_else(|_| AVITO_API_BASE_URL.into());
+    let oauth_url = std::env::var("AVITO_OAUTH_URL").unwrap_or_else(|_| AVITO_OAUTH_URL.into());
+    let avito = AvitoClient::new(api, RetryPolicy::default()).map_err(|e| e.to_string())?;
+    let settings = ConnectionSettings {
+        public_base_url: required("PUBLIC_BASE_URL")?,
+        oauth_url,
+        app: app.clone(),
+    };
+    let vaults = Vaults {
+        store: Arc::clone(&store),
+        cipher: Arc::new(cipher),
+        avito,
+        app,
+        clock: Arc::new(SystemClock),
+    };
+    Ok(Connections::new(store, vaults, settings))
+}

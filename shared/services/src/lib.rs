@@ -1,0 +1,5 @@
+//! Use cases that several functions share, written against the ports: connecting a channel to an
+//! Avito account and disconnecting it ([`connection`]).
+
+pub mod connection;
+pub mod environment;
