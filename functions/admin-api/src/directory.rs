@@ -250,7 +250,7 @@ impl AdminEntity for Channel {
     }
 
     async fn check_deletable(_: &AdminState, _: &TenantId, value: &Self) -> ApiResult<()> {
-        if matches!(value.status, ChannelStatus::Connected | ChannelStatus::Superseded) {
+        if value.status == ChannelStatus::Connected {
             return Err(ApiError::Conflict(
                 "the channel is connected to an Avito account; disconnect it first".into(),
             ));

@@ -1,103 +1,11 @@
 //! The local server as `make run` starts it: the real binary on a free loopback port with a
 //! fresh data directory, driven over HTTP the way the README's curl examples do.
 
+mod common;
+
+use common::{ADMIN, OPERATOR, OTHER_ADMIN, start, two_tenants};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-const ADMIN: &str = "admin-token-acme";
-const OPERATOR: &str = "operator-token-acme";
-const OTHER_ADMIN: &str = "admin-token-other";
-
-/// The running server; killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    banner: Vec<String>,
-    _data: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(tokens: Option<&str>) -> Server {
-    let data = tempfile::tempdir().expect("temporary data directory");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_avito-cc-local"));
-    cmd.env("LOCAL_ADDR", "127.0.0.1:0")
-        .env("LOCAL_DATA_DIR", data.path())
-        .env_remove("LOCAL_API_TOKENS");
-    if let Some(t) = tokens {
-        cmd.env("LOCAL_API_TOKENS", t);
-    }
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("server starts");
-    let stdout = child.stdout.take().expect("stdout piped");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut banner = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut base = None;
-    while Instant::now() < deadline {
-        let Some(Ok(line)) = lines.next() else { break };
-        if let Some(url) = line.split("listening on ").nth(1) {
-            base = Some(url.trim().to_owned());
-        }
-        let last = line.contains("token");
-        banner.push(line);
-        if last {
-            break;
-        }
-    }
-    let base = base.unwrap_or_else(|| panic!("the server printed no URL: {banner:?}"));
-    Server {
-        child,
-        base,
-        banner,
-        _data: data,
-    }
-}
-
-impl Server {
-    async fn call(&self, method: reqwest::Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = reqwest::Client::new()
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.expect("server answers");
-        let status = resp.status();
-        let text = resp.text().await.expect("body reads");
-        (
-            status,
-            if text.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(&text).expect("JSON body")
-            },
-        )
-    }
-
-    async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.call(reqwest::Method::PUT, path, token, Some(body)).await
-    }
-
-    async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.call(reqwest::Method::POST, path, token, Some(body)).await
-    }
-
-    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
-        self.call(reqwest::Method::GET, path, token, None).await
-    }
-}
 
 fn fields(body: &Value) -> Vec<&str> {
     body["fields"]
@@ -108,7 +16,7 @@ fn fields(body: &Value) -> Vec<&str> {
 
 #[tokio::test]
 async fn make_run_prints_its_url_and_a_development_admin_token_that_works() {
-    let server = start(None);
+    let server = start(None, &[]);
     assert!(
         server
             .banner
@@ -136,9 +44,7 @@ async fn make_run_prints_its_url_and_a_development_admin_token_that_works() {
 
 #[tokio::test]
 async fn channel_settings_through_the_running_server() {
-    let server = start(Some(&format!(
-        "{ADMIN}:acme:anna:admin,{OPERATOR}:acme:boris:operator,{OTHER_ADMIN}:other:olga:admin"
-    )));
+    let server = start(Some(&two_tenants()), &[]);
     let (_, cg) = server
         .post("/v1/channel-groups", ADMIN, json!({"name": "Москва"}))
         .await;

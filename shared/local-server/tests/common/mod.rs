@@ -1,0 +1,154 @@
+//! Starting the real `avito-cc-local` binary for a test: a free loopback port, a fresh data
+//! directory, its output captured.
+#![allow(dead_code)]
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const ADMIN: &str = "admin-token-acme";
+pub const OPERATOR: &str = "operator-token-acme";
+pub const OTHER_ADMIN: &str = "admin-token-other";
+
+/// Tokens for tenant `acme` (an administrator and an operator) and tenant `other`.
+pub fn two_tenants() -> String {
+    format!("{ADMIN}:acme:anna:admin,{OPERATOR}:acme:boris:operator,{OTHER_ADMIN}:other:olga:admin")
+}
+
+/// The running server; killed when dropped.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub banner: Vec<String>,
+    pub data: tempfile::TempDir,
+    /// Everything the server printed (stdout after the banner, and stderr).
+    output: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn drain(mut from: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = from.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            if let Ok(mut out) = into.lock() {
+                out.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+    });
+}
+
+/// Starts the server with `tokens` (`None`: the development tokens) and extra environment.
+pub fn start(tokens: Option<&str>, env: &[(&str, &str)]) -> Server {
+    let data = tempfile::tempdir().expect("temporary data directory");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_avito-cc-local"));
+    cmd.env("LOCAL_ADDR", "127.0.0.1:0").env("LOCAL_DATA_DIR", data.path());
+    for var in [
+        "LOCAL_API_TOKENS",
+        "AVITO_CLIENT_ID",
+        "AVITO_CLIENT_SECRET",
+        "PUBLIC_BASE_URL",
+        "TOKEN_ENCRYPTION_KEYS",
+        "TOKEN_ENCRYPTION_KEY_ID",
+        "RUST_LOG",
+    ] {
+        cmd.env_remove(var);
+    }
+    if let Some(t) = tokens {
+        cmd.env("LOCAL_API_TOKENS", t);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("server starts");
+    let output = Arc::new(Mutex::new(String::new()));
+    drain(child.stderr.take().expect("stderr piped"), Arc::clone(&output));
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout piped"));
+    let mut banner = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut base = None;
+    while Instant::now() < deadline {
+        let mut line = String::new();
+        if lines.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        let line = line.trim_end().to_owned();
+        if let Some(url) = line.split("listening on ").nth(1) {
+            base = Some(url.trim().to_owned());
+        }
+        let last = line.contains("token");
+        banner.push(line);
+        if last {
+            break;
+        }
+    }
+    drain(lines, Arc::clone(&output));
+    let base = base.unwrap_or_else(|| panic!("the server printed no URL: {banner:?}"));
+    Server {
+        child,
+        base,
+        banner,
+        data,
+        output,
+    }
+}
+
+impl Server {
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("server answers");
+        let status = resp.status();
+        let text = resp.text().await.expect("body reads");
+        (
+            status,
+            if text.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).expect("JSON body")
+            },
+        )
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(reqwest::Method::PUT, path, token, Some(body)).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(reqwest::Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(reqwest::Method::GET, path, token, None).await
+    }
+
+    /// What the server printed so far.
+    pub fn output(&self) -> String {
+        self.output.lock().map(|o| o.clone()).unwrap_or_default()
+    }
+}
