@@ -454,3 +454,97 @@ pub async fn credentials_are_sealed_at_rest_and_deleted_on_request(store: Arc<dy
     assert!(vault.delete().await.expect("deleted"));
     assert!(vault.access_token().await.is_err());
 }
+
+/// Generates the queue checks for an implementation; `$make` gives a fresh, empty queue whose
+/// messages become dead letters after 2 receives.
+#[macro_export]
+macro_rules! queue_contract {
+    ($make:expr) => {
+        $crate::queue_contract!(@tests $make;
+            sent_messages_are_received_and_deleted,
+            an_undeleted_message_comes_back_after_its_visibility_timeout,
+            a_message_received_too_often_becomes_a_dead_letter_and_can_be_replayed,
+        );
+    };
+    (@tests $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let queue: ::std::sync::Arc<dyn $crate::ports::Queue> = $make.await;
+                $crate::contract::$name(queue).await;
+            }
+        )*
+    };
+}
+
+pub async fn sent_messages_are_received_and_deleted(queue: Arc<dyn crate::ports::Queue>) {
+    use std::time::Duration;
+    for body in ["один", "два", "три"] {
+        queue.send(body).await.expect("send");
+    }
+    let mut got = Vec::new();
+    for _ in 0..5 {
+        got.extend(queue.receive(10, Duration::from_secs(30)).await.expect("receive"));
+        if got.len() >= 3 {
+            break;
+        }
+    }
+    let mut bodies: Vec<&str> = got.iter().map(|m| m.body.as_str()).collect();
+    bodies.sort_unstable();
+    assert_eq!(bodies, ["два", "один", "три"]);
+    assert!(got.iter().all(|m| m.receive_count == 1));
+    for m in &got {
+        queue.delete(&m.receipt).await.expect("delete");
+    }
+    assert!(
+        queue
+            .receive(10, Duration::from_secs(30))
+            .await
+            .expect("receive")
+            .is_empty()
+    );
+}
+
+pub async fn an_undeleted_message_comes_back_after_its_visibility_timeout(queue: Arc<dyn crate::ports::Queue>) {
+    use std::time::Duration;
+    queue.send("повтор").await.expect("send");
+    let first = queue.receive(10, Duration::from_secs(1)).await.expect("receive");
+    assert_eq!(first.len(), 1);
+    assert!(
+        queue
+            .receive(10, Duration::from_secs(1))
+            .await
+            .expect("receive")
+            .is_empty(),
+        "hidden while processed"
+    );
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let again = queue.receive(10, Duration::from_secs(30)).await.expect("receive");
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        (again[0].id.as_str(), again[0].body.as_str(), again[0].receive_count),
+        (first[0].id.as_str(), "повтор", 2)
+    );
+    queue.delete(&again[0].receipt).await.expect("delete");
+}
+
+pub async fn a_message_received_too_often_becomes_a_dead_letter_and_can_be_replayed(
+    queue: Arc<dyn crate::ports::Queue>,
+) {
+    use std::time::Duration;
+    queue.send("ядовитое").await.expect("send");
+    for attempt in 1..=2 {
+        let got = queue.receive(10, Duration::ZERO).await.expect("receive");
+        assert_eq!(got.len(), 1, "attempt {attempt}");
+    }
+    assert!(
+        queue.receive(10, Duration::ZERO).await.expect("receive").is_empty(),
+        "moved to the dead letters"
+    );
+    assert_eq!(queue.dead_letter_count().await.expect("count"), 1);
+    assert_eq!(queue.replay_dead_letters(10).await.expect("replay"), 1);
+    assert_eq!(queue.dead_letter_count().await.expect("count"), 0);
+    let back = queue.receive(10, Duration::from_secs(30)).await.expect("receive");
+    assert_eq!(back.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), ["ядовитое"]);
+    queue.delete(&back[0].receipt).await.expect("delete");
+}

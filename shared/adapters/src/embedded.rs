@@ -1,6 +1,8 @@
 //! Embedded implementations of the ports, for the local all-in-one server: a SQLite file on disk
-//! (bundled SQLite, nothing to install).
+//! (bundled SQLite, nothing to install), and a queue in one.
 
 mod sqlite_config;
+mod sqlite_queue;
 
 pub use sqlite_config::SqliteConfigStore;
+pub use sqlite_queue::SqliteQueue;

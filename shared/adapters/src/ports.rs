@@ -2,7 +2,9 @@
 
 mod clock;
 mod config_store;
+mod queue;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 
 pub use config_store::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
+pub use queue::{Queue, QueueError, QueuedMessage};

@@ -22,16 +22,20 @@ pub(crate) const GSI1SK: &str = "GSI1SK";
 /// `AWS_ENDPOINT_URL`/`AWS_ENDPOINT_URL_DYNAMODB` for a local endpoint), with timeouts set: the SDK
 /// sets none by default.
 pub async fn dynamodb_client_from_env() -> Client {
+    Client::new(&sdk_config_from_env().await)
+}
+
+/// The AWS configuration every client shares, with timeouts.
+pub(crate) async fn sdk_config_from_env() -> aws_config::SdkConfig {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(2))
         .operation_attempt_timeout(Duration::from_secs(3))
         .operation_timeout(Duration::from_secs(10))
         .build();
-    let config = aws_config::defaults(BehaviorVersion::latest())
+    aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts)
         .load()
-        .await;
-    Client::new(&config)
+        .await
 }
 
 fn key(name: &str, key_type: KeyType) -> Result<KeySchemaElement, aws_sdk_dynamodb::error::BuildError> {
