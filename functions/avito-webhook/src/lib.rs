@@ -1,17 +1,20 @@
-//! Avito's webhooks arrive here: `POST /avito/messenger/{tenant}/{channel}/{secret}` (messenger v3;
-//! the secret is in the path) and `POST /avito/jobs/{tenant}/{channel}` (Jobs; the secret is in
-//! `X-Secret`). Secrets are compared in constant time against the digests stored at connection.
-//! Unknown, disconnected and superseded channels are refused (403) and nothing happens.
+//! Avito's webhooks arrive here (R-IN1, R-J1): `POST /avito/messenger/{tenant}/{channel}/{secret}`
+//! (messenger v3; the secret is in the path) and `POST /avito/jobs/{tenant}/{channel}` (Jobs; the
+//! secret is in `X-Secret`). Secrets are compared in constant time against the digests stored at
+//! connection. Unknown, disconnected and superseded channels are refused (403) and nothing is
+//! queued.
 //!
-//! Avito's verification requests (`{}` for the messenger, an empty body for Jobs) are answered 200,
-//! which is what subscribing needs. Accepting deliveries durably (the queue) is the inbound
-//! pipeline's work (issue 4): until it is in place a delivery is answered 503, so that Avito keeps
-//! it for a later retry rather than it being acknowledged and lost.
+//! Avito's verification requests (`{}` for the messenger, an empty body for Jobs) are answered 200.
+//! A delivery is answered 200 only after it is durably on the queue; if the queue cannot take it the
+//! answer is 503, so that Avito delivers it again. Malformed or oversized bodies are answered 400 and
+//! nothing is queued. No Avito call and no routing happen here: that is the router's work.
 
 use adapters::configuration::Configuration;
+use adapters::ports::{Clock, Queue};
+use avito_model::jobs::ApplicationNotice;
 use avito_model::messenger::WebhookEnvelope;
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,9 +23,19 @@ use domain::directory::Channel;
 use domain::ids::{TenantId, is_valid_id};
 use serde_json::json;
 use services::connection::secret_matches;
+use services::inbound::InboundEvent;
+use std::sync::Arc;
 
-/// Bodies larger than this are refused.
+/// Bodies larger than this are refused (Avito's messages are a few kilobytes).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What the receiver needs.
+#[derive(Clone)]
+pub struct WebhookState {
+    pub config: Configuration,
+    pub queue: Arc<dyn Queue>,
+    pub clock: Arc<dyn Clock>,
+}
 
 fn answer(status: StatusCode, reason: &str) -> Response {
     (status, axum::Json(json!({"ok": status.is_success(), "reason": reason}))).into_response()
@@ -34,7 +47,7 @@ async fn receiving_channel(
     tenant: &str,
     channel: &str,
     matches: impl Fn(&Channel) -> bool,
-) -> Result<Channel, Response> {
+) -> Result<(TenantId, Channel), Response> {
     let refused = || answer(StatusCode::FORBIDDEN, "unknown channel or wrong secret");
     let tenant = TenantId::parse(tenant).map_err(|_| refused())?;
     if !is_valid_id(channel) {
@@ -45,43 +58,85 @@ async fn receiving_channel(
         answer(StatusCode::SERVICE_UNAVAILABLE, "try again")
     })?;
     match found {
-        Some(c) if c.value.is_receiving() && matches(&c.value) => Ok(c.value),
+        Some(c) if c.value.is_receiving() && matches(&c.value) => Ok((tenant, c.value)),
         _ => Err(refused()),
+    }
+}
+
+/// The body, or 400 if it is larger than [`MAX_BODY_BYTES`].
+async fn read_body(body: Body) -> Result<Bytes, Response> {
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| answer(StatusCode::BAD_REQUEST, "the body is too large or unreadable"))
+}
+
+async fn accept(state: &WebhookState, event: InboundEvent) -> Response {
+    let body = match event.to_json() {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode an inbound event");
+            return answer(StatusCode::INTERNAL_SERVER_ERROR, "cannot accept the delivery");
+        }
+    };
+    match state.queue.send(&body).await {
+        Ok(()) => answer(StatusCode::OK, "accepted"),
+        Err(e) => {
+            tracing::warn!(error = %e, "queue unavailable; Avito will deliver again");
+            answer(StatusCode::SERVICE_UNAVAILABLE, "try again")
+        }
     }
 }
 
 /// `POST /avito/messenger/{tenant}/{channel}/{secret}`.
 pub async fn messenger(
-    State(config): State<Configuration>,
+    State(state): State<WebhookState>,
     Path((tenant, channel, secret)): Path<(String, String, String)>,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let matches = |c: &Channel| {
         c.webhook_secrets
             .as_ref()
             .is_some_and(|s| secret_matches(&secret, &s.messenger))
     };
-    let channel = match receiving_channel(&config, &tenant, &channel, matches).await {
-        Ok(c) => c,
+    let (tenant, channel) = match receiving_channel(&state.config, &tenant, &channel, matches).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
-    let envelope: WebhookEnvelope = match serde_json::from_slice(&body) {
-        Ok(e) => e,
-        Err(_) => return answer(StatusCode::BAD_REQUEST, "the body is not a messenger webhook"),
+    let bytes = match read_body(body).await {
+        Ok(b) => b,
+        Err(r) => return r,
     };
+    let (Ok(envelope), Ok(raw)) = (
+        serde_json::from_slice::<WebhookEnvelope>(&bytes),
+        serde_json::from_slice::<serde_json::Value>(&bytes),
+    ) else {
+        return answer(StatusCode::BAD_REQUEST, "the body is not a messenger webhook");
+    };
+    if !raw.is_object() {
+        return answer(StatusCode::BAD_REQUEST, "the body is not a messenger webhook");
+    }
     if envelope.is_verification() {
         return answer(StatusCode::OK, "verified");
     }
-    tracing::warn!(channel = %channel.id, "messenger delivery refused: the inbound pipeline is not enabled");
-    answer(StatusCode::SERVICE_UNAVAILABLE, "deliveries cannot be accepted yet")
+    let received_at_ms = state.clock.now().timestamp_millis();
+    accept(
+        &state,
+        InboundEvent::Messenger {
+            tenant,
+            channel: channel.id,
+            received_at_ms,
+            webhook: raw,
+        },
+    )
+    .await
 }
 
 /// `POST /avito/jobs/{tenant}/{channel}` with `X-Secret`.
 pub async fn jobs(
-    State(config): State<Configuration>,
+    State(state): State<WebhookState>,
     Path((tenant, channel)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let presented = headers.get("x-secret").and_then(|v| v.to_str().ok()).unwrap_or("");
     let matches = |c: &Channel| {
@@ -90,25 +145,39 @@ pub async fn jobs(
             .and_then(|s| s.jobs.as_ref())
             .is_some_and(|d| secret_matches(presented, d))
     };
-    let channel = match receiving_channel(&config, &tenant, &channel, matches).await {
-        Ok(c) => c,
+    let (tenant, channel) = match receiving_channel(&state.config, &tenant, &channel, matches).await {
+        Ok(found) => found,
         Err(r) => return r,
     };
-    if body.iter().all(u8::is_ascii_whitespace) {
+    let bytes = match read_body(body).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
         return answer(StatusCode::OK, "verified");
     }
-    if serde_json::from_slice::<avito_model::jobs::ApplicationNotice>(&body).is_err() {
-        return answer(StatusCode::BAD_REQUEST, "the body is not an applications webhook");
-    }
-    tracing::warn!(channel = %channel.id, "applications delivery refused: the inbound pipeline is not enabled");
-    answer(StatusCode::SERVICE_UNAVAILABLE, "deliveries cannot be accepted yet")
+    let notice = match serde_json::from_slice::<ApplicationNotice>(&bytes) {
+        Ok(n) if is_valid_id(&n.apply_id) => n,
+        _ => return answer(StatusCode::BAD_REQUEST, "the body is not an applications webhook"),
+    };
+    let received_at_ms = state.clock.now().timestamp_millis();
+    accept(
+        &state,
+        InboundEvent::Application {
+            tenant,
+            channel: channel.id,
+            received_at_ms,
+            apply_id: notice.apply_id,
+        },
+    )
+    .await
 }
 
 /// The webhook router.
-pub fn router(config: Configuration) -> Router {
+pub fn router(state: WebhookState) -> Router {
     Router::new()
         .route("/avito/messenger/{tenant}/{channel}/{secret}", post(messenger))
         .route("/avito/jobs/{tenant}/{channel}", post(jobs))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(config)
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(state)
 }

@@ -1,13 +1,25 @@
 //! The Avito webhook receiver on AWS Lambda (open routes of the HTTP API).
 
-use adapters::aws::{DynamoConfigStore, dynamodb_client_from_env};
+use adapters::aws::{DynamoConfigStore, SqsQueue, dynamodb_client_from_env, sqs_client_from_env};
 use adapters::configuration::Configuration;
+use adapters::ports::SystemClock;
+use avito_webhook::WebhookState;
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
-    let store = DynamoConfigStore::new(dynamodb_client_from_env().await, table);
-    lambda_http::run(avito_webhook::router(Configuration::new(Arc::new(store)))).await
+    let var = |name: &'static str| std::env::var(name).map_err(|_| format!("{name} is not set"));
+    let store = DynamoConfigStore::new(dynamodb_client_from_env().await, var("TABLE_NAME")?);
+    let queue = SqsQueue::new(
+        sqs_client_from_env().await,
+        var("INBOUND_QUEUE_URL")?,
+        var("INBOUND_DEAD_LETTER_QUEUE_URL")?,
+    );
+    let state = WebhookState {
+        config: Configuration::new(Arc::new(store)),
+        queue: Arc::new(queue),
+        clock: Arc::new(SystemClock),
+    };
+    lambda_http::run(avito_webhook::router(state)).await
 }

@@ -9,7 +9,7 @@
 use adapters::avito::{AVITO_API_BASE_URL, AVITO_OAUTH_URL, AvitoClient, RetryPolicy};
 use adapters::configuration::Configuration;
 use adapters::credentials::{AppCredentials, Vaults};
-use adapters::embedded::SqliteConfigStore;
+use adapters::embedded::{SqliteConfigStore, SqliteQueue};
 use adapters::ports::{ConfigStore, SystemClock};
 use adapters::secrets::TokenCipher;
 use admin_api::AdminState;
@@ -24,6 +24,8 @@ use std::sync::Arc;
 pub const DEV_TOKENS: &str = "dev-admin-token:demo:admin:admin,dev-operator-token:demo:operator:operator";
 pub const DEV_ADMIN_TOKEN: &str = "dev-admin-token";
 pub const DEV_OPERATOR_TOKEN: &str = "dev-operator-token";
+/// An inbound event received this many times without being processed becomes a dead letter.
+pub const INBOUND_MAX_RECEIVES: u32 = 5;
 
 /// Which Avito the server talks to.
 #[derive(Clone)]
@@ -159,9 +161,16 @@ pub fn app(config: LocalConfig, base: &str) -> Result<axum::Router, String> {
     let connections = Connections::new(Arc::clone(&store), vaults, settings);
     let config_access = Configuration::new(Arc::clone(&store));
     let admin = AdminState::new(config_access.clone(), connections.clone(), config.auth);
+    let queue = SqliteQueue::open(&config.data_dir.join("inbound-queue.sqlite3"), INBOUND_MAX_RECEIVES)
+        .map_err(|e| e.to_string())?;
+    let webhooks = avito_webhook::WebhookState {
+        config: config_access,
+        queue: Arc::new(queue),
+        clock: Arc::new(SystemClock),
+    };
     let mut router = admin_api::router(admin)
         .merge(oauth_callback::router(connections))
-        .merge(avito_webhook::router(config_access));
+        .merge(avito_webhook::router(webhooks));
     if let Some(sb) = sandbox {
         router = router.nest("/sandbox", avito_sandbox::router(sb));
     }
