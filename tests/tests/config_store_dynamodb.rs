@@ -28,3 +28,18 @@ async fn dynamodb_store() -> Arc<dyn ConfigStore> {
 
 adapters::config_store_contract!(dynamodb_store());
 adapters::credentials_contract!(dynamodb_store());
+
+mod conversations {
+    use adapters::aws::{DynamoConversationStore, create_table, dynamodb_client_from_env};
+    use adapters::ports::ConversationStore;
+    use std::sync::Arc;
+
+    async fn dynamodb_conversations() -> Arc<dyn ConversationStore> {
+        let _ = super::dynamodb_store().await;
+        let client = dynamodb_client_from_env().await;
+        create_table(&client, &super::TABLE).await.expect("table");
+        Arc::new(DynamoConversationStore::new(client, super::TABLE.as_str()))
+    }
+
+    adapters::conversation_store_contract!(dynamodb_conversations());
+}

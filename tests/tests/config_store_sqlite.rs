@@ -22,6 +22,18 @@ async fn sqlite_store() -> Arc<dyn ConfigStore> {
 adapters::config_store_contract!(sqlite_store());
 adapters::credentials_contract!(sqlite_store());
 
+mod conversations {
+    use adapters::embedded::SqliteConversationStore;
+    use adapters::ports::ConversationStore;
+    use std::sync::Arc;
+
+    async fn sqlite_conversations() -> Arc<dyn ConversationStore> {
+        Arc::new(SqliteConversationStore::open(&super::fresh_path()).expect("open store"))
+    }
+
+    adapters::conversation_store_contract!(sqlite_conversations());
+}
+
 #[tokio::test]
 async fn documents_survive_reopening_the_file() {
     let path = fresh_path();

@@ -34,12 +34,7 @@ config_entity!(Chatbot, ConfigKind::Chatbot);
 config_entity!(ChannelGroup, ConfigKind::ChannelGroup);
 config_entity!(Channel, ConfigKind::Channel);
 
-/// A value with the store version it was read at, for a later conditional replace.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Versioned<T> {
-    pub value: T,
-    pub version: u64,
-}
+pub use crate::ports::Versioned;
 
 fn encode<T: Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("cannot encode: {e}")))

@@ -548,3 +548,255 @@ pub async fn a_message_received_too_often_becomes_a_dead_letter_and_can_be_repla
     assert_eq!(back.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), ["ядовитое"]);
     queue.delete(&back[0].receipt).await.expect("delete");
 }
+
+/// Generates the conversation-store checks for an implementation.
+#[macro_export]
+macro_rules! conversation_store_contract {
+    ($make:expr) => {
+        $crate::conversation_store_contract!(@tests $make;
+            a_chat_has_at_most_one_open_conversation,
+            a_message_delivered_five_times_is_stored_once,
+            a_stale_version_writes_nothing_and_a_retry_succeeds,
+            messages_list_in_avitos_order_whatever_the_arrival_order,
+            closing_frees_the_chat_for_a_new_conversation,
+            concurrent_messages_to_one_conversation_all_land,
+        );
+    };
+    (@tests $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let store: ::std::sync::Arc<dyn $crate::ports::ConversationStore> = $make.await;
+                $crate::contract::$name(store).await;
+            }
+        )*
+    };
+}
+
+mod conversation_support {
+    use chrono::{DateTime, TimeDelta, Utc};
+    use domain::conversation::{Author, ClientRef, Content, Conversation, ConversationStatus, Handler, Message};
+    use domain::ids::{ChannelId, ConversationId};
+
+    pub fn t0() -> DateTime<Utc> {
+        "2026-11-25T10:00:00Z".parse().expect("instant")
+    }
+
+    pub fn conversation(id: &str, chat: &str) -> Conversation {
+        Conversation {
+            id: ConversationId::parse(id).expect("id"),
+            channel_id: ChannelId::parse("ch").expect("id"),
+            chat_id: chat.into(),
+            status: ConversationStatus::Open,
+            handler: Handler::GeneralQueue,
+            client: ClientRef {
+                avito_user_id: Some(5001),
+                name: Some("Иван".into()),
+            },
+            listing: None,
+            created_at: t0(),
+            last_activity_at: t0(),
+            waiting_since: None,
+            closed_at: None,
+        }
+    }
+
+    pub fn message(conversation: &Conversation, id: &str, seconds: i64) -> Message {
+        Message {
+            id: id.into(),
+            conversation_id: conversation.id.clone(),
+            author: Author::Client,
+            content: Content::Text {
+                text: format!("сообщение {id}"),
+            },
+            created_at: t0() + TimeDelta::seconds(seconds),
+        }
+    }
+}
+
+pub async fn a_chat_has_at_most_one_open_conversation(store: Arc<dyn crate::ports::ConversationStore>) {
+    use conversation_support::conversation;
+    let (t, other) = (fresh_tenant(), fresh_tenant());
+    let channel = domain::ids::ChannelId::parse("ch").expect("id");
+    store.open(&t, &conversation("c1", "u2i-1")).await.expect("open");
+    let second = store.open(&t, &conversation("c2", "u2i-1")).await;
+    assert!(matches!(second, Err(StoreError::Conflict)), "{second:?}");
+    store
+        .open(&t, &conversation("c3", "u2i-2"))
+        .await
+        .expect("another chat");
+    store
+        .open(&other, &conversation("c1", "u2i-1"))
+        .await
+        .expect("another tenant");
+    let found = store
+        .open_for_chat(&t, &channel, "u2i-1")
+        .await
+        .expect("read")
+        .expect("open conversation");
+    assert_eq!((found.value.id.as_str(), found.version), ("c1", 1));
+    assert!(
+        store
+            .open_for_chat(&t, &channel, "u2i-9")
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        store
+            .get(&t, &domain::ids::ConversationId::parse("c2").expect("id"))
+            .await
+            .expect("read")
+            .is_none()
+    );
+}
+
+pub async fn a_message_delivered_five_times_is_stored_once(store: Arc<dyn crate::ports::ConversationStore>) {
+    use conversation_support::{conversation, message};
+    let t = fresh_tenant();
+    let c = conversation("c1", "u2i-1");
+    store.open(&t, &c).await.expect("open");
+    let m = message(&c, "m1", 5);
+    let mut added = Vec::new();
+    for _ in 0..5 {
+        let current = store.get(&t, &c.id).await.expect("read").expect("exists");
+        let next = current.value.clone().with_message(&m);
+        added.push(store.add_message(&t, &next, current.version, &m).await.expect("add"));
+    }
+    assert_eq!(added, [true, false, false, false, false]);
+    let page = store.messages(&t, &c.id, None, 10).await.expect("list");
+    assert_eq!(page.items, vec![m.clone()]);
+    let saved = store.get(&t, &c.id).await.expect("read").expect("exists");
+    assert_eq!((saved.version, saved.value.waiting_since), (2, Some(m.created_at)));
+}
+
+pub async fn a_stale_version_writes_nothing_and_a_retry_succeeds(store: Arc<dyn crate::ports::ConversationStore>) {
+    use conversation_support::{conversation, message};
+    let t = fresh_tenant();
+    let c = conversation("c1", "u2i-1");
+    store.open(&t, &c).await.expect("open");
+    let first = message(&c, "m1", 1);
+    assert!(
+        store
+            .add_message(&t, &c.clone().with_message(&first), 1, &first)
+            .await
+            .expect("add")
+    );
+    let second = message(&c, "m2", 2);
+    let stale = store
+        .add_message(&t, &c.clone().with_message(&second), 1, &second)
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
+    assert_eq!(
+        store.messages(&t, &c.id, None, 10).await.expect("list").items.len(),
+        1,
+        "nothing written"
+    );
+    let current = store.get(&t, &c.id).await.expect("read").expect("exists");
+    assert!(
+        store
+            .add_message(&t, &current.value.with_message(&second), current.version, &second)
+            .await
+            .expect("retry")
+    );
+    assert_eq!(store.messages(&t, &c.id, None, 10).await.expect("list").items.len(), 2);
+}
+
+pub async fn messages_list_in_avitos_order_whatever_the_arrival_order(store: Arc<dyn crate::ports::ConversationStore>) {
+    use conversation_support::{conversation, message};
+    let t = fresh_tenant();
+    let c = conversation("c1", "u2i-1");
+    store.open(&t, &c).await.expect("open");
+    for (id, second) in [("m3", 30), ("m1", 10), ("m5", 50), ("m2", 20), ("m4", 40)] {
+        let m = message(&c, id, second);
+        let current = store.get(&t, &c.id).await.expect("read").expect("exists");
+        assert!(
+            store
+                .add_message(&t, &current.value.with_message(&m), current.version, &m)
+                .await
+                .expect("add")
+        );
+    }
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.messages(&t, &c.id, after.as_deref(), 2).await.expect("list");
+        seen.extend(page.items.iter().map(|m| m.id.clone()));
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["m1", "m2", "m3", "m4", "m5"]);
+}
+
+pub async fn closing_frees_the_chat_for_a_new_conversation(store: Arc<dyn crate::ports::ConversationStore>) {
+    use conversation_support::{conversation, t0};
+    use domain::conversation::ConversationStatus;
+    let t = fresh_tenant();
+    let channel = domain::ids::ChannelId::parse("ch").expect("id");
+    let c = conversation("c1", "u2i-1");
+    store.open(&t, &c).await.expect("open");
+    let mut closed = c.clone();
+    closed.status = ConversationStatus::Closed;
+    closed.closed_at = Some(t0());
+    assert!(
+        matches!(store.close(&t, &closed, 7).await, Err(StoreError::Conflict)),
+        "stale version"
+    );
+    store.close(&t, &closed, 1).await.expect("close");
+    assert!(
+        store
+            .open_for_chat(&t, &channel, "u2i-1")
+            .await
+            .expect("read")
+            .is_none()
+    );
+    store
+        .open(&t, &conversation("c2", "u2i-1"))
+        .await
+        .expect("a new conversation in the same chat");
+    assert_eq!(
+        store
+            .open_for_chat(&t, &channel, "u2i-1")
+            .await
+            .expect("read")
+            .map(|c| c.value.id.to_string()),
+        Some("c2".into())
+    );
+    let old = store.get(&t, &c.id).await.expect("read").expect("kept");
+    assert_eq!(old.value.status, ConversationStatus::Closed);
+}
+
+pub async fn concurrent_messages_to_one_conversation_all_land(store: Arc<dyn crate::ports::ConversationStore>) {
+    use conversation_support::{conversation, message};
+    let t = fresh_tenant();
+    let c = conversation("c1", "u2i-1");
+    store.open(&t, &c).await.expect("open");
+    let mut writers = tokio::task::JoinSet::new();
+    for i in 0..6 {
+        let (store, t, c) = (Arc::clone(&store), t.clone(), c.clone());
+        writers.spawn(async move {
+            let m = message(&c, &format!("m{i}"), i);
+            loop {
+                let current = store.get(&t, &c.id).await.expect("read").expect("exists");
+                match store
+                    .add_message(&t, &current.value.with_message(&m), current.version, &m)
+                    .await
+                {
+                    Ok(added) => return added,
+                    Err(StoreError::Conflict) => continue,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        });
+    }
+    let mut added = 0;
+    while let Some(r) = writers.join_next().await {
+        added += usize::from(r.expect("writer ran"));
+    }
+    assert_eq!(added, 6);
+    let saved = store.get(&t, &c.id).await.expect("read").expect("exists");
+    assert_eq!(saved.version, 7);
+    assert_eq!(store.messages(&t, &c.id, None, 100).await.expect("list").items.len(), 6);
+}

@@ -2,7 +2,9 @@
 //! (bundled SQLite, nothing to install), and a queue in one.
 
 mod sqlite_config;
+mod sqlite_conversations;
 mod sqlite_queue;
 
 pub use sqlite_config::SqliteConfigStore;
+pub use sqlite_conversations::SqliteConversationStore;
 pub use sqlite_queue::SqliteQueue;

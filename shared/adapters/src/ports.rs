@@ -2,9 +2,18 @@
 
 mod clock;
 mod config_store;
+mod conversation_store;
 mod queue;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 
 pub use config_store::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
+pub use conversation_store::{ConversationStore, message_sort_key};
 pub use queue::{Queue, QueueError, QueuedMessage};
+
+/// A value with the store version it was read at, for a later conditional write.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: u64,
+}

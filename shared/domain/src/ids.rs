@@ -109,6 +109,10 @@ entity_id!(
     /// One Avito or Avito Jobs channel.
     ChannelId
 );
+entity_id!(
+    /// A conversation (обращение).
+    ConversationId
+);
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@
 
 pub mod auto_close;
 pub mod auto_reply;
+pub mod conversation;
 pub mod directory;
 pub mod distribution;
 pub mod ids;

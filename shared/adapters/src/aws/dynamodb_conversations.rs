@@ -1,0 +1,327 @@
+//! The conversation store on DynamoDB (keys in `TABLE_DESIGN.md`): every write that must be
+//! atomic is one `TransactWriteItems`; its cancellation reasons tell a duplicate message from a
+//! conversation that moved on.
+
+use super::dynamodb_table::{PK, SK};
+use crate::ports::{ConversationStore, Page, StoreError, Versioned, message_sort_key};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use domain::conversation::{Conversation, Message};
+use domain::ids::{ChannelId, ConversationId, TenantId};
+use std::collections::HashMap;
+
+/// A DynamoDB-backed [`ConversationStore`].
+#[derive(Clone, Debug)]
+pub struct DynamoConversationStore {
+    client: Client,
+    table: String,
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn tenant_pk(tenant: &TenantId) -> AttributeValue {
+    s(format!("T#{tenant}"))
+}
+
+fn conversation_key(tenant: &TenantId, id: &str) -> Item {
+    HashMap::from([
+        (PK.to_owned(), tenant_pk(tenant)),
+        (SK.to_owned(), s(format!("CONV#{id}"))),
+    ])
+}
+
+fn open_chat_key(tenant: &TenantId, channel: &str, chat_id: &str) -> Item {
+    HashMap::from([
+        (PK.to_owned(), tenant_pk(tenant)),
+        (SK.to_owned(), s(format!("OPENCHAT#{channel}#{chat_id}"))),
+    ])
+}
+
+fn messages_pk(tenant: &TenantId, conversation: &str) -> AttributeValue {
+    s(format!("T#{tenant}#CONV#{conversation}"))
+}
+
+fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) -> StoreError {
+    StoreError::Unavailable(DisplayErrorContext(e).to_string())
+}
+
+fn encode<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn doc_of<T: serde::de::DeserializeOwned>(item: &Item) -> Result<T, StoreError> {
+    match item.get("doc") {
+        Some(AttributeValue::S(doc)) => serde_json::from_str(doc).map_err(|e| StoreError::Corrupt(e.to_string())),
+        _ => Err(StoreError::Corrupt("item without doc".into())),
+    }
+}
+
+fn version_of(item: &Item) -> Result<u64, StoreError> {
+    match item.get("version") {
+        Some(AttributeValue::N(n)) => n.parse().map_err(|_| StoreError::Corrupt("non-numeric version".into())),
+        _ => Err(StoreError::Corrupt("item without version".into())),
+    }
+}
+
+fn build<T>(r: Result<T, aws_sdk_dynamodb::error::BuildError>) -> Result<T, StoreError> {
+    r.map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Which items of a cancelled transaction failed their condition.
+fn failed_conditions(err: &SdkError<TransactWriteItemsError, impl std::fmt::Debug>) -> Option<Vec<bool>> {
+    match err.as_service_error()? {
+        TransactWriteItemsError::TransactionCanceledException(e) => Some(
+            e.cancellation_reasons()
+                .iter()
+                .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+impl DynamoConversationStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    fn conversation_put(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        expected_version: Option<u64>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut item = conversation_key(tenant, conversation.id.as_str());
+        item.insert("doc".into(), s(encode(conversation)?));
+        item.insert(
+            "version".into(),
+            AttributeValue::N(expected_version.map_or(1, |v| v + 1).to_string()),
+        );
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
+        put = match expected_version {
+            None => put
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK),
+            Some(v) => put
+                .condition_expression("#version = :expected")
+                .expression_attribute_names("#version", "version")
+                .expression_attribute_values(":expected", AttributeValue::N(v.to_string())),
+        };
+        Ok(TransactWriteItem::builder().put(build(put.build())?).build())
+    }
+
+    async fn read(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item)
+    }
+}
+
+#[async_trait]
+impl ConversationStore for DynamoConversationStore {
+    async fn open_for_chat(
+        &self,
+        tenant: &TenantId,
+        channel: &ChannelId,
+        chat_id: &str,
+    ) -> Result<Option<Versioned<Conversation>>, StoreError> {
+        let Some(pointer) = self.read(open_chat_key(tenant, channel.as_str(), chat_id)).await? else {
+            return Ok(None);
+        };
+        let Some(AttributeValue::S(id)) = pointer.get("conversation_id") else {
+            return Err(StoreError::Corrupt("open chat pointer without conversation".into()));
+        };
+        let id = ConversationId::parse(id.as_str()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.get(tenant, &id).await
+    }
+
+    async fn open(&self, tenant: &TenantId, conversation: &Conversation) -> Result<(), StoreError> {
+        let mut pointer = open_chat_key(tenant, conversation.channel_id.as_str(), &conversation.chat_id);
+        pointer.insert("conversation_id".into(), s(conversation.id.as_str()));
+        let pointer_put = build(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(pointer))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .build(),
+        )?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(pointer_put).build())
+            .transact_items(self.conversation_put(tenant, conversation, None)?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if failed_conditions(&e).is_some_and(|f| f.contains(&true)) => Err(StoreError::Conflict),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn get(&self, tenant: &TenantId, id: &ConversationId) -> Result<Option<Versioned<Conversation>>, StoreError> {
+        let Some(item) = self.read(conversation_key(tenant, id.as_str())).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Versioned {
+            value: doc_of(&item)?,
+            version: version_of(&item)?,
+        }))
+    }
+
+    async fn add_message(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        expected_version: u64,
+        message: &Message,
+    ) -> Result<bool, StoreError> {
+        let dedupe = HashMap::from([
+            (PK.to_owned(), tenant_pk(tenant)),
+            (
+                SK.to_owned(),
+                s(format!("AVMSG#{}#{}", conversation.channel_id, message.id)),
+            ),
+            ("conversation_id".to_owned(), s(conversation.id.as_str())),
+        ]);
+        let dedupe_put = build(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(dedupe))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .build(),
+        )?;
+        let message_item = HashMap::from([
+            (PK.to_owned(), messages_pk(tenant, conversation.id.as_str())),
+            (SK.to_owned(), s(format!("MSG#{}", message_sort_key(message)))),
+            ("doc".to_owned(), s(encode(message)?)),
+        ]);
+        let message_put = build(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(message_item))
+                .build(),
+        )?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(dedupe_put).build())
+            .transact_items(self.conversation_put(tenant, conversation, Some(expected_version))?)
+            .transact_items(TransactWriteItem::builder().put(message_put).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) => match failed_conditions(&e) {
+                Some(failed) if failed.first() == Some(&true) => Ok(false),
+                Some(failed) if failed.get(1) == Some(&true) => Err(StoreError::Conflict),
+                _ => Err(unavailable(e)),
+            },
+        }
+    }
+
+    async fn messages(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Message>, StoreError> {
+        let limit = limit.clamp(1, 1000);
+        let pk = messages_pk(tenant, conversation.as_str());
+        let mut start =
+            after.map(|a| HashMap::from([(PK.to_owned(), pk.clone()), (SK.to_owned(), s(format!("MSG#{a}")))]));
+        let mut items: Vec<(String, Message)> = Vec::new();
+        while items.len() <= limit as usize {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":pk", pk.clone())
+                .expression_attribute_values(":prefix", s("MSG#"))
+                .consistent_read(true)
+                .limit(i32::try_from(limit as usize + 1 - items.len()).unwrap_or(1))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                let key = match item.get(SK) {
+                    Some(AttributeValue::S(k)) => k.trim_start_matches("MSG#").to_owned(),
+                    _ => return Err(StoreError::Corrupt("message without sort key".into())),
+                };
+                items.push((key, doc_of(item)?));
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        let next = if more {
+            items.last().map(|(k, _)| k.clone())
+        } else {
+            None
+        };
+        Ok(Page {
+            items: items.into_iter().map(|(_, m)| m).collect(),
+            next,
+        })
+    }
+
+    async fn close(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        let pointer_delete = build(
+            Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(open_chat_key(
+                    tenant,
+                    conversation.channel_id.as_str(),
+                    &conversation.chat_id,
+                )))
+                .condition_expression("attribute_not_exists(#pk) OR conversation_id = :id")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(":id", s(conversation.id.as_str()))
+                .build(),
+        )?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(self.conversation_put(tenant, conversation, Some(expected_version))?)
+            .transact_items(TransactWriteItem::builder().delete(pointer_delete).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if failed_conditions(&e).is_some_and(|f| f.first() == Some(&true)) => Err(StoreError::Conflict),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}

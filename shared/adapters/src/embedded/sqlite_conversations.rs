@@ -1,0 +1,263 @@
+//! The conversation store in a SQLite file, with the same keys and conditions as the DynamoDB
+//! design: each atomic write is one SQLite transaction.
+
+use crate::ports::{ConversationStore, Page, StoreError, Versioned, message_sort_key};
+use async_trait::async_trait;
+use domain::conversation::{Conversation, Message};
+use domain::ids::{ChannelId, ConversationId, TenantId};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// A SQLite-backed [`ConversationStore`]. Cheap to clone.
+#[derive(Clone)]
+pub struct SqliteConversationStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn encode<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+const SCHEMA: &str = "
+    PRAGMA journal_mode = WAL;
+    PRAGMA synchronous = NORMAL;
+    PRAGMA busy_timeout = 5000;
+    CREATE TABLE IF NOT EXISTS conversations (
+        tenant TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, version INTEGER NOT NULL,
+        PRIMARY KEY (tenant, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS open_chats (
+        tenant TEXT NOT NULL, channel TEXT NOT NULL, chat_id TEXT NOT NULL, conversation_id TEXT NOT NULL,
+        PRIMARY KEY (tenant, channel, chat_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS messages (
+        tenant TEXT NOT NULL, conversation_id TEXT NOT NULL, sort_key TEXT NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (tenant, conversation_id, sort_key)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS message_ids (
+        tenant TEXT NOT NULL, channel TEXT NOT NULL, message_id TEXT NOT NULL, conversation_id TEXT NOT NULL,
+        PRIMARY KEY (tenant, channel, message_id)
+    ) WITHOUT ROWID;
+";
+
+impl SqliteConversationStore {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(unavailable)?;
+        conn.execute_batch(SCHEMA).map_err(unavailable)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(unavailable)?
+    }
+}
+
+fn read_conversation(c: &Connection, tenant: &str, id: &str) -> Result<Option<Versioned<Conversation>>, StoreError> {
+    let row: Option<(String, u64)> = c
+        .query_row(
+            "SELECT doc, version FROM conversations WHERE tenant = ?1 AND id = ?2",
+            params![tenant, id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(unavailable)?;
+    row.map(|(doc, version)| {
+        Ok(Versioned {
+            value: decode(&doc)?,
+            version,
+        })
+    })
+    .transpose()
+}
+
+#[async_trait]
+impl ConversationStore for SqliteConversationStore {
+    async fn open_for_chat(
+        &self,
+        tenant: &TenantId,
+        channel: &ChannelId,
+        chat_id: &str,
+    ) -> Result<Option<Versioned<Conversation>>, StoreError> {
+        let (t, ch, chat) = (tenant.to_string(), channel.to_string(), chat_id.to_owned());
+        self.with_conn(move |c| {
+            let id: Option<String> = c
+                .query_row(
+                    "SELECT conversation_id FROM open_chats WHERE tenant = ?1 AND channel = ?2 AND chat_id = ?3",
+                    params![t, ch, chat],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(unavailable)?;
+            match id {
+                Some(id) => read_conversation(c, &t, &id),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn open(&self, tenant: &TenantId, conversation: &Conversation) -> Result<(), StoreError> {
+        let (t, doc, conv) = (tenant.to_string(), encode(conversation)?, conversation.clone());
+        self.with_conn(move |c| {
+            let tx = c.transaction().map_err(unavailable)?;
+            let pointer = tx
+                .execute(
+                    "INSERT INTO open_chats (tenant, channel, chat_id, conversation_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                    params![t, conv.channel_id.as_str(), conv.chat_id, conv.id.as_str()],
+                )
+                .map_err(unavailable)?;
+            let row = tx
+                .execute(
+                    "INSERT INTO conversations (tenant, id, doc, version) VALUES (?1, ?2, ?3, 1) ON CONFLICT DO NOTHING",
+                    params![t, conv.id.as_str(), doc],
+                )
+                .map_err(unavailable)?;
+            if pointer != 1 || row != 1 {
+                return Err(StoreError::Conflict);
+            }
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn get(&self, tenant: &TenantId, id: &ConversationId) -> Result<Option<Versioned<Conversation>>, StoreError> {
+        let (t, id) = (tenant.to_string(), id.to_string());
+        self.with_conn(move |c| read_conversation(c, &t, &id)).await
+    }
+
+    async fn add_message(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        expected_version: u64,
+        message: &Message,
+    ) -> Result<bool, StoreError> {
+        let (t, conv_doc, msg_doc) = (tenant.to_string(), encode(conversation)?, encode(message)?);
+        let (conv_id, channel, msg_id, sort_key) = (
+            conversation.id.to_string(),
+            conversation.channel_id.to_string(),
+            message.id.clone(),
+            message_sort_key(message),
+        );
+        self.with_conn(move |c| {
+            let tx = c.transaction().map_err(unavailable)?;
+            let first = tx
+                .execute(
+                    "INSERT INTO message_ids (tenant, channel, message_id, conversation_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                    params![t, channel, msg_id, conv_id],
+                )
+                .map_err(unavailable)?;
+            if first == 0 {
+                return Ok(false);
+            }
+            let updated = tx
+                .execute(
+                    "UPDATE conversations SET doc = ?3, version = version + 1 WHERE tenant = ?1 AND id = ?2 AND version = ?4",
+                    params![t, conv_id, conv_doc, expected_version],
+                )
+                .map_err(unavailable)?;
+            if updated != 1 {
+                return Err(StoreError::Conflict);
+            }
+            tx.execute(
+                "INSERT INTO messages (tenant, conversation_id, sort_key, doc) VALUES (?1, ?2, ?3, ?4)",
+                params![t, conv_id, sort_key, msg_doc],
+            )
+            .map_err(unavailable)?;
+            tx.commit().map_err(unavailable)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn messages(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Message>, StoreError> {
+        let (t, id, after) = (
+            tenant.to_string(),
+            conversation.to_string(),
+            after.unwrap_or("").to_owned(),
+        );
+        let limit = limit.max(1);
+        self.with_conn(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT sort_key, doc FROM messages WHERE tenant = ?1 AND conversation_id = ?2 AND sort_key > ?3
+                     ORDER BY sort_key LIMIT ?4",
+                )
+                .map_err(unavailable)?;
+            let rows: Vec<(String, String)> = stmt
+                .query_map(params![t, id, after, i64::from(limit) + 1], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .map_err(unavailable)?
+                .collect::<Result<_, _>>()
+                .map_err(unavailable)?;
+            let more = rows.len() > limit as usize;
+            let rows = &rows[..rows.len().min(limit as usize)];
+            let next = if more {
+                rows.last().map(|(k, _)| k.clone())
+            } else {
+                None
+            };
+            let items = rows.iter().map(|(_, d)| decode(d)).collect::<Result<_, _>>()?;
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
+    async fn close(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        let (t, doc, conv) = (tenant.to_string(), encode(conversation)?, conversation.clone());
+        self.with_conn(move |c| {
+            let tx = c.transaction().map_err(unavailable)?;
+            let updated = tx
+                .execute(
+                    "UPDATE conversations SET doc = ?3, version = version + 1 WHERE tenant = ?1 AND id = ?2 AND version = ?4",
+                    params![t, conv.id.as_str(), doc, expected_version],
+                )
+                .map_err(unavailable)?;
+            if updated != 1 {
+                return Err(StoreError::Conflict);
+            }
+            tx.execute(
+                "DELETE FROM open_chats WHERE tenant = ?1 AND channel = ?2 AND chat_id = ?3 AND conversation_id = ?4",
+                params![t, conv.channel_id.as_str(), conv.chat_id, conv.id.as_str()],
+            )
+            .map_err(unavailable)?;
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+}

@@ -1,0 +1,64 @@
+//! The conversation store port: conversations and their messages, with the guarantees the router
+//! builds on (see `TABLE_DESIGN.md` for the keys):
+//! - at most one open conversation per (channel, chat);
+//! - a message is stored once per (channel, Avito message id), however often it is delivered, and
+//!   atomically with the conversation as it is after that message;
+//! - messages list in Avito's order (`created`), whatever order they arrived in.
+
+use super::{Page, StoreError, Versioned};
+use async_trait::async_trait;
+use domain::conversation::{Conversation, Message};
+use domain::ids::{ChannelId, ConversationId, TenantId};
+
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    /// The open conversation of a chat, if any.
+    async fn open_for_chat(
+        &self,
+        tenant: &TenantId,
+        channel: &ChannelId,
+        chat_id: &str,
+    ) -> Result<Option<Versioned<Conversation>>, StoreError>;
+
+    /// Stores a new open conversation at version 1; [`StoreError::Conflict`] if its chat already
+    /// has an open one (or the id is taken).
+    async fn open(&self, tenant: &TenantId, conversation: &Conversation) -> Result<(), StoreError>;
+
+    async fn get(&self, tenant: &TenantId, id: &ConversationId) -> Result<Option<Versioned<Conversation>>, StoreError>;
+
+    /// Adds `message` and saves `conversation` (as it is after the message) in one atomic write.
+    /// `Ok(true)`: added. `Ok(false)`: this message id was already stored for the channel, nothing
+    /// written. [`StoreError::Conflict`]: the conversation moved past `expected_version`, nothing
+    /// written (read it again and retry).
+    async fn add_message(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        expected_version: u64,
+        message: &Message,
+    ) -> Result<bool, StoreError>;
+
+    /// Messages of a conversation in Avito's order, `limit` at a time after the cursor `after`.
+    async fn messages(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Message>, StoreError>;
+
+    /// Saves a closed conversation and frees its chat for a new one, atomically;
+    /// [`StoreError::Conflict`] if it moved past `expected_version`.
+    async fn close(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        expected_version: u64,
+    ) -> Result<(), StoreError>;
+}
+
+/// The sort key of a message: Avito's `created` in milliseconds (zero-padded), then its id, so that
+/// listings are in Avito's order and two messages of one millisecond still differ.
+pub fn message_sort_key(message: &Message) -> String {
+    format!("{:015}#{}", message.created_at.timestamp_millis().max(0), message.id)
+}

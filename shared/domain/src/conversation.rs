@@ -1,0 +1,250 @@
+//! Conversations (обращения) and their messages, and what an inbound Avito message does to them
+//! (R-IN2, R-IN5): a client message opens a conversation or joins the open one and starts a waiting
+//! period; the account's own message (an operator answering from the Avito app, or our own send
+//! coming back) is an operator reply that ends the waiting period.
+
+use crate::ids::{ChannelId, ChatbotId, ConversationId, EmployeeId, GroupId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Open until completed, finished by a bot, or closed for inactivity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ConversationStatus {
+    Open,
+    Closed,
+}
+
+/// Who has the conversation now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Handler {
+    Operator { employee_id: EmployeeId },
+    GroupQueue { group_id: GroupId },
+    GeneralQueue,
+    Chatbot { chatbot_id: ChatbotId },
+}
+
+/// The client as Avito shows them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientRef {
+    /// Avito's user id of the client, when known.
+    pub avito_user_id: Option<i64>,
+    pub name: Option<String>,
+}
+
+/// The listing a chat is about (R-IN3).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listing {
+    pub item_id: Option<i64>,
+    pub title: Option<String>,
+    pub price: Option<String>,
+    pub url: Option<String>,
+}
+
+/// A conversation: one Avito chat while it is open.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub channel_id: ChannelId,
+    pub chat_id: String,
+    pub status: ConversationStatus,
+    pub handler: Handler,
+    pub client: ClientRef,
+    pub listing: Option<Listing>,
+    pub created_at: DateTime<Utc>,
+    /// The last client or operator message (auto-replies are not activity).
+    pub last_activity_at: DateTime<Utc>,
+    /// Since when a client message waits for an answer; `None` when answered.
+    pub waiting_since: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Who wrote a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Author {
+    Client,
+    /// An operator in this product.
+    Operator {
+        employee_id: EmployeeId,
+    },
+    /// The account itself outside this product (an operator answering in the Avito app).
+    Account,
+    Bot {
+        chatbot_id: ChatbotId,
+    },
+    AutoReply,
+    System,
+}
+
+/// A message's content, for every Avito message type (R-IN5); what we do not know is kept as a
+/// visible placeholder with its type.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Content {
+    Text {
+        text: String,
+    },
+    /// The largest size.
+    Image {
+        url: Option<String>,
+    },
+    /// Resolve the download link with the voice id (links expire after an hour).
+    Voice {
+        voice_id: Option<String>,
+    },
+    Link {
+        text: Option<String>,
+        url: Option<String>,
+    },
+    Item {
+        title: Option<String>,
+        url: Option<String>,
+        price: Option<String>,
+    },
+    Location {
+        lat: Option<f64>,
+        lon: Option<f64>,
+        text: Option<String>,
+    },
+    Call {
+        status: Option<String>,
+    },
+    System {
+        text: Option<String>,
+        flow_id: Option<String>,
+    },
+    Deleted,
+    Unsupported {
+        avito_type: String,
+    },
+}
+
+/// One message of a conversation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// Avito's message id (unique per channel), or ours for messages Avito has not seen yet.
+    pub id: String,
+    pub conversation_id: ConversationId,
+    pub author: Author,
+    pub content: Content,
+    /// Avito's `created` (messages are ordered by it, not by arrival).
+    pub created_at: DateTime<Utc>,
+}
+
+impl Author {
+    /// Client and operator messages are activity; auto-replies and system messages are not.
+    pub fn is_activity(&self) -> bool {
+        matches!(
+            self,
+            Author::Client | Author::Operator { .. } | Author::Account | Author::Bot { .. }
+        )
+    }
+
+    /// Whether the message answers the client (ends a waiting period).
+    pub fn answers_client(&self) -> bool {
+        matches!(self, Author::Operator { .. } | Author::Account | Author::Bot { .. })
+    }
+}
+
+impl Conversation {
+    /// The conversation after `message` joined it: activity moves on for client and operator
+    /// messages (never backwards, since deliveries come out of order); a client message starts a
+    /// waiting period unless one runs; an answer ends it.
+    pub fn with_message(mut self, message: &Message) -> Self {
+        if message.author.is_activity() && message.created_at > self.last_activity_at {
+            self.last_activity_at = message.created_at;
+        }
+        match &message.author {
+            Author::Client => {
+                if self.waiting_since.is_none() {
+                    self.waiting_since = Some(message.created_at);
+                }
+            }
+            a if a.answers_client() => {
+                // An answer older than the waiting client message does not answer it.
+                if self.waiting_since.is_some_and(|w| message.created_at >= w) {
+                    self.waiting_since = None;
+                }
+            }
+            _ => {}
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().expect("instant")
+    }
+
+    fn conversation() -> Conversation {
+        Conversation {
+            id: ConversationId::parse("c1").expect("id"),
+            channel_id: ChannelId::parse("ch").expect("id"),
+            chat_id: "u2i-1".into(),
+            status: ConversationStatus::Open,
+            handler: Handler::GeneralQueue,
+            client: ClientRef::default(),
+            listing: None,
+            created_at: at("2026-11-25T10:00:00Z"),
+            last_activity_at: at("2026-11-25T10:00:00Z"),
+            waiting_since: None,
+            closed_at: None,
+        }
+    }
+
+    fn msg(author: Author, when: &str) -> Message {
+        Message {
+            id: when.into(),
+            conversation_id: ConversationId::parse("c1").expect("id"),
+            author,
+            content: Content::Text { text: "x".into() },
+            created_at: at(when),
+        }
+    }
+
+    #[test]
+    fn a_client_message_starts_one_waiting_period_and_an_answer_ends_it() {
+        let c = conversation().with_message(&msg(Author::Client, "2026-11-25T10:01:00Z"));
+        assert_eq!(c.waiting_since, Some(at("2026-11-25T10:01:00Z")));
+        let c = c.with_message(&msg(Author::Client, "2026-11-25T10:02:00Z"));
+        assert_eq!(
+            c.waiting_since,
+            Some(at("2026-11-25T10:01:00Z")),
+            "more client messages do not restart it"
+        );
+        let c = c.with_message(&msg(Author::Account, "2026-11-25T10:03:00Z"));
+        assert_eq!(
+            (c.waiting_since, c.last_activity_at),
+            (None, at("2026-11-25T10:03:00Z"))
+        );
+    }
+
+    #[test]
+    fn auto_replies_are_not_activity_and_do_not_answer() {
+        let c = conversation().with_message(&msg(Author::Client, "2026-11-25T10:01:00Z"));
+        let c = c.with_message(&msg(Author::AutoReply, "2026-11-25T10:05:00Z"));
+        assert_eq!(
+            (c.waiting_since, c.last_activity_at),
+            (Some(at("2026-11-25T10:01:00Z")), at("2026-11-25T10:01:00Z"))
+        );
+    }
+
+    #[test]
+    fn late_deliveries_never_move_activity_back_nor_answer_a_newer_question() {
+        let c = conversation().with_message(&msg(Author::Client, "2026-11-25T10:05:00Z"));
+        let c = c.with_message(&msg(Author::Account, "2026-11-25T10:03:00Z"));
+        assert_eq!(
+            c.waiting_since,
+            Some(at("2026-11-25T10:05:00Z")),
+            "an older answer does not answer a newer question"
+        );
+        assert_eq!(c.last_activity_at, at("2026-11-25T10:05:00Z"));
+    }
+}
