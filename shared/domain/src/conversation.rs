@@ -158,16 +158,10 @@ impl Conversation {
             self.last_activity_at = message.created_at;
         }
         match &message.author {
-            Author::Client => {
-                if self.waiting_since.is_none() {
-                    self.waiting_since = Some(message.created_at);
-                }
-            }
-            a if a.answers_client() => {
-                // An answer older than the waiting client message does not answer it.
-                if self.waiting_since.is_some_and(|w| message.created_at >= w) {
-                    self.waiting_since = None;
-                }
+            Author::Client if self.waiting_since.is_none() => self.waiting_since = Some(message.created_at),
+            // An answer older than the waiting client message does not answer it.
+            a if a.answers_client() && self.waiting_since.is_some_and(|w| message.created_at >= w) => {
+                self.waiting_since = None;
             }
             _ => {}
         }
