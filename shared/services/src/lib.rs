@@ -4,3 +4,4 @@
 pub mod connection;
 pub mod environment;
 pub mod inbound;
+pub mod processing;

@@ -1,0 +1,323 @@
+//! The router's work on one inbound event (R-IN2–R-IN5, R-IN4): a messenger message joins the
+//! open conversation of its chat or opens one (enriched from Avito's chat info and routed by the
+//! schedule and the channel's settings); the account's own messages are operator replies; a
+//! message is stored once however often it is delivered; messages keep Avito's order.
+//!
+//! Idempotent: processing the same event again changes nothing (the store refuses the second copy
+//! of a message atomically), so the queue may deliver it any number of times.
+//!
+//! Not yet here (issue 4 continues): auto-reply scheduling, chatbot delivery (a chatbot receiver is
+//! treated as unavailable, so its fallback gets the conversation), operator presence for
+//! auto-assignment (no operator counts as online, so auto-assignment leaves conversations in the
+//! group queue), Jobs applications.
+
+use crate::inbound::InboundEvent;
+use adapters::avito::AvitoClient;
+use adapters::configuration::Configuration;
+use adapters::credentials::Vaults;
+use adapters::ports::{Clock, ConversationStore, StoreError, Versioned};
+use avito_model::messenger::{MessageType, WebhookEnvelope, WebhookMessage};
+use chrono::{DateTime, TimeZone, Utc};
+use domain::conversation::{Author, ClientRef, Content, Conversation, ConversationStatus, Handler, Listing, Message};
+use domain::directory::Channel;
+use domain::ids::{ChannelId, ConversationId, TenantId};
+use domain::routing::{RoutingInput, RoutingTarget, route_new_conversation};
+use std::sync::Arc;
+
+/// What processing an event did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// The message is stored in this conversation (`opened`: it opened it).
+    Stored { conversation: ConversationId, opened: bool },
+    /// This message was stored before: nothing changed.
+    Duplicate,
+    /// Nothing to do, and why (a verification, a disconnected channel, an event we do not handle).
+    Ignored(&'static str),
+}
+
+/// Why processing failed; the event stays on the queue (and reaches the dead letters if it keeps
+/// failing).
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    #[error("try again: {0}")]
+    Transient(String),
+    #[error("cannot process: {0}")]
+    Permanent(String),
+}
+
+impl From<StoreError> for ProcessError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Corrupt(m) => ProcessError::Permanent(m),
+            other => ProcessError::Transient(other.to_string()),
+        }
+    }
+}
+
+/// How many times a write that lost a race is tried again before the event goes back to the queue.
+const WRITE_ATTEMPTS: usize = 8;
+
+/// Processes inbound events.
+#[derive(Clone)]
+pub struct InboundProcessor {
+    pub config: Configuration,
+    pub conversations: Arc<dyn ConversationStore>,
+    pub vaults: Vaults,
+    pub avito: AvitoClient,
+    pub clock: Arc<dyn Clock>,
+}
+
+fn new_id() -> Result<ConversationId, ProcessError> {
+    let mut buf = [0u8; 16];
+    getrandom::getrandom(&mut buf).map_err(|e| ProcessError::Transient(format!("no randomness: {e}")))?;
+    let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
+    ConversationId::parse(hex).map_err(|e| ProcessError::Permanent(e.to_string()))
+}
+
+fn instant(seconds: Option<i64>, fallback: DateTime<Utc>) -> DateTime<Utc> {
+    seconds
+        .and_then(|s| Utc.timestamp_opt(s, 0).single())
+        .unwrap_or(fallback)
+}
+
+/// Avito's message content as ours: every type kept, unknown ones as a visible placeholder.
+pub fn content_of(kind: &MessageType, c: &avito_model::messenger::MessageContent) -> Content {
+    match kind {
+        MessageType::Text => Content::Text {
+            text: c.text.clone().unwrap_or_default(),
+        },
+        MessageType::Image => Content::Image {
+            url: c.image.as_ref().and_then(|i| i.largest()).map(str::to_owned),
+        },
+        MessageType::Voice => Content::Voice {
+            voice_id: c.voice.as_ref().and_then(|v| v.voice_id.clone()),
+        },
+        MessageType::Link => Content::Link {
+            text: c.link.as_ref().and_then(|l| l.text.clone()),
+            url: c.link.as_ref().and_then(|l| l.url.clone()),
+        },
+        MessageType::Item => Content::Item {
+            title: c.item.as_ref().and_then(|i| i.title.clone()),
+            url: c.item.as_ref().and_then(|i| i.item_url.clone()),
+            price: c.item.as_ref().and_then(|i| i.price_string.clone()),
+        },
+        MessageType::Location => Content::Location {
+            lat: c.location.as_ref().and_then(|l| l.lat),
+            lon: c.location.as_ref().and_then(|l| l.lon),
+            text: c
+                .location
+                .as_ref()
+                .and_then(|l| l.text.clone().or_else(|| l.title.clone())),
+        },
+        MessageType::Call => Content::Call {
+            status: c.call.as_ref().and_then(|c| c.status.clone()),
+        },
+        MessageType::System => Content::System {
+            text: c.text.clone(),
+            flow_id: c.flow_id.clone(),
+        },
+        MessageType::Deleted => Content::Deleted,
+        other => Content::Unsupported {
+            avito_type: other.as_str().to_owned(),
+        },
+    }
+}
+
+impl InboundProcessor {
+    /// Processes one event.
+    pub async fn process(&self, event: &InboundEvent) -> Result<Outcome, ProcessError> {
+        match event {
+            InboundEvent::Messenger {
+                tenant,
+                channel,
+                webhook,
+                ..
+            } => {
+                let Ok(envelope) = serde_json::from_value::<WebhookEnvelope>(webhook.clone()) else {
+                    return Err(ProcessError::Permanent("not a messenger webhook".into()));
+                };
+                let Some(value) = envelope.payload.and_then(|p| p.value) else {
+                    return Ok(Outcome::Ignored("no message in the webhook"));
+                };
+                self.messenger_message(tenant, channel, &value).await
+            }
+            InboundEvent::Application { .. } => Ok(Outcome::Ignored("Avito Jobs applications are not processed yet")),
+        }
+    }
+
+    async fn messenger_message(
+        &self,
+        tenant: &TenantId,
+        channel_id: &ChannelId,
+        value: &WebhookMessage,
+    ) -> Result<Outcome, ProcessError> {
+        let Some(channel) = self
+            .config
+            .get::<Channel>(tenant, channel_id.as_str())
+            .await?
+            .map(|v| v.value)
+        else {
+            return Ok(Outcome::Ignored("the channel no longer exists"));
+        };
+        if !channel.is_receiving() {
+            return Ok(Outcome::Ignored("the channel is not connected"));
+        }
+        let account = channel.account.as_ref().map(|a| a.id);
+        if account != Some(value.user_id) {
+            return Ok(Outcome::Ignored("the webhook is for another Avito account"));
+        }
+        let now = self.clock.now();
+        let author = match (&value.kind, value.author_id) {
+            (MessageType::System, _) => Author::System,
+            (_, Some(a)) if Some(a) == account => Author::Account,
+            _ => Author::Client,
+        };
+        let message_template = |conversation: &ConversationId| Message {
+            id: value.id.clone(),
+            conversation_id: conversation.clone(),
+            author: author.clone(),
+            content: content_of(&value.kind, &value.content),
+            created_at: instant(value.created, now),
+        };
+        for _ in 0..WRITE_ATTEMPTS {
+            let open = self
+                .conversations
+                .open_for_chat(tenant, channel_id, &value.chat_id)
+                .await?;
+            let (current, opened) = match open {
+                Some(c) => (c, false),
+                None if author != Author::Client => {
+                    // The account's own message (an auto-reply or closing message coming back, or an
+                    // operator writing first in the Avito app) does not open a conversation.
+                    return Ok(Outcome::Ignored("not a client message and no open conversation"));
+                }
+                None => match self.open_conversation(tenant, &channel, value, now).await? {
+                    Some(c) => (c, true),
+                    None => continue,
+                },
+            };
+            let message = message_template(&current.value.id);
+            let next = current.value.clone().with_message(&message);
+            match self
+                .conversations
+                .add_message(tenant, &next, current.version, &message)
+                .await
+            {
+                Ok(true) => {
+                    return Ok(Outcome::Stored {
+                        conversation: next.id,
+                        opened,
+                    });
+                }
+                Ok(false) => return Ok(Outcome::Duplicate),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ProcessError::Transient(
+            "the conversation kept changing; will retry".into(),
+        ))
+    }
+
+    /// Opens a conversation for the chat: enriched from Avito's chat info, routed. `None` when
+    /// another worker opened one first (the caller reads it and joins it).
+    async fn open_conversation(
+        &self,
+        tenant: &TenantId,
+        channel: &Channel,
+        value: &WebhookMessage,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Versioned<Conversation>>, ProcessError> {
+        let (client, listing) = self.chat_details(tenant, channel, value).await;
+        let handler = self.route(tenant, channel, now).await?;
+        let conversation = Conversation {
+            id: new_id()?,
+            channel_id: channel.id.clone(),
+            chat_id: value.chat_id.clone(),
+            status: ConversationStatus::Open,
+            handler,
+            client,
+            listing,
+            created_at: now,
+            last_activity_at: instant(value.created, now),
+            waiting_since: None,
+            closed_at: None,
+        };
+        match self.conversations.open(tenant, &conversation).await {
+            Ok(()) => Ok(Some(Versioned {
+                value: conversation,
+                version: 1,
+            })),
+            Err(StoreError::Conflict) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The client's name and the listing from Avito's chat info (R-IN3). Avito being unavailable
+    /// does not hold the conversation back: it opens with what the webhook says.
+    async fn chat_details(
+        &self,
+        tenant: &TenantId,
+        channel: &Channel,
+        value: &WebhookMessage,
+    ) -> (ClientRef, Option<Listing>) {
+        let fallback = (
+            ClientRef {
+                avito_user_id: value.author_id,
+                name: None,
+            },
+            value.item_id.map(|id| Listing {
+                item_id: Some(id),
+                ..Default::default()
+            }),
+        );
+        let vault = self.vaults.channel(tenant, &channel.id);
+        match self.avito.chat(&vault, value.user_id, &value.chat_id).await {
+            Ok(chat) => {
+                let client = chat
+                    .users
+                    .iter()
+                    .find(|u| u.id != Some(value.user_id))
+                    .map(|u| ClientRef {
+                        avito_user_id: u.id,
+                        name: u.name.clone(),
+                    });
+                let listing = chat.context.and_then(|c| c.value).map(|item| Listing {
+                    item_id: item.id.or(value.item_id),
+                    title: item.title,
+                    price: item.price_string,
+                    url: item.url,
+                });
+                (client.unwrap_or(fallback.0), listing.or(fallback.1))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, channel = %channel.id, "chat info unavailable; the conversation opens without it");
+                fallback
+            }
+        }
+    }
+
+    /// Where a new conversation goes, by the schedule and the channel's settings.
+    async fn route(&self, tenant: &TenantId, channel: &Channel, now: DateTime<Utc>) -> Result<Handler, ProcessError> {
+        let settings = self
+            .config
+            .channel_settings(tenant, &channel.id)
+            .await?
+            .unwrap_or_default();
+        let schedule = self.config.schedule(tenant).await?;
+        let distribution = self.config.distribution(tenant).await?;
+        let decision = route_new_conversation(RoutingInput {
+            settings: &settings,
+            working_time: schedule.is_working_at(now),
+            chatbot_available: false,
+            distribution: &distribution,
+            operators: &[],
+        });
+        Ok(match decision.target {
+            RoutingTarget::Operator(employee_id) => Handler::Operator { employee_id },
+            RoutingTarget::GroupQueue(group_id) => Handler::GroupQueue { group_id },
+            RoutingTarget::GeneralQueue => Handler::GeneralQueue,
+            RoutingTarget::Chatbot { chatbot, .. } => Handler::Chatbot { chatbot_id: chatbot },
+        })
+    }
+}

@@ -1,0 +1,419 @@
+//! The router's processing of messenger webhooks, on the embedded stores with the sandbox as
+//! Avito: one message however often delivered, Avito's order, echoes as operator replies,
+//! enrichment, routing, and a new conversation after closing.
+
+use adapters::avito::{AvitoClient, RetryPolicy};
+use adapters::configuration::Configuration;
+use adapters::credentials::{AppCredentials, ChannelCredentials, Grant, Vaults};
+use adapters::embedded::{SqliteConfigStore, SqliteConversationStore};
+use adapters::ports::{ConfigStore, ConversationStore, SystemClock};
+use adapters::secrets::TokenCipher;
+use domain::conversation::{Author, Content, ConversationStatus, Handler};
+use domain::directory::{AvitoAccount, ChannelDraft, ChannelStatus};
+use domain::ids::{ChannelId, TenantId};
+use serde_json::{Value, json};
+use services::inbound::InboundEvent;
+use services::processing::{InboundProcessor, Outcome};
+use std::sync::Arc;
+
+const ACCOUNT: i64 = 1001;
+const CLIENT: i64 = 5001;
+
+struct Env {
+    processor: InboundProcessor,
+    conversations: Arc<dyn ConversationStore>,
+    config: Configuration,
+    tenant: TenantId,
+    channel: ChannelId,
+    sandbox_base: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn env() -> Env {
+    let (sb, base) = avito_sandbox::serve_on_loopback(avito_sandbox::SandboxConfig {
+        verify_subscriptions: false,
+        ..Default::default()
+    })
+    .await
+    .expect("sandbox");
+    avito_sandbox::seed_demo(&sb, "http://127.0.0.1:1/cb");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store: Arc<dyn ConfigStore> = Arc::new(SqliteConfigStore::open(&dir.path().join("c.sqlite3")).expect("store"));
+    let conversations: Arc<dyn ConversationStore> =
+        Arc::new(SqliteConversationStore::open(&dir.path().join("v.sqlite3")).expect("store"));
+    let avito = AvitoClient::new(&base, RetryPolicy::default()).expect("client");
+    let vaults = Vaults {
+        store: Arc::clone(&store),
+        cipher: Arc::new(
+            TokenCipher::from_config(
+                "k1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+                "k1",
+            )
+            .expect("keys"),
+        ),
+        avito: avito.clone(),
+        app: AppCredentials {
+            client_id: "sandbox-app".into(),
+            client_secret: "sandbox-app-secret".into(),
+        },
+        clock: Arc::new(SystemClock),
+    };
+    let config = Configuration::new(Arc::clone(&store));
+    let (tenant, channel_id) = (
+        TenantId::parse("acme").expect("tenant"),
+        ChannelId::parse("ch").expect("id"),
+    );
+    let mut channel = ChannelDraft {
+        name: "Авито".into(),
+        kind: "avito".into(),
+        channel_group_id: "cg".into(),
+    }
+    .validate_new(channel_id.clone())
+    .expect("channel");
+    channel.status = ChannelStatus::Connected;
+    channel.account = Some(AvitoAccount {
+        id: ACCOUNT,
+        name: "Магазин".into(),
+        profile_url: None,
+    });
+    config.create(&tenant, &channel).await.expect("channel");
+    let token = avito
+        .token_client_credentials("personal-1001", "personal-secret-1001")
+        .await
+        .expect("token");
+    vaults
+        .channel(&tenant, &channel_id)
+        .save(&ChannelCredentials {
+            grant: Grant::ClientCredentials {
+                client_id: "personal-1001".into(),
+                client_secret: "personal-secret-1001".into(),
+            },
+            access_token: token.access_token,
+            access_expires_at: chrono::Utc::now().timestamp() + 86_400,
+        })
+        .await
+        .expect("credentials");
+    let processor = InboundProcessor {
+        config: config.clone(),
+        conversations: Arc::clone(&conversations),
+        vaults,
+        avito,
+        clock: Arc::new(SystemClock),
+    };
+    Env {
+        processor,
+        conversations,
+        config,
+        tenant,
+        channel: channel_id,
+        sandbox_base: base,
+        _dir: dir,
+    }
+}
+
+impl Env {
+    /// A chat in the sandbox (a client wrote about a bicycle); returns its id.
+    async fn sandbox_chat(&self) -> String {
+        let r: Value = reqwest::Client::new()
+            .post(format!("{}/_sandbox/accounts/{ACCOUNT}/client-messages", self.sandbox_base))
+            .json(&json!({"client": {"id": CLIENT, "name": "Иван"}, "item": {"title": "Велосипед", "price_string": "15 000 ₽"}, "text": "Здравствуйте"}))
+            .send()
+            .await
+            .expect("control")
+            .json()
+            .await
+            .expect("JSON");
+        r["chat_id"].as_str().expect("chat").to_owned()
+    }
+
+    fn event(&self, chat: &str, id: &str, author: i64, created: i64, kind: &str, content: Value) -> InboundEvent {
+        let webhook = json!({"id": format!("w-{id}"), "version": "v3.0.0", "timestamp": created + 1, "payload": {"type": "message", "value": {
+            "id": id, "chat_id": chat, "user_id": ACCOUNT, "author_id": author, "created": created, "type": kind,
+            "chat_type": "u2i", "content": content}}});
+        InboundEvent::Messenger {
+            tenant: self.tenant.clone(),
+            channel: self.channel.clone(),
+            received_at_ms: 0,
+            webhook,
+        }
+    }
+
+    fn text(&self, chat: &str, id: &str, author: i64, created: i64, text: &str) -> InboundEvent {
+        self.event(chat, id, author, created, "text", json!({"text": text}))
+    }
+
+    async fn process(&self, e: &InboundEvent) -> Outcome {
+        self.processor.process(e).await.expect("processed")
+    }
+
+    async fn open(&self, chat: &str) -> domain::conversation::Conversation {
+        self.conversations
+            .open_for_chat(&self.tenant, &self.channel, chat)
+            .await
+            .expect("read")
+            .expect("open conversation")
+            .value
+    }
+
+    async fn ids(&self, c: &domain::conversation::Conversation) -> Vec<String> {
+        self.conversations
+            .messages(&self.tenant, &c.id, None, 100)
+            .await
+            .expect("list")
+            .items
+            .into_iter()
+            .map(|m| m.id)
+            .collect()
+    }
+}
+
+const T: i64 = 1_764_064_800; // 2025-11-25 10:00:00 UTC
+
+#[tokio::test]
+async fn the_same_webhook_five_times_is_one_message() {
+    let e = env().await;
+    let chat = e.sandbox_chat().await;
+    let event = e.text(&chat, "m1", CLIENT, T, "Здравствуйте");
+    let mut outcomes = Vec::new();
+    for _ in 0..5 {
+        outcomes.push(e.process(&event).await);
+    }
+    assert!(
+        matches!(outcomes[0], Outcome::Stored { opened: true, .. }),
+        "{outcomes:?}"
+    );
+    assert!(outcomes[1..].iter().all(|o| *o == Outcome::Duplicate), "{outcomes:?}");
+    let c = e.open(&chat).await;
+    assert_eq!(e.ids(&c).await, ["m1"]);
+}
+
+#[tokio::test]
+async fn a_new_conversation_carries_the_client_and_the_listing_from_chat_info() {
+    let e = env().await;
+    let chat = e.sandbox_chat().await;
+    e.process(&e.text(&chat, "m1", CLIENT, T, "Ещё продаёте?")).await;
+    let c = e.open(&chat).await;
+    assert_eq!(c.client.name.as_deref(), Some("Иван"));
+    let listing = c.listing.expect("listing");
+    assert_eq!(
+        (listing.title.as_deref(), listing.price.as_deref()),
+        (Some("Велосипед"), Some("15 000 ₽"))
+    );
+    assert_eq!(
+        (c.status, c.handler.clone(), c.waiting_since.map(|w| w.timestamp())),
+        (ConversationStatus::Open, Handler::GeneralQueue, Some(T))
+    );
+}
+
+#[tokio::test]
+async fn out_of_order_deliveries_keep_avitos_order() {
+    let e = env().await;
+    let chat = e.sandbox_chat().await;
+    for (id, offset) in [("m3", 30), ("m1", 10), ("m2", 20)] {
+        e.process(&e.text(&chat, id, CLIENT, T + offset, id)).await;
+    }
+    let c = e.open(&chat).await;
+    assert_eq!(e.ids(&c).await, ["m1", "m2", "m3"]);
+    assert_eq!(
+        c.waiting_since.map(|w| w.timestamp()),
+        Some(T + 30),
+        "the first to arrive started the waiting period"
+    );
+}
+
+#[tokio::test]
+async fn the_accounts_own_message_is_an_operator_reply_not_a_client_message() {
+    let e = env().await;
+    let chat = e.sandbox_chat().await;
+    // An echo without an open conversation opens nothing.
+    assert!(matches!(
+        e.process(&e.text(&chat, "m0", ACCOUNT, T - 60, "Закрыто")).await,
+        Outcome::Ignored(_)
+    ));
+    assert!(
+        e.conversations
+            .open_for_chat(&e.tenant, &e.channel, &chat)
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    e.process(&e.text(&chat, "m1", CLIENT, T, "Есть доставка?")).await;
+    assert!(e.open(&chat).await.waiting_since.is_some());
+    e.process(&e.text(&chat, "m2", ACCOUNT, T + 60, "Да, есть")).await;
+    let c = e.open(&chat).await;
+    assert_eq!(c.waiting_since, None, "answered from the Avito app");
+    let messages = e
+        .conversations
+        .messages(&e.tenant, &c.id, None, 10)
+        .await
+        .expect("list")
+        .items;
+    assert_eq!(
+        messages.iter().map(|m| m.author.clone()).collect::<Vec<_>>(),
+        [Author::Client, Author::Account]
+    );
+}
+
+#[tokio::test]
+async fn every_message_type_is_kept() {
+    let e = env().await;
+    let chat = e.sandbox_chat().await;
+    let cases = [
+        ("text", json!({"text": "привет"})),
+        (
+            "image",
+            json!({"image": {"sizes": {"140x105": "https://i/s.jpg", "1280x960": "https://i/l.jpg"}}}),
+        ),
+        ("voice", json!({"voice": {"voice_id": "v1"}})),
+        (
+            "location",
+            json!({"location": {"lat": 55.7, "lon": 37.6, "text": "Москва"}}),
+        ),
+        ("deleted", json!({})),
+        ("video", json!({})),
+        ("hologram", json!({"hologram": {}})),
+    ];
+    for (i, (kind, content)) in cases.iter().enumerate() {
+        e.process(&e.event(&chat, &format!("m{i}"), CLIENT, T + i as i64, kind, content.clone()))
+            .await;
+    }
+    let c = e.open(&chat).await;
+    let contents: Vec<Content> = e
+        .conversations
+        .messages(&e.tenant, &c.id, None, 10)
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .map(|m| m.content)
+        .collect();
+    assert_eq!(
+        contents[1],
+        Content::Image {
+            url: Some("https://i/l.jpg".into())
+        },
+        "the largest size"
+    );
+    assert_eq!(
+        contents[2],
+        Content::Voice {
+            voice_id: Some("v1".into())
+        }
+    );
+    assert_eq!(contents[4], Content::Deleted);
+    assert_eq!(
+        contents[5],
+        Content::Unsupported {
+            avito_type: "video".into()
+        }
+    );
+    assert_eq!(
+        contents[6],
+        Content::Unsupported {
+            avito_type: "hologram".into()
+        }
+    );
+}
+
+#[tokio::test]
+async fn the_channels_receiver_decides_where_a_new_conversation_goes() {
+    let e = env().await;
+    let group = domain::directory::GroupDraft {
+        name: "Продажи".into(),
+        members: vec![],
+    }
+    .validate(domain::ids::GroupId::parse("sales").expect("id"))
+    .expect("group");
+    e.config.create(&e.tenant, &group).await.expect("group");
+    let settings = domain::settings::ChannelSettingsDoc {
+        working_time: domain::settings::WorkingTimeDoc {
+            receiver: Some(domain::settings::ReceiverDoc {
+                kind: "group".into(),
+                group_id: Some("sales".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+    .validate(domain::directory::ChannelKind::Avito)
+    .expect("settings");
+    e.config
+        .put_channel_settings(&e.tenant, &e.channel, &settings)
+        .await
+        .expect("saved");
+    // Round-the-clock schedule so that the test does not depend on when it runs.
+    let all_day = json!([{"start": "00:00", "end": "24:00"}]);
+    let schedule: domain::schedule::WorkingSchedule = serde_json::from_value(json!({"time_zone": "UTC", "weekly": {
+        "monday": all_day, "tuesday": all_day, "wednesday": all_day, "thursday": all_day, "friday": all_day,
+        "saturday": all_day, "sunday": all_day}}))
+    .expect("schedule");
+    e.config.put_schedule(&e.tenant, &schedule).await.expect("saved");
+    let chat = e.sandbox_chat().await;
+    e.process(&e.text(&chat, "m1", CLIENT, T, "Здравствуйте")).await;
+    assert_eq!(
+        e.open(&chat).await.handler,
+        Handler::GroupQueue {
+            group_id: domain::ids::GroupId::parse("sales").expect("id")
+        }
+    );
+}
+
+#[tokio::test]
+async fn after_closing_a_new_client_message_opens_a_new_conversation_with_the_same_client() {
+    let e = env().await;
+    let chat = e.sandbox_chat().await;
+    e.process(&e.text(&chat, "m1", CLIENT, T, "Первый вопрос")).await;
+    let first = e
+        .conversations
+        .open_for_chat(&e.tenant, &e.channel, &chat)
+        .await
+        .expect("read")
+        .expect("open");
+    let mut closed = first.value.clone();
+    closed.status = ConversationStatus::Closed;
+    e.conversations
+        .close(&e.tenant, &closed, first.version)
+        .await
+        .expect("closed");
+    let outcome = e.process(&e.text(&chat, "m2", CLIENT, T + 3600, "Второй вопрос")).await;
+    assert!(matches!(outcome, Outcome::Stored { opened: true, .. }), "{outcome:?}");
+    let second = e.open(&chat).await;
+    assert_ne!(second.id, first.value.id);
+    assert_eq!(second.client, first.value.client);
+    assert_eq!(e.ids(&second).await, ["m2"]);
+}
+
+#[tokio::test]
+async fn webhooks_for_a_disconnected_channel_or_another_account_change_nothing() {
+    let e = env().await;
+    let chat = e.sandbox_chat().await;
+    let mut other_account = e.text(&chat, "m1", CLIENT, T, "x");
+    if let InboundEvent::Messenger { webhook, .. } = &mut other_account {
+        webhook["payload"]["value"]["user_id"] = json!(999);
+    }
+    assert!(matches!(e.process(&other_account).await, Outcome::Ignored(_)));
+    let mut channel = e
+        .config
+        .get::<domain::directory::Channel>(&e.tenant, "ch")
+        .await
+        .expect("read")
+        .expect("exists");
+    channel.value.status = ChannelStatus::Disconnected;
+    e.config
+        .replace(&e.tenant, &channel.value, channel.version)
+        .await
+        .expect("saved");
+    assert!(matches!(
+        e.process(&e.text(&chat, "m2", CLIENT, T, "x")).await,
+        Outcome::Ignored(_)
+    ));
+    assert!(
+        e.conversations
+            .open_for_chat(&e.tenant, &e.channel, &chat)
+            .await
+            .expect("read")
+            .is_none()
+    );
+}
