@@ -9,15 +9,17 @@
 use adapters::avito::{AVITO_API_BASE_URL, AVITO_OAUTH_URL, AvitoClient, RetryPolicy};
 use adapters::configuration::Configuration;
 use adapters::credentials::{AppCredentials, Vaults};
-use adapters::embedded::{SqliteConfigStore, SqliteQueue};
+use adapters::embedded::{SqliteConfigStore, SqliteConversationStore, SqliteQueue};
 use adapters::ports::{ConfigStore, SystemClock};
 use adapters::secrets::TokenCipher;
 use admin_api::AdminState;
 use http_api::Authenticator;
 use services::connection::{ConnectionSettings, Connections};
+use services::processing::InboundProcessor;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The development tokens used when `LOCAL_API_TOKENS` is not set: tenant `demo`, an administrator
 /// and an operator. For trying the product on one machine only.
@@ -108,9 +110,29 @@ impl LocalConfig {
     }
 }
 
-/// Opens the embedded store and builds the router of every HTTP function, for a server reachable
-/// at `base` (e.g. `http://127.0.0.1:8080`).
-pub fn app(config: LocalConfig, base: &str) -> Result<axum::Router, String> {
+/// The local stand-in for the router's SQS event source: drains the embedded queue.
+pub struct InboundWorker {
+    processor: InboundProcessor,
+    queue: Arc<SqliteQueue>,
+}
+
+impl InboundWorker {
+    /// Processes the queue until the process ends: at once while there is work, else every 200 ms.
+    pub async fn run(self) {
+        loop {
+            match router::drain(&self.processor, self.queue.as_ref(), Duration::from_secs(30)).await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "the inbound queue is unavailable"),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// Opens the embedded stores and builds the router of every HTTP function, for a server reachable
+/// at `base` (e.g. `http://127.0.0.1:8080`), and the worker that routes what the webhooks accept.
+pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWorker), String> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create the data directory {}: {e}", config.data_dir.display()))?;
     let store: Arc<dyn ConfigStore> =
@@ -158,14 +180,30 @@ pub fn app(config: LocalConfig, base: &str) -> Result<axum::Router, String> {
         oauth_url,
         app: app_credentials,
     };
+    let vaults_for_router = vaults.clone();
     let connections = Connections::new(Arc::clone(&store), vaults, settings);
     let config_access = Configuration::new(Arc::clone(&store));
     let admin = AdminState::new(config_access.clone(), connections.clone(), config.auth);
-    let queue = SqliteQueue::open(&config.data_dir.join("inbound-queue.sqlite3"), INBOUND_MAX_RECEIVES)
-        .map_err(|e| e.to_string())?;
+    let queue = Arc::new(
+        SqliteQueue::open(&config.data_dir.join("inbound-queue.sqlite3"), INBOUND_MAX_RECEIVES)
+            .map_err(|e| e.to_string())?,
+    );
+    let conversations = Arc::new(
+        SqliteConversationStore::open(&config.data_dir.join("conversations.sqlite3")).map_err(|e| e.to_string())?,
+    );
+    let worker = InboundWorker {
+        processor: InboundProcessor {
+            config: config_access.clone(),
+            conversations,
+            avito: vaults_for_router.avito.clone(),
+            vaults: vaults_for_router,
+            clock: Arc::new(SystemClock),
+        },
+        queue: Arc::clone(&queue),
+    };
     let webhooks = avito_webhook::WebhookState {
         config: config_access,
-        queue: Arc::new(queue),
+        queue,
         clock: Arc::new(SystemClock),
     };
     let mut router = admin_api::router(admin)
@@ -174,7 +212,7 @@ pub fn app(config: LocalConfig, base: &str) -> Result<axum::Router, String> {
     if let Some(sb) = sandbox {
         router = router.nest("/sandbox", avito_sandbox::router(sb));
     }
-    Ok(router)
+    Ok((router, worker))
 }
 
 /// Binds, prints where it listens (and the development tokens when in use), and serves until
@@ -188,7 +226,8 @@ pub async fn serve(config: LocalConfig) -> Result<(), String> {
     let base = format!("http://{addr}");
     let (data_dir, dev_tokens) = (config.data_dir.clone(), config.dev_tokens);
     let sandbox = matches!(config.avito, AvitoTarget::Sandbox);
-    let router = app(config, &base)?;
+    let (router, worker) = app(config, &base)?;
+    tokio::spawn(worker.run());
     println!("Avito contact center (local) listening on {base}");
     println!("  data directory: {}", data_dir.display());
     println!("  API description: {base}/openapi.json");

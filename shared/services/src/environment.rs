@@ -23,8 +23,8 @@ fn required(name: &str) -> Result<String, String> {
         .ok_or_else(|| format!("{name} is not set"))
 }
 
-/// The connection use cases on `store`, configured from the environment.
-pub fn connections_from_env(store: Arc<dyn ConfigStore>) -> Result<Connections, String> {
+/// The credential vaults (and the Avito client in them) on `store`, from the environment.
+pub fn vaults_from_env(store: Arc<dyn ConfigStore>) -> Result<Vaults, String> {
     let app = AppCredentials {
         client_id: required("AVITO_CLIENT_ID")?,
         client_secret: required("AVITO_CLIENT_SECRET")?,
@@ -35,19 +35,24 @@ pub fn connections_from_env(store: Arc<dyn ConfigStore>) -> Result<Connections, 
     )
     .map_err(|e| format!("TOKEN_ENCRYPTION_KEYS: {e}"))?;
     let api = std::env::var("AVITO_API_BASE_URL").unwrap_or_else(|_| AVITO_API_BASE_URL.into());
-    let oauth_url = std::env::var("AVITO_OAUTH_URL").unwrap_or_else(|_| AVITO_OAUTH_URL.into());
     let avito = AvitoClient::new(api, RetryPolicy::default()).map_err(|e| e.to_string())?;
-    let settings = ConnectionSettings {
-        public_base_url: required("PUBLIC_BASE_URL")?,
-        oauth_url,
-        app: app.clone(),
-    };
-    let vaults = Vaults {
-        store: Arc::clone(&store),
+    Ok(Vaults {
+        store,
         cipher: Arc::new(cipher),
         avito,
         app,
         clock: Arc::new(SystemClock),
+    })
+}
+
+/// The connection use cases on `store`, configured from the environment.
+pub fn connections_from_env(store: Arc<dyn ConfigStore>) -> Result<Connections, String> {
+    let vaults = vaults_from_env(Arc::clone(&store))?;
+    let oauth_url = std::env::var("AVITO_OAUTH_URL").unwrap_or_else(|_| AVITO_OAUTH_URL.into());
+    let settings = ConnectionSettings {
+        public_base_url: required("PUBLIC_BASE_URL")?,
+        oauth_url,
+        app: vaults.app.clone(),
     };
     Ok(Connections::new(store, vaults, settings))
 }
