@@ -800,3 +800,69 @@ pub async fn concurrent_messages_to_one_conversation_all_land(store: Arc<dyn cra
     assert_eq!(saved.version, 7);
     assert_eq!(store.messages(&t, &c.id, None, 100).await.expect("list").items.len(), 6);
 }
+
+/// Generates the scheduler checks for an implementation; `$make` gives a fresh scheduler.
+#[macro_export]
+macro_rules! scheduler_contract {
+    ($make:expr) => {
+        $crate::scheduler_contract!(@tests $make;
+            a_scheduled_job_reads_back_with_its_time_and_payload,
+            scheduling_the_same_name_twice_keeps_the_first,
+            a_cancelled_job_is_gone_and_cancelling_again_is_harmless,
+        );
+    };
+    (@tests $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let scheduler: ::std::sync::Arc<dyn $crate::ports::Scheduler> = $make.await;
+                $crate::contract::$name(scheduler).await;
+            }
+        )*
+    };
+}
+
+fn job(name: &str, due: &str, payload: &str) -> crate::ports::ScheduledJob {
+    crate::ports::ScheduledJob {
+        name: name.into(),
+        due_at: due.parse().expect("instant"),
+        payload: payload.into(),
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    let t = fresh_tenant();
+    domain::auto_reply::schedule_name(&[prefix, t.as_str()])
+}
+
+pub async fn a_scheduled_job_reads_back_with_its_time_and_payload(scheduler: Arc<dyn crate::ports::Scheduler>) {
+    let name = unique("ar");
+    let j = job(&name, "2026-11-25T10:05:30Z", r#"{"conversation":"c1","index":0}"#);
+    assert!(scheduler.schedule(&j).await.expect("schedule"));
+    assert_eq!(scheduler.get(&name).await.expect("get"), Some(j));
+    assert_eq!(scheduler.get(&unique("none")).await.expect("get"), None);
+}
+
+pub async fn scheduling_the_same_name_twice_keeps_the_first(scheduler: Arc<dyn crate::ports::Scheduler>) {
+    let name = unique("ar");
+    let first = job(&name, "2026-11-25T10:05:30Z", r#"{"n":1}"#);
+    assert!(scheduler.schedule(&first).await.expect("schedule"));
+    assert!(
+        !scheduler
+            .schedule(&job(&name, "2026-11-25T11:00:00Z", r#"{"n":2}"#))
+            .await
+            .expect("schedule again")
+    );
+    assert_eq!(scheduler.get(&name).await.expect("get"), Some(first));
+}
+
+pub async fn a_cancelled_job_is_gone_and_cancelling_again_is_harmless(scheduler: Arc<dyn crate::ports::Scheduler>) {
+    let name = unique("ar");
+    scheduler
+        .schedule(&job(&name, "2026-11-25T10:05:30Z", "{}"))
+        .await
+        .expect("schedule");
+    assert!(scheduler.cancel(&name).await.expect("cancel"));
+    assert!(!scheduler.cancel(&name).await.expect("cancel again"));
+    assert_eq!(scheduler.get(&name).await.expect("get"), None);
+}

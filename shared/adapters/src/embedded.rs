@@ -4,7 +4,9 @@
 mod sqlite_config;
 mod sqlite_conversations;
 mod sqlite_queue;
+mod sqlite_scheduler;
 
 pub use sqlite_config::SqliteConfigStore;
 pub use sqlite_conversations::SqliteConversationStore;
 pub use sqlite_queue::SqliteQueue;
+pub use sqlite_scheduler::SqliteScheduler;

@@ -4,12 +4,14 @@ mod clock;
 mod config_store;
 mod conversation_store;
 mod queue;
+mod scheduler;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 
 pub use config_store::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
 pub use conversation_store::{ConversationStore, message_sort_key};
 pub use queue::{Queue, QueueError, QueuedMessage};
+pub use scheduler::{ScheduledJob, Scheduler, SchedulerError};
 
 /// A value with the store version it was read at, for a later conditional write.
 #[derive(Clone, Debug, PartialEq)]

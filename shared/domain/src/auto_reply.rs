@@ -36,6 +36,36 @@ pub fn plan_auto_replies(
         .collect()
 }
 
+/// The longest schedule name EventBridge Scheduler accepts.
+pub const MAX_SCHEDULE_NAME: usize = 64;
+
+/// A deterministic schedule name from its parts: the same parts always give the same name (so a
+/// repeated "schedule it" finds the existing schedule), only `[0-9A-Za-z-_.]`, at most 64
+/// characters; a longer name keeps its start and ends with a hash of the whole.
+pub fn schedule_name(parts: &[&str]) -> String {
+    let joined = parts.join("-");
+    let clean: String = joined
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.len() <= MAX_SCHEDULE_NAME && clean == joined {
+        return clean;
+    }
+    // FNV-1a over the original parts, so two names that clean to the same text still differ.
+    let hash = joined.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let suffix = format!("-{hash:016x}");
+    let keep = MAX_SCHEDULE_NAME - suffix.len();
+    format!("{}{suffix}", &clean[..clean.len().min(keep)])
+}
+
 /// What the conversation looks like when a planned auto-reply fires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AutoReplyCheck {
@@ -102,6 +132,22 @@ mod tests {
     #[test]
     fn an_empty_list_plans_nothing() {
         assert!(plan_auto_replies(at("2026-11-25T10:00:00Z"), &replies(&[]), None).is_empty());
+    }
+
+    #[test]
+    fn schedule_names_are_deterministic_safe_and_short() {
+        let short = schedule_name(&["ar", "acme", "c1", "0"]);
+        assert_eq!(short, "ar-acme-c1-0");
+        assert_eq!(schedule_name(&["ar", "acme", "c1", "0"]), short);
+        let long = schedule_name(&["ar", &"x".repeat(60), "c1", "1732528800", "3"]);
+        assert_eq!(long.len(), 64);
+        assert!(long.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)));
+        assert_ne!(long, schedule_name(&["ar", &"x".repeat(60), "c1", "1732528800", "4"]));
+        let odd = schedule_name(&["ar", "a#b", "c"]);
+        assert!(
+            odd.starts_with("ar-a_b-c-") && odd != schedule_name(&["ar", "a_b", "c"]),
+            "{odd}"
+        );
     }
 
     #[test]
