@@ -560,6 +560,7 @@ macro_rules! conversation_store_contract {
             messages_list_in_avitos_order_whatever_the_arrival_order,
             closing_frees_the_chat_for_a_new_conversation,
             concurrent_messages_to_one_conversation_all_land,
+            a_sent_message_is_recognised_when_avito_echoes_it,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -610,6 +611,7 @@ mod conversation_support {
                 text: format!("сообщение {id}"),
             },
             created_at: t0() + TimeDelta::seconds(seconds),
+            delivery: None,
         }
     }
 }
@@ -865,4 +867,38 @@ pub async fn a_cancelled_job_is_gone_and_cancelling_again_is_harmless(scheduler:
     assert!(scheduler.cancel(&name).await.expect("cancel"));
     assert!(!scheduler.cancel(&name).await.expect("cancel again"));
     assert_eq!(scheduler.get(&name).await.expect("get"), None);
+}
+
+pub async fn a_sent_message_is_recognised_when_avito_echoes_it(store: Arc<dyn crate::ports::ConversationStore>) {
+    use conversation_support::{conversation, message};
+    use domain::conversation::{Author, Delivery};
+    let t = fresh_tenant();
+    let c = conversation("c1", "u2i-1");
+    store.open(&t, &c).await.expect("open");
+    let mut ours = message(&c, "ar-job-1", 60);
+    ours.author = Author::AutoReply;
+    ours.delivery = Some(Delivery::Pending);
+    assert!(
+        store
+            .add_message(&t, &c.clone().with_message(&ours), 1, &ours)
+            .await
+            .expect("claimed")
+    );
+    ours.delivery = Some(Delivery::Sent {
+        avito_message_id: "avito-77".into(),
+    });
+    store.record_delivery(&t, &c.channel_id, &ours).await.expect("recorded");
+    let listed = store.messages(&t, &c.id, None, 10).await.expect("list").items;
+    assert_eq!(listed, vec![ours.clone()]);
+    // Avito's echo of it carries Avito's id: it is a duplicate, not a new message.
+    let current = store.get(&t, &c.id).await.expect("read").expect("exists");
+    let mut echo = message(&c, "avito-77", 61);
+    echo.author = Author::Account;
+    assert!(
+        !store
+            .add_message(&t, &current.value.clone().with_message(&echo), current.version, &echo)
+            .await
+            .expect("add")
+    );
+    assert_eq!(store.messages(&t, &c.id, None, 10).await.expect("list").items.len(), 1);
 }

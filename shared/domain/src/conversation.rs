@@ -122,6 +122,18 @@ pub enum Content {
     },
 }
 
+/// Where an outgoing message stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Delivery {
+    /// Claimed for sending; not confirmed by Avito yet.
+    Pending,
+    /// Avito accepted it under this id.
+    Sent { avito_message_id: String },
+    /// Avito did not take it, and why.
+    Failed { reason: String },
+}
+
 /// One message of a conversation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Message {
@@ -132,6 +144,9 @@ pub struct Message {
     pub content: Content,
     /// Avito's `created` (messages are ordered by it, not by arrival).
     pub created_at: DateTime<Utc>,
+    /// For messages we send: where the send stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
 }
 
 impl Author {
@@ -200,6 +215,7 @@ mod tests {
             author,
             content: Content::Text { text: "x".into() },
             created_at: at(when),
+            delivery: None,
         }
     }
 

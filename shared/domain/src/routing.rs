@@ -177,6 +177,17 @@ pub fn reassign_after_answer_wait(
         .unwrap_or_else(|| RoutingTarget::GroupQueue(group.clone()))
 }
 
+/// The auto-reply list for a waiting period that starts now: working-time replies in working time,
+/// non-working-time replies in non-working time, none while a chatbot has the conversation.
+pub fn auto_reply_set_for_waiting(settings: &ChannelSettings, working_time: bool, with_chatbot: bool) -> AutoReplySet {
+    match (&settings.non_working_time, working_time) {
+        _ if with_chatbot => AutoReplySet::None,
+        (_, true) if !settings.working_auto_replies.is_empty() => AutoReplySet::WorkingTime,
+        (NonWorkingTime::AutoReplies(list), false) if !list.is_empty() => AutoReplySet::NonWorkingTime,
+        _ => AutoReplySet::None,
+    }
+}
+
 /// The auto-reply list a set names in these settings.
 pub fn auto_replies_for(settings: &ChannelSettings, set: AutoReplySet) -> Option<&AutoReplies> {
     match (set, &settings.non_working_time) {

@@ -178,6 +178,7 @@ impl InboundProcessor {
             author: author.clone(),
             content: content_of(&value.kind, &value.content),
             created_at: instant(value.created, now),
+            delivery: None,
         };
         for _ in 0..WRITE_ATTEMPTS {
             let open = self

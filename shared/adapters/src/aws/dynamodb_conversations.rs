@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
-use domain::conversation::{Conversation, Message};
+use domain::conversation::{Conversation, Delivery, Message};
 use domain::ids::{ChannelId, ConversationId, TenantId};
 use std::collections::HashMap;
 
@@ -290,6 +290,56 @@ impl ConversationStore for DynamoConversationStore {
             items: items.into_iter().map(|(_, m)| m).collect(),
             next,
         })
+    }
+
+    async fn record_delivery(
+        &self,
+        tenant: &TenantId,
+        channel: &ChannelId,
+        message: &Message,
+    ) -> Result<(), StoreError> {
+        if let Some(Delivery::Sent { avito_message_id }) = &message.delivery {
+            let result = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .item(PK, tenant_pk(tenant))
+                .item(SK, s(format!("AVMSG#{channel}#{avito_message_id}")))
+                .item("conversation_id", s(message.conversation_id.as_str()))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .send()
+                .await;
+            // Already there means Avito's echo arrived first and was stored under this id.
+            if let Err(e) = result
+                && !e
+                    .as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception())
+            {
+                return Err(unavailable(e));
+            }
+        }
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(PK, messages_pk(tenant, message.conversation_id.as_str()))
+            .item(SK, s(format!("MSG#{}", message_sort_key(message))))
+            .item("doc", s(encode(message)?))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::NotFound)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
     }
 
     async fn close(

@@ -3,7 +3,7 @@
 
 use crate::ports::{ConversationStore, Page, StoreError, Versioned, message_sort_key};
 use async_trait::async_trait;
-use domain::conversation::{Conversation, Message};
+use domain::conversation::{Conversation, Delivery, Message};
 use domain::ids::{ChannelId, ConversationId, TenantId};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -229,6 +229,43 @@ impl ConversationStore for SqliteConversationStore {
             };
             let items = rows.iter().map(|(_, d)| decode(d)).collect::<Result<_, _>>()?;
             Ok(Page { items, next })
+        })
+        .await
+    }
+
+    async fn record_delivery(
+        &self,
+        tenant: &TenantId,
+        channel: &ChannelId,
+        message: &Message,
+    ) -> Result<(), StoreError> {
+        let (t, ch, doc, conv, key) = (
+            tenant.to_string(),
+            channel.to_string(),
+            encode(message)?,
+            message.conversation_id.to_string(),
+            message_sort_key(message),
+        );
+        let avito_id = match &message.delivery {
+            Some(Delivery::Sent { avito_message_id }) => Some(avito_message_id.clone()),
+            _ => None,
+        };
+        self.with_conn(move |c| {
+            let tx = c.transaction().map_err(unavailable)?;
+            if let Some(id) = avito_id {
+                tx.execute(
+                    "INSERT INTO message_ids (tenant, channel, message_id, conversation_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                    params![t, ch, id, conv],
+                )
+                .map_err(unavailable)?;
+            }
+            let n = tx
+                .execute("UPDATE messages SET doc = ?4 WHERE tenant = ?1 AND conversation_id = ?2 AND sort_key = ?3", params![t, conv, key, doc])
+                .map_err(unavailable)?;
+            if n != 1 {
+                return Err(StoreError::NotFound);
+            }
+            tx.commit().map_err(unavailable)
         })
         .await
     }

@@ -47,6 +47,16 @@ pub trait ConversationStore: Send + Sync {
         limit: u32,
     ) -> Result<Page<Message>, StoreError>;
 
+    /// Saves the delivery state of one of our stored messages. With `Delivery::Sent` it also
+    /// records Avito's id of the message for the channel, so that Avito's echo of it is recognised
+    /// as this message (a duplicate), not as a new one.
+    async fn record_delivery(
+        &self,
+        tenant: &TenantId,
+        channel: &ChannelId,
+        message: &Message,
+    ) -> Result<(), StoreError>;
+
     /// Saves a closed conversation and frees its chat for a new one, atomically;
     /// [`StoreError::Conflict`] if it moved past `expected_version`.
     async fn close(

@@ -298,3 +298,19 @@ fn the_auto_reply_set_names_the_list_to_plan() {
     assert_eq!(text(AutoReplySet::NonWorkingTime).as_deref(), Some("Ночью"));
     assert_eq!(auto_replies_for(&s, AutoReplySet::None), None);
 }
+
+#[test]
+fn the_auto_reply_set_for_a_waiting_period_follows_the_schedule() {
+    let s = settings(
+        json!({"working_time": {"auto_replies": [{"text": "Днём", "delay_seconds": 5}]},
+        "non_working_time": {"auto_replies": [{"text": "Ночью", "delay_seconds": 0}]}}),
+    );
+    assert_eq!(auto_reply_set_for_waiting(&s, true, false), AutoReplySet::WorkingTime);
+    assert_eq!(
+        auto_reply_set_for_waiting(&s, false, false),
+        AutoReplySet::NonWorkingTime
+    );
+    assert_eq!(auto_reply_set_for_waiting(&s, true, true), AutoReplySet::None);
+    let day_only = settings(json!({"working_time": {"auto_replies": [{"text": "Днём", "delay_seconds": 5}]}}));
+    assert_eq!(auto_reply_set_for_waiting(&day_only, false, false), AutoReplySet::None);
+}
