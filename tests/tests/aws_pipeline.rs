@@ -3,8 +3,8 @@
 
 use adapters::avito::{AvitoClient, RetryPolicy};
 use adapters::aws::{
-    DynamoConfigStore, DynamoConversationStore, SqsQueue, create_queues, create_table, dynamodb_client_from_env,
-    sqs_client_from_env,
+    DynamoConfigStore, DynamoConversationStore, EventBridgeScheduler, SqsQueue, create_queues, create_schedule_group,
+    create_table, dynamodb_client_from_env, scheduler_client_from_env, sqs_client_from_env,
 };
 use adapters::configuration::Configuration;
 use adapters::credentials::{AppCredentials, ChannelCredentials, Grant, Vaults};
@@ -145,9 +145,20 @@ async fn a_webhook_goes_through_sqs_and_the_router_into_dynamodb_once() {
             record
         })
         .collect();
+    let scheduler_client = scheduler_client_from_env().await;
+    create_schedule_group(&scheduler_client, "autoreplies")
+        .await
+        .expect("group");
+    let scheduler = Arc::new(EventBridgeScheduler::new(
+        scheduler_client,
+        "autoreplies",
+        "arn:aws:lambda:us-east-1:123456789012:function:autoreply",
+        "arn:aws:iam::123456789012:role/scheduler-invoke",
+    ));
     let processor = InboundProcessor {
         config,
         conversations: Arc::clone(&conversations),
+        scheduler,
         avito,
         vaults,
         clock: Arc::new(SystemClock),

@@ -354,7 +354,11 @@ async fn send_own(
             .map(|url| message_webhook(url, account, &chat, &message))
             .collect::<Vec<_>>()
     };
-    deliver_all(sb, deliveries).await;
+    // Avito's webhooks are asynchronous: the echo goes out after the answer.
+    let pusher = sb.clone();
+    tokio::spawn(async move {
+        deliver_all(&pusher, deliveries).await;
+    });
     Ok(SentMessage {
         id: message.id,
         author_id: Some(account),

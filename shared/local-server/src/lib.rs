@@ -9,11 +9,12 @@
 use adapters::avito::{AVITO_API_BASE_URL, AVITO_OAUTH_URL, AvitoClient, RetryPolicy};
 use adapters::configuration::Configuration;
 use adapters::credentials::{AppCredentials, Vaults};
-use adapters::embedded::{SqliteConfigStore, SqliteConversationStore, SqliteQueue};
+use adapters::embedded::{SqliteConfigStore, SqliteConversationStore, SqliteQueue, SqliteScheduler};
 use adapters::ports::{ConfigStore, SystemClock};
 use adapters::secrets::TokenCipher;
 use admin_api::AdminState;
 use http_api::Authenticator;
+use services::auto_replies::AutoReplyJob;
 use services::connection::{ConnectionSettings, Connections};
 use services::processing::InboundProcessor;
 use std::net::SocketAddr;
@@ -110,22 +111,47 @@ impl LocalConfig {
     }
 }
 
-/// The local stand-in for the router's SQS event source: drains the embedded queue.
+/// The local stand-ins for the router's SQS event source and for EventBridge Scheduler: drains the
+/// embedded queue and fires the due local timers.
 pub struct InboundWorker {
     processor: InboundProcessor,
     queue: Arc<SqliteQueue>,
+    timers: Arc<SqliteScheduler>,
 }
 
 impl InboundWorker {
-    /// Processes the queue until the process ends: at once while there is work, else every 200 ms.
+    /// Works until the process ends: at once while there is work, else every 200 ms.
     pub async fn run(self) {
+        let auto_replies = self.processor.auto_replies();
         loop {
-            match router::drain(&self.processor, self.queue.as_ref(), Duration::from_secs(30)).await {
-                Ok(n) if n > 0 => continue,
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "the inbound queue is unavailable"),
+            let routed = match router::drain(&self.processor, self.queue.as_ref(), Duration::from_secs(30)).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the inbound queue is unavailable");
+                    0
+                }
+            };
+            let fired = match self.timers.take_due(chrono::Utc::now(), 10).await {
+                Ok(jobs) => {
+                    for job in &jobs {
+                        match serde_json::from_str::<AutoReplyJob>(&job.payload) {
+                            Ok(j) => match auto_replies.fire(&j).await {
+                                Ok(outcome) => tracing::info!(?outcome, "auto-reply fired"),
+                                Err(e) => tracing::warn!(error = %e, "auto-reply failed"),
+                            },
+                            Err(e) => tracing::warn!(error = %e, "a local timer holds no auto-reply"),
+                        }
+                    }
+                    jobs.len()
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "the local timers are unavailable");
+                    0
+                }
+            };
+            if routed + fired == 0 {
+                tokio::time::sleep(Duration::from_millis(200)).await;
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 }
@@ -191,10 +217,13 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
     let conversations = Arc::new(
         SqliteConversationStore::open(&config.data_dir.join("conversations.sqlite3")).map_err(|e| e.to_string())?,
     );
+    let timers = Arc::new(SqliteScheduler::open(&config.data_dir.join("timers.sqlite3")).map_err(|e| e.to_string())?);
     let worker = InboundWorker {
+        timers: Arc::clone(&timers),
         processor: InboundProcessor {
             config: config_access.clone(),
             conversations,
+            scheduler: timers,
             avito: vaults_for_router.avito.clone(),
             vaults: vaults_for_router,
             clock: Arc::new(SystemClock),

@@ -6,16 +6,19 @@
 //! Idempotent: processing the same event again changes nothing (the store refuses the second copy
 //! of a message atomically), so the queue may deliver it any number of times.
 //!
-//! Not yet here (issue 4 continues): auto-reply scheduling, chatbot delivery (a chatbot receiver is
+//! A client message that starts a waiting period plans its auto-replies; an answer cancels them.
+//!
+//! Not yet here (issue 4 continues): chatbot delivery (a chatbot receiver is
 //! treated as unavailable, so its fallback gets the conversation), operator presence for
 //! auto-assignment (no operator counts as online, so auto-assignment leaves conversations in the
 //! group queue), Jobs applications.
 
+use crate::auto_replies::AutoReplies;
 use crate::inbound::InboundEvent;
 use adapters::avito::AvitoClient;
 use adapters::configuration::Configuration;
 use adapters::credentials::Vaults;
-use adapters::ports::{Clock, ConversationStore, StoreError, Versioned};
+use adapters::ports::{Clock, ConversationStore, Scheduler, StoreError, Versioned};
 use avito_model::messenger::{MessageType, WebhookEnvelope, WebhookMessage};
 use chrono::{DateTime, TimeZone, Utc};
 use domain::conversation::{Author, ClientRef, Content, Conversation, ConversationStatus, Handler, Listing, Message};
@@ -62,6 +65,7 @@ const WRITE_ATTEMPTS: usize = 8;
 pub struct InboundProcessor {
     pub config: Configuration,
     pub conversations: Arc<dyn ConversationStore>,
+    pub scheduler: Arc<dyn Scheduler>,
     pub vaults: Vaults,
     pub avito: AvitoClient,
     pub clock: Arc<dyn Clock>,
@@ -124,6 +128,18 @@ pub fn content_of(kind: &MessageType, c: &avito_model::messenger::MessageContent
 }
 
 impl InboundProcessor {
+    /// The auto-reply use cases on the same ports.
+    pub fn auto_replies(&self) -> AutoReplies {
+        AutoReplies {
+            config: self.config.clone(),
+            conversations: Arc::clone(&self.conversations),
+            scheduler: Arc::clone(&self.scheduler),
+            vaults: self.vaults.clone(),
+            avito: self.avito.clone(),
+            clock: Arc::clone(&self.clock),
+        }
+    }
+
     /// Processes one event.
     pub async fn process(&self, event: &InboundEvent) -> Result<Outcome, ProcessError> {
         match event {
@@ -199,12 +215,20 @@ impl InboundProcessor {
             };
             let message = message_template(&current.value.id);
             let next = current.value.clone().with_message(&message);
+            // Planned before the message is stored, so that a failure leaves the event to be
+            // retried whole; planning twice schedules once.
+            if current.value.waiting_since.is_none() && next.waiting_since.is_some() {
+                self.auto_replies().plan(tenant, &next).await?;
+            }
             match self
                 .conversations
                 .add_message(tenant, &next, current.version, &message)
                 .await
             {
                 Ok(true) => {
+                    if let (Some(waited), None) = (current.value.waiting_since, next.waiting_since) {
+                        self.auto_replies().cancel(tenant, &next.id, waited).await;
+                    }
                     return Ok(Outcome::Stored {
                         conversation: next.id,
                         opened,

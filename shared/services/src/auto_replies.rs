@@ -1,0 +1,212 @@
+//! Delayed auto-replies (R-AR1–R-AR3). When a client message starts a waiting period, each
+//! auto-reply of the list that applies (working or non-working time, none while a chatbot has the
+//! conversation) is scheduled at that message's time plus its delay, under a deterministic name, so
+//! planning twice schedules once. When a schedule fires, the reply is sent only if the conversation
+//! is open and the same waiting period still runs (nobody answered since); it is claimed in the
+//! store before sending (the claim is a message with the job's id: a second firing finds it and
+//! sends nothing). An answer cancels what is pending (the firing would skip it anyway).
+
+use crate::processing::ProcessError;
+use adapters::avito::AvitoClient;
+use adapters::configuration::Configuration;
+use adapters::credentials::Vaults;
+use adapters::ports::{Clock, ConversationStore, ScheduledJob, Scheduler, StoreError};
+use chrono::{DateTime, TimeZone, Utc};
+use domain::auto_reply::{AutoReplyCheck, plan_auto_replies, schedule_name, should_send_auto_reply};
+use domain::conversation::{Author, Content, Conversation, ConversationStatus, Delivery, Handler, Message};
+use domain::directory::Channel;
+use domain::ids::{ChannelId, ConversationId, TenantId};
+use domain::routing::{auto_replies_for, auto_reply_set_for_waiting};
+use domain::settings::MAX_AUTO_REPLIES;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// What a schedule carries to the auto-reply target.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoReplyJob {
+    pub tenant: TenantId,
+    pub channel: ChannelId,
+    pub conversation: ConversationId,
+    /// The waiting period it belongs to (unix seconds of the client message that began it).
+    pub waiting_since: i64,
+    pub index: usize,
+    /// The text as configured when planned.
+    pub text: String,
+}
+
+impl AutoReplyJob {
+    /// The schedule's name (deterministic: planning again finds it).
+    pub fn name(&self) -> String {
+        job_name(&self.tenant, &self.conversation, self.waiting_since, self.index)
+    }
+}
+
+fn job_name(tenant: &TenantId, conversation: &ConversationId, waiting_since: i64, index: usize) -> String {
+    schedule_name(&[
+        "ar",
+        tenant.as_str(),
+        conversation.as_str(),
+        &waiting_since.to_string(),
+        &index.to_string(),
+    ])
+}
+
+/// What firing did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fired {
+    Sent,
+    /// Not sent, and why (answered, closed, already sent).
+    Skipped(&'static str),
+    /// Avito refused it; the message shows the reason.
+    Failed(String),
+}
+
+/// The auto-reply use cases.
+#[derive(Clone)]
+pub struct AutoReplies {
+    pub config: Configuration,
+    pub conversations: Arc<dyn ConversationStore>,
+    pub scheduler: Arc<dyn Scheduler>,
+    pub vaults: Vaults,
+    pub avito: AvitoClient,
+    pub clock: Arc<dyn Clock>,
+}
+
+fn transient(e: impl std::fmt::Display) -> ProcessError {
+    ProcessError::Transient(e.to_string())
+}
+
+impl AutoReplies {
+    /// Schedules the auto-replies of the waiting period `conversation` is in; returns how many.
+    pub async fn plan(&self, tenant: &TenantId, conversation: &Conversation) -> Result<usize, ProcessError> {
+        let Some(waiting_since) = conversation.waiting_since else {
+            return Ok(0);
+        };
+        let settings = self
+            .config
+            .channel_settings(tenant, &conversation.channel_id)
+            .await?
+            .unwrap_or_default();
+        let schedule = self.config.schedule(tenant).await?;
+        let period = schedule.period_at(waiting_since);
+        let with_chatbot = matches!(conversation.handler, Handler::Chatbot { .. });
+        let set = auto_reply_set_for_waiting(&settings, period.is_working(), with_chatbot);
+        let Some(list) = auto_replies_for(&settings, set) else {
+            return Ok(0);
+        };
+        let planned = plan_auto_replies(waiting_since, list, period.until());
+        for p in &planned {
+            let job = AutoReplyJob {
+                tenant: tenant.clone(),
+                channel: conversation.channel_id.clone(),
+                conversation: conversation.id.clone(),
+                waiting_since: waiting_since.timestamp(),
+                index: p.index,
+                text: p.text.as_str().to_owned(),
+            };
+            let payload = serde_json::to_string(&job).map_err(|e| ProcessError::Permanent(e.to_string()))?;
+            self.scheduler
+                .schedule(&ScheduledJob {
+                    name: job.name(),
+                    due_at: p.due_at,
+                    payload,
+                })
+                .await
+                .map_err(transient)?;
+        }
+        Ok(planned.len())
+    }
+
+    /// Cancels the pending auto-replies of a waiting period (best effort: a firing would skip them).
+    pub async fn cancel(&self, tenant: &TenantId, conversation: &ConversationId, waiting_since: DateTime<Utc>) {
+        for index in 0..MAX_AUTO_REPLIES {
+            if let Err(e) = self
+                .scheduler
+                .cancel(&job_name(tenant, conversation, waiting_since.timestamp(), index))
+                .await
+            {
+                tracing::warn!(error = %e, "an auto-reply could not be cancelled; it will skip itself");
+            }
+        }
+    }
+
+    /// The schedule's target: sends the auto-reply if it is still due, at most once.
+    pub async fn fire(&self, job: &AutoReplyJob) -> Result<Fired, ProcessError> {
+        let planned_for = Utc
+            .timestamp_opt(job.waiting_since, 0)
+            .single()
+            .ok_or_else(|| ProcessError::Permanent("bad waiting time".into()))?;
+        let message_id = format!("ar-{}", job.name());
+        let (conversation, message) = loop {
+            let Some(current) = self.conversations.get(&job.tenant, &job.conversation).await? else {
+                return Ok(Fired::Skipped("the conversation no longer exists"));
+            };
+            let check = AutoReplyCheck {
+                conversation_open: current.value.status == ConversationStatus::Open,
+                planned_for_waiting_since: planned_for,
+                waiting_since: current.value.waiting_since,
+                already_sent: false,
+            };
+            if !should_send_auto_reply(check) {
+                return Ok(Fired::Skipped("answered or closed since"));
+            }
+            let message = Message {
+                id: message_id.clone(),
+                conversation_id: job.conversation.clone(),
+                author: Author::AutoReply,
+                content: Content::Text { text: job.text.clone() },
+                created_at: self.clock.now(),
+                delivery: Some(Delivery::Pending),
+            };
+            let next = current.value.clone().with_message(&message);
+            // The claim: a second firing finds this message and sends nothing.
+            match self
+                .conversations
+                .add_message(&job.tenant, &next, current.version, &message)
+                .await
+            {
+                Ok(true) => break (next, message),
+                Ok(false) => return Ok(Fired::Skipped("already sent")),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let channel = self
+            .config
+            .get::<Channel>(&job.tenant, job.channel.as_str())
+            .await?
+            .map(|c| c.value);
+        let account = channel
+            .as_ref()
+            .filter(|c| c.is_receiving())
+            .and_then(|c| c.account.as_ref())
+            .map(|a| a.id);
+        let outcome = match account {
+            None => Err("the channel is not connected".to_owned()),
+            Some(account) => {
+                let vault = self.vaults.channel(&job.tenant, &job.channel);
+                self.avito
+                    .send_text(&vault, account, &conversation.chat_id, &job.text)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        };
+        let (delivery, fired) = match outcome {
+            Ok(sent) => (
+                Delivery::Sent {
+                    avito_message_id: sent.id,
+                },
+                Fired::Sent,
+            ),
+            Err(reason) => (Delivery::Failed { reason: reason.clone() }, Fired::Failed(reason)),
+        };
+        let recorded = Message {
+            delivery: Some(delivery),
+            ..message
+        };
+        self.conversations
+            .record_delivery(&job.tenant, &job.channel, &recorded)
+            .await?;
+        Ok(fired)
+    }
+}

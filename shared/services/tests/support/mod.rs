@@ -1,0 +1,175 @@
+//! A connected Avito channel on the embedded stores, with the sandbox as Avito, for the
+//! processing and auto-reply tests.
+#![allow(dead_code)]
+
+use adapters::avito::{AvitoClient, RetryPolicy};
+use adapters::configuration::Configuration;
+use adapters::credentials::{AppCredentials, ChannelCredentials, Grant, Vaults};
+use adapters::embedded::{SqliteConfigStore, SqliteConversationStore, SqliteScheduler};
+use adapters::ports::{ConfigStore, ConversationStore, SystemClock};
+use adapters::secrets::TokenCipher;
+use domain::directory::{AvitoAccount, ChannelDraft, ChannelStatus};
+use domain::ids::{ChannelId, TenantId};
+use serde_json::{Value, json};
+use services::inbound::InboundEvent;
+use services::processing::{InboundProcessor, Outcome};
+use std::sync::Arc;
+
+pub const ACCOUNT: i64 = 1001;
+pub const CLIENT: i64 = 5001;
+
+pub struct Env {
+    pub processor: InboundProcessor,
+    pub conversations: Arc<dyn ConversationStore>,
+    pub config: Configuration,
+    pub tenant: TenantId,
+    pub channel: ChannelId,
+    pub sandbox_base: String,
+    pub sandbox: avito_sandbox::Sandbox,
+    pub timers: Arc<SqliteScheduler>,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn env() -> Env {
+    let (sb, base) = avito_sandbox::serve_on_loopback(avito_sandbox::SandboxConfig {
+        verify_subscriptions: false,
+        ..Default::default()
+    })
+    .await
+    .expect("sandbox");
+    avito_sandbox::seed_demo(&sb, "http://127.0.0.1:1/cb");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store: Arc<dyn ConfigStore> = Arc::new(SqliteConfigStore::open(&dir.path().join("c.sqlite3")).expect("store"));
+    let conversations: Arc<dyn ConversationStore> =
+        Arc::new(SqliteConversationStore::open(&dir.path().join("v.sqlite3")).expect("store"));
+    let avito = AvitoClient::new(&base, RetryPolicy::default()).expect("client");
+    let vaults = Vaults {
+        store: Arc::clone(&store),
+        cipher: Arc::new(
+            TokenCipher::from_config(
+                "k1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+                "k1",
+            )
+            .expect("keys"),
+        ),
+        avito: avito.clone(),
+        app: AppCredentials {
+            client_id: "sandbox-app".into(),
+            client_secret: "sandbox-app-secret".into(),
+        },
+        clock: Arc::new(SystemClock),
+    };
+    let config = Configuration::new(Arc::clone(&store));
+    let (tenant, channel_id) = (
+        TenantId::parse("acme").expect("tenant"),
+        ChannelId::parse("ch").expect("id"),
+    );
+    let mut channel = ChannelDraft {
+        name: "Авито".into(),
+        kind: "avito".into(),
+        channel_group_id: "cg".into(),
+    }
+    .validate_new(channel_id.clone())
+    .expect("channel");
+    channel.status = ChannelStatus::Connected;
+    channel.account = Some(AvitoAccount {
+        id: ACCOUNT,
+        name: "Магазин".into(),
+        profile_url: None,
+    });
+    config.create(&tenant, &channel).await.expect("channel");
+    let token = avito
+        .token_client_credentials("personal-1001", "personal-secret-1001")
+        .await
+        .expect("token");
+    vaults
+        .channel(&tenant, &channel_id)
+        .save(&ChannelCredentials {
+            grant: Grant::ClientCredentials {
+                client_id: "personal-1001".into(),
+                client_secret: "personal-secret-1001".into(),
+            },
+            access_token: token.access_token,
+            access_expires_at: chrono::Utc::now().timestamp() + 86_400,
+        })
+        .await
+        .expect("credentials");
+    let timers = Arc::new(SqliteScheduler::open(&dir.path().join("t.sqlite3")).expect("timers"));
+    let processor = InboundProcessor {
+        config: config.clone(),
+        conversations: Arc::clone(&conversations),
+        scheduler: timers.clone(),
+        vaults,
+        avito,
+        clock: Arc::new(SystemClock),
+    };
+    Env {
+        processor,
+        conversations,
+        config,
+        tenant,
+        channel: channel_id,
+        sandbox_base: base,
+        sandbox: sb,
+        timers,
+        _dir: dir,
+    }
+}
+
+impl Env {
+    /// A chat in the sandbox (a client wrote about a bicycle); returns its id.
+    pub async fn sandbox_chat(&self) -> String {
+        let r: Value = reqwest::Client::new()
+            .post(format!("{}/_sandbox/accounts/{ACCOUNT}/client-messages", self.sandbox_base))
+            .json(&json!({"client": {"id": CLIENT, "name": "Иван"}, "item": {"title": "Велосипед", "price_string": "15 000 ₽"}, "text": "Здравствуйте"}))
+            .send()
+            .await
+            .expect("control")
+            .json()
+            .await
+            .expect("JSON");
+        r["chat_id"].as_str().expect("chat").to_owned()
+    }
+
+    pub fn event(&self, chat: &str, id: &str, author: i64, created: i64, kind: &str, content: Value) -> InboundEvent {
+        let webhook = json!({"id": format!("w-{id}"), "version": "v3.0.0", "timestamp": created + 1, "payload": {"type": "message", "value": {
+            "id": id, "chat_id": chat, "user_id": ACCOUNT, "author_id": author, "created": created, "type": kind,
+            "chat_type": "u2i", "content": content}}});
+        InboundEvent::Messenger {
+            tenant: self.tenant.clone(),
+            channel: self.channel.clone(),
+            received_at_ms: 0,
+            webhook,
+        }
+    }
+
+    pub fn text(&self, chat: &str, id: &str, author: i64, created: i64, text: &str) -> InboundEvent {
+        self.event(chat, id, author, created, "text", json!({"text": text}))
+    }
+
+    pub async fn process(&self, e: &InboundEvent) -> Outcome {
+        self.processor.process(e).await.expect("processed")
+    }
+
+    pub async fn open(&self, chat: &str) -> domain::conversation::Conversation {
+        self.conversations
+            .open_for_chat(&self.tenant, &self.channel, chat)
+            .await
+            .expect("read")
+            .expect("open conversation")
+            .value
+    }
+
+    pub async fn ids(&self, c: &domain::conversation::Conversation) -> Vec<String> {
+        self.conversations
+            .messages(&self.tenant, &c.id, None, 100)
+            .await
+            .expect("list")
+            .items
+            .into_iter()
+            .map(|m| m.id)
+            .collect()
+    }
+}
+
+pub const T: i64 = 1_764_064_800; // 2025-11-25 10:00:00 UTC
