@@ -561,6 +561,7 @@ macro_rules! conversation_store_contract {
             closing_frees_the_chat_for_a_new_conversation,
             concurrent_messages_to_one_conversation_all_land,
             a_sent_message_is_recognised_when_avito_echoes_it,
+            open_conversations_are_found_when_their_auto_close_time_comes,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -599,6 +600,8 @@ mod conversation_support {
             last_activity_at: t0(),
             waiting_since: None,
             closed_at: None,
+            auto_close_due_at: None,
+            closing_reason: None,
         }
     }
 
@@ -901,4 +904,65 @@ pub async fn a_sent_message_is_recognised_when_avito_echoes_it(store: Arc<dyn cr
             .expect("add")
     );
     assert_eq!(store.messages(&t, &c.id, None, 10).await.expect("list").items.len(), 1);
+}
+
+pub async fn open_conversations_are_found_when_their_auto_close_time_comes(
+    store: Arc<dyn crate::ports::ConversationStore>,
+) {
+    use chrono::TimeDelta;
+    use conversation_support::{conversation, message, t0};
+    use domain::conversation::ClosingReason;
+    let (t, other) = (fresh_tenant(), fresh_tenant());
+    let due = |secs: i64| Some(t0() + TimeDelta::seconds(secs));
+    let with_due = |id: &str, chat: &str, secs: Option<i64>| {
+        let mut c = conversation(id, chat);
+        c.auto_close_due_at = secs.and_then(due);
+        c
+    };
+    let (c1, c2, c3, c4) = (
+        with_due("c1", "u2i-1", Some(10)),
+        with_due("c2", "u2i-2", Some(20)),
+        with_due("c3", "u2i-3", None),
+        with_due("c4", "u2i-4", Some(5)),
+    );
+    for c in [&c1, &c2, &c3] {
+        store.open(&t, c).await.expect("open");
+    }
+    store.open(&other, &c4).await.expect("open");
+    // New activity moves c2's time on; c1 closes.
+    let m = message(&c2, "m1", 30);
+    let mut moved = c2.clone().with_message(&m);
+    moved.auto_close_due_at = due(100);
+    assert!(store.add_message(&t, &moved, 1, &m).await.expect("add"));
+    store
+        .close(&t, &c1.clone().closed(t0(), ClosingReason::Inactive), 1)
+        .await
+        .expect("close");
+
+    let mine = |found: Vec<(domain::ids::TenantId, domain::ids::ConversationId)>| -> Vec<String> {
+        found
+            .into_iter()
+            .filter(|(tenant, _)| *tenant == t || *tenant == other)
+            .map(|(_, c)| c.to_string())
+            .collect()
+    };
+    assert_eq!(
+        mine(
+            store
+                .due_for_auto_close(t0() + TimeDelta::seconds(50), 1000)
+                .await
+                .expect("due")
+        ),
+        ["c4"]
+    );
+    assert_eq!(
+        mine(
+            store
+                .due_for_auto_close(t0() + TimeDelta::seconds(200), 1000)
+                .await
+                .expect("due")
+        ),
+        ["c4", "c2"]
+    );
+    assert!(mine(store.due_for_auto_close(t0(), 1000).await.expect("due")).is_empty());
 }

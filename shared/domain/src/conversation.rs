@@ -59,6 +59,24 @@ pub struct Conversation {
     /// Since when a client message waits for an answer; `None` when answered.
     pub waiting_since: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// When it closes by itself if nothing happens (R-CS6); `None` once closed.
+    #[serde(default)]
+    pub auto_close_due_at: Option<DateTime<Utc>>,
+    /// Why it closed.
+    #[serde(default)]
+    pub closing_reason: Option<ClosingReason>,
+}
+
+/// How a conversation was closed (R-CL1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClosingReason {
+    /// An operator completed it.
+    Completed { employee_id: Option<EmployeeId> },
+    /// Its chatbot finished it.
+    BotFinished { chatbot_id: ChatbotId },
+    /// Nothing happened for the channel's auto-close time.
+    Inactive,
 }
 
 /// Who wrote a message.
@@ -165,6 +183,23 @@ impl Author {
 }
 
 impl Conversation {
+    /// The auto-close time after the last activity, per the channel's setting.
+    pub fn with_auto_close(mut self, after: crate::settings::AutoCloseAfter) -> Self {
+        self.auto_close_due_at = (self.status == ConversationStatus::Open)
+            .then(|| crate::auto_close::auto_close_due_at(self.last_activity_at, after));
+        self
+    }
+
+    /// The conversation closed at `at` for `reason`.
+    pub fn closed(mut self, at: DateTime<Utc>, reason: ClosingReason) -> Self {
+        self.status = ConversationStatus::Closed;
+        self.closed_at = Some(at);
+        self.closing_reason = Some(reason);
+        self.auto_close_due_at = None;
+        self.waiting_since = None;
+        self
+    }
+
     /// The conversation after `message` joined it: activity moves on for client and operator
     /// messages (never backwards, since deliveries come out of order); a client message starts a
     /// waiting period unless one runs; an answer ends it.
@@ -205,6 +240,8 @@ mod tests {
             last_activity_at: at("2026-11-25T10:00:00Z"),
             waiting_since: None,
             closed_at: None,
+            auto_close_due_at: None,
+            closing_reason: None,
         }
     }
 

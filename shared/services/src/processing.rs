@@ -267,6 +267,8 @@ impl InboundProcessor {
             last_activity_at: instant(value.created, now),
             waiting_since: None,
             closed_at: None,
+            auto_close_due_at: None,
+            closing_reason: None,
         };
         match self.conversations.open(tenant, &conversation).await {
             Ok(()) => Ok(Some(Versioned {

@@ -2,14 +2,15 @@
 //! atomic is one `TransactWriteItems`; its cancellation reasons tell a duplicate message from a
 //! conversation that moved on.
 
-use super::dynamodb_table::{PK, SK};
+use super::dynamodb_table::{GSI1, GSI1PK, GSI1SK, PK, SK};
 use crate::ports::{ConversationStore, Page, StoreError, Versioned, message_sort_key};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
-use domain::conversation::{Conversation, Delivery, Message};
+use chrono::{DateTime, Utc};
+use domain::conversation::{Conversation, ConversationStatus, Delivery, Message};
 use domain::ids::{ChannelId, ConversationId, TenantId};
 use std::collections::HashMap;
 
@@ -21,6 +22,16 @@ pub struct DynamoConversationStore {
 }
 
 type Item = HashMap<String, AttributeValue>;
+
+/// The auto-close index is spread over this many partitions, so that no single partition holds
+/// every open conversation.
+const AUTO_CLOSE_SHARDS: u32 = 4;
+
+fn shard(id: &str) -> u32 {
+    id.bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % AUTO_CLOSE_SHARDS
+}
 
 fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
@@ -103,6 +114,21 @@ impl DynamoConversationStore {
     ) -> Result<TransactWriteItem, StoreError> {
         let mut item = conversation_key(tenant, conversation.id.as_str());
         item.insert("doc".into(), s(encode(conversation)?));
+        // The auto-close index (GSI1): only open conversations with a due time are in it.
+        if let (Some(due), ConversationStatus::Open) = (conversation.auto_close_due_at, conversation.status) {
+            item.insert(
+                GSI1PK.into(),
+                s(format!("AUTOCLOSE#{}", shard(conversation.id.as_str()))),
+            );
+            item.insert(
+                GSI1SK.into(),
+                s(format!(
+                    "{:015}#{tenant}#{}",
+                    due.timestamp_millis().max(0),
+                    conversation.id
+                )),
+            );
+        }
         item.insert(
             "version".into(),
             AttributeValue::N(expected_version.map_or(1, |v| v + 1).to_string()),
@@ -340,6 +366,49 @@ impl ConversationStore for DynamoConversationStore {
             }
             Err(e) => Err(unavailable(e)),
         }
+    }
+
+    async fn due_for_auto_close(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(TenantId, ConversationId)>, StoreError> {
+        let mut due: Vec<(String, TenantId, ConversationId)> = Vec::new();
+        // "~" sorts after every id character, so the bound includes everything due at `now`.
+        let bound = format!("{:015}#~", now.timestamp_millis().max(0));
+        for shard in 0..AUTO_CLOSE_SHARDS {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression("#pk = :pk AND #sk <= :bound")
+                .expression_attribute_names("#pk", GSI1PK)
+                .expression_attribute_names("#sk", GSI1SK)
+                .expression_attribute_values(":pk", s(format!("AUTOCLOSE#{shard}")))
+                .expression_attribute_values(":bound", s(bound.clone()))
+                .limit(i32::try_from(limit).unwrap_or(100))
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                let Some(AttributeValue::S(key)) = item.get(GSI1SK) else {
+                    continue;
+                };
+                let mut parts = key.splitn(3, '#');
+                let (Some(when), Some(t), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+                    continue;
+                };
+                let corrupt = |e: domain::ids::InvalidId| StoreError::Corrupt(e.to_string());
+                due.push((
+                    when.to_owned(),
+                    TenantId::parse(t).map_err(corrupt)?,
+                    ConversationId::parse(id).map_err(corrupt)?,
+                ));
+            }
+        }
+        due.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(due.into_iter().take(limit as usize).map(|(_, t, c)| (t, c)).collect())
     }
 
     async fn close(

@@ -3,6 +3,7 @@
 
 use crate::ports::{ConversationStore, Page, StoreError, Versioned, message_sort_key};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use domain::conversation::{Conversation, Delivery, Message};
 use domain::ids::{ChannelId, ConversationId, TenantId};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -43,6 +44,11 @@ const SCHEMA: &str = "
         tenant TEXT NOT NULL, conversation_id TEXT NOT NULL, sort_key TEXT NOT NULL, doc TEXT NOT NULL,
         PRIMARY KEY (tenant, conversation_id, sort_key)
     ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS auto_close (
+        tenant TEXT NOT NULL, conversation_id TEXT NOT NULL, due_ms INTEGER NOT NULL,
+        PRIMARY KEY (tenant, conversation_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS auto_close_due ON auto_close (due_ms);
     CREATE TABLE IF NOT EXISTS message_ids (
         tenant TEXT NOT NULL, channel TEXT NOT NULL, message_id TEXT NOT NULL, conversation_id TEXT NOT NULL,
         PRIMARY KEY (tenant, channel, message_id)
@@ -73,6 +79,29 @@ impl SqliteConversationStore {
         .await
         .map_err(unavailable)?
     }
+}
+
+/// Keeps the auto-close index in step with a conversation write (same transaction).
+fn sync_auto_close(c: &Connection, tenant: &str, conversation: &Conversation) -> Result<(), StoreError> {
+    match conversation
+        .auto_close_due_at
+        .filter(|_| conversation.status == domain::conversation::ConversationStatus::Open)
+    {
+        Some(due) => c
+            .execute(
+                "INSERT INTO auto_close (tenant, conversation_id, due_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (tenant, conversation_id) DO UPDATE SET due_ms = excluded.due_ms",
+                params![tenant, conversation.id.as_str(), due.timestamp_millis()],
+            )
+            .map(drop),
+        None => c
+            .execute(
+                "DELETE FROM auto_close WHERE tenant = ?1 AND conversation_id = ?2",
+                params![tenant, conversation.id.as_str()],
+            )
+            .map(drop),
+    }
+    .map_err(unavailable)
 }
 
 fn read_conversation(c: &Connection, tenant: &str, id: &str) -> Result<Option<Versioned<Conversation>>, StoreError> {
@@ -138,6 +167,7 @@ impl ConversationStore for SqliteConversationStore {
             if pointer != 1 || row != 1 {
                 return Err(StoreError::Conflict);
             }
+            sync_auto_close(&tx, &t, &conv)?;
             tx.commit().map_err(unavailable)
         })
         .await
@@ -156,6 +186,7 @@ impl ConversationStore for SqliteConversationStore {
         message: &Message,
     ) -> Result<bool, StoreError> {
         let (t, conv_doc, msg_doc) = (tenant.to_string(), encode(conversation)?, encode(message)?);
+        let whole = conversation.clone();
         let (conv_id, channel, msg_id, sort_key) = (
             conversation.id.to_string(),
             conversation.channel_id.to_string(),
@@ -182,6 +213,7 @@ impl ConversationStore for SqliteConversationStore {
             if updated != 1 {
                 return Err(StoreError::Conflict);
             }
+            sync_auto_close(&tx, &t, &whole)?;
             tx.execute(
                 "INSERT INTO messages (tenant, conversation_id, sort_key, doc) VALUES (?1, ?2, ?3, ?4)",
                 params![t, conv_id, sort_key, msg_doc],
@@ -270,6 +302,36 @@ impl ConversationStore for SqliteConversationStore {
         .await
     }
 
+    async fn due_for_auto_close(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(TenantId, ConversationId)>, StoreError> {
+        let now = now.timestamp_millis();
+        self.with_conn(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT tenant, conversation_id FROM auto_close WHERE due_ms <= ?1 ORDER BY due_ms LIMIT ?2",
+                )
+                .map_err(unavailable)?;
+            let rows: Vec<(String, String)> = stmt
+                .query_map(params![now, limit], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(unavailable)?
+                .collect::<Result<_, _>>()
+                .map_err(unavailable)?;
+            rows.into_iter()
+                .map(|(t, id)| {
+                    let corrupt = |e: domain::ids::InvalidId| StoreError::Corrupt(e.to_string());
+                    Ok((
+                        TenantId::parse(t).map_err(corrupt)?,
+                        ConversationId::parse(id).map_err(corrupt)?,
+                    ))
+                })
+                .collect()
+        })
+        .await
+    }
+
     async fn close(
         &self,
         tenant: &TenantId,
@@ -288,6 +350,7 @@ impl ConversationStore for SqliteConversationStore {
             if updated != 1 {
                 return Err(StoreError::Conflict);
             }
+            sync_auto_close(&tx, &t, &conv)?;
             tx.execute(
                 "DELETE FROM open_chats WHERE tenant = ?1 AND channel = ?2 AND chat_id = ?3 AND conversation_id = ?4",
                 params![t, conv.channel_id.as_str(), conv.chat_id, conv.id.as_str()],

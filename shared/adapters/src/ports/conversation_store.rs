@@ -7,6 +7,7 @@
 
 use super::{Page, StoreError, Versioned};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use domain::conversation::{Conversation, Message};
 use domain::ids::{ChannelId, ConversationId, TenantId};
 
@@ -56,6 +57,15 @@ pub trait ConversationStore: Send + Sync {
         channel: &ChannelId,
         message: &Message,
     ) -> Result<(), StoreError>;
+
+    /// Open conversations whose auto-close time is at or before `now`, across tenants, earliest
+    /// first (an index kept with every conversation write; never a scan). The caller re-reads
+    /// each before closing it: the index may lag a little.
+    async fn due_for_auto_close(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(TenantId, ConversationId)>, StoreError>;
 
     /// Saves a closed conversation and frees its chat for a new one, atomically;
     /// [`StoreError::Conflict`] if it moved past `expected_version`.
