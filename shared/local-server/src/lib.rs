@@ -120,10 +120,23 @@ pub struct InboundWorker {
 }
 
 impl InboundWorker {
-    /// Works until the process ends: at once while there is work, else every 200 ms.
+    /// Works until the process ends: at once while there is work, else every 200 ms; the
+    /// auto-close sweep runs every 5 seconds.
     pub async fn run(self) {
         let auto_replies = self.processor.auto_replies();
+        let closing = services::closing::Closing {
+            ports: auto_replies.clone(),
+        };
+        let mut last_sweep = std::time::Instant::now();
         loop {
+            if last_sweep.elapsed() >= Duration::from_secs(5) {
+                last_sweep = std::time::Instant::now();
+                match closing.sweep(chrono::Utc::now()).await {
+                    Ok(n) if n > 0 => tracing::info!(closed = n, "auto-close sweep"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "auto-close sweep failed"),
+                }
+            }
             let routed = match router::drain(&self.processor, self.queue.as_ref(), Duration::from_secs(30)).await {
                 Ok(n) => n,
                 Err(e) => {

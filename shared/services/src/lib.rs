@@ -2,6 +2,7 @@
 //! Avito account and disconnecting it ([`connection`]).
 
 pub mod auto_replies;
+pub mod closing;
 pub mod connection;
 pub mod environment;
 pub mod inbound;

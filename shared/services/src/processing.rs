@@ -25,6 +25,7 @@ use domain::conversation::{Author, ClientRef, Content, Conversation, Conversatio
 use domain::directory::Channel;
 use domain::ids::{ChannelId, ConversationId, TenantId};
 use domain::routing::{RoutingInput, RoutingTarget, route_new_conversation};
+use domain::settings::ChannelSettings;
 use std::sync::Arc;
 
 /// What processing an event did.
@@ -178,6 +179,11 @@ impl InboundProcessor {
         if !channel.is_receiving() {
             return Ok(Outcome::Ignored("the channel is not connected"));
         }
+        let settings = self
+            .config
+            .channel_settings(tenant, &channel.id)
+            .await?
+            .unwrap_or_default();
         let account = channel.account.as_ref().map(|a| a.id);
         if account != Some(value.user_id) {
             return Ok(Outcome::Ignored("the webhook is for another Avito account"));
@@ -208,13 +214,17 @@ impl InboundProcessor {
                     // operator writing first in the Avito app) does not open a conversation.
                     return Ok(Outcome::Ignored("not a client message and no open conversation"));
                 }
-                None => match self.open_conversation(tenant, &channel, value, now).await? {
+                None => match self.open_conversation(tenant, &channel, &settings, value, now).await? {
                     Some(c) => (c, true),
                     None => continue,
                 },
             };
             let message = message_template(&current.value.id);
-            let next = current.value.clone().with_message(&message);
+            let next = current
+                .value
+                .clone()
+                .with_message(&message)
+                .with_auto_close(settings.auto_close_after);
             // Planned before the message is stored, so that a failure leaves the event to be
             // retried whole; planning twice schedules once.
             if current.value.waiting_since.is_none() && next.waiting_since.is_some() {
@@ -250,11 +260,12 @@ impl InboundProcessor {
         &self,
         tenant: &TenantId,
         channel: &Channel,
+        settings: &ChannelSettings,
         value: &WebhookMessage,
         now: DateTime<Utc>,
     ) -> Result<Option<Versioned<Conversation>>, ProcessError> {
         let (client, listing) = self.chat_details(tenant, channel, value).await;
-        let handler = self.route(tenant, channel, now).await?;
+        let handler = self.route(tenant, settings, now).await?;
         let conversation = Conversation {
             id: new_id()?,
             channel_id: channel.id.clone(),
@@ -325,16 +336,16 @@ impl InboundProcessor {
     }
 
     /// Where a new conversation goes, by the schedule and the channel's settings.
-    async fn route(&self, tenant: &TenantId, channel: &Channel, now: DateTime<Utc>) -> Result<Handler, ProcessError> {
-        let settings = self
-            .config
-            .channel_settings(tenant, &channel.id)
-            .await?
-            .unwrap_or_default();
+    async fn route(
+        &self,
+        tenant: &TenantId,
+        settings: &ChannelSettings,
+        now: DateTime<Utc>,
+    ) -> Result<Handler, ProcessError> {
         let schedule = self.config.schedule(tenant).await?;
         let distribution = self.config.distribution(tenant).await?;
         let decision = route_new_conversation(RoutingInput {
-            settings: &settings,
+            settings,
             working_time: schedule.is_working_at(now),
             chatbot_available: false,
             distribution: &distribution,

@@ -1,0 +1,174 @@
+//! Closing conversations (R-CL1, R-CL2): an operator completes one, a chatbot finishes one, or the
+//! sweep closes those inactive past the channel's auto-close time. Every kind of close sends the
+//! channel's closing message, if it is on, exactly once: the message is claimed in the store (a
+//! message with the conversation's closing id) before the close is saved, and only the caller that
+//! claimed it sends it. It is sent after the close, so Avito's echo of it finds no open
+//! conversation and opens none.
+
+use crate::auto_replies::AutoReplies;
+use crate::processing::ProcessError;
+use adapters::ports::StoreError;
+use chrono::{DateTime, Utc};
+use domain::auto_close::is_auto_close_due;
+use domain::conversation::{Author, ClosingReason, Content, ConversationStatus, Delivery, Message};
+use domain::directory::Channel;
+use domain::ids::{ConversationId, TenantId};
+
+/// What a close did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Closed {
+    /// Closed now; whether the closing message went out (`None`: it is off).
+    Closed {
+        closing_message: Option<Result<(), String>>,
+    },
+    AlreadyClosed,
+    /// The sweep found it active again.
+    NotDue,
+}
+
+/// The closing use cases; they share the auto-reply ports (store, Avito, clock).
+#[derive(Clone)]
+pub struct Closing {
+    pub ports: AutoReplies,
+}
+
+impl Closing {
+    /// Closes a conversation for `reason`; `only_if_due`: the sweep's check against the current
+    /// activity and settings, made on the conversation as read.
+    pub async fn close(
+        &self,
+        tenant: &TenantId,
+        id: &ConversationId,
+        reason: ClosingReason,
+        only_if_due: bool,
+    ) -> Result<Closed, ProcessError> {
+        let p = &self.ports;
+        let claim_id = format!("close-{id}");
+        let mut claimed: Option<Message> = None;
+        loop {
+            let Some(current) = p.conversations.get(tenant, id).await? else {
+                return Err(ProcessError::Permanent("no such conversation".into()));
+            };
+            if current.value.status == ConversationStatus::Closed {
+                return Ok(Closed::AlreadyClosed);
+            }
+            let settings = p
+                .config
+                .channel_settings(tenant, &current.value.channel_id)
+                .await?
+                .unwrap_or_default();
+            let now = p.clock.now();
+            if only_if_due && !is_auto_close_due(current.value.last_activity_at, settings.auto_close_after, now) {
+                return Ok(Closed::NotDue);
+            }
+            let mut version = current.version;
+            let mut conversation = current.value.clone();
+            if let (None, Some(text)) = (&claimed, settings.closing_message.to_send()) {
+                let message = Message {
+                    id: claim_id.clone(),
+                    conversation_id: id.clone(),
+                    author: Author::System,
+                    content: Content::Text { text: text.to_owned() },
+                    created_at: now,
+                    delivery: Some(Delivery::Pending),
+                };
+                let next = conversation.clone().with_message(&message);
+                match p.conversations.add_message(tenant, &next, version, &message).await {
+                    Ok(true) => {
+                        claimed = Some(message);
+                        version += 1;
+                        conversation = next;
+                    }
+                    // Claimed by an earlier attempt: that attempt sends it (or did).
+                    Ok(false) => {}
+                    Err(StoreError::Conflict) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            let waited = conversation.waiting_since;
+            let closed = conversation.closed(now, reason.clone());
+            match p.conversations.close(tenant, &closed, version).await {
+                Ok(()) => {
+                    if let Some(w) = waited {
+                        p.cancel(tenant, id, w).await;
+                    }
+                    let sent = match claimed {
+                        Some(message) => Some(self.send(tenant, &closed.channel_id, &closed.chat_id, message).await?),
+                        None => None,
+                    };
+                    return Ok(Closed::Closed { closing_message: sent });
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        tenant: &TenantId,
+        channel_id: &domain::ids::ChannelId,
+        chat_id: &str,
+        message: Message,
+    ) -> Result<Result<(), String>, ProcessError> {
+        let p = &self.ports;
+        let text = match &message.content {
+            Content::Text { text } => text.clone(),
+            _ => String::new(),
+        };
+        let channel = p
+            .config
+            .get::<Channel>(tenant, channel_id.as_str())
+            .await?
+            .map(|c| c.value);
+        let account = channel
+            .as_ref()
+            .filter(|c| c.is_receiving())
+            .and_then(|c| c.account.as_ref())
+            .map(|a| a.id);
+        let outcome = match account {
+            None => Err("the channel is not connected".to_owned()),
+            Some(account) => {
+                let vault = p.vaults.channel(tenant, channel_id);
+                p.avito
+                    .send_text(&vault, account, chat_id, &text)
+                    .await
+                    .map(|sent| sent.id)
+                    .map_err(|e| e.to_string())
+            }
+        };
+        let delivery = match &outcome {
+            Ok(avito_message_id) => Delivery::Sent {
+                avito_message_id: avito_message_id.clone(),
+            },
+            Err(reason) => Delivery::Failed { reason: reason.clone() },
+        };
+        p.conversations
+            .record_delivery(
+                tenant,
+                channel_id,
+                &Message {
+                    delivery: Some(delivery),
+                    ..message
+                },
+            )
+            .await?;
+        Ok(outcome.map(drop))
+    }
+
+    /// The auto-close sweep: closes what is due at `now`; returns how many it closed.
+    pub async fn sweep(&self, now: DateTime<Utc>) -> Result<usize, ProcessError> {
+        let due = self.ports.conversations.due_for_auto_close(now, 100).await?;
+        let mut closed = 0;
+        for (tenant, id) in due {
+            match self.close(&tenant, &id, ClosingReason::Inactive, true).await {
+                Ok(Closed::Closed { .. }) => closed += 1,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(conversation = %id, error = %e, "auto-close failed; the next sweep tries again")
+                }
+            }
+        }
+        Ok(closed)
+    }
+}
