@@ -248,9 +248,18 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
         queue,
         clock: Arc::new(SystemClock),
     };
+    let operator = operator_api::OperatorState {
+        config: worker.processor.config.clone(),
+        conversations: Arc::clone(&worker.processor.conversations),
+        closing: services::closing::Closing {
+            ports: worker.processor.auto_replies(),
+        },
+        auth: Arc::clone(&admin.auth),
+    };
     let mut router = admin_api::router(admin)
         .merge(oauth_callback::router(connections))
-        .merge(avito_webhook::router(webhooks));
+        .merge(avito_webhook::router(webhooks))
+        .merge(operator_api::router(operator));
     if let Some(sb) = sandbox {
         router = router.nest("/sandbox", avito_sandbox::router(sb));
     }

@@ -95,3 +95,153 @@ async fn a_client_message_becomes_a_conversation_once_however_often_it_is_delive
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn local_mode_shows_the_whole_flow_auto_replies_then_completion_with_the_closing_message() {
+    let server = start(Some(&two_tenants()), &[]);
+    let (_, cg) = server
+        .post("/v1/channel-groups", ADMIN, json!({"name": "Москва"}))
+        .await;
+    let (_, ch) = server
+        .post(
+            "/v1/channels",
+            ADMIN,
+            json!({"name": "Авито", "kind": "avito", "channel_group_id": cg["id"]}),
+        )
+        .await;
+    let ch = ch["id"].as_str().expect("channel").to_owned();
+    server
+        .post(
+            &format!("/v1/channels/{ch}/connect"),
+            ADMIN,
+            json!({"client_id": "personal-1001", "client_secret": "personal-secret-1001"}),
+        )
+        .await;
+    let all_day = json!([{"start": "00:00", "end": "24:00"}]);
+    let (status, _) = server
+        .put(
+            "/v1/schedule",
+            ADMIN,
+            json!({"time_zone": "Europe/Moscow", "weekly": {"monday": all_day, "tuesday": all_day,
+            "wednesday": all_day, "thursday": all_day, "friday": all_day, "saturday": all_day, "sunday": all_day}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = server
+        .put(
+            &format!("/v1/channels/{ch}/settings"),
+            ADMIN,
+            json!({
+            "working_time": {"auto_replies": [
+                {"text": "Здравствуйте! Оператор скоро ответит.", "delay_seconds": 0},
+                {"text": "Извините за ожидание.", "delay_seconds": 2}]},
+            "closing_message": {"enabled": true, "text": "Спасибо за обращение!"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let sent = control(
+        &server.base,
+        "/accounts/1001/client-messages",
+        json!({"client": {"name": "Мария"}, "text": "Здравствуйте, вопрос по заказу"}),
+    )
+    .await;
+    let chat = sent["chat_id"].as_str().expect("chat").to_owned();
+    let store =
+        SqliteConversationStore::open(&server.data.path().join("conversations.sqlite3")).expect("the server's store");
+    let tenant = domain::ids::TenantId::parse("acme").expect("tenant");
+    let channel = domain::ids::ChannelId::parse(ch.as_str()).expect("channel");
+
+    // Both auto-replies reach the client, the second after its delay.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let conversation = loop {
+        if let Some(c) = store.open_for_chat(&tenant, &channel, &chat).await.expect("read") {
+            let (_, page) = server
+                .get(&format!("/v1/conversations/{}/messages", c.value.id), ADMIN)
+                .await;
+            let sent_auto: Vec<String> = page["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|m| m["author"]["type"] == "auto_reply" && m["delivery"]["state"] == "sent")
+                .filter_map(|m| m["content"]["text"].as_str().map(str::to_owned))
+                .collect();
+            if sent_auto.len() == 2 {
+                assert_eq!(
+                    sent_auto,
+                    ["Здравствуйте! Оператор скоро ответит.", "Извините за ожидание."]
+                );
+                break c.value;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the auto-replies did not arrive; output:\n{}",
+            server.output()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let (_, shown) = server
+        .get(&format!("/v1/conversations/{}", conversation.id), ADMIN)
+        .await;
+    assert_eq!(
+        (shown["status"].as_str(), shown["client"]["name"].as_str()),
+        (Some("open"), Some("Мария"))
+    );
+    assert!(
+        shown["waiting_since"].is_string(),
+        "auto-replies do not answer the client: {shown}"
+    );
+
+    // The operator completes it: the closing message goes out once.
+    let (status, done) = server
+        .post(
+            &format!("/v1/conversations/{}/complete", conversation.id),
+            ADMIN,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, done["closing_message"].as_str()),
+        (StatusCode::OK, Some("sent")),
+        "{done}"
+    );
+    let (status, _) = server
+        .post(
+            &format!("/v1/conversations/{}/complete", conversation.id),
+            ADMIN,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let calls: Value = reqwest::get(format!("{}/sandbox/_sandbox/calls", server.base))
+        .await
+        .expect("calls")
+        .json()
+        .await
+        .expect("JSON");
+    let sends = calls
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["operation"] == "postSendMessage")
+        .count();
+    assert_eq!(sends, 3, "two auto-replies and one closing message");
+    // The echoes of our own messages open nothing.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        store
+            .open_for_chat(&tenant, &channel, &chat)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    // Another tenant cannot read or complete it.
+    assert_eq!(
+        server
+            .get(&format!("/v1/conversations/{}", conversation.id), common::OTHER_ADMIN)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+}

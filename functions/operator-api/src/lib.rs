@@ -1,0 +1,133 @@
+//! The operators' API (R-OP). So far: open a conversation with its messages, and complete it
+//! (R-CL1: the closing message goes out once). Lists, taking from the queue, replies and client
+//! cards come with the operator-API issue. An axum router: `lambda_http::run` on AWS, mounted by
+//! the local server.
+
+use adapters::configuration::Configuration;
+use adapters::ports::ConversationStore;
+use axum::extract::{FromRef, Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use domain::conversation::{ClosingReason, Conversation, Message};
+use domain::ids::{ConversationId, EmployeeId, TenantId, is_valid_id};
+use http_api::error::ApiResult;
+use http_api::{ApiError, Authenticator, Caller, PageQuery, PageView};
+use serde::Serialize;
+use services::closing::{Closed, Closing};
+use services::processing::ProcessError;
+use std::sync::Arc;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct OperatorState {
+    pub config: Configuration,
+    pub conversations: Arc<dyn ConversationStore>,
+    pub closing: Closing,
+    pub auth: Arc<Authenticator>,
+}
+
+impl FromRef<OperatorState> for Arc<Authenticator> {
+    fn from_ref(state: &OperatorState) -> Self {
+        Arc::clone(&state.auth)
+    }
+}
+
+fn process_error(e: ProcessError) -> ApiError {
+    match e {
+        ProcessError::Transient(m) => ApiError::Unavailable(m),
+        ProcessError::Permanent(m) => ApiError::Internal(m),
+    }
+}
+
+async fn load(state: &OperatorState, tenant: &TenantId, id: &str) -> ApiResult<Conversation> {
+    let not_found = || ApiError::not_found("conversation");
+    let id = ConversationId::parse(id).map_err(|_| not_found())?;
+    Ok(state.conversations.get(tenant, &id).await?.ok_or_else(not_found)?.value)
+}
+
+/// `GET /v1/conversations/{id}`.
+pub async fn conversation(
+    State(s): State<OperatorState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Conversation>> {
+    Ok(Json(load(&s, &caller.tenant, &id).await?))
+}
+
+/// `GET /v1/conversations/{id}/messages`: in Avito's order, paged.
+pub async fn messages(
+    State(s): State<OperatorState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<PageView<Message>>> {
+    let conversation = load(&s, &caller.tenant, &id).await?;
+    let (limit, _) = q.parse()?;
+    // Message cursors are sort keys (time#id), not ids.
+    let after = q
+        .cursor
+        .as_deref()
+        .filter(|c| c.len() <= 200 && c.split('#').count() == 2);
+    if q.cursor.is_some() && after.is_none() {
+        return Err(ApiError::BadRequest("cursor is not one this API returned".into()));
+    }
+    let page = s
+        .conversations
+        .messages(&caller.tenant, &conversation.id, after, limit)
+        .await?;
+    Ok(Json(PageView::from_page(page, |m| m)))
+}
+
+/// What completing did.
+#[derive(Debug, Serialize)]
+pub struct CompleteView {
+    pub status: &'static str,
+    /// `sent`, `failed: <reason>`, `off`, or `not_applicable` when it was already closed.
+    pub closing_message: String,
+}
+
+/// `POST /v1/conversations/{id}/complete`: closes it; the closing message goes out once.
+pub async fn complete(
+    State(s): State<OperatorState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CompleteView>> {
+    let conversation = load(&s, &caller.tenant, &id).await?;
+    let employee_id = is_valid_id(&caller.user)
+        .then(|| EmployeeId::parse(caller.user.as_str()).ok())
+        .flatten();
+    let closed = s
+        .closing
+        .close(
+            &caller.tenant,
+            &conversation.id,
+            ClosingReason::Completed { employee_id },
+            false,
+        )
+        .await
+        .map_err(process_error)?;
+    let closing_message = match closed {
+        Closed::Closed {
+            closing_message: Some(Ok(())),
+        } => "sent".to_owned(),
+        Closed::Closed {
+            closing_message: Some(Err(reason)),
+        } => format!("failed: {reason}"),
+        Closed::Closed { closing_message: None } => "off".to_owned(),
+        Closed::AlreadyClosed => return Err(ApiError::Conflict("the conversation is already closed".into())),
+        Closed::NotDue => "not_applicable".to_owned(),
+    };
+    Ok(Json(CompleteView {
+        status: "closed",
+        closing_message,
+    }))
+}
+
+/// The operator API's routes.
+pub fn router(state: OperatorState) -> Router {
+    Router::new()
+        .route("/v1/conversations/{id}", get(conversation))
+        .route("/v1/conversations/{id}/messages", get(messages))
+        .route("/v1/conversations/{id}/complete", post(complete))
+        .with_state(state)
+}
