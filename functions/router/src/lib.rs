@@ -48,7 +48,7 @@ pub async fn drain(processor: &InboundProcessor, queue: &dyn Queue, retry_after:
     for message in batch {
         match process_body(processor, &message.body).await {
             Ok(outcome) => {
-                tracing::debug!(?outcome, "inbound event processed");
+                tracing::info!(?outcome, "inbound event processed");
                 queue.delete(&message.receipt).await.map_err(|e| e.to_string())?;
                 done += 1;
             }
