@@ -156,12 +156,14 @@ async fn a_webhook_goes_through_sqs_and_the_router_into_dynamodb_once() {
         "arn:aws:iam::123456789012:role/scheduler-invoke",
     ));
     let processor = InboundProcessor {
-        config,
-        conversations: Arc::clone(&conversations),
-        scheduler,
-        avito,
-        vaults,
-        clock: Arc::new(SystemClock),
+        ports: services::ports::Ports {
+            config,
+            conversations: Arc::clone(&conversations),
+            scheduler,
+            avito,
+            vaults,
+            clock: Arc::new(SystemClock),
+        },
     };
     let response = router::handle_batch(&processor, event).await;
     assert!(

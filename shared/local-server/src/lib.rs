@@ -16,6 +16,7 @@ use admin_api::AdminState;
 use http_api::Authenticator;
 use services::auto_replies::AutoReplyJob;
 use services::connection::{ConnectionSettings, Connections};
+use services::ports::Ports;
 use services::processing::InboundProcessor;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -125,7 +126,7 @@ impl InboundWorker {
     pub async fn run(self) {
         let auto_replies = self.processor.auto_replies();
         let closing = services::closing::Closing {
-            ports: auto_replies.clone(),
+            ports: self.processor.ports.clone(),
         };
         let mut last_sweep = std::time::Instant::now();
         loop {
@@ -234,12 +235,14 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
     let worker = InboundWorker {
         timers: Arc::clone(&timers),
         processor: InboundProcessor {
-            config: config_access.clone(),
-            conversations,
-            scheduler: timers,
-            avito: vaults_for_router.avito.clone(),
-            vaults: vaults_for_router,
-            clock: Arc::new(SystemClock),
+            ports: Ports {
+                config: config_access.clone(),
+                conversations,
+                scheduler: timers,
+                avito: vaults_for_router.avito.clone(),
+                vaults: vaults_for_router,
+                clock: Arc::new(SystemClock),
+            },
         },
         queue: Arc::clone(&queue),
     };
@@ -249,10 +252,10 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
         clock: Arc::new(SystemClock),
     };
     let operator = operator_api::OperatorState {
-        config: worker.processor.config.clone(),
-        conversations: Arc::clone(&worker.processor.conversations),
+        config: worker.processor.ports.config.clone(),
+        conversations: Arc::clone(&worker.processor.ports.conversations),
         closing: services::closing::Closing {
-            ports: worker.processor.auto_replies(),
+            ports: worker.processor.ports.clone(),
         },
         auth: Arc::clone(&admin.auth),
     };

@@ -6,20 +6,16 @@
 //! store before sending (the claim is a message with the job's id: a second firing finds it and
 //! sends nothing). An answer cancels what is pending (the firing would skip it anyway).
 
+use crate::ports::Ports;
 use crate::processing::ProcessError;
-use adapters::avito::AvitoClient;
-use adapters::configuration::Configuration;
-use adapters::credentials::Vaults;
-use adapters::ports::{Clock, ConversationStore, ScheduledJob, Scheduler, StoreError};
+use adapters::ports::{ScheduledJob, StoreError};
 use chrono::{DateTime, TimeZone, Utc};
 use domain::auto_reply::{AutoReplyCheck, plan_auto_replies, schedule_name, should_send_auto_reply};
 use domain::conversation::{Author, Content, Conversation, ConversationStatus, Delivery, Handler, Message};
-use domain::directory::Channel;
 use domain::ids::{ChannelId, ConversationId, TenantId};
 use domain::routing::{auto_replies_for, auto_reply_set_for_waiting};
 use domain::settings::MAX_AUTO_REPLIES;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 
 /// What a schedule carries to the auto-reply target.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,12 +60,7 @@ pub enum Fired {
 /// The auto-reply use cases.
 #[derive(Clone)]
 pub struct AutoReplies {
-    pub config: Configuration,
-    pub conversations: Arc<dyn ConversationStore>,
-    pub scheduler: Arc<dyn Scheduler>,
-    pub vaults: Vaults,
-    pub avito: AvitoClient,
-    pub clock: Arc<dyn Clock>,
+    pub ports: Ports,
 }
 
 fn transient(e: impl std::fmt::Display) -> ProcessError {
@@ -83,11 +74,12 @@ impl AutoReplies {
             return Ok(0);
         };
         let settings = self
+            .ports
             .config
             .channel_settings(tenant, &conversation.channel_id)
             .await?
             .unwrap_or_default();
-        let schedule = self.config.schedule(tenant).await?;
+        let schedule = self.ports.config.schedule(tenant).await?;
         let period = schedule.period_at(waiting_since);
         let with_chatbot = matches!(conversation.handler, Handler::Chatbot { .. });
         let set = auto_reply_set_for_waiting(&settings, period.is_working(), with_chatbot);
@@ -105,7 +97,8 @@ impl AutoReplies {
                 text: p.text.as_str().to_owned(),
             };
             let payload = serde_json::to_string(&job).map_err(|e| ProcessError::Permanent(e.to_string()))?;
-            self.scheduler
+            self.ports
+                .scheduler
                 .schedule(&ScheduledJob {
                     name: job.name(),
                     due_at: p.due_at,
@@ -121,6 +114,7 @@ impl AutoReplies {
     pub async fn cancel(&self, tenant: &TenantId, conversation: &ConversationId, waiting_since: DateTime<Utc>) {
         for index in 0..MAX_AUTO_REPLIES {
             if let Err(e) = self
+                .ports
                 .scheduler
                 .cancel(&job_name(tenant, conversation, waiting_since.timestamp(), index))
                 .await
@@ -138,7 +132,7 @@ impl AutoReplies {
             .ok_or_else(|| ProcessError::Permanent("bad waiting time".into()))?;
         let message_id = format!("ar-{}", job.name());
         let (conversation, message) = loop {
-            let Some(current) = self.conversations.get(&job.tenant, &job.conversation).await? else {
+            let Some(current) = self.ports.conversations.get(&job.tenant, &job.conversation).await? else {
                 return Ok(Fired::Skipped("the conversation no longer exists"));
             };
             let check = AutoReplyCheck {
@@ -155,12 +149,13 @@ impl AutoReplies {
                 conversation_id: job.conversation.clone(),
                 author: Author::AutoReply,
                 content: Content::Text { text: job.text.clone() },
-                created_at: self.clock.now(),
+                created_at: self.ports.clock.now(),
                 delivery: Some(Delivery::Pending),
             };
             let next = current.value.clone().with_message(&message);
             // The claim: a second firing finds this message and sends nothing.
             match self
+                .ports
                 .conversations
                 .add_message(&job.tenant, &next, current.version, &message)
                 .await
@@ -171,42 +166,14 @@ impl AutoReplies {
                 Err(e) => return Err(e.into()),
             }
         };
-        let channel = self
-            .config
-            .get::<Channel>(&job.tenant, job.channel.as_str())
-            .await?
-            .map(|c| c.value);
-        let account = channel
-            .as_ref()
-            .filter(|c| c.is_receiving())
-            .and_then(|c| c.account.as_ref())
-            .map(|a| a.id);
-        let outcome = match account {
-            None => Err("the channel is not connected".to_owned()),
-            Some(account) => {
-                let vault = self.vaults.channel(&job.tenant, &job.channel);
-                self.avito
-                    .send_text(&vault, account, &conversation.chat_id, &job.text)
-                    .await
-                    .map_err(|e| e.to_string())
-            }
-        };
-        let (delivery, fired) = match outcome {
-            Ok(sent) => (
-                Delivery::Sent {
-                    avito_message_id: sent.id,
-                },
-                Fired::Sent,
-            ),
-            Err(reason) => (Delivery::Failed { reason: reason.clone() }, Fired::Failed(reason)),
-        };
-        let recorded = Message {
-            delivery: Some(delivery),
-            ..message
-        };
-        self.conversations
-            .record_delivery(&job.tenant, &job.channel, &recorded)
+        let sent = self
+            .ports
+            .send_claimed(&job.tenant, &job.channel, &conversation.chat_id, message)
             .await?;
+        let fired = match sent {
+            Ok(_) => Fired::Sent,
+            Err(reason) => Fired::Failed(reason),
+        };
         Ok(fired)
     }
 }

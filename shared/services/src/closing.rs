@@ -6,12 +6,12 @@
 //! conversation and opens none.
 
 use crate::auto_replies::AutoReplies;
+use crate::ports::Ports;
 use crate::processing::ProcessError;
 use adapters::ports::StoreError;
 use chrono::{DateTime, Utc};
 use domain::auto_close::is_auto_close_due;
 use domain::conversation::{Author, ClosingReason, Content, ConversationStatus, Delivery, Message};
-use domain::directory::Channel;
 use domain::ids::{ConversationId, TenantId};
 
 /// What a close did.
@@ -26,10 +26,10 @@ pub enum Closed {
     NotDue,
 }
 
-/// The closing use cases; they share the auto-reply ports (store, Avito, clock).
+/// The closing use cases.
 #[derive(Clone)]
 pub struct Closing {
-    pub ports: AutoReplies,
+    pub ports: Ports,
 }
 
 impl Closing {
@@ -90,10 +90,14 @@ impl Closing {
             match p.conversations.close(tenant, &closed, version).await {
                 Ok(()) => {
                     if let Some(w) = waited {
-                        p.cancel(tenant, id, w).await;
+                        AutoReplies { ports: p.clone() }.cancel(tenant, id, w).await;
                     }
                     let sent = match claimed {
-                        Some(message) => Some(self.send(tenant, &closed.channel_id, &closed.chat_id, message).await?),
+                        Some(message) => Some(
+                            p.send_claimed(tenant, &closed.channel_id, &closed.chat_id, message)
+                                .await?
+                                .map(drop),
+                        ),
                         None => None,
                     };
                     return Ok(Closed::Closed { closing_message: sent });
@@ -102,58 +106,6 @@ impl Closing {
                 Err(e) => return Err(e.into()),
             }
         }
-    }
-
-    async fn send(
-        &self,
-        tenant: &TenantId,
-        channel_id: &domain::ids::ChannelId,
-        chat_id: &str,
-        message: Message,
-    ) -> Result<Result<(), String>, ProcessError> {
-        let p = &self.ports;
-        let text = match &message.content {
-            Content::Text { text } => text.clone(),
-            _ => String::new(),
-        };
-        let channel = p
-            .config
-            .get::<Channel>(tenant, channel_id.as_str())
-            .await?
-            .map(|c| c.value);
-        let account = channel
-            .as_ref()
-            .filter(|c| c.is_receiving())
-            .and_then(|c| c.account.as_ref())
-            .map(|a| a.id);
-        let outcome = match account {
-            None => Err("the channel is not connected".to_owned()),
-            Some(account) => {
-                let vault = p.vaults.channel(tenant, channel_id);
-                p.avito
-                    .send_text(&vault, account, chat_id, &text)
-                    .await
-                    .map(|sent| sent.id)
-                    .map_err(|e| e.to_string())
-            }
-        };
-        let delivery = match &outcome {
-            Ok(avito_message_id) => Delivery::Sent {
-                avito_message_id: avito_message_id.clone(),
-            },
-            Err(reason) => Delivery::Failed { reason: reason.clone() },
-        };
-        p.conversations
-            .record_delivery(
-                tenant,
-                channel_id,
-                &Message {
-                    delivery: Some(delivery),
-                    ..message
-                },
-            )
-            .await?;
-        Ok(outcome.map(drop))
     }
 
     /// The auto-close sweep: closes what is due at `now`; returns how many it closed.

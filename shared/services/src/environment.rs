@@ -10,7 +10,9 @@
 //! | `TOKEN_ENCRYPTION_KEYS`, `TOKEN_ENCRYPTION_KEY_ID` | the key ring sealing tokens (`id:64 hex`, ...) |
 
 use crate::connection::{ConnectionSettings, Connections};
+use crate::ports::Ports;
 use adapters::avito::{AVITO_API_BASE_URL, AVITO_OAUTH_URL, AvitoClient, RetryPolicy};
+use adapters::configuration::Configuration;
 use adapters::credentials::{AppCredentials, Vaults};
 use adapters::ports::{ConfigStore, SystemClock};
 use adapters::secrets::TokenCipher;
@@ -55,4 +57,31 @@ pub fn connections_from_env(store: Arc<dyn ConfigStore>) -> Result<Connections, 
         app: vaults.app.clone(),
     };
     Ok(Connections::new(store, vaults, settings))
+}
+
+/// The ports of the inbound use cases on AWS, from the environment (`TABLE_NAME`,
+/// `SCHEDULER_GROUP`, `AUTOREPLY_TARGET_ARN`, `SCHEDULER_ROLE_ARN` and the Avito variables).
+pub async fn ports_from_env() -> Result<Ports, String> {
+    use adapters::aws::{
+        DynamoConfigStore, DynamoConversationStore, EventBridgeScheduler, dynamodb_client_from_env,
+        scheduler_client_from_env,
+    };
+    let table = required("TABLE_NAME")?;
+    let dynamodb = dynamodb_client_from_env().await;
+    let store: Arc<dyn ConfigStore> = Arc::new(DynamoConfigStore::new(dynamodb.clone(), table.clone()));
+    let vaults = vaults_from_env(Arc::clone(&store))?;
+    let scheduler = EventBridgeScheduler::new(
+        scheduler_client_from_env().await,
+        required("SCHEDULER_GROUP")?,
+        required("AUTOREPLY_TARGET_ARN")?,
+        required("SCHEDULER_ROLE_ARN")?,
+    );
+    Ok(Ports {
+        config: Configuration::new(store),
+        conversations: Arc::new(DynamoConversationStore::new(dynamodb, table)),
+        scheduler: Arc::new(scheduler),
+        avito: vaults.avito.clone(),
+        vaults,
+        clock: Arc::new(SystemClock),
+    })
 }

@@ -6,4 +6,5 @@ pub mod closing;
 pub mod connection;
 pub mod environment;
 pub mod inbound;
+pub mod ports;
 pub mod processing;

@@ -15,10 +15,8 @@
 
 use crate::auto_replies::AutoReplies;
 use crate::inbound::InboundEvent;
-use adapters::avito::AvitoClient;
-use adapters::configuration::Configuration;
-use adapters::credentials::Vaults;
-use adapters::ports::{Clock, ConversationStore, Scheduler, StoreError, Versioned};
+use crate::ports::Ports;
+use adapters::ports::{StoreError, Versioned};
 use avito_model::messenger::{MessageType, WebhookEnvelope, WebhookMessage};
 use chrono::{DateTime, TimeZone, Utc};
 use domain::conversation::{Author, ClientRef, Content, Conversation, ConversationStatus, Handler, Listing, Message};
@@ -26,7 +24,6 @@ use domain::directory::Channel;
 use domain::ids::{ChannelId, ConversationId, TenantId};
 use domain::routing::{RoutingInput, RoutingTarget, route_new_conversation};
 use domain::settings::ChannelSettings;
-use std::sync::Arc;
 
 /// What processing an event did.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,12 +61,7 @@ const WRITE_ATTEMPTS: usize = 8;
 /// Processes inbound events.
 #[derive(Clone)]
 pub struct InboundProcessor {
-    pub config: Configuration,
-    pub conversations: Arc<dyn ConversationStore>,
-    pub scheduler: Arc<dyn Scheduler>,
-    pub vaults: Vaults,
-    pub avito: AvitoClient,
-    pub clock: Arc<dyn Clock>,
+    pub ports: Ports,
 }
 
 fn new_id() -> Result<ConversationId, ProcessError> {
@@ -132,12 +124,7 @@ impl InboundProcessor {
     /// The auto-reply use cases on the same ports.
     pub fn auto_replies(&self) -> AutoReplies {
         AutoReplies {
-            config: self.config.clone(),
-            conversations: Arc::clone(&self.conversations),
-            scheduler: Arc::clone(&self.scheduler),
-            vaults: self.vaults.clone(),
-            avito: self.avito.clone(),
-            clock: Arc::clone(&self.clock),
+            ports: self.ports.clone(),
         }
     }
 
@@ -169,6 +156,7 @@ impl InboundProcessor {
         value: &WebhookMessage,
     ) -> Result<Outcome, ProcessError> {
         let Some(channel) = self
+            .ports
             .config
             .get::<Channel>(tenant, channel_id.as_str())
             .await?
@@ -180,6 +168,7 @@ impl InboundProcessor {
             return Ok(Outcome::Ignored("the channel is not connected"));
         }
         let settings = self
+            .ports
             .config
             .channel_settings(tenant, &channel.id)
             .await?
@@ -188,7 +177,7 @@ impl InboundProcessor {
         if account != Some(value.user_id) {
             return Ok(Outcome::Ignored("the webhook is for another Avito account"));
         }
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         let author = match (&value.kind, value.author_id) {
             (MessageType::System, _) => Author::System,
             (_, Some(a)) if Some(a) == account => Author::Account,
@@ -204,6 +193,7 @@ impl InboundProcessor {
         };
         for _ in 0..WRITE_ATTEMPTS {
             let open = self
+                .ports
                 .conversations
                 .open_for_chat(tenant, channel_id, &value.chat_id)
                 .await?;
@@ -231,6 +221,7 @@ impl InboundProcessor {
                 self.auto_replies().plan(tenant, &next).await?;
             }
             match self
+                .ports
                 .conversations
                 .add_message(tenant, &next, current.version, &message)
                 .await
@@ -281,7 +272,7 @@ impl InboundProcessor {
             auto_close_due_at: None,
             closing_reason: None,
         };
-        match self.conversations.open(tenant, &conversation).await {
+        match self.ports.conversations.open(tenant, &conversation).await {
             Ok(()) => Ok(Some(Versioned {
                 value: conversation,
                 version: 1,
@@ -309,8 +300,8 @@ impl InboundProcessor {
                 ..Default::default()
             }),
         );
-        let vault = self.vaults.channel(tenant, &channel.id);
-        match self.avito.chat(&vault, value.user_id, &value.chat_id).await {
+        let vault = self.ports.vaults.channel(tenant, &channel.id);
+        match self.ports.avito.chat(&vault, value.user_id, &value.chat_id).await {
             Ok(chat) => {
                 let client = chat
                     .users
@@ -342,8 +333,8 @@ impl InboundProcessor {
         settings: &ChannelSettings,
         now: DateTime<Utc>,
     ) -> Result<Handler, ProcessError> {
-        let schedule = self.config.schedule(tenant).await?;
-        let distribution = self.config.distribution(tenant).await?;
+        let schedule = self.ports.config.schedule(tenant).await?;
+        let distribution = self.ports.config.distribution(tenant).await?;
         let decision = route_new_conversation(RoutingInput {
             settings,
             working_time: schedule.is_working_at(now),

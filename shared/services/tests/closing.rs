@@ -22,7 +22,7 @@ async fn settings(e: &Env, doc: Value) {
 }
 
 fn closing_at(e: &Env, clock: Arc<ManualClock>) -> Closing {
-    let mut ports = e.processor.auto_replies();
+    let mut ports = e.processor.ports.clone();
     ports.clock = clock;
     Closing { ports }
 }

@@ -96,12 +96,14 @@ pub async fn env() -> Env {
         .expect("credentials");
     let timers = Arc::new(SqliteScheduler::open(&dir.path().join("t.sqlite3")).expect("timers"));
     let processor = InboundProcessor {
-        config: config.clone(),
-        conversations: Arc::clone(&conversations),
-        scheduler: timers.clone(),
-        vaults,
-        avito,
-        clock: Arc::new(SystemClock),
+        ports: services::ports::Ports {
+            config: config.clone(),
+            conversations: Arc::clone(&conversations),
+            scheduler: timers.clone(),
+            vaults,
+            avito,
+            clock: Arc::new(SystemClock),
+        },
     };
     Env {
         processor,

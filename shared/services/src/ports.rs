@@ -1,0 +1,79 @@
+//! The ports the inbound use cases share (routing, auto-replies, closing), and the one way they send
+//! a message of ours to Avito and record how it went.
+
+use crate::processing::ProcessError;
+use adapters::avito::AvitoClient;
+use adapters::configuration::Configuration;
+use adapters::credentials::Vaults;
+use adapters::ports::{Clock, ConversationStore, Scheduler};
+use domain::conversation::{Content, Delivery, Message};
+use domain::directory::Channel;
+use domain::ids::{ChannelId, TenantId};
+use std::sync::Arc;
+
+/// Everything outside that the inbound use cases need.
+#[derive(Clone)]
+pub struct Ports {
+    pub config: Configuration,
+    pub conversations: Arc<dyn ConversationStore>,
+    pub scheduler: Arc<dyn Scheduler>,
+    pub vaults: Vaults,
+    pub avito: AvitoClient,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Ports {
+    /// Sends a text message of ours that is already stored (claimed) in the conversation, and
+    /// records the outcome on it: `Ok(Ok(avito id))` when Avito took it, `Ok(Err(reason))` when
+    /// not (the reason is on the message). Never repeated here: Avito has no idempotency key.
+    pub async fn send_claimed(
+        &self,
+        tenant: &TenantId,
+        channel_id: &ChannelId,
+        chat_id: &str,
+        message: Message,
+    ) -> Result<Result<String, String>, ProcessError> {
+        let text = match &message.content {
+            Content::Text { text } => text.clone(),
+            _ => return Err(ProcessError::Permanent("only text is sent this way".into())),
+        };
+        let channel = self
+            .config
+            .get::<Channel>(tenant, channel_id.as_str())
+            .await?
+            .map(|c| c.value);
+        let account = channel
+            .as_ref()
+            .filter(|c| c.is_receiving())
+            .and_then(|c| c.account.as_ref())
+            .map(|a| a.id);
+        let outcome = match account {
+            None => Err("the channel is not connected".to_owned()),
+            Some(account) => {
+                let vault = self.vaults.channel(tenant, channel_id);
+                self.avito
+                    .send_text(&vault, account, chat_id, &text)
+                    .await
+                    .map(|sent| sent.id)
+                    .map_err(|e| e.to_string())
+            }
+        };
+        let delivery = match &outcome {
+            Ok(avito_message_id) => Delivery::Sent {
+                avito_message_id: avito_message_id.clone(),
+            },
+            Err(reason) => Delivery::Failed { reason: reason.clone() },
+        };
+        self.conversations
+            .record_delivery(
+                tenant,
+                channel_id,
+                &Message {
+                    delivery: Some(delivery),
+                    ..message
+                },
+            )
+            .await?;
+        Ok(outcome)
+    }
+}
