@@ -146,12 +146,12 @@ async fn a_webhook_goes_through_sqs_and_the_router_into_dynamodb_once() {
         })
         .collect();
     let scheduler_client = scheduler_client_from_env().await;
-    create_schedule_group(&scheduler_client, "autoreplies")
-        .await
-        .expect("group");
+    // Its own group: moto replaces a group (losing its schedules) when it is created again.
+    let group = format!("autoreplies-{nanos}");
+    create_schedule_group(&scheduler_client, &group).await.expect("group");
     let scheduler = Arc::new(EventBridgeScheduler::new(
         scheduler_client,
-        "autoreplies",
+        group,
         "arn:aws:lambda:us-east-1:123456789012:function:autoreply",
         "arn:aws:iam::123456789012:role/scheduler-invoke",
     ));

@@ -1,6 +1,7 @@
 //! Embedded implementations of the ports, for the local all-in-one server: a SQLite file on disk
 //! (bundled SQLite, nothing to install), and a queue in one.
 
+mod db;
 mod sqlite_config;
 mod sqlite_conversations;
 mod sqlite_queue;

@@ -2,17 +2,17 @@
 //! (tenant, kind, id); conditional writes are single statements whose `WHERE` carries the
 //! condition, so they are atomic under SQLite's write lock.
 
+use super::db::Db;
 use crate::ports::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
 use async_trait::async_trait;
 use domain::ids::TenantId;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 /// A SQLite-backed [`ConfigStore`]. Cheap to clone; all clones share one connection.
 #[derive(Clone)]
 pub struct SqliteConfigStore {
-    conn: Arc<Mutex<Connection>>,
+    db: Db,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -36,28 +36,9 @@ const SCHEMA: &str = "
 impl SqliteConfigStore {
     /// Opens (creating if needed) the store in the file at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(unavailable)?;
-        conn.execute_batch(SCHEMA).map_err(unavailable)?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            db: Db::open(path, SCHEMA)?,
         })
-    }
-
-    /// Runs `f` on the connection off the async runtime's worker threads.
-    async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
-    {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            let guard = conn
-                .lock()
-                .map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
-            f(&guard)
-        })
-        .await
-        .map_err(unavailable)?
     }
 }
 
@@ -65,37 +46,39 @@ impl SqliteConfigStore {
 impl ConfigStore for SqliteConfigStore {
     async fn insert(&self, tenant: &TenantId, kind: ConfigKind, id: &str, doc: &str) -> Result<(), StoreError> {
         let (t, i, d) = (tenant.to_string(), id.to_owned(), doc.to_owned());
-        self.with_conn(move |c| {
-            let n = c
-                .execute(
-                    "INSERT INTO config (tenant, kind, id, doc, version) VALUES (?1, ?2, ?3, ?4, 1)
+        self.db
+            .run(move |c| {
+                let n = c
+                    .execute(
+                        "INSERT INTO config (tenant, kind, id, doc, version) VALUES (?1, ?2, ?3, ?4, 1)
                      ON CONFLICT DO NOTHING",
-                    params![t, kind.prefix(), i, d],
-                )
-                .map_err(unavailable)?;
-            if n == 1 { Ok(()) } else { Err(StoreError::Conflict) }
-        })
-        .await
+                        params![t, kind.prefix(), i, d],
+                    )
+                    .map_err(unavailable)?;
+                if n == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+            })
+            .await
     }
 
     async fn get(&self, tenant: &TenantId, kind: ConfigKind, id: &str) -> Result<Option<StoredDoc>, StoreError> {
         let (t, i) = (tenant.to_string(), id.to_owned());
-        self.with_conn(move |c| {
-            c.query_row(
-                "SELECT id, doc, version FROM config WHERE tenant = ?1 AND kind = ?2 AND id = ?3",
-                params![t, kind.prefix(), i],
-                |r| {
-                    Ok(StoredDoc {
-                        id: r.get(0)?,
-                        doc: r.get(1)?,
-                        version: r.get(2)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(unavailable)
-        })
-        .await
+        self.db
+            .run(move |c| {
+                c.query_row(
+                    "SELECT id, doc, version FROM config WHERE tenant = ?1 AND kind = ?2 AND id = ?3",
+                    params![t, kind.prefix(), i],
+                    |r| {
+                        Ok(StoredDoc {
+                            id: r.get(0)?,
+                            doc: r.get(1)?,
+                            version: r.get(2)?,
+                        })
+                    },
+                )
+                .optional()
+                .map_err(unavailable)
+            })
+            .await
     }
 
     async fn list(
@@ -107,29 +90,30 @@ impl ConfigStore for SqliteConfigStore {
     ) -> Result<Page<StoredDoc>, StoreError> {
         let (t, a) = (tenant.to_string(), after.unwrap_or("").to_owned());
         let limit = limit.max(1);
-        self.with_conn(move |c| {
-            let mut stmt = c
-                .prepare_cached(
-                    "SELECT id, doc, version FROM config WHERE tenant = ?1 AND kind = ?2 AND id > ?3
+        self.db
+            .run(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT id, doc, version FROM config WHERE tenant = ?1 AND kind = ?2 AND id > ?3
                      ORDER BY id LIMIT ?4",
-                )
-                .map_err(unavailable)?;
-            let rows = stmt
-                .query_map(params![t, kind.prefix(), a, i64::from(limit) + 1], |r| {
-                    Ok(StoredDoc {
-                        id: r.get(0)?,
-                        doc: r.get(1)?,
-                        version: r.get(2)?,
+                    )
+                    .map_err(unavailable)?;
+                let rows = stmt
+                    .query_map(params![t, kind.prefix(), a, i64::from(limit) + 1], |r| {
+                        Ok(StoredDoc {
+                            id: r.get(0)?,
+                            doc: r.get(1)?,
+                            version: r.get(2)?,
+                        })
                     })
-                })
-                .map_err(unavailable)?;
-            let mut items = rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)?;
-            let more = items.len() > limit as usize;
-            items.truncate(limit as usize);
-            let next = if more { items.last().map(|d| d.id.clone()) } else { None };
-            Ok(Page { items, next })
-        })
-        .await
+                    .map_err(unavailable)?;
+                let mut items = rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)?;
+                let more = items.len() > limit as usize;
+                items.truncate(limit as usize);
+                let next = if more { items.last().map(|d| d.id.clone()) } else { None };
+                Ok(Page { items, next })
+            })
+            .await
     }
 
     async fn replace(
@@ -141,58 +125,61 @@ impl ConfigStore for SqliteConfigStore {
         expected_version: u64,
     ) -> Result<u64, StoreError> {
         let (t, i, d) = (tenant.to_string(), id.to_owned(), doc.to_owned());
-        self.with_conn(move |c| {
-            let n = c
-                .execute(
-                    "UPDATE config SET doc = ?4, version = version + 1
+        self.db
+            .run(move |c| {
+                let n = c
+                    .execute(
+                        "UPDATE config SET doc = ?4, version = version + 1
                      WHERE tenant = ?1 AND kind = ?2 AND id = ?3 AND version = ?5",
-                    params![t, kind.prefix(), i, d, expected_version],
-                )
-                .map_err(unavailable)?;
-            if n == 1 {
-                return Ok(expected_version + 1);
-            }
-            let exists: bool = c
-                .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM config WHERE tenant = ?1 AND kind = ?2 AND id = ?3)",
-                    params![t, kind.prefix(), i],
-                    |r| r.get(0),
-                )
-                .map_err(unavailable)?;
-            Err(if exists {
-                StoreError::Conflict
-            } else {
-                StoreError::NotFound
+                        params![t, kind.prefix(), i, d, expected_version],
+                    )
+                    .map_err(unavailable)?;
+                if n == 1 {
+                    return Ok(expected_version + 1);
+                }
+                let exists: bool = c
+                    .query_row(
+                        "SELECT EXISTS (SELECT 1 FROM config WHERE tenant = ?1 AND kind = ?2 AND id = ?3)",
+                        params![t, kind.prefix(), i],
+                        |r| r.get(0),
+                    )
+                    .map_err(unavailable)?;
+                Err(if exists {
+                    StoreError::Conflict
+                } else {
+                    StoreError::NotFound
+                })
             })
-        })
-        .await
+            .await
     }
 
     async fn put(&self, tenant: &TenantId, kind: ConfigKind, id: &str, doc: &str) -> Result<u64, StoreError> {
         let (t, i, d) = (tenant.to_string(), id.to_owned(), doc.to_owned());
-        self.with_conn(move |c| {
-            c.query_row(
-                "INSERT INTO config (tenant, kind, id, doc, version) VALUES (?1, ?2, ?3, ?4, 1)
+        self.db
+            .run(move |c| {
+                c.query_row(
+                    "INSERT INTO config (tenant, kind, id, doc, version) VALUES (?1, ?2, ?3, ?4, 1)
                  ON CONFLICT (tenant, kind, id) DO UPDATE SET doc = excluded.doc, version = version + 1
                  RETURNING version",
-                params![t, kind.prefix(), i, d],
-                |r| r.get(0),
-            )
-            .map_err(unavailable)
-        })
-        .await
+                    params![t, kind.prefix(), i, d],
+                    |r| r.get(0),
+                )
+                .map_err(unavailable)
+            })
+            .await
     }
 
     async fn delete(&self, tenant: &TenantId, kind: ConfigKind, id: &str) -> Result<bool, StoreError> {
         let (t, i) = (tenant.to_string(), id.to_owned());
-        self.with_conn(move |c| {
-            c.execute(
-                "DELETE FROM config WHERE tenant = ?1 AND kind = ?2 AND id = ?3",
-                params![t, kind.prefix(), i],
-            )
-            .map(|n| n == 1)
-            .map_err(unavailable)
-        })
-        .await
+        self.db
+            .run(move |c| {
+                c.execute(
+                    "DELETE FROM config WHERE tenant = ?1 AND kind = ?2 AND id = ?3",
+                    params![t, kind.prefix(), i],
+                )
+                .map(|n| n == 1)
+                .map_err(unavailable)
+            })
+            .await
     }
 }

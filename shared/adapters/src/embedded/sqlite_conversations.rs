@@ -1,6 +1,7 @@
 //! The conversation store in a SQLite file, with the same keys and conditions as the DynamoDB
 //! design: each atomic write is one SQLite transaction.
 
+use super::db::Db;
 use crate::ports::{ConversationStore, Page, StoreError, Versioned, message_sort_key};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -8,12 +9,11 @@ use domain::conversation::{Conversation, Delivery, Message};
 use domain::ids::{ChannelId, ConversationId, TenantId};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 /// A SQLite-backed [`ConversationStore`]. Cheap to clone.
 #[derive(Clone)]
 pub struct SqliteConversationStore {
-    conn: Arc<Mutex<Connection>>,
+    db: Db,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -57,27 +57,9 @@ const SCHEMA: &str = "
 
 impl SqliteConversationStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(unavailable)?;
-        conn.execute_batch(SCHEMA).map_err(unavailable)?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            db: Db::open(path, SCHEMA)?,
         })
-    }
-
-    async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
-    {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| StoreError::Unavailable("store lock poisoned".into()))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(unavailable)?
     }
 }
 
@@ -131,26 +113,27 @@ impl ConversationStore for SqliteConversationStore {
         chat_id: &str,
     ) -> Result<Option<Versioned<Conversation>>, StoreError> {
         let (t, ch, chat) = (tenant.to_string(), channel.to_string(), chat_id.to_owned());
-        self.with_conn(move |c| {
-            let id: Option<String> = c
-                .query_row(
-                    "SELECT conversation_id FROM open_chats WHERE tenant = ?1 AND channel = ?2 AND chat_id = ?3",
-                    params![t, ch, chat],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(unavailable)?;
-            match id {
-                Some(id) => read_conversation(c, &t, &id),
-                None => Ok(None),
-            }
-        })
-        .await
+        self.db
+            .run(move |c| {
+                let id: Option<String> = c
+                    .query_row(
+                        "SELECT conversation_id FROM open_chats WHERE tenant = ?1 AND channel = ?2 AND chat_id = ?3",
+                        params![t, ch, chat],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(unavailable)?;
+                match id {
+                    Some(id) => read_conversation(c, &t, &id),
+                    None => Ok(None),
+                }
+            })
+            .await
     }
 
     async fn open(&self, tenant: &TenantId, conversation: &Conversation) -> Result<(), StoreError> {
         let (t, doc, conv) = (tenant.to_string(), encode(conversation)?, conversation.clone());
-        self.with_conn(move |c| {
+        self.db.run(move |c| {
             let tx = c.transaction().map_err(unavailable)?;
             let pointer = tx
                 .execute(
@@ -175,7 +158,7 @@ impl ConversationStore for SqliteConversationStore {
 
     async fn get(&self, tenant: &TenantId, id: &ConversationId) -> Result<Option<Versioned<Conversation>>, StoreError> {
         let (t, id) = (tenant.to_string(), id.to_string());
-        self.with_conn(move |c| read_conversation(c, &t, &id)).await
+        self.db.run(move |c| read_conversation(c, &t, &id)).await
     }
 
     async fn add_message(
@@ -193,7 +176,7 @@ impl ConversationStore for SqliteConversationStore {
             message.id.clone(),
             message_sort_key(message),
         );
-        self.with_conn(move |c| {
+        self.db.run(move |c| {
             let tx = c.transaction().map_err(unavailable)?;
             let first = tx
                 .execute(
@@ -238,31 +221,32 @@ impl ConversationStore for SqliteConversationStore {
             after.unwrap_or("").to_owned(),
         );
         let limit = limit.max(1);
-        self.with_conn(move |c| {
-            let mut stmt = c
+        self.db
+            .run(move |c| {
+                let mut stmt = c
                 .prepare_cached(
                     "SELECT sort_key, doc FROM messages WHERE tenant = ?1 AND conversation_id = ?2 AND sort_key > ?3
                      ORDER BY sort_key LIMIT ?4",
                 )
                 .map_err(unavailable)?;
-            let rows: Vec<(String, String)> = stmt
-                .query_map(params![t, id, after, i64::from(limit) + 1], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .map_err(unavailable)?
-                .collect::<Result<_, _>>()
-                .map_err(unavailable)?;
-            let more = rows.len() > limit as usize;
-            let rows = &rows[..rows.len().min(limit as usize)];
-            let next = if more {
-                rows.last().map(|(k, _)| k.clone())
-            } else {
-                None
-            };
-            let items = rows.iter().map(|(_, d)| decode(d)).collect::<Result<_, _>>()?;
-            Ok(Page { items, next })
-        })
-        .await
+                let rows: Vec<(String, String)> = stmt
+                    .query_map(params![t, id, after, i64::from(limit) + 1], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .map_err(unavailable)?
+                    .collect::<Result<_, _>>()
+                    .map_err(unavailable)?;
+                let more = rows.len() > limit as usize;
+                let rows = &rows[..rows.len().min(limit as usize)];
+                let next = if more {
+                    rows.last().map(|(k, _)| k.clone())
+                } else {
+                    None
+                };
+                let items = rows.iter().map(|(_, d)| decode(d)).collect::<Result<_, _>>()?;
+                Ok(Page { items, next })
+            })
+            .await
     }
 
     async fn record_delivery(
@@ -282,7 +266,7 @@ impl ConversationStore for SqliteConversationStore {
             Some(Delivery::Sent { avito_message_id }) => Some(avito_message_id.clone()),
             _ => None,
         };
-        self.with_conn(move |c| {
+        self.db.run(move |c| {
             let tx = c.transaction().map_err(unavailable)?;
             if let Some(id) = avito_id {
                 tx.execute(
@@ -308,28 +292,29 @@ impl ConversationStore for SqliteConversationStore {
         limit: u32,
     ) -> Result<Vec<(TenantId, ConversationId)>, StoreError> {
         let now = now.timestamp_millis();
-        self.with_conn(move |c| {
-            let mut stmt = c
-                .prepare_cached(
-                    "SELECT tenant, conversation_id FROM auto_close WHERE due_ms <= ?1 ORDER BY due_ms LIMIT ?2",
-                )
-                .map_err(unavailable)?;
-            let rows: Vec<(String, String)> = stmt
-                .query_map(params![now, limit], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(unavailable)?
-                .collect::<Result<_, _>>()
-                .map_err(unavailable)?;
-            rows.into_iter()
-                .map(|(t, id)| {
-                    let corrupt = |e: domain::ids::InvalidId| StoreError::Corrupt(e.to_string());
-                    Ok((
-                        TenantId::parse(t).map_err(corrupt)?,
-                        ConversationId::parse(id).map_err(corrupt)?,
-                    ))
-                })
-                .collect()
-        })
-        .await
+        self.db
+            .run(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT tenant, conversation_id FROM auto_close WHERE due_ms <= ?1 ORDER BY due_ms LIMIT ?2",
+                    )
+                    .map_err(unavailable)?;
+                let rows: Vec<(String, String)> = stmt
+                    .query_map(params![now, limit], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(unavailable)?
+                    .collect::<Result<_, _>>()
+                    .map_err(unavailable)?;
+                rows.into_iter()
+                    .map(|(t, id)| {
+                        let corrupt = |e: domain::ids::InvalidId| StoreError::Corrupt(e.to_string());
+                        Ok((
+                            TenantId::parse(t).map_err(corrupt)?,
+                            ConversationId::parse(id).map_err(corrupt)?,
+                        ))
+                    })
+                    .collect()
+            })
+            .await
     }
 
     async fn close(
@@ -339,7 +324,7 @@ impl ConversationStore for SqliteConversationStore {
         expected_version: u64,
     ) -> Result<(), StoreError> {
         let (t, doc, conv) = (tenant.to_string(), encode(conversation)?, conversation.clone());
-        self.with_conn(move |c| {
+        self.db.run(move |c| {
             let tx = c.transaction().map_err(unavailable)?;
             let updated = tx
                 .execute(

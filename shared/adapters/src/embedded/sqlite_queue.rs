@@ -2,17 +2,17 @@
 //! letters. Receiving is one transaction (select the visible, hide them), so two receivers never
 //! get the same delivery while it is hidden.
 
+use super::db::Db;
 use crate::ports::{Queue, QueueError, QueuedMessage};
 use async_trait::async_trait;
-use rusqlite::{Connection, params};
+use rusqlite::params;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A SQLite-backed [`Queue`]. Cheap to clone.
 #[derive(Clone)]
 pub struct SqliteQueue {
-    conn: Arc<Mutex<Connection>>,
+    db: Db,
     max_receives: u32,
 }
 
@@ -50,28 +50,10 @@ impl SqliteQueue {
     /// Opens (creating if needed) the queue in the file at `path`; a message received
     /// `max_receives` times without being deleted becomes a dead letter.
     pub fn open(path: &Path, max_receives: u32) -> Result<Self, QueueError> {
-        let conn = Connection::open(path).map_err(unavailable)?;
-        conn.execute_batch(SCHEMA).map_err(unavailable)?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            db: Db::open(path, SCHEMA)?,
             max_receives: max_receives.max(1),
         })
-    }
-
-    async fn with_conn<T, F>(&self, f: F) -> Result<T, QueueError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, QueueError> + Send + 'static,
-    {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| QueueError::Unavailable("queue lock poisoned".into()))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(unavailable)?
     }
 }
 
@@ -79,102 +61,109 @@ impl SqliteQueue {
 impl Queue for SqliteQueue {
     async fn send(&self, body: &str) -> Result<(), QueueError> {
         let body = body.to_owned();
-        self.with_conn(move |c| {
-            c.execute(
-                "INSERT INTO queue (body, visible_at) VALUES (?1, ?2)",
-                params![body, now_ms()],
-            )
-            .map(drop)
-            .map_err(unavailable)
-        })
-        .await
+        self.db
+            .run(move |c| {
+                c.execute(
+                    "INSERT INTO queue (body, visible_at) VALUES (?1, ?2)",
+                    params![body, now_ms()],
+                )
+                .map(drop)
+                .map_err(unavailable)
+            })
+            .await
     }
 
     async fn receive(&self, max: u32, visibility: Duration) -> Result<Vec<QueuedMessage>, QueueError> {
         let max_receives = self.max_receives;
-        self.with_conn(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
-            let now = now_ms();
-            // Messages received too often move to the dead letters first, as SQS's redrive does.
-            tx.execute(
-                "INSERT INTO dead_letters (id, body, receive_count)
-                 SELECT id, body, receive_count FROM queue WHERE visible_at <= ?1 AND receive_count >= ?2",
-                params![now, max_receives],
-            )
-            .map_err(unavailable)?;
-            tx.execute(
-                "DELETE FROM queue WHERE visible_at <= ?1 AND receive_count >= ?2",
-                params![now, max_receives],
-            )
-            .map_err(unavailable)?;
-            let rows: Vec<(i64, String, u32)> = {
-                let mut stmt = tx
-                    .prepare("SELECT id, body, receive_count FROM queue WHERE visible_at <= ?1 ORDER BY id LIMIT ?2")
-                    .map_err(unavailable)?;
-                let mapped = stmt
-                    .query_map(params![now, max.max(1)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .map_err(unavailable)?;
-                mapped.collect::<Result<_, _>>().map_err(unavailable)?
-            };
-            let hidden_until = now + visibility.as_millis() as i64;
-            let mut out = Vec::with_capacity(rows.len());
-            for (id, body, count) in rows {
-                let receipt = format!("{id}:{}:{}", count + 1, now);
+        self.db
+            .run(move |c| {
+                let tx = c.transaction().map_err(unavailable)?;
+                let now = now_ms();
+                // Messages received too often move to the dead letters first, as SQS's redrive does.
                 tx.execute(
+                    "INSERT INTO dead_letters (id, body, receive_count)
+                 SELECT id, body, receive_count FROM queue WHERE visible_at <= ?1 AND receive_count >= ?2",
+                    params![now, max_receives],
+                )
+                .map_err(unavailable)?;
+                tx.execute(
+                    "DELETE FROM queue WHERE visible_at <= ?1 AND receive_count >= ?2",
+                    params![now, max_receives],
+                )
+                .map_err(unavailable)?;
+                let rows: Vec<(i64, String, u32)> = {
+                    let mut stmt = tx
+                        .prepare(
+                            "SELECT id, body, receive_count FROM queue WHERE visible_at <= ?1 ORDER BY id LIMIT ?2",
+                        )
+                        .map_err(unavailable)?;
+                    let mapped = stmt
+                        .query_map(params![now, max.max(1)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                        .map_err(unavailable)?;
+                    mapped.collect::<Result<_, _>>().map_err(unavailable)?
+                };
+                let hidden_until = now + visibility.as_millis() as i64;
+                let mut out = Vec::with_capacity(rows.len());
+                for (id, body, count) in rows {
+                    let receipt = format!("{id}:{}:{}", count + 1, now);
+                    tx.execute(
                     "UPDATE queue SET visible_at = ?2, receive_count = receive_count + 1, receipt = ?3 WHERE id = ?1",
                     params![id, hidden_until, receipt],
                 )
                 .map_err(unavailable)?;
-                out.push(QueuedMessage {
-                    id: id.to_string(),
-                    receipt,
-                    body,
-                    receive_count: count + 1,
-                });
-            }
-            tx.commit().map_err(unavailable)?;
-            Ok(out)
-        })
-        .await
+                    out.push(QueuedMessage {
+                        id: id.to_string(),
+                        receipt,
+                        body,
+                        receive_count: count + 1,
+                    });
+                }
+                tx.commit().map_err(unavailable)?;
+                Ok(out)
+            })
+            .await
     }
 
     async fn delete(&self, receipt: &str) -> Result<(), QueueError> {
         let receipt = receipt.to_owned();
-        self.with_conn(move |c| {
-            c.execute("DELETE FROM queue WHERE receipt = ?1", params![receipt])
-                .map(drop)
-                .map_err(unavailable)
-        })
-        .await
+        self.db
+            .run(move |c| {
+                c.execute("DELETE FROM queue WHERE receipt = ?1", params![receipt])
+                    .map(drop)
+                    .map_err(unavailable)
+            })
+            .await
     }
 
     async fn dead_letter_count(&self) -> Result<u64, QueueError> {
-        self.with_conn(|c| {
-            c.query_row("SELECT COUNT(*) FROM dead_letters", [], |r| r.get::<_, i64>(0))
-                .map(|n| n as u64)
-                .map_err(unavailable)
-        })
-        .await
+        self.db
+            .run(|c| {
+                c.query_row("SELECT COUNT(*) FROM dead_letters", [], |r| r.get::<_, i64>(0))
+                    .map(|n| n as u64)
+                    .map_err(unavailable)
+            })
+            .await
     }
 
     async fn replay_dead_letters(&self, max: u32) -> Result<u32, QueueError> {
-        self.with_conn(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
-            let now = now_ms();
-            let moved = tx
-                .execute(
-                    "INSERT INTO queue (body, visible_at) SELECT body, ?1 FROM dead_letters ORDER BY id LIMIT ?2",
-                    params![now, max],
+        self.db
+            .run(move |c| {
+                let tx = c.transaction().map_err(unavailable)?;
+                let now = now_ms();
+                let moved = tx
+                    .execute(
+                        "INSERT INTO queue (body, visible_at) SELECT body, ?1 FROM dead_letters ORDER BY id LIMIT ?2",
+                        params![now, max],
+                    )
+                    .map_err(unavailable)?;
+                tx.execute(
+                    "DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters ORDER BY id LIMIT ?1)",
+                    params![max],
                 )
                 .map_err(unavailable)?;
-            tx.execute(
-                "DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters ORDER BY id LIMIT ?1)",
-                params![max],
-            )
-            .map_err(unavailable)?;
-            tx.commit().map_err(unavailable)?;
-            Ok(moved as u32)
-        })
-        .await
+                tx.commit().map_err(unavailable)?;
+                Ok(moved as u32)
+            })
+            .await
     }
 }
