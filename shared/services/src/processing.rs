@@ -19,7 +19,9 @@ use crate::ports::Ports;
 use adapters::ports::{StoreError, Versioned};
 use avito_model::messenger::{MessageType, WebhookEnvelope, WebhookMessage};
 use chrono::{DateTime, TimeZone, Utc};
-use domain::conversation::{Author, ClientRef, Content, Conversation, ConversationStatus, Handler, Listing, Message};
+use domain::conversation::{
+    Author, ClientRef, Content, Conversation, ConversationStatus, Delivery, Handler, Listing, Message,
+};
 use domain::directory::Channel;
 use domain::ids::{ChannelId, ConversationId, TenantId};
 use domain::routing::{RoutingInput, RoutingTarget, route_new_conversation};
@@ -210,6 +212,9 @@ impl InboundProcessor {
                 },
             };
             let message = message_template(&current.value.id);
+            if message.author == Author::Account && self.claim_echo(tenant, &current.value, &message).await? {
+                return Ok(Outcome::Duplicate);
+            }
             let next = current
                 .value
                 .clone()
@@ -243,6 +248,48 @@ impl InboundProcessor {
         Err(ProcessError::Transient(
             "the conversation kept changing; will retry".into(),
         ))
+    }
+
+    /// Whether `echo` (the account's own message) is Avito's echo of a message we sent and whose
+    /// confirmation has not been recorded yet (the echo can overtake it). If so, it is recorded as
+    /// that message's delivery, so it is not taken for an operator's reply.
+    async fn claim_echo(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        echo: &Message,
+    ) -> Result<bool, ProcessError> {
+        let Content::Text { text } = &echo.content else {
+            return Ok(false);
+        };
+        let since = (echo.created_at - chrono::TimeDelta::minutes(10))
+            .timestamp_millis()
+            .max(0);
+        let cursor = format!("{since:015}#");
+        let page = self
+            .ports
+            .conversations
+            .messages(tenant, &conversation.id, Some(&cursor), 100)
+            .await?;
+        let ours = page.items.into_iter().find(|m| {
+            matches!(
+                m.author,
+                Author::AutoReply | Author::System | Author::Bot { .. } | Author::Operator { .. }
+            ) && m.delivery == Some(Delivery::Pending)
+                && matches!(&m.content, Content::Text { text: t } if t == text)
+        });
+        let Some(ours) = ours else { return Ok(false) };
+        let confirmed = Message {
+            delivery: Some(Delivery::Sent {
+                avito_message_id: echo.id.clone(),
+            }),
+            ..ours
+        };
+        self.ports
+            .conversations
+            .record_delivery(tenant, &conversation.channel_id, &confirmed)
+            .await?;
+        Ok(true)
     }
 
     /// Opens a conversation for the chat: enriched from Avito's chat info, routed. `None` when

@@ -183,3 +183,63 @@ async fn a_new_waiting_period_after_an_answer_starts_a_new_sequence() {
         [(T + 600, T + 600), (T + 600, T + 900)]
     );
 }
+
+#[tokio::test]
+async fn an_echo_that_overtakes_the_send_confirmation_is_still_recognised_as_ours() {
+    use domain::conversation::{Content, Message};
+    let e = env().await;
+    let chat = e.sandbox_chat().await;
+    e.process(&e.text(&chat, "m1", CLIENT, T, "Здравствуйте")).await;
+    let current = e
+        .conversations
+        .open_for_chat(&e.tenant, &e.channel, &chat)
+        .await
+        .expect("read")
+        .expect("open");
+    // An auto-reply claimed and sent, whose confirmation is not recorded yet...
+    let ours = Message {
+        id: "ar-claimed".into(),
+        conversation_id: current.value.id.clone(),
+        author: Author::AutoReply,
+        content: Content::Text {
+            text: "Скоро ответим".into(),
+        },
+        created_at: chrono::DateTime::from_timestamp(T + 1, 0).expect("instant"),
+        delivery: Some(Delivery::Pending),
+    };
+    let next = current.value.clone().with_message(&ours);
+    assert!(
+        e.conversations
+            .add_message(&e.tenant, &next, current.version, &ours)
+            .await
+            .expect("claimed")
+    );
+    // ...when Avito's echo of it arrives: it is ours, not an operator's answer.
+    let outcome = e
+        .process(&e.text(&chat, "avito-echo-1", ACCOUNT, T + 2, "Скоро ответим"))
+        .await;
+    assert_eq!(outcome, services::processing::Outcome::Duplicate);
+    let c = e.open(&chat).await;
+    assert_eq!(
+        c.waiting_since.map(|w| w.timestamp()),
+        Some(T),
+        "still waiting for an operator"
+    );
+    let messages = e
+        .conversations
+        .messages(&e.tenant, &c.id, None, 10)
+        .await
+        .expect("list")
+        .items;
+    assert_eq!(messages.len(), 2);
+    assert_eq!(
+        messages[1].delivery,
+        Some(Delivery::Sent {
+            avito_message_id: "avito-echo-1".into()
+        })
+    );
+    // A real answer from the Avito app with other text is still an operator's reply.
+    e.process(&e.text(&chat, "m3", ACCOUNT, T + 60, "Добрый день, чем помочь?"))
+        .await;
+    assert_eq!(e.open(&chat).await.waiting_since, None);
+}
