@@ -160,6 +160,10 @@ async fn a_webhook_goes_through_sqs_and_the_router_into_dynamodb_once() {
             config,
             conversations: Arc::clone(&conversations),
             scheduler,
+            chatbots: Arc::new(
+                adapters::chatbot_http::HttpChatbotGateway::new(services::environment::CHATBOT_TIMEOUT)
+                    .expect("chatbot client"),
+            ),
             avito,
             vaults,
             clock: Arc::new(SystemClock),

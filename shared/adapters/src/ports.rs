@@ -1,11 +1,13 @@
 //! Ports: the traits the functions use for everything outside the domain.
 
+mod chatbot;
 mod clock;
 mod config_store;
 mod conversation_store;
 mod queue;
 mod scheduler;
 
+pub use chatbot::{ChatbotError, ChatbotGateway};
 pub use clock::{Clock, ManualClock, SystemClock};
 
 pub use config_store::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};

@@ -239,6 +239,9 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
                 config: config_access.clone(),
                 conversations,
                 scheduler: timers,
+                chatbots: Arc::new(adapters::chatbot_http::HttpChatbotGateway::new(
+                    services::environment::CHATBOT_TIMEOUT,
+                )?),
                 avito: vaults_for_router.avito.clone(),
                 vaults: vaults_for_router,
                 clock: Arc::new(SystemClock),

@@ -18,6 +18,9 @@ use adapters::ports::{ConfigStore, SystemClock};
 use adapters::secrets::TokenCipher;
 use std::sync::Arc;
 
+/// How long a chatbot may take to accept an event before it counts as unavailable (R-BOT2).
+pub const CHATBOT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn required(name: &str) -> Result<String, String> {
     std::env::var(name)
         .ok()
@@ -80,6 +83,7 @@ pub async fn ports_from_env() -> Result<Ports, String> {
         config: Configuration::new(store),
         conversations: Arc::new(DynamoConversationStore::new(dynamodb, table)),
         scheduler: Arc::new(scheduler),
+        chatbots: Arc::new(adapters::chatbot_http::HttpChatbotGateway::new(CHATBOT_TIMEOUT)?),
         avito: vaults.avito.clone(),
         vaults,
         clock: Arc::new(SystemClock),

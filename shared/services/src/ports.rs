@@ -5,7 +5,7 @@ use crate::processing::ProcessError;
 use adapters::avito::AvitoClient;
 use adapters::configuration::Configuration;
 use adapters::credentials::Vaults;
-use adapters::ports::{Clock, ConversationStore, Scheduler};
+use adapters::ports::{ChatbotGateway, Clock, ConversationStore, Scheduler};
 use domain::conversation::{Content, Delivery, Message};
 use domain::directory::Channel;
 use domain::ids::{ChannelId, TenantId};
@@ -17,6 +17,7 @@ pub struct Ports {
     pub config: Configuration,
     pub conversations: Arc<dyn ConversationStore>,
     pub scheduler: Arc<dyn Scheduler>,
+    pub chatbots: Arc<dyn ChatbotGateway>,
     pub vaults: Vaults,
     pub avito: AvitoClient,
     pub clock: Arc<dyn Clock>,

@@ -8,8 +8,10 @@
 //!
 //! A client message that starts a waiting period plans its auto-replies; an answer cancels them.
 //!
-//! Not yet here (issue 4 continues): chatbot delivery (a chatbot receiver is
-//! treated as unavailable, so its fallback gets the conversation), operator presence for
+//! A conversation whose receiver is a chatbot has its client messages delivered to the bot
+//! (signed, with a timeout); a bot that fails or times out hands it to its fallback (R-BOT2).
+//!
+//! Not yet here (issue 4 continues): the bots' own API (send, hand over, finish), operator presence for
 //! auto-assignment (no operator counts as online, so auto-assignment leaves conversations in the
 //! group queue), Jobs applications.
 
@@ -215,14 +217,24 @@ impl InboundProcessor {
             if message.author == Author::Account && self.claim_echo(tenant, &current.value, &message).await? {
                 return Ok(Outcome::Duplicate);
             }
-            let next = current
+            let mut next = current
                 .value
                 .clone()
                 .with_message(&message)
                 .with_auto_close(settings.auto_close_after);
+            if let (Handler::Chatbot { chatbot_id }, Author::Client) = (&next.handler, &message.author)
+                && !self.deliver_to_bot(tenant, chatbot_id, &next, &message).await?
+            {
+                // R-BOT2: a bot that fails or times out hands the conversation to its fallback.
+                next.handler = self.route(tenant, &settings, now, false).await?;
+            }
             // Planned before the message is stored, so that a failure leaves the event to be
-            // retried whole; planning twice schedules once.
-            if current.value.waiting_since.is_none() && next.waiting_since.is_some() {
+            // retried whole; planning twice schedules once. A waiting client handed over by a bot
+            // now waits for an operator, so the auto-replies apply from then on too.
+            let starts_waiting = current.value.waiting_since.is_none() && next.waiting_since.is_some();
+            let handed_over = matches!(current.value.handler, Handler::Chatbot { .. })
+                && !matches!(next.handler, Handler::Chatbot { .. });
+            if starts_waiting || (handed_over && next.waiting_since.is_some()) {
                 self.auto_replies().plan(tenant, &next).await?;
             }
             match self
@@ -248,6 +260,43 @@ impl InboundProcessor {
         Err(ProcessError::Transient(
             "the conversation kept changing; will retry".into(),
         ))
+    }
+
+    /// Delivers a client message to the conversation's chatbot; `false` when the bot is unavailable
+    /// (unknown, failing, or slower than the timeout). Events carry the message id, so a bot sees a
+    /// repeat of one it got before when a write is retried.
+    async fn deliver_to_bot(
+        &self,
+        tenant: &TenantId,
+        chatbot: &domain::ids::ChatbotId,
+        conversation: &Conversation,
+        message: &Message,
+    ) -> Result<bool, ProcessError> {
+        let Some(bot) = self
+            .ports
+            .config
+            .get::<domain::directory::Chatbot>(tenant, chatbot.as_str())
+            .await?
+            .map(|v| v.value)
+        else {
+            return Ok(false);
+        };
+        let event = serde_json::json!({
+            "type": "message",
+            "tenant": tenant,
+            "conversation_id": conversation.id,
+            "channel_id": conversation.channel_id,
+            "client": conversation.client,
+            "listing": conversation.listing,
+            "message": message,
+        });
+        match self.ports.chatbots.deliver(&bot, &event).await {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                tracing::warn!(chatbot = %bot.id, error = %e, "chatbot unavailable; the conversation goes to its fallback");
+                Ok(false)
+            }
+        }
     }
 
     /// Whether `echo` (the account's own message) is Avito's echo of a message we sent and whose
@@ -303,7 +352,7 @@ impl InboundProcessor {
         now: DateTime<Utc>,
     ) -> Result<Option<Versioned<Conversation>>, ProcessError> {
         let (client, listing) = self.chat_details(tenant, channel, value).await;
-        let handler = self.route(tenant, settings, now).await?;
+        let handler = self.route(tenant, settings, now, true).await?;
         let conversation = Conversation {
             id: new_id()?,
             channel_id: channel.id.clone(),
@@ -379,13 +428,14 @@ impl InboundProcessor {
         tenant: &TenantId,
         settings: &ChannelSettings,
         now: DateTime<Utc>,
+        chatbot_available: bool,
     ) -> Result<Handler, ProcessError> {
         let schedule = self.ports.config.schedule(tenant).await?;
         let distribution = self.ports.config.distribution(tenant).await?;
         let decision = route_new_conversation(RoutingInput {
             settings,
             working_time: schedule.is_working_at(now),
-            chatbot_available: false,
+            chatbot_available,
             distribution: &distribution,
             operators: &[],
         });

@@ -100,6 +100,10 @@ pub async fn env() -> Env {
             config: config.clone(),
             conversations: Arc::clone(&conversations),
             scheduler: timers.clone(),
+            chatbots: Arc::new(
+                adapters::chatbot_http::HttpChatbotGateway::new(services::environment::CHATBOT_TIMEOUT)
+                    .expect("chatbot client"),
+            ),
             vaults,
             avito,
             clock: Arc::new(SystemClock),
