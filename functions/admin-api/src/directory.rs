@@ -128,6 +128,8 @@ pub struct ChatbotView {
     pub url: String,
     /// Always true: a chatbot cannot be registered without one.
     pub has_signing_secret: bool,
+    /// Whether the bot has a token for the chatbot API (issued by `POST /v1/chatbots/{id}/api-token`).
+    pub has_api_token: bool,
 }
 
 #[async_trait::async_trait]
@@ -138,11 +140,14 @@ impl AdminEntity for Chatbot {
     const COLLECTION: &'static str = "/v1/chatbots";
 
     fn build(draft: ChatbotDraft, id: String, current: Option<&Self>) -> Result<Self, ApiError> {
-        Ok(draft.validate(server_id(id)?, current.map(|c| c.signing_secret.clone()))?)
+        let mut bot = draft.validate(server_id(id)?, current.map(|c| c.signing_secret.clone()))?;
+        bot.api_token_digest = current.and_then(|c| c.api_token_digest.clone());
+        Ok(bot)
     }
 
     fn view(self) -> ChatbotView {
         ChatbotView {
+            has_api_token: self.api_token_digest.is_some(),
             id: self.id,
             name: self.name.into(),
             url: self.url,

@@ -4,6 +4,7 @@
 //! server. The OpenAPI document is generated from the handlers themselves and served at
 //! `/openapi.json`, so it cannot drift from the routes.
 
+mod chatbot_token;
 mod connection;
 mod crud;
 mod directory;
@@ -88,6 +89,7 @@ fn api() -> (Router<AdminState>, utoipa::openapi::OpenApi) {
             directory::channels::replace,
             directory::channels::delete
         ))
+        .routes(routes!(chatbot_token::issue))
         .routes(routes!(connection::start_authorization))
         .routes(routes!(connection::connect))
         .routes(routes!(connection::disconnect))

@@ -1,7 +1,9 @@
 //! The operators' API (R-OP). So far: open a conversation with its messages, and complete it
-//! (R-CL1: the closing message goes out once). Lists, taking from the queue, replies and client
+//! (R-CL1: the closing message goes out once); and the chatbot API ([`bot`]). Lists, taking from the queue, replies and client
 //! cards come with the operator-API issue. An axum router: `lambda_http::run` on AWS, mounted by
 //! the local server.
+
+pub mod bot;
 
 use adapters::configuration::Configuration;
 use adapters::ports::ConversationStore;
@@ -32,7 +34,7 @@ impl FromRef<OperatorState> for Arc<Authenticator> {
     }
 }
 
-fn process_error(e: ProcessError) -> ApiError {
+pub(crate) fn process_error(e: ProcessError) -> ApiError {
     match e {
         ProcessError::Transient(m) => ApiError::Unavailable(m),
         ProcessError::Permanent(m) => ApiError::Internal(m),
@@ -129,5 +131,8 @@ pub fn router(state: OperatorState) -> Router {
         .route("/v1/conversations/{id}", get(conversation))
         .route("/v1/conversations/{id}/messages", get(messages))
         .route("/v1/conversations/{id}/complete", post(complete))
+        .route("/v1/bot/conversations/{id}/messages", post(bot::send))
+        .route("/v1/bot/conversations/{id}/handover", post(bot::handover))
+        .route("/v1/bot/conversations/{id}/finish", post(bot::finish))
         .with_state(state)
 }

@@ -190,6 +190,10 @@ pub struct Chatbot {
     /// Where conversation events are POSTed, signed with the secret.
     pub url: String,
     pub signing_secret: SigningSecret,
+    /// The SHA-256 digest (hex) of the token the bot calls the chatbot API with; the token itself
+    /// is shown once, when the chatbot is registered.
+    #[serde(default)]
+    pub api_token_digest: Option<String>,
 }
 
 /// What the admin API takes to register or replace a chatbot. On replace, an omitted
@@ -233,6 +237,7 @@ impl ChatbotDraft {
                 name,
                 url,
                 signing_secret,
+                api_token_digest: None,
             }),
             _ => Err(errors),
         }

@@ -11,7 +11,7 @@
 //! A conversation whose receiver is a chatbot has its client messages delivered to the bot
 //! (signed, with a timeout); a bot that fails or times out hands it to its fallback (R-BOT2).
 //!
-//! Not yet here (issue 4 continues): the bots' own API (send, hand over, finish), operator presence for
+//! Not yet here (issue 4 continues): operator presence for
 //! auto-assignment (no operator counts as online, so auto-assignment leaves conversations in the
 //! group queue), Jobs applications.
 
@@ -420,6 +420,18 @@ impl InboundProcessor {
                 fallback
             }
         }
+    }
+
+    /// Where a chatbot's conversation goes when the bot hands it over or is unavailable: the
+    /// fallback of the channel's settings, distributed as any new conversation.
+    pub async fn fallback_handler(&self, tenant: &TenantId, channel: &ChannelId) -> Result<Handler, ProcessError> {
+        let settings = self
+            .ports
+            .config
+            .channel_settings(tenant, channel)
+            .await?
+            .unwrap_or_default();
+        self.route(tenant, &settings, self.ports.clock.now(), false).await
     }
 
     /// Where a new conversation goes, by the schedule and the channel's settings.
