@@ -99,15 +99,18 @@ fn api() -> (Router<AdminState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
-/// The OpenAPI document of this API.
+/// The OpenAPI document of the admin API, with the operator and chatbot API merged in: one
+/// document describes every route of the product (R-X4).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().1
+    let mut doc = api().1;
+    doc.merge(operator_api::openapi());
+    doc
 }
 
 /// The whole API: `/v1/...`, plus `GET /health` and `GET /openapi.json` (no token needed).
 pub fn router(state: AdminState) -> Router {
-    let (router, doc) = api();
-    let doc = Json(doc);
+    let router = api().0;
+    let doc = Json(openapi());
     router
         .route("/openapi.json", get(move || std::future::ready(doc.clone())))
         .route(

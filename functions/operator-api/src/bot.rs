@@ -85,14 +85,14 @@ fn processor(state: &OperatorState) -> InboundProcessor {
 }
 
 /// A message from the bot to the client.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BotMessage {
     pub text: String,
 }
 
 /// What sending did.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SentView {
     pub message_id: String,
     /// `sent`, or `failed: <reason>`.
@@ -109,6 +109,15 @@ fn new_message_id() -> Result<String, ApiError> {
 }
 
 /// `POST /v1/bot/conversations/{id}/messages`: sends text (1–1000 characters) to the client.
+#[utoipa::path(post, path = "/v1/bot/conversations/{id}/messages", tag = "chatbot", params(("id" = String, Path)),
+    request_body = BotMessage,
+    responses(
+        (status = 201, description = "Sent (or failed, with Avito's reason)", body = SentView),
+        (status = 401, description = "No valid chatbot token", body = http_api::ErrorBody),
+        (status = 404, description = "No such conversation", body = http_api::ErrorBody),
+        (status = 409, description = "Not open with this chatbot", body = http_api::ErrorBody),
+        (status = 422, description = "Text empty or over 1000 characters", body = http_api::ErrorBody)
+    ))]
 pub async fn send(
     State(s): State<OperatorState>,
     headers: HeaderMap,
@@ -163,6 +172,12 @@ pub async fn send(
 }
 
 /// `POST /v1/bot/conversations/{id}/handover`: passes the conversation to the bot's fallback.
+#[utoipa::path(post, path = "/v1/bot/conversations/{id}/handover", tag = "chatbot", params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "Handed over; the conversation now", body = Conversation),
+        (status = 401, description = "No valid chatbot token", body = http_api::ErrorBody),
+        (status = 409, description = "Not open with this chatbot", body = http_api::ErrorBody)
+    ))]
 pub async fn handover(
     State(s): State<OperatorState>,
     headers: HeaderMap,
@@ -208,7 +223,7 @@ pub async fn handover(
 }
 
 /// What finishing did.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct FinishedView {
     pub status: &'static str,
     /// `sent`, `failed: <reason>` or `off`.
@@ -216,6 +231,12 @@ pub struct FinishedView {
 }
 
 /// `POST /v1/bot/conversations/{id}/finish`: closes it; the closing message goes out once.
+#[utoipa::path(post, path = "/v1/bot/conversations/{id}/finish", tag = "chatbot", params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "Closed", body = FinishedView),
+        (status = 401, description = "No valid chatbot token", body = http_api::ErrorBody),
+        (status = 409, description = "Not open with this chatbot", body = http_api::ErrorBody)
+    ))]
 pub async fn finish(
     State(s): State<OperatorState>,
     headers: HeaderMap,

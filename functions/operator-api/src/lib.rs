@@ -8,7 +8,6 @@ pub mod bot;
 use adapters::configuration::Configuration;
 use adapters::ports::ConversationStore;
 use axum::extract::{FromRef, Path, Query, State};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use domain::conversation::{ClosingReason, Conversation, Message};
 use domain::ids::{ConversationId, EmployeeId, TenantId, is_valid_id};
@@ -48,6 +47,13 @@ async fn load(state: &OperatorState, tenant: &TenantId, id: &str) -> ApiResult<C
 }
 
 /// `GET /v1/conversations/{id}`.
+#[utoipa::path(get, path = "/v1/conversations/{id}", tag = "conversations", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The conversation", body = Conversation),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 404, description = "No such conversation in your tenant", body = http_api::ErrorBody)
+    ))]
 pub async fn conversation(
     State(s): State<OperatorState>,
     caller: Caller,
@@ -57,6 +63,14 @@ pub async fn conversation(
 }
 
 /// `GET /v1/conversations/{id}/messages`: in Avito's order, paged.
+#[utoipa::path(get, path = "/v1/conversations/{id}/messages", tag = "conversations", params(("id" = String, Path), PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of messages, in Avito's order", body = PageView<Message>),
+        (status = 400, description = "Bad paging", body = http_api::ErrorBody),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 404, description = "No such conversation in your tenant", body = http_api::ErrorBody)
+    ))]
 pub async fn messages(
     State(s): State<OperatorState>,
     caller: Caller,
@@ -81,7 +95,7 @@ pub async fn messages(
 }
 
 /// What completing did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CompleteView {
     pub status: &'static str,
     /// `sent`, `failed: <reason>`, `off`, or `not_applicable` when it was already closed.
@@ -89,6 +103,14 @@ pub struct CompleteView {
 }
 
 /// `POST /v1/conversations/{id}/complete`: closes it; the closing message goes out once.
+#[utoipa::path(post, path = "/v1/conversations/{id}/complete", tag = "conversations", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Closed", body = CompleteView),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 404, description = "No such conversation in your tenant", body = http_api::ErrorBody),
+        (status = 409, description = "Already closed", body = http_api::ErrorBody)
+    ))]
 pub async fn complete(
     State(s): State<OperatorState>,
     caller: Caller,
@@ -125,14 +147,36 @@ pub async fn complete(
     }))
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Avito contact center: operator and chatbot API"),
+    tags(
+        (name = "conversations", description = "Operators working conversations"),
+        (name = "chatbot", description = "Chatbots answering with their own token")
+    )
+)]
+struct ApiDoc;
+
+fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
+    use utoipa::OpenApi;
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(conversation))
+        .routes(routes!(messages))
+        .routes(routes!(complete))
+        .routes(routes!(bot::send))
+        .routes(routes!(bot::handover))
+        .routes(routes!(bot::finish))
+        .split_for_parts()
+}
+
+/// The OpenAPI document of the operator and chatbot API (the admin API serves it merged into its
+/// own at `/openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().1
+}
+
 /// The operator API's routes.
 pub fn router(state: OperatorState) -> Router {
-    Router::new()
-        .route("/v1/conversations/{id}", get(conversation))
-        .route("/v1/conversations/{id}/messages", get(messages))
-        .route("/v1/conversations/{id}/complete", post(complete))
-        .route("/v1/bot/conversations/{id}/messages", post(bot::send))
-        .route("/v1/bot/conversations/{id}/handover", post(bot::handover))
-        .route("/v1/bot/conversations/{id}/finish", post(bot::finish))
-        .with_state(state)
+    api().0.with_state(state)
 }

@@ -19,6 +19,7 @@ pub enum ConversationStatus {
 /// Who has the conversation now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Handler {
     Operator { employee_id: EmployeeId },
     GroupQueue { group_id: GroupId },
@@ -28,6 +29,7 @@ pub enum Handler {
 
 /// The client as Avito shows them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClientRef {
     /// Avito's user id of the client, when known.
     pub avito_user_id: Option<i64>,
@@ -36,6 +38,7 @@ pub struct ClientRef {
 
 /// The listing a chat is about (R-IN3).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Listing {
     pub item_id: Option<i64>,
     pub title: Option<String>,
@@ -45,6 +48,7 @@ pub struct Listing {
 
 /// A conversation: one Avito chat while it is open.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conversation {
     pub id: ConversationId,
     pub channel_id: ChannelId,
@@ -70,6 +74,7 @@ pub struct Conversation {
 /// How a conversation was closed (R-CL1).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ClosingReason {
     /// An operator completed it.
     Completed { employee_id: Option<EmployeeId> },
@@ -82,6 +87,7 @@ pub enum ClosingReason {
 /// Who wrote a message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Author {
     Client,
     /// An operator in this product.
@@ -101,6 +107,7 @@ pub enum Author {
 /// visible placeholder with its type.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Content {
     Text {
         text: String,
@@ -143,6 +150,7 @@ pub enum Content {
 /// Where an outgoing message stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Delivery {
     /// Claimed for sending; not confirmed by Avito yet.
     Pending,
@@ -154,6 +162,7 @@ pub enum Delivery {
 
 /// One message of a conversation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     /// Avito's message id (unique per channel), or ours for messages Avito has not seen yet.
     pub id: String,
