@@ -18,7 +18,6 @@ use http_api::error::ApiResult;
 use http_api::{ApiError, JsonBody};
 use serde::{Deserialize, Serialize};
 use services::auto_replies::AutoReplies;
-use services::closing::Closed;
 use services::connection::secret_matches;
 use services::processing::InboundProcessor;
 
@@ -252,18 +251,7 @@ pub async fn finish(
         .close(&caller.tenant, &current.value.id, reason, false)
         .await
         .map_err(process_error)?;
-    let closing_message = match closed {
-        Closed::Closed {
-            closing_message: Some(Ok(())),
-        } => "sent".to_owned(),
-        Closed::Closed {
-            closing_message: Some(Err(r)),
-        } => format!("failed: {r}"),
-        Closed::Closed { closing_message: None } => "off".to_owned(),
-        Closed::AlreadyClosed | Closed::NotDue => {
-            return Err(ApiError::Conflict("the conversation is already closed".into()));
-        }
-    };
+    let closing_message = crate::closing_message_outcome(closed)?;
     Ok(Json(FinishedView {
         status: "closed",
         closing_message,

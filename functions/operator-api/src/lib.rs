@@ -94,11 +94,26 @@ pub async fn messages(
     Ok(Json(PageView::from_page(page, |m| m)))
 }
 
+/// How a close went for the closing message: `sent`, `failed: <reason>` or `off`; 409 when the
+/// conversation was closed already.
+pub(crate) fn closing_message_outcome(closed: Closed) -> ApiResult<String> {
+    match closed {
+        Closed::Closed {
+            closing_message: Some(Ok(())),
+        } => Ok("sent".to_owned()),
+        Closed::Closed {
+            closing_message: Some(Err(reason)),
+        } => Ok(format!("failed: {reason}")),
+        Closed::Closed { closing_message: None } => Ok("off".to_owned()),
+        Closed::AlreadyClosed | Closed::NotDue => Err(ApiError::Conflict("the conversation is already closed".into())),
+    }
+}
+
 /// What completing did.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CompleteView {
     pub status: &'static str,
-    /// `sent`, `failed: <reason>`, `off`, or `not_applicable` when it was already closed.
+    /// `sent`, `failed: <reason>` or `off`.
     pub closing_message: String,
 }
 
@@ -130,17 +145,7 @@ pub async fn complete(
         )
         .await
         .map_err(process_error)?;
-    let closing_message = match closed {
-        Closed::Closed {
-            closing_message: Some(Ok(())),
-        } => "sent".to_owned(),
-        Closed::Closed {
-            closing_message: Some(Err(reason)),
-        } => format!("failed: {reason}"),
-        Closed::Closed { closing_message: None } => "off".to_owned(),
-        Closed::AlreadyClosed => return Err(ApiError::Conflict("the conversation is already closed".into())),
-        Closed::NotDue => "not_applicable".to_owned(),
-    };
+    let closing_message = closing_message_outcome(closed)?;
     Ok(Json(CompleteView {
         status: "closed",
         closing_message,

@@ -10,23 +10,8 @@ use services::auto_replies::{AutoReplyJob, Fired};
 use support::{ACCOUNT, CLIENT, Env, T, env};
 
 async fn configure(e: &Env, settings: Value, works: bool) {
-    let doc: domain::settings::ChannelSettingsDoc = serde_json::from_value(settings).expect("settings document");
-    let settings = doc
-        .validate(domain::directory::ChannelKind::Avito)
-        .expect("valid settings");
-    e.config
-        .put_channel_settings(&e.tenant, &e.channel, &settings)
-        .await
-        .expect("saved");
-    let day = if works {
-        json!([{"start": "00:00", "end": "24:00"}])
-    } else {
-        json!([])
-    };
-    let schedule: domain::schedule::WorkingSchedule = serde_json::from_value(json!({"time_zone": "UTC", "weekly": {
-        "monday": day, "tuesday": day, "wednesday": day, "thursday": day, "friday": day, "saturday": day, "sunday": day}}))
-    .expect("schedule");
-    e.config.put_schedule(&e.tenant, &schedule).await.expect("saved");
+    e.settings(settings).await;
+    e.schedule(works).await;
 }
 
 /// Every planned job, as the local pump would take them once due.

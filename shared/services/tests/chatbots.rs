@@ -77,21 +77,11 @@ async fn configure(e: &mut Env, url: &str) {
     .validate(ChatbotId::parse("bot").expect("id"), None)
     .expect("bot");
     e.config.create(&e.tenant, &bot).await.expect("bot stored");
-    let doc: domain::settings::ChannelSettingsDoc = serde_json::from_value(json!({"working_time": {
+    e.settings(json!({"working_time": {
         "receiver": {"type": "chatbot", "chatbot_id": "bot", "fallback": {"type": "group", "group_id": "support"}},
         "auto_replies": [{"text": "Оператор скоро ответит", "delay_seconds": 0}]}}))
-    .expect("settings");
-    let settings = doc.validate(domain::directory::ChannelKind::Avito).expect("valid");
-    e.config
-        .put_channel_settings(&e.tenant, &e.channel, &settings)
-        .await
-        .expect("saved");
-    let all_day = json!([{"start": "00:00", "end": "24:00"}]);
-    let schedule: domain::schedule::WorkingSchedule = serde_json::from_value(json!({"time_zone": "UTC", "weekly": {
-        "monday": all_day, "tuesday": all_day, "wednesday": all_day, "thursday": all_day, "friday": all_day,
-        "saturday": all_day, "sunday": all_day}}))
-    .expect("schedule");
-    e.config.put_schedule(&e.tenant, &schedule).await.expect("saved");
+        .await;
+    e.schedule(true).await;
 }
 
 async fn planned(e: &Env) -> usize {

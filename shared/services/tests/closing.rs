@@ -6,20 +6,11 @@ mod support;
 use adapters::ports::ManualClock;
 
 use domain::conversation::{ClosingReason, ConversationStatus, Delivery};
-use serde_json::{Value, json};
+use serde_json::json;
 use services::closing::{Closed, Closing};
 use services::processing::Outcome;
 use std::sync::Arc;
 use support::{CLIENT, Env, T, env};
-
-async fn settings(e: &Env, doc: Value) {
-    let doc: domain::settings::ChannelSettingsDoc = serde_json::from_value(doc).expect("settings document");
-    let settings = doc.validate(domain::directory::ChannelKind::Avito).expect("valid");
-    e.config
-        .put_channel_settings(&e.tenant, &e.channel, &settings)
-        .await
-        .expect("saved");
-}
 
 fn closing_at(e: &Env, clock: Arc<ManualClock>) -> Closing {
     let mut ports = e.processor.ports.clone();
@@ -47,7 +38,8 @@ const CLOSING: &str = "Спасибо за обращение! Хорошего 
 #[tokio::test]
 async fn completing_sends_the_closing_message_exactly_once() {
     let e = env().await;
-    settings(&e, json!({"closing_message": {"enabled": true, "text": CLOSING}})).await;
+    e.settings(json!({"closing_message": {"enabled": true, "text": CLOSING}}))
+        .await;
     let chat = e.sandbox_chat().await;
     e.process(&e.text(&chat, "m1", CLIENT, T, "Спасибо, всё понятно")).await;
     let c = e.open(&chat).await;
@@ -99,7 +91,8 @@ async fn completing_sends_the_closing_message_exactly_once() {
 #[tokio::test]
 async fn with_the_closing_message_off_nothing_is_sent() {
     let e = env().await;
-    settings(&e, json!({"closing_message": {"enabled": false, "text": CLOSING}})).await;
+    e.settings(json!({"closing_message": {"enabled": false, "text": CLOSING}}))
+        .await;
     let chat = e.sandbox_chat().await;
     e.process(&e.text(&chat, "m1", CLIENT, T, "Вопрос")).await;
     let c = e.open(&chat).await;
@@ -113,7 +106,7 @@ async fn with_the_closing_message_off_nothing_is_sent() {
 #[tokio::test]
 async fn the_sweep_closes_due_conversations_once_and_leaves_the_others() {
     let e = env().await;
-    settings(&e, json!({"closing_message": {"enabled": true, "text": CLOSING}, "auto_close_after": {"value": 2, "unit": "hours"}})).await;
+    e.settings(json!({"closing_message": {"enabled": true, "text": CLOSING}, "auto_close_after": {"value": 2, "unit": "hours"}})).await;
     let quiet = e.sandbox_chat().await;
     let busy = e.sandbox_chat().await;
     e.process(&e.text(&quiet, "q1", CLIENT, T, "Есть в наличии?")).await;

@@ -185,13 +185,8 @@ async fn the_channels_receiver_decides_where_a_new_conversation_goes() {
         .put_channel_settings(&e.tenant, &e.channel, &settings)
         .await
         .expect("saved");
-    // Round-the-clock schedule so that the test does not depend on when it runs.
-    let all_day = json!([{"start": "00:00", "end": "24:00"}]);
-    let schedule: domain::schedule::WorkingSchedule = serde_json::from_value(json!({"time_zone": "UTC", "weekly": {
-        "monday": all_day, "tuesday": all_day, "wednesday": all_day, "thursday": all_day, "friday": all_day,
-        "saturday": all_day, "sunday": all_day}}))
-    .expect("schedule");
-    e.config.put_schedule(&e.tenant, &schedule).await.expect("saved");
+    // Round the clock, so that the test does not depend on when it runs.
+    e.schedule(true).await;
     let chat = e.sandbox_chat().await;
     e.process(&e.text(&chat, "m1", CLIENT, T, "Здравствуйте")).await;
     assert_eq!(

@@ -123,6 +123,31 @@ pub async fn env() -> Env {
 }
 
 impl Env {
+    /// Saves the channel's settings from a settings document.
+    pub async fn settings(&self, doc: Value) {
+        let doc: domain::settings::ChannelSettingsDoc = serde_json::from_value(doc).expect("settings document");
+        let settings = doc
+            .validate(domain::directory::ChannelKind::Avito)
+            .expect("valid settings");
+        self.config
+            .put_channel_settings(&self.tenant, &self.channel, &settings)
+            .await
+            .expect("saved");
+    }
+
+    /// Saves a schedule (UTC) that works round the clock, or never.
+    pub async fn schedule(&self, round_the_clock: bool) {
+        let day = if round_the_clock {
+            json!([{"start": "00:00", "end": "24:00"}])
+        } else {
+            json!([])
+        };
+        let schedule: domain::schedule::WorkingSchedule = serde_json::from_value(json!({"time_zone": "UTC", "weekly": {
+            "monday": day, "tuesday": day, "wednesday": day, "thursday": day, "friday": day, "saturday": day, "sunday": day}}))
+        .expect("schedule");
+        self.config.put_schedule(&self.tenant, &schedule).await.expect("saved");
+    }
+
     /// A chat in the sandbox (a client wrote about a bicycle); returns its id.
     pub async fn sandbox_chat(&self) -> String {
         let r: Value = reqwest::Client::new()
