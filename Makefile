@@ -5,9 +5,11 @@ SHELL := /bin/bash
 VENV ?= .venv
 PYTHON ?= python3
 MOTO_VERSION ?= 5.2.5
+SAM_VERSION ?= 1.170.0
+CFN_LINT_VERSION ?= 1.58.0
 CARGO ?= cargo
 
-.PHONY: help run test fmt-check lint domain-purity venv clean
+.PHONY: help run test fmt-check lint domain-purity lint-infra venv clean
 
 help:
 	@echo "make run   - start the local all-in-one server (embedded store, Avito sandbox)"
@@ -18,7 +20,7 @@ run:
 	$(CARGO) run -p local-server --bin avito-cc-local
 
 ## Everything CI checks.
-test: fmt-check lint domain-purity venv
+test: fmt-check lint domain-purity lint-infra venv
 	tests/scripts/with-moto.sh $(VENV) $(CARGO) test --workspace --all-targets
 
 fmt-check:
@@ -34,12 +36,20 @@ domain-purity:
 		echo "the domain crate must not depend on the crates above"; exit 1; \
 	else echo "domain crate is pure: $$(wc -l <<<"$$deps") crates, none of tokio/reqwest/hyper/axum/lambda/aws/rusqlite"; fi
 
+## The SAM template: cfn-lint and `sam validate --lint`, offline; any error fails.
+lint-infra: $(VENV)/bin/sam
+	$(VENV)/bin/cfn-lint infra/template.yaml
+	SAM_CLI_TELEMETRY=0 $(VENV)/bin/sam validate --lint --template-file infra/template.yaml --region us-east-1
+
 ## A Python venv with moto's server (the local DynamoDB/SQS/Scheduler endpoint), made once.
 venv: $(VENV)/bin/moto_server
 
 $(VENV)/bin/moto_server:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'
+
+$(VENV)/bin/sam: $(VENV)/bin/moto_server
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'aws-sam-cli==$(SAM_VERSION)' 'cfn-lint==$(CFN_LINT_VERSION)'
 
 clean:
 	$(CARGO) clean
