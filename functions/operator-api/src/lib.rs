@@ -46,6 +46,83 @@ async fn load(state: &OperatorState, tenant: &TenantId, id: &str) -> ApiResult<C
     Ok(state.conversations.get(tenant, &id).await?.ok_or_else(not_found)?.value)
 }
 
+/// Which list.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `mine` (assigned to me) or `queue` (waiting in my groups' queues and the general queue).
+    pub view: Option<String>,
+    /// Items per page, 1 to 200 (default 50).
+    pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The handler keys a caller's list covers.
+async fn handlers_of(s: &OperatorState, caller: &Caller, view: &str) -> ApiResult<Vec<String>> {
+    use adapters::ports::handler_key;
+    use domain::conversation::Handler;
+    use domain::directory::{Employee, Group};
+    let me = s
+        .config
+        .list_all::<Employee>(&caller.tenant)
+        .await?
+        .into_iter()
+        .find(|e| e.user_id.as_deref() == Some(caller.user.as_str()) || e.id.as_str() == caller.user);
+    match view {
+        "mine" => Ok(me
+            .map(|e| vec![handler_key(&Handler::Operator { employee_id: e.id })])
+            .unwrap_or_default()),
+        "queue" => {
+            let groups = s.config.list_all::<Group>(&caller.tenant).await?;
+            let is_admin = caller.role == http_api::Role::Admin;
+            let mut keys: Vec<String> = groups
+                .into_iter()
+                .filter(|g| is_admin || me.as_ref().is_some_and(|e| g.members.contains(&e.id)))
+                .map(|g| handler_key(&Handler::GroupQueue { group_id: g.id }))
+                .collect();
+            keys.push(handler_key(&Handler::GeneralQueue));
+            Ok(keys)
+        }
+        _ => Err(ApiError::BadRequest("view must be mine or queue".into())),
+    }
+}
+
+/// `GET /v1/conversations?view=mine|queue`: open conversations, the most recent activity first.
+#[utoipa::path(get, path = "/v1/conversations", tag = "conversations", params(ListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page, most recent activity first", body = PageView<Conversation>),
+        (status = 400, description = "Bad view or paging", body = http_api::ErrorBody),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody)
+    ))]
+pub async fn list(
+    State(s): State<OperatorState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<PageView<Conversation>>> {
+    let (limit, _) = PageQuery {
+        limit: q.limit.clone(),
+        cursor: None,
+    }
+    .parse()?;
+    let cursor = q.cursor.as_deref();
+    if cursor.is_some_and(|c| {
+        c.len() > 100
+            || !c
+                .split_once('#')
+                .is_some_and(|(ms, id)| ms.len() == 15 && ms.bytes().all(|b| b.is_ascii_digit()) && is_valid_id(id))
+    }) {
+        return Err(ApiError::BadRequest("cursor is not one this API returned".into()));
+    }
+    let handlers = handlers_of(&s, &caller, q.view.as_deref().unwrap_or("mine")).await?;
+    let page = s
+        .conversations
+        .open_by_handler(&caller.tenant, &handlers, cursor, limit)
+        .await?;
+    Ok(Json(PageView::from_page(page, |c| c)))
+}
+
 /// `GET /v1/conversations/{id}`.
 #[utoipa::path(get, path = "/v1/conversations/{id}", tag = "conversations", params(("id" = String, Path)),
     security(("bearer" = [])),
@@ -166,6 +243,7 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
     use utoipa::OpenApi;
     use utoipa_axum::routes;
     utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(list))
         .routes(routes!(conversation))
         .routes(routes!(messages))
         .routes(routes!(complete))

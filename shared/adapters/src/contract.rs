@@ -562,6 +562,7 @@ macro_rules! conversation_store_contract {
             concurrent_messages_to_one_conversation_all_land,
             a_sent_message_is_recognised_when_avito_echoes_it,
             open_conversations_are_found_when_their_auto_close_time_comes,
+            open_conversations_list_by_handler_most_recent_activity_first,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -965,4 +966,93 @@ pub async fn open_conversations_are_found_when_their_auto_close_time_comes(
         ["c4", "c2"]
     );
     assert!(mine(store.due_for_auto_close(t0(), 1000).await.expect("due")).is_empty());
+}
+
+pub async fn open_conversations_list_by_handler_most_recent_activity_first(
+    store: Arc<dyn crate::ports::ConversationStore>,
+) {
+    use chrono::TimeDelta;
+    use conversation_support::{conversation, message, t0};
+    use domain::conversation::{ClosingReason, Handler};
+    let (t, other) = (fresh_tenant(), fresh_tenant());
+    let sales = || Handler::GroupQueue {
+        group_id: domain::ids::GroupId::parse("sales").expect("id"),
+    };
+    let anna = Handler::Operator {
+        employee_id: domain::ids::EmployeeId::parse("anna").expect("id"),
+    };
+    let make = |id: &str, handler: Handler, secs: i64| {
+        let mut c = conversation(id, &format!("u2i-{id}"));
+        c.handler = handler;
+        c.last_activity_at = t0() + TimeDelta::seconds(secs);
+        c
+    };
+    for c in [
+        make("c1", sales(), 10),
+        make("c2", sales(), 30),
+        make("c3", anna.clone(), 20),
+        make("c4", Handler::GeneralQueue, 40),
+    ] {
+        store.open(&t, &c).await.expect("open");
+    }
+    store
+        .open(&other, &make("c9", sales(), 50))
+        .await
+        .expect("another tenant");
+    let keys = |hs: &[Handler]| hs.iter().map(crate::ports::handler_key).collect::<Vec<_>>();
+    let ids = |p: &crate::ports::Page<domain::conversation::Conversation>| {
+        p.items.iter().map(|c| c.id.to_string()).collect::<Vec<_>>()
+    };
+
+    let queue = keys(&[sales(), Handler::GeneralQueue]);
+    let first = store.open_by_handler(&t, &queue, None, 2).await.expect("list");
+    assert_eq!(ids(&first), ["c4", "c2"]);
+    let second = store
+        .open_by_handler(&t, &queue, first.next.as_deref(), 2)
+        .await
+        .expect("list");
+    assert_eq!((ids(&second), second.next), (vec!["c1".to_owned()], None));
+    assert_eq!(
+        ids(&store.open_by_handler(&t, &keys(&[anna]), None, 10).await.expect("list")),
+        ["c3"]
+    );
+
+    // New activity moves a conversation up; closing takes it off the lists.
+    let current = store
+        .get(&t, &domain::ids::ConversationId::parse("c1").expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let m = message(&current.value, "m1", 100);
+    assert!(
+        store
+            .add_message(&t, &current.value.clone().with_message(&m), current.version, &m)
+            .await
+            .expect("add")
+    );
+    assert_eq!(
+        ids(&store.open_by_handler(&t, &queue, None, 10).await.expect("list")),
+        ["c1", "c4", "c2"]
+    );
+    let c4 = store
+        .get(&t, &domain::ids::ConversationId::parse("c4").expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    store
+        .close(&t, &c4.value.clone().closed(t0(), ClosingReason::Inactive), c4.version)
+        .await
+        .expect("close");
+    assert_eq!(
+        ids(&store.open_by_handler(&t, &queue, None, 10).await.expect("list")),
+        ["c1", "c2"]
+    );
+    assert!(
+        store
+            .open_by_handler(&t, &[], None, 10)
+            .await
+            .expect("list")
+            .items
+            .is_empty()
+    );
 }

@@ -2,8 +2,8 @@
 //! atomic is one `TransactWriteItems`; its cancellation reasons tell a duplicate message from a
 //! conversation that moved on.
 
-use super::dynamodb_table::{GSI1, GSI1PK, GSI1SK, PK, SK};
-use crate::ports::{ConversationStore, Page, StoreError, Versioned, message_sort_key};
+use super::dynamodb_table::{GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, PK, SK};
+use crate::ports::{ConversationStore, Page, StoreError, Versioned, activity_sort_key, handler_key, message_sort_key};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
@@ -114,6 +114,14 @@ impl DynamoConversationStore {
     ) -> Result<TransactWriteItem, StoreError> {
         let mut item = conversation_key(tenant, conversation.id.as_str());
         item.insert("doc".into(), s(encode(conversation)?));
+        // Open conversations by who has them (GSI2), most recent activity last in key order.
+        if conversation.status == ConversationStatus::Open {
+            item.insert(
+                GSI2PK.into(),
+                s(format!("T#{tenant}#H#{}", handler_key(&conversation.handler))),
+            );
+            item.insert(GSI2SK.into(), s(activity_sort_key(conversation)));
+        }
         // The auto-close index (GSI1): only open conversations with a due time are in it.
         if let (Some(due), ConversationStatus::Open) = (conversation.auto_close_due_at, conversation.status) {
             item.insert(
@@ -366,6 +374,54 @@ impl ConversationStore for DynamoConversationStore {
             }
             Err(e) => Err(unavailable(e)),
         }
+    }
+
+    async fn open_by_handler(
+        &self,
+        tenant: &TenantId,
+        handlers: &[String],
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Conversation>, StoreError> {
+        let limit = limit.clamp(1, 1000);
+        let bound = after.unwrap_or("~").to_owned();
+        let mut found: Vec<(String, Conversation)> = Vec::new();
+        // One query per handler, each newest first from the cursor; merged, the first `limit` win.
+        for handler in handlers {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI2)
+                .key_condition_expression("#pk = :pk AND #sk < :bound")
+                .expression_attribute_names("#pk", GSI2PK)
+                .expression_attribute_names("#sk", GSI2SK)
+                .expression_attribute_values(":pk", s(format!("T#{tenant}#H#{handler}")))
+                .expression_attribute_values(":bound", s(bound.clone()))
+                .scan_index_forward(false)
+                .limit(i32::try_from(limit + 1).unwrap_or(1001))
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                let Some(AttributeValue::S(key)) = item.get(GSI2SK) else {
+                    continue;
+                };
+                found.push((key.clone(), doc_of(item)?));
+            }
+        }
+        found.sort_by(|a, b| b.0.cmp(&a.0));
+        let more = found.len() > limit as usize;
+        found.truncate(limit as usize);
+        let next = if more {
+            found.last().map(|(k, _)| k.clone())
+        } else {
+            None
+        };
+        Ok(Page {
+            items: found.into_iter().map(|(_, c)| c).collect(),
+            next,
+        })
     }
 
     async fn due_for_auto_close(

@@ -17,6 +17,10 @@ pub(crate) const SK: &str = "SK";
 pub(crate) const GSI1: &str = "GSI1";
 pub(crate) const GSI1PK: &str = "GSI1PK";
 pub(crate) const GSI1SK: &str = "GSI1SK";
+/// The second global secondary index and its keys (open conversations by who has them).
+pub(crate) const GSI2: &str = "GSI2";
+pub(crate) const GSI2PK: &str = "GSI2PK";
+pub(crate) const GSI2SK: &str = "GSI2SK";
 
 /// A DynamoDB client from the standard AWS environment (region, credentials, and
 /// `AWS_ENDPOINT_URL`/`AWS_ENDPOINT_URL_DYNAMODB` for a local endpoint), with timeouts set: the SDK
@@ -52,34 +56,36 @@ fn string_attribute(name: &str) -> Result<AttributeDefinition, aws_sdk_dynamodb:
         .build()
 }
 
-/// Creates the table as the SAM template declares it (on-demand, PK/SK, GSI1), for tests and for
-/// running against a local endpoint. Does nothing if it exists.
+/// Creates the table as the SAM template declares it (on-demand, PK/SK, GSI1, GSI2), for tests
+/// and for running against a local endpoint. Does nothing if it exists.
 pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
+    let index = |name: &str, pk: &str, sk: &str| -> Result<GlobalSecondaryIndex, aws_sdk_dynamodb::error::BuildError> {
+        GlobalSecondaryIndex::builder()
+            .index_name(name)
+            .key_schema(key(pk, KeyType::Hash)?)
+            .key_schema(key(sk, KeyType::Range)?)
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .build()
+    };
     let build = || -> Result<_, aws_sdk_dynamodb::error::BuildError> {
+        let attributes = [PK, SK, GSI1PK, GSI1SK, GSI2PK, GSI2SK]
+            .into_iter()
+            .map(string_attribute)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok((
-            vec![
-                string_attribute(PK)?,
-                string_attribute(SK)?,
-                string_attribute(GSI1PK)?,
-                string_attribute(GSI1SK)?,
-            ],
+            attributes,
             vec![key(PK, KeyType::Hash)?, key(SK, KeyType::Range)?],
-            GlobalSecondaryIndex::builder()
-                .index_name(GSI1)
-                .key_schema(key(GSI1PK, KeyType::Hash)?)
-                .key_schema(key(GSI1SK, KeyType::Range)?)
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
-                .build()?,
+            vec![index(GSI1, GSI1PK, GSI1SK)?, index(GSI2, GSI2PK, GSI2SK)?],
         ))
     };
-    let (attributes, keys, gsi1) = build().map_err(|e| e.to_string())?;
+    let (attributes, keys, indexes) = build().map_err(|e| e.to_string())?;
     let result = client
         .create_table()
         .table_name(table)
         .billing_mode(BillingMode::PayPerRequest)
         .set_attribute_definitions(Some(attributes))
         .set_key_schema(Some(keys))
-        .global_secondary_indexes(gsi1)
+        .set_global_secondary_indexes(Some(indexes))
         .send()
         .await;
     match result {

@@ -2,7 +2,7 @@
 //! design: each atomic write is one SQLite transaction.
 
 use super::db::Db;
-use crate::ports::{ConversationStore, Page, StoreError, Versioned, message_sort_key};
+use crate::ports::{ConversationStore, Page, StoreError, Versioned, activity_sort_key, handler_key, message_sort_key};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::conversation::{Conversation, Delivery, Message};
@@ -49,6 +49,11 @@ const SCHEMA: &str = "
         PRIMARY KEY (tenant, conversation_id)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS auto_close_due ON auto_close (due_ms);
+    CREATE TABLE IF NOT EXISTS open_by_handler (
+        tenant TEXT NOT NULL, conversation_id TEXT NOT NULL, handler_key TEXT NOT NULL, sort_key TEXT NOT NULL,
+        PRIMARY KEY (tenant, conversation_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS open_by_handler_activity ON open_by_handler (tenant, handler_key, sort_key);
     CREATE TABLE IF NOT EXISTS message_ids (
         tenant TEXT NOT NULL, channel TEXT NOT NULL, message_id TEXT NOT NULL, conversation_id TEXT NOT NULL,
         PRIMARY KEY (tenant, channel, message_id)
@@ -63,8 +68,23 @@ impl SqliteConversationStore {
     }
 }
 
-/// Keeps the auto-close index in step with a conversation write (same transaction).
+/// Keeps the indexes (auto-close, open by handler) in step with a conversation write (same
+/// transaction).
 fn sync_auto_close(c: &Connection, tenant: &str, conversation: &Conversation) -> Result<(), StoreError> {
+    if conversation.status == domain::conversation::ConversationStatus::Open {
+        c.execute(
+            "INSERT INTO open_by_handler (tenant, conversation_id, handler_key, sort_key) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (tenant, conversation_id) DO UPDATE SET handler_key = excluded.handler_key, sort_key = excluded.sort_key",
+            params![tenant, conversation.id.as_str(), handler_key(&conversation.handler), activity_sort_key(conversation)],
+        )
+        .map_err(unavailable)?;
+    } else {
+        c.execute(
+            "DELETE FROM open_by_handler WHERE tenant = ?1 AND conversation_id = ?2",
+            params![tenant, conversation.id.as_str()],
+        )
+        .map_err(unavailable)?;
+    }
     match conversation
         .auto_close_due_at
         .filter(|_| conversation.status == domain::conversation::ConversationStatus::Open)
@@ -284,6 +304,45 @@ impl ConversationStore for SqliteConversationStore {
             tx.commit().map_err(unavailable)
         })
         .await
+    }
+
+    async fn open_by_handler(
+        &self,
+        tenant: &TenantId,
+        handlers: &[String],
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Conversation>, StoreError> {
+        if handlers.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        }
+        let (t, keys, after) = (tenant.to_string(), handlers.to_vec(), after.map(str::to_owned));
+        let limit = limit.max(1);
+        self.db
+            .run(move |c| {
+                let marks = (0..keys.len()).map(|i| format!("?{}", i + 4)).collect::<Vec<_>>().join(", ");
+                let sql = format!(
+                    "SELECT o.sort_key, c.doc FROM open_by_handler o JOIN conversations c ON c.tenant = o.tenant AND c.id = o.conversation_id
+                     WHERE o.tenant = ?1 AND o.sort_key < ?2 AND o.handler_key IN ({marks}) ORDER BY o.sort_key DESC LIMIT ?3"
+                );
+                let mut values: Vec<rusqlite::types::Value> = vec![t.into(), after.unwrap_or_else(|| "~".into()).into(), i64::from(limit + 1).into()];
+                values.extend(keys.into_iter().map(rusqlite::types::Value::from));
+                let mut stmt = c.prepare(&sql).map_err(unavailable)?;
+                let rows: Vec<(String, String)> = stmt
+                    .query_map(rusqlite::params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(unavailable)?
+                    .collect::<Result<_, _>>()
+                    .map_err(unavailable)?;
+                let more = rows.len() > limit as usize;
+                let rows = &rows[..rows.len().min(limit as usize)];
+                let next = if more { rows.last().map(|(k, _)| k.clone()) } else { None };
+                let items = rows.iter().map(|(_, d)| decode(d)).collect::<Result<_, _>>()?;
+                Ok(Page { items, next })
+            })
+            .await
     }
 
     async fn due_for_auto_close(

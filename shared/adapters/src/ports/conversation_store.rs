@@ -58,6 +58,17 @@ pub trait ConversationStore: Send + Sync {
         message: &Message,
     ) -> Result<(), StoreError>;
 
+    /// Open conversations that one of `handlers` has (keys from [`handler_key`]), the most recent
+    /// activity first, `limit` at a time, after the cursor `after` (the `next` of the previous
+    /// page). An index kept with every conversation write; never a scan.
+    async fn open_by_handler(
+        &self,
+        tenant: &TenantId,
+        handlers: &[String],
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Conversation>, StoreError>;
+
     /// Open conversations whose auto-close time is at or before `now`, across tenants, earliest
     /// first (an index kept with every conversation write; never a scan). The caller re-reads
     /// each before closing it: the index may lag a little.
@@ -81,4 +92,26 @@ pub trait ConversationStore: Send + Sync {
 /// listings are in Avito's order and two messages of one millisecond still differ.
 pub fn message_sort_key(message: &Message) -> String {
     format!("{:015}#{}", message.created_at.timestamp_millis().max(0), message.id)
+}
+
+/// The index key of who has a conversation: an operator, a group's queue, the general queue or a
+/// chatbot.
+pub fn handler_key(handler: &domain::conversation::Handler) -> String {
+    use domain::conversation::Handler;
+    match handler {
+        Handler::Operator { employee_id } => format!("OP#{employee_id}"),
+        Handler::GroupQueue { group_id } => format!("GQ#{group_id}"),
+        Handler::GeneralQueue => "GENERAL".to_owned(),
+        Handler::Chatbot { chatbot_id } => format!("BOT#{chatbot_id}"),
+    }
+}
+
+/// The activity sort key of a conversation in the handler index: its last activity in milliseconds
+/// (zero-padded), then its id; listings run from the greatest down.
+pub fn activity_sort_key(conversation: &Conversation) -> String {
+    format!(
+        "{:015}#{}",
+        conversation.last_activity_at.timestamp_millis().max(0),
+        conversation.id
+    )
 }
