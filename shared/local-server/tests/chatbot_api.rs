@@ -51,24 +51,7 @@ async fn as_bot(server: &Server, token: &str, path: &str, body: Value) -> (Statu
 async fn a_bot_answers_hands_over_and_finishes_through_its_api() {
     let server = start(Some(&two_tenants()), &[]);
     let (url, seen) = bot().await;
-    let (_, cg) = server
-        .post("/v1/channel-groups", ADMIN, json!({"name": "Москва"}))
-        .await;
-    let (_, ch) = server
-        .post(
-            "/v1/channels",
-            ADMIN,
-            json!({"name": "Авито", "kind": "avito", "channel_group_id": cg["id"]}),
-        )
-        .await;
-    let ch = ch["id"].as_str().expect("channel").to_owned();
-    server
-        .post(
-            &format!("/v1/channels/{ch}/connect"),
-            ADMIN,
-            json!({"client_id": "personal-1001", "client_secret": "personal-secret-1001"}),
-        )
-        .await;
+    let ch = server.connected_avito_channel().await;
     let (_, group) = server.post("/v1/groups", ADMIN, json!({"name": "Поддержка"})).await;
     let (_, chatbot) = server
         .post(

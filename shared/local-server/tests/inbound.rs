@@ -25,25 +25,7 @@ async fn control(base: &str, path: &str, body: Value) -> Value {
 #[tokio::test]
 async fn a_client_message_becomes_a_conversation_once_however_often_it_is_delivered() {
     let server = start(Some(&two_tenants()), &[]);
-    let (_, cg) = server
-        .post("/v1/channel-groups", ADMIN, json!({"name": "Москва"}))
-        .await;
-    let (_, ch) = server
-        .post(
-            "/v1/channels",
-            ADMIN,
-            json!({"name": "Авито", "kind": "avito", "channel_group_id": cg["id"]}),
-        )
-        .await;
-    let ch = ch["id"].as_str().expect("channel").to_owned();
-    let (status, _) = server
-        .post(
-            &format!("/v1/channels/{ch}/connect"),
-            ADMIN,
-            json!({"client_id": "personal-1001", "client_secret": "personal-secret-1001"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let ch = server.connected_avito_channel().await;
 
     let sent = control(
         &server.base,
@@ -99,24 +81,7 @@ async fn a_client_message_becomes_a_conversation_once_however_often_it_is_delive
 #[tokio::test]
 async fn local_mode_shows_the_whole_flow_auto_replies_then_completion_with_the_closing_message() {
     let server = start(Some(&two_tenants()), &[]);
-    let (_, cg) = server
-        .post("/v1/channel-groups", ADMIN, json!({"name": "Москва"}))
-        .await;
-    let (_, ch) = server
-        .post(
-            "/v1/channels",
-            ADMIN,
-            json!({"name": "Авито", "kind": "avito", "channel_group_id": cg["id"]}),
-        )
-        .await;
-    let ch = ch["id"].as_str().expect("channel").to_owned();
-    server
-        .post(
-            &format!("/v1/channels/{ch}/connect"),
-            ADMIN,
-            json!({"client_id": "personal-1001", "client_secret": "personal-secret-1001"}),
-        )
-        .await;
+    let ch = server.connected_avito_channel().await;
     let all_day = json!([{"start": "00:00", "end": "24:00"}]);
     let (status, _) = server
         .put(

@@ -147,6 +147,26 @@ impl Server {
         self.call(reqwest::Method::GET, path, token, None).await
     }
 
+    /// An Avito channel connected to the sandbox's account 1001 with its personal key pair;
+    /// returns the channel's id.
+    pub async fn connected_avito_channel(&self) -> String {
+        let (_, cg) = self
+            .post("/v1/channel-groups", ADMIN, serde_json::json!({"name": "Москва"}))
+            .await;
+        let (_, ch) = self
+            .post(
+                "/v1/channels",
+                ADMIN,
+                serde_json::json!({"name": "Авито", "kind": "avito", "channel_group_id": cg["id"]}),
+            )
+            .await;
+        let ch = ch["id"].as_str().expect("channel").to_owned();
+        let body = serde_json::json!({"client_id": "personal-1001", "client_secret": "personal-secret-1001"});
+        let (status, connected) = self.post(&format!("/v1/channels/{ch}/connect"), ADMIN, body).await;
+        assert_eq!(status, StatusCode::OK, "{connected}");
+        ch
+    }
+
     /// What the server printed so far.
     pub fn output(&self) -> String {
         self.output.lock().map(|o| o.clone()).unwrap_or_default()
