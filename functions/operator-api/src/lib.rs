@@ -4,6 +4,7 @@
 //! the local server.
 
 pub mod bot;
+pub mod reply;
 
 use adapters::configuration::Configuration;
 use adapters::ports::ConversationStore;
@@ -245,7 +246,7 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
     utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(list))
         .routes(routes!(conversation))
-        .routes(routes!(messages))
+        .routes(routes!(messages, reply::reply))
         .routes(routes!(complete))
         .routes(routes!(bot::send))
         .routes(routes!(bot::handover))

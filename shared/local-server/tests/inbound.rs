@@ -158,6 +158,31 @@ async fn local_mode_shows_the_whole_flow_auto_replies_then_completion_with_the_c
         "auto-replies do not answer the client: {shown}"
     );
 
+    // The operator answers: once, however often the request is retried.
+    let reply = json!({"text": "Здравствуйте, Мария! Заказ уже в пути.", "idempotency_key": "reply-1"});
+    let path = format!("/v1/conversations/{}/messages", conversation.id);
+    let (status, first) = server.post(&path, ADMIN, reply.clone()).await;
+    assert_eq!(
+        (status, first["delivery"]["state"].as_str()),
+        (StatusCode::CREATED, Some("sent")),
+        "{first}"
+    );
+    let (status, again) = server.post(&path, ADMIN, reply).await;
+    assert_eq!((status, again["id"].as_str()), (StatusCode::OK, first["id"].as_str()));
+    let too_long = json!({"text": "я".repeat(1001), "idempotency_key": "reply-2"});
+    assert_eq!(
+        server.post(&path, ADMIN, too_long).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert!(
+        server
+            .get(&format!("/v1/conversations/{}", conversation.id), ADMIN)
+            .await
+            .1["waiting_since"]
+            .is_null(),
+        "answered"
+    );
+
     // The operator completes it: the closing message goes out once.
     let (status, done) = server
         .post(
@@ -191,7 +216,7 @@ async fn local_mode_shows_the_whole_flow_auto_replies_then_completion_with_the_c
         .flatten()
         .filter(|c| c["operation"] == "postSendMessage")
         .count();
-    assert_eq!(sends, 3, "two auto-replies and one closing message");
+    assert_eq!(sends, 4, "two auto-replies, one reply and one closing message");
     // The echoes of our own messages open nothing.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(
