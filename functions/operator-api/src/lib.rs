@@ -5,6 +5,7 @@
 
 pub mod bot;
 pub mod reply;
+pub mod take;
 
 use adapters::configuration::Configuration;
 use adapters::ports::ConversationStore;
@@ -63,23 +64,18 @@ pub struct ListQuery {
 async fn handlers_of(s: &OperatorState, caller: &Caller, view: &str) -> ApiResult<Vec<String>> {
     use adapters::ports::handler_key;
     use domain::conversation::Handler;
-    use domain::directory::{Employee, Group};
-    let me = s
-        .config
-        .list_all::<Employee>(&caller.tenant)
-        .await?
-        .into_iter()
-        .find(|e| e.user_id.as_deref() == Some(caller.user.as_str()) || e.id.as_str() == caller.user);
+    use domain::directory::Group;
+    let me = take::caller_employee(s, caller).await.ok();
     match view {
         "mine" => Ok(me
-            .map(|e| vec![handler_key(&Handler::Operator { employee_id: e.id })])
+            .map(|employee_id| vec![handler_key(&Handler::Operator { employee_id })])
             .unwrap_or_default()),
         "queue" => {
             let groups = s.config.list_all::<Group>(&caller.tenant).await?;
             let is_admin = caller.role == http_api::Role::Admin;
             let mut keys: Vec<String> = groups
                 .into_iter()
-                .filter(|g| is_admin || me.as_ref().is_some_and(|e| g.members.contains(&e.id)))
+                .filter(|g| is_admin || me.as_ref().is_some_and(|e| g.members.contains(e)))
                 .map(|g| handler_key(&Handler::GroupQueue { group_id: g.id }))
                 .collect();
             keys.push(handler_key(&Handler::GeneralQueue));
@@ -248,6 +244,7 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
         .routes(routes!(conversation))
         .routes(routes!(messages, reply::reply))
         .routes(routes!(complete))
+        .routes(routes!(take::take))
         .routes(routes!(bot::send))
         .routes(routes!(bot::handover))
         .routes(routes!(bot::finish))

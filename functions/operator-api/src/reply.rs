@@ -10,8 +10,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use domain::conversation::{Author, Content, ConversationStatus, Delivery, Message};
-use domain::directory::Employee;
-use domain::ids::{ConversationId, EmployeeId, is_valid_id};
+use domain::ids::{ConversationId, is_valid_id};
 use domain::validation::{ValidationErrors, char_len};
 use http_api::error::ApiResult;
 use http_api::{ApiError, Caller, JsonBody};
@@ -62,15 +61,7 @@ pub async fn reply(
         );
     }
     errors.into_result(())?;
-    let employee = s
-        .config
-        .list_all::<Employee>(&caller.tenant)
-        .await?
-        .into_iter()
-        .find(|e| e.user_id.as_deref() == Some(caller.user.as_str()) || e.id.as_str() == caller.user)
-        .map(|e| e.id)
-        .or_else(|| EmployeeId::parse(caller.user.as_str()).ok())
-        .ok_or(ApiError::Forbidden("only employees reply to clients"))?;
+    let employee = crate::take::caller_employee(&s, &caller).await?;
     let conversation_id = ConversationId::parse(id.as_str()).map_err(|_| ApiError::not_found("conversation"))?;
     let ports = &s.closing.ports;
     let message_id = format!("op-{}", body.idempotency_key);

@@ -235,3 +235,53 @@ async fn local_mode_shows_the_whole_flow_auto_replies_then_completion_with_the_c
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn of_two_operators_taking_one_conversation_at_once_exactly_one_gets_it() {
+    let server = start(Some(&two_tenants()), &[]);
+    let ch = server.connected_avito_channel().await;
+    let sent = control(
+        &server.base,
+        "/accounts/1001/client-messages",
+        json!({"client": {"name": "Пётр"}, "text": "Добрый день"}),
+    )
+    .await;
+    let chat = sent["chat_id"].as_str().expect("chat").to_owned();
+    let store =
+        SqliteConversationStore::open(&server.data.path().join("conversations.sqlite3")).expect("the server's store");
+    let tenant = domain::ids::TenantId::parse("acme").expect("tenant");
+    let channel = domain::ids::ChannelId::parse(ch.as_str()).expect("channel");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let id = loop {
+        if let Some(c) = store.open_for_chat(&tenant, &channel, &chat).await.expect("read") {
+            break c.value.id.to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no conversation; output:\n{}",
+            server.output()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let path = format!("/v1/conversations/{id}/take");
+    let (a, b) = tokio::join!(
+        server.post(&path, ADMIN, json!({})),
+        server.post(&path, common::OPERATOR, json!({}))
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{a:?} {b:?}");
+    let (winner, token) = if a.0 == StatusCode::OK {
+        (a.1, ADMIN)
+    } else {
+        (b.1, common::OPERATOR)
+    };
+    let mine = server.get("/v1/conversations?view=mine", token).await.1;
+    assert_eq!(mine["items"][0]["id"].as_str(), Some(id.as_str()));
+    assert_eq!(winner["handler"]["type"], "operator");
+    assert_eq!(
+        server.get("/v1/conversations?view=queue", ADMIN).await.1["items"],
+        json!([]),
+        "no longer in the queue"
+    );
+}
