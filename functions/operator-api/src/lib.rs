@@ -4,6 +4,7 @@
 //! the local server.
 
 pub mod bot;
+pub mod presence;
 pub mod reply;
 pub mod take;
 
@@ -245,6 +246,7 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
         .routes(routes!(messages, reply::reply))
         .routes(routes!(complete))
         .routes(routes!(take::take))
+        .routes(routes!(presence::get_presence, presence::put_presence))
         .routes(routes!(bot::send))
         .routes(routes!(bot::handover))
         .routes(routes!(bot::finish))

@@ -175,6 +175,30 @@ impl Configuration {
             .collect()
     }
 
+    /// An operator's presence; offline until they say otherwise.
+    pub async fn presence(
+        &self,
+        tenant: &TenantId,
+        employee: &domain::ids::EmployeeId,
+    ) -> Result<domain::directory::Presence, StoreError> {
+        match self.store.get(tenant, ConfigKind::Presence, employee.as_str()).await? {
+            Some(stored) => decode(ConfigKind::Presence, &stored),
+            None => Ok(domain::directory::Presence::default()),
+        }
+    }
+
+    pub async fn put_presence(
+        &self,
+        tenant: &TenantId,
+        employee: &domain::ids::EmployeeId,
+        presence: &domain::directory::Presence,
+    ) -> Result<(), StoreError> {
+        self.store
+            .put(tenant, ConfigKind::Presence, employee.as_str(), &encode(presence)?)
+            .await
+            .map(drop)
+    }
+
     /// The tenant's schedule; the default (Moscow, weekdays 09–18) until one is saved.
     pub async fn schedule(&self, tenant: &TenantId) -> Result<WorkingSchedule, StoreError> {
         self.singleton(tenant, ConfigKind::Schedule).await

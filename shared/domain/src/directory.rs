@@ -109,6 +109,16 @@ impl EmployeeDraft {
     }
 }
 
+/// Whether an operator is at work now, for auto-assignment (R-CS2).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Presence {
+    pub online: bool,
+    /// When auto-assignment last gave them a conversation (fairness: the longest waiting first).
+    #[serde(default)]
+    pub last_assigned_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// A group of employees; conversations routed to it are queued or auto-assigned among its members.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

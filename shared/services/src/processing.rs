@@ -11,9 +11,11 @@
 //! A conversation whose receiver is a chatbot has its client messages delivered to the bot
 //! (signed, with a timeout); a bot that fails or times out hands it to its fallback (R-BOT2).
 //!
-//! Not yet here (issue 4 continues): operator presence for
-//! auto-assignment (no operator counts as online, so auto-assignment leaves conversations in the
-//! group queue), Jobs applications.
+//! With auto-assignment on, a group's conversation goes to its online member under capacity with
+//! the fewest open conversations (then the longest since their last assignment).
+//!
+//! Not yet here (issue 4 continues): passing a conversation on when its operator lets the answer
+//! wait pass, Jobs applications.
 
 use crate::auto_replies::AutoReplies;
 use crate::inbound::InboundEvent;
@@ -434,6 +436,46 @@ impl InboundProcessor {
         self.route(tenant, &settings, self.ports.clock.now(), false).await
     }
 
+    /// The members of `group` as auto-assignment sees them: online or not, how many open
+    /// conversations they have (counted up to the capacity), when they last got one.
+    async fn operator_loads(
+        &self,
+        tenant: &TenantId,
+        group: &domain::ids::GroupId,
+        capacity: u32,
+    ) -> Result<Vec<domain::routing::OperatorLoad>, ProcessError> {
+        let Some(group) = self
+            .ports
+            .config
+            .get::<domain::directory::Group>(tenant, group.as_str())
+            .await?
+            .map(|g| g.value)
+        else {
+            return Ok(Vec::new());
+        };
+        let mut loads = Vec::with_capacity(group.members.len());
+        for employee in group.members {
+            let presence = self.ports.config.presence(tenant, &employee).await?;
+            let key = adapters::ports::handler_key(&Handler::Operator {
+                employee_id: employee.clone(),
+            });
+            let open = self
+                .ports
+                .conversations
+                .open_by_handler(tenant, &[key], None, capacity)
+                .await?;
+            let open_conversations =
+                u32::try_from(open.items.len()).unwrap_or(u32::MAX) + u32::from(open.next.is_some());
+            loads.push(domain::routing::OperatorLoad {
+                employee,
+                online: presence.online,
+                open_conversations,
+                last_assigned_at: presence.last_assigned_at,
+            });
+        }
+        Ok(loads)
+    }
+
     /// Where a new conversation goes, by the schedule and the channel's settings.
     async fn route(
         &self,
@@ -444,15 +486,31 @@ impl InboundProcessor {
     ) -> Result<Handler, ProcessError> {
         let schedule = self.ports.config.schedule(tenant).await?;
         let distribution = self.ports.config.distribution(tenant).await?;
+        let working_time = schedule.is_working_at(now);
+        let operators = match domain::routing::group_to_consult(settings, working_time, chatbot_available) {
+            Some(group) if distribution.mode == domain::distribution::DistributionMode::AutoAssign => {
+                self.operator_loads(tenant, &group, distribution.capacity_per_operator)
+                    .await?
+            }
+            _ => Vec::new(),
+        };
         let decision = route_new_conversation(RoutingInput {
             settings,
-            working_time: schedule.is_working_at(now),
+            working_time,
             chatbot_available,
             distribution: &distribution,
-            operators: &[],
+            operators: &operators,
         });
         Ok(match decision.target {
-            RoutingTarget::Operator(employee_id) => Handler::Operator { employee_id },
+            RoutingTarget::Operator(employee_id) => {
+                if operators.iter().any(|o| o.employee == employee_id) {
+                    // Auto-assigned: remember when, for fairness (best effort).
+                    let mut presence = self.ports.config.presence(tenant, &employee_id).await?;
+                    presence.last_assigned_at = Some(now);
+                    self.ports.config.put_presence(tenant, &employee_id, &presence).await?;
+                }
+                Handler::Operator { employee_id }
+            }
             RoutingTarget::GroupQueue(group_id) => Handler::GroupQueue { group_id },
             RoutingTarget::GeneralQueue => Handler::GeneralQueue,
             RoutingTarget::Chatbot { chatbot, .. } => Handler::Chatbot { chatbot_id: chatbot },

@@ -22,6 +22,8 @@ pub enum ConfigKind {
     Credentials,
     /// A pending authorization (the `state` of the OAuth flow), single-use.
     OAuthState,
+    /// An operator's presence (online or not); its id is the employee's.
+    Presence,
 }
 
 impl ConfigKind {
@@ -41,6 +43,7 @@ impl ConfigKind {
             ConfigKind::Distribution => "DISTRIBUTION#",
             ConfigKind::Credentials => "CRED#",
             ConfigKind::OAuthState => "OAUTH#",
+            ConfigKind::Presence => "PRES#",
         }
     }
 }

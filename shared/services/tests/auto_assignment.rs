@@ -1,0 +1,96 @@
+//! Auto-assignment (R-CS2): with the distribution set to auto-assign, a group's new conversation
+//! goes to an online member under capacity, the least loaded first; with nobody available it waits
+//! in the group's queue.
+
+mod support;
+
+use domain::conversation::Handler;
+use domain::directory::{EmployeeDraft, GroupDraft, Presence};
+use domain::distribution::{DistributionDoc, DistributionSettings};
+use domain::ids::{EmployeeId, GroupId};
+use serde_json::json;
+use support::{CLIENT, Env, T, env};
+
+fn id(s: &str) -> EmployeeId {
+    EmployeeId::parse(s).expect("id")
+}
+
+async fn team(e: &Env, capacity: i64) {
+    for name in ["anna", "boris"] {
+        let employee = EmployeeDraft {
+            name: name.into(),
+            ..Default::default()
+        }
+        .validate(id(name))
+        .expect("employee");
+        e.config.create(&e.tenant, &employee).await.expect("stored");
+    }
+    let group = GroupDraft {
+        name: "Продажи".into(),
+        members: vec!["anna".into(), "boris".into()],
+    }
+    .validate(GroupId::parse("sales").expect("id"))
+    .expect("group");
+    e.config.create(&e.tenant, &group).await.expect("stored");
+    let distribution = DistributionSettings::try_from(DistributionDoc {
+        mode: "auto_assign".into(),
+        capacity_per_operator: capacity,
+        answer_wait_seconds: None,
+    })
+    .expect("valid");
+    e.config
+        .put_distribution(&e.tenant, &distribution)
+        .await
+        .expect("saved");
+    e.settings(json!({"working_time": {"receiver": {"type": "group", "group_id": "sales"}}}))
+        .await;
+    e.schedule(true).await;
+}
+
+async fn online(e: &Env, name: &str, online: bool) {
+    e.config
+        .put_presence(
+            &e.tenant,
+            &id(name),
+            &Presence {
+                online,
+                last_assigned_at: None,
+            },
+        )
+        .await
+        .expect("saved");
+}
+
+/// A new conversation from a new chat; returns who has it.
+async fn new_conversation(e: &Env, n: i64) -> Handler {
+    let chat = e.sandbox_chat().await;
+    e.process(&e.text(&chat, &format!("m{n}"), CLIENT, T + n, "Здравствуйте"))
+        .await;
+    e.open(&chat).await.handler
+}
+
+#[tokio::test]
+async fn conversations_go_to_online_operators_least_loaded_first_and_wait_when_nobody_can_take_them() {
+    let e = env().await;
+    team(&e, 2).await;
+    let operator = |name: &str| Handler::Operator { employee_id: id(name) };
+    let queue = Handler::GroupQueue {
+        group_id: GroupId::parse("sales").expect("id"),
+    };
+
+    // Nobody online: the group's queue.
+    assert_eq!(new_conversation(&e, 1).await, queue);
+    // Only Anna online: to her, up to her capacity of 2.
+    online(&e, "anna", true).await;
+    assert_eq!(new_conversation(&e, 2).await, operator("anna"));
+    assert_eq!(new_conversation(&e, 3).await, operator("anna"));
+    assert_eq!(new_conversation(&e, 4).await, queue, "Anna is at capacity");
+    // Boris comes online: the least loaded gets the next ones.
+    online(&e, "boris", true).await;
+    assert_eq!(new_conversation(&e, 5).await, operator("boris"));
+    assert_eq!(new_conversation(&e, 6).await, operator("boris"));
+    assert_eq!(new_conversation(&e, 7).await, queue, "everyone at capacity");
+    // Boris goes offline: nothing more for him even though Anna is full.
+    online(&e, "boris", false).await;
+    assert_eq!(new_conversation(&e, 8).await, queue);
+}
