@@ -307,14 +307,12 @@ async fn auto_replies_are_eventbridge_schedules_that_an_answer_deletes_and_that_
         ports: e.processor.ports.clone(),
     };
     let input = serde_json::to_value(&first).expect("input");
-    assert_eq!(
-        autoreply::handle(&auto, input.clone()).await.expect("fired"),
-        Fired::Sent
-    );
-    assert_eq!(
-        autoreply::handle(&auto, input).await.expect("fired again"),
-        Fired::Skipped("already sent")
-    );
+    let fired = autoreply::handle(&e.processor.ports, input.clone())
+        .await
+        .expect("fired");
+    assert_eq!(fired, format!("{:?}", Fired::Sent));
+    let again = autoreply::handle(&e.processor.ports, input).await.expect("fired again");
+    assert_eq!(again, format!("{:?}", Fired::Skipped("already sent")));
     assert_eq!(
         e.sandbox
             .data()

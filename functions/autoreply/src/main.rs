@@ -1,19 +1,16 @@
-//! The auto-reply function on AWS Lambda, invoked by EventBridge Scheduler.
+//! The scheduled-job function on AWS Lambda, invoked by EventBridge Scheduler (auto-replies and
+//! answer waits).
 
 use lambda_runtime::{LambdaEvent, service_fn};
-use services::auto_replies::AutoReplies;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let auto_replies = AutoReplies {
-        ports: services::environment::ports_from_env().await?,
-    };
-    let auto_replies = &auto_replies;
+    let ports = services::environment::ports_from_env().await?;
+    let ports = &ports;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
-        autoreply::handle(auto_replies, event.payload)
+        autoreply::handle(ports, event.payload)
             .await
-            .map(|fired| format!("{fired:?}"))
             .map_err(lambda_runtime::Error::from)
     }))
     .await

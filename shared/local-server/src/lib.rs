@@ -14,7 +14,7 @@ use adapters::ports::{ConfigStore, SystemClock};
 use adapters::secrets::TokenCipher;
 use admin_api::AdminState;
 use http_api::Authenticator;
-use services::auto_replies::AutoReplyJob;
+use services::answer_wait::TimedJob;
 use services::connection::{ConnectionSettings, Connections};
 use services::ports::Ports;
 use services::processing::InboundProcessor;
@@ -124,7 +124,6 @@ impl InboundWorker {
     /// Works until the process ends: at once while there is work, else every 200 ms; the
     /// auto-close sweep runs every 5 seconds.
     pub async fn run(self) {
-        let auto_replies = self.processor.auto_replies();
         let closing = services::closing::Closing {
             ports: self.processor.ports.clone(),
         };
@@ -148,12 +147,12 @@ impl InboundWorker {
             let fired = match self.timers.take_due(chrono::Utc::now(), 10).await {
                 Ok(jobs) => {
                     for job in &jobs {
-                        match serde_json::from_str::<AutoReplyJob>(&job.payload) {
-                            Ok(j) => match auto_replies.fire(&j).await {
-                                Ok(outcome) => tracing::info!(?outcome, "auto-reply fired"),
-                                Err(e) => tracing::warn!(error = %e, "auto-reply failed"),
+                        match serde_json::from_str::<TimedJob>(&job.payload) {
+                            Ok(j) => match j.fire(&self.processor.ports).await {
+                                Ok(outcome) => tracing::info!(%outcome, "scheduled job fired"),
+                                Err(e) => tracing::warn!(error = %e, "scheduled job failed"),
                             },
-                            Err(e) => tracing::warn!(error = %e, "a local timer holds no auto-reply"),
+                            Err(e) => tracing::warn!(error = %e, "a local timer holds no known job"),
                         }
                     }
                     jobs.len()

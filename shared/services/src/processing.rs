@@ -14,9 +14,12 @@
 //! With auto-assignment on, a group's conversation goes to its online member under capacity with
 //! the fewest open conversations (then the longest since their last assignment).
 //!
-//! Not yet here (issue 4 continues): passing a conversation on when its operator lets the answer
-//! wait pass, Jobs applications.
+//! An auto-assigned conversation its operator leaves unanswered past the answer wait passes on
+//! ([`crate::answer_wait`]).
+//!
+//! Not yet here: Jobs applications (issue 5).
 
+use crate::answer_wait::AnswerWaitJob;
 use crate::auto_replies::AutoReplies;
 use crate::inbound::InboundEvent;
 use crate::ports::Ports;
@@ -59,6 +62,13 @@ impl From<StoreError> for ProcessError {
             other => ProcessError::Transient(other.to_string()),
         }
     }
+}
+
+/// Where routing sent a conversation, and (when it auto-assigned it within a group that has an
+/// answer wait) the group and the wait.
+pub(crate) struct Routed {
+    pub handler: Handler,
+    pub auto_assigned: Option<(domain::ids::GroupId, chrono::TimeDelta)>,
 }
 
 /// How many times a write that lost a race is tried again before the event goes back to the queue.
@@ -228,7 +238,7 @@ impl InboundProcessor {
                 && !self.deliver_to_bot(tenant, chatbot_id, &next, &message).await?
             {
                 // R-BOT2: a bot that fails or times out hands the conversation to its fallback.
-                next.handler = self.route(tenant, &settings, now, false).await?;
+                next.handler = self.route(tenant, &settings, now, false).await?.handler;
             }
             // Planned before the message is stored, so that a failure leaves the event to be
             // retried whole; planning twice schedules once. A waiting client handed over by a bot
@@ -354,7 +364,8 @@ impl InboundProcessor {
         now: DateTime<Utc>,
     ) -> Result<Option<Versioned<Conversation>>, ProcessError> {
         let (client, listing) = self.chat_details(tenant, channel, value).await;
-        let handler = self.route(tenant, settings, now, true).await?;
+        let routed = self.route(tenant, settings, now, true).await?;
+        let handler = routed.handler;
         let conversation = Conversation {
             id: new_id()?,
             channel_id: channel.id.clone(),
@@ -371,10 +382,25 @@ impl InboundProcessor {
             closing_reason: None,
         };
         match self.ports.conversations.open(tenant, &conversation).await {
-            Ok(()) => Ok(Some(Versioned {
-                value: conversation,
-                version: 1,
-            })),
+            Ok(()) => {
+                if let (Some((group, wait)), Handler::Operator { employee_id }) =
+                    (routed.auto_assigned, &conversation.handler)
+                {
+                    let job = AnswerWaitJob {
+                        tenant: tenant.clone(),
+                        conversation: conversation.id.clone(),
+                        group,
+                        assigned_to: employee_id.clone(),
+                        assigned_at: now.timestamp(),
+                        tried: Vec::new(),
+                    };
+                    job.schedule(&self.ports, now + wait).await?;
+                }
+                Ok(Some(Versioned {
+                    value: conversation,
+                    version: 1,
+                }))
+            }
             Err(StoreError::Conflict) => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -433,12 +459,15 @@ impl InboundProcessor {
             .channel_settings(tenant, channel)
             .await?
             .unwrap_or_default();
-        self.route(tenant, &settings, self.ports.clock.now(), false).await
+        Ok(self
+            .route(tenant, &settings, self.ports.clock.now(), false)
+            .await?
+            .handler)
     }
 
     /// The members of `group` as auto-assignment sees them: online or not, how many open
     /// conversations they have (counted up to the capacity), when they last got one.
-    async fn operator_loads(
+    pub(crate) async fn operator_loads(
         &self,
         tenant: &TenantId,
         group: &domain::ids::GroupId,
@@ -483,16 +512,18 @@ impl InboundProcessor {
         settings: &ChannelSettings,
         now: DateTime<Utc>,
         chatbot_available: bool,
-    ) -> Result<Handler, ProcessError> {
+    ) -> Result<Routed, ProcessError> {
         let schedule = self.ports.config.schedule(tenant).await?;
         let distribution = self.ports.config.distribution(tenant).await?;
         let working_time = schedule.is_working_at(now);
-        let operators = match domain::routing::group_to_consult(settings, working_time, chatbot_available) {
-            Some(group) if distribution.mode == domain::distribution::DistributionMode::AutoAssign => {
-                self.operator_loads(tenant, &group, distribution.capacity_per_operator)
+        let group = domain::routing::group_to_consult(settings, working_time, chatbot_available)
+            .filter(|_| distribution.mode == domain::distribution::DistributionMode::AutoAssign);
+        let operators = match &group {
+            Some(group) => {
+                self.operator_loads(tenant, group, distribution.capacity_per_operator)
                     .await?
             }
-            _ => Vec::new(),
+            None => Vec::new(),
         };
         let decision = route_new_conversation(RoutingInput {
             settings,
@@ -501,19 +532,22 @@ impl InboundProcessor {
             distribution: &distribution,
             operators: &operators,
         });
-        Ok(match decision.target {
+        let mut auto_assigned = None;
+        let handler = match decision.target {
             RoutingTarget::Operator(employee_id) => {
                 if operators.iter().any(|o| o.employee == employee_id) {
                     // Auto-assigned: remember when, for fairness (best effort).
                     let mut presence = self.ports.config.presence(tenant, &employee_id).await?;
                     presence.last_assigned_at = Some(now);
                     self.ports.config.put_presence(tenant, &employee_id, &presence).await?;
+                    auto_assigned = group.zip(distribution.answer_wait);
                 }
                 Handler::Operator { employee_id }
             }
             RoutingTarget::GroupQueue(group_id) => Handler::GroupQueue { group_id },
             RoutingTarget::GeneralQueue => Handler::GeneralQueue,
             RoutingTarget::Chatbot { chatbot, .. } => Handler::Chatbot { chatbot_id: chatbot },
-        })
+        };
+        Ok(Routed { handler, auto_assigned })
     }
 }

@@ -94,3 +94,109 @@ async fn conversations_go_to_online_operators_least_loaded_first_and_wait_when_n
     online(&e, "boris", false).await;
     assert_eq!(new_conversation(&e, 8).await, queue);
 }
+
+async fn due_jobs(e: &Env) -> Vec<services::answer_wait::TimedJob> {
+    e.timers
+        .take_due("2100-01-01T00:00:00Z".parse().expect("instant"), 100)
+        .await
+        .expect("timers")
+        .into_iter()
+        .map(|j| serde_json::from_str(&j.payload).expect("a scheduled job"))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_unanswered_assignment_passes_to_the_next_operator_then_back_to_the_queue() {
+    use services::answer_wait::TimedJob;
+    let e = env().await;
+    team(&e, 5).await;
+    let distribution = DistributionSettings::try_from(DistributionDoc {
+        mode: "auto_assign".into(),
+        capacity_per_operator: 5,
+        answer_wait_seconds: Some(60),
+    })
+    .expect("valid");
+    e.config
+        .put_distribution(&e.tenant, &distribution)
+        .await
+        .expect("saved");
+    online(&e, "anna", true).await;
+    online(&e, "boris", true).await;
+    let operator = |name: &str| Handler::Operator { employee_id: id(name) };
+
+    let chat = e.sandbox_chat().await;
+    e.process(&e.text(&chat, "m1", CLIENT, T, "Здравствуйте")).await;
+    assert_eq!(e.open(&chat).await.handler, operator("anna"));
+    let jobs = due_jobs(&e).await;
+    let [TimedJob::AnswerWait(first)] = &jobs[..] else {
+        panic!("one answer wait: {jobs:?}")
+    };
+
+    // Anna lets it wait: Boris gets it; the same firing again changes nothing.
+    assert_eq!(
+        TimedJob::AnswerWait(first.clone())
+            .fire(&e.processor.ports)
+            .await
+            .expect("fired"),
+        "ToOperator(EmployeeId(\"boris\"))"
+    );
+    assert_eq!(e.open(&chat).await.handler, operator("boris"));
+    let again = TimedJob::AnswerWait(first.clone())
+        .fire(&e.processor.ports)
+        .await
+        .expect("fired again");
+    assert!(again.starts_with("Skipped"), "{again}");
+    // Boris lets it wait too: nobody untried is left, so back to the queue.
+    let jobs = due_jobs(&e).await;
+    let [TimedJob::AnswerWait(second)] = &jobs[..] else {
+        panic!("Boris's answer wait: {jobs:?}")
+    };
+    assert_eq!(second.tried, [id("anna")]);
+    assert_eq!(
+        TimedJob::AnswerWait(second.clone())
+            .fire(&e.processor.ports)
+            .await
+            .expect("fired"),
+        "ToQueue"
+    );
+    assert_eq!(
+        e.open(&chat).await.handler,
+        Handler::GroupQueue {
+            group_id: GroupId::parse("sales").expect("id")
+        }
+    );
+}
+
+#[tokio::test]
+async fn an_assignment_answered_in_time_stays() {
+    use services::answer_wait::TimedJob;
+    let e = env().await;
+    team(&e, 5).await;
+    let distribution = DistributionSettings::try_from(DistributionDoc {
+        mode: "auto_assign".into(),
+        capacity_per_operator: 5,
+        answer_wait_seconds: Some(60),
+    })
+    .expect("valid");
+    e.config
+        .put_distribution(&e.tenant, &distribution)
+        .await
+        .expect("saved");
+    online(&e, "anna", true).await;
+    let chat = e.sandbox_chat().await;
+    e.process(&e.text(&chat, "m1", CLIENT, T, "Здравствуйте")).await;
+    e.process(&e.text(&chat, "m2", support::ACCOUNT, T + 30, "Добрый день!"))
+        .await;
+    for job in due_jobs(&e).await {
+        if let TimedJob::AnswerWait(_) = job {
+            let outcome = job.fire(&e.processor.ports).await.expect("fired");
+            assert!(outcome.starts_with("Skipped"), "{outcome}");
+        }
+    }
+    assert_eq!(
+        e.open(&chat).await.handler,
+        Handler::Operator {
+            employee_id: id("anna")
+        }
+    );
+}
