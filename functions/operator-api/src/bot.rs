@@ -187,7 +187,7 @@ pub async fn handover(
     loop {
         let current = bot_conversation(&s, &caller, &id).await?;
         let handler = processor(&s)
-            .fallback_handler(&caller.tenant, &current.value.channel_id)
+            .fallback_handler(&caller.tenant, &current.value)
             .await
             .map_err(process_error)?;
         let note = Message {

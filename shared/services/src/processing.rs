@@ -238,7 +238,7 @@ impl InboundProcessor {
                 && !self.deliver_to_bot(tenant, chatbot_id, &next, &message).await?
             {
                 // R-BOT2: a bot that fails or times out hands the conversation to its fallback.
-                next.handler = self.route(tenant, &settings, now, false).await?.handler;
+                next.handler = self.fallback_handler(tenant, &next).await?;
             }
             // Planned before the message is stored, so that a failure leaves the event to be
             // retried whole; planning twice schedules once. A waiting client handed over by a bot
@@ -365,7 +365,7 @@ impl InboundProcessor {
     ) -> Result<Option<Versioned<Conversation>>, ProcessError> {
         let (client, listing) = self.chat_details(tenant, channel, value).await;
         let routed = self.route(tenant, settings, now, true).await?;
-        let handler = routed.handler;
+        let handler = routed.handler.clone();
         let conversation = Conversation {
             id: new_id()?,
             channel_id: channel.id.clone(),
@@ -383,19 +383,7 @@ impl InboundProcessor {
         };
         match self.ports.conversations.open(tenant, &conversation).await {
             Ok(()) => {
-                if let (Some((group, wait)), Handler::Operator { employee_id }) =
-                    (routed.auto_assigned, &conversation.handler)
-                {
-                    let job = AnswerWaitJob {
-                        tenant: tenant.clone(),
-                        conversation: conversation.id.clone(),
-                        group,
-                        assigned_to: employee_id.clone(),
-                        assigned_at: now.timestamp(),
-                        tried: Vec::new(),
-                    };
-                    job.schedule(&self.ports, now + wait).await?;
-                }
+                self.start_answer_wait(tenant, &conversation.id, &routed, now).await?;
                 Ok(Some(Versioned {
                     value: conversation,
                     version: 1,
@@ -451,18 +439,45 @@ impl InboundProcessor {
     }
 
     /// Where a chatbot's conversation goes when the bot hands it over or is unavailable: the
-    /// fallback of the channel's settings, distributed as any new conversation.
-    pub async fn fallback_handler(&self, tenant: &TenantId, channel: &ChannelId) -> Result<Handler, ProcessError> {
+    /// fallback of the channel's settings, distributed as any new conversation (an auto-assignment
+    /// starts its answer wait).
+    pub async fn fallback_handler(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+    ) -> Result<Handler, ProcessError> {
         let settings = self
             .ports
             .config
-            .channel_settings(tenant, channel)
+            .channel_settings(tenant, &conversation.channel_id)
             .await?
             .unwrap_or_default();
-        Ok(self
-            .route(tenant, &settings, self.ports.clock.now(), false)
-            .await?
-            .handler)
+        let now = self.ports.clock.now();
+        let routed = self.route(tenant, &settings, now, false).await?;
+        self.start_answer_wait(tenant, &conversation.id, &routed, now).await?;
+        Ok(routed.handler)
+    }
+
+    /// Schedules the answer wait of an auto-assignment.
+    async fn start_answer_wait(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        routed: &Routed,
+        now: DateTime<Utc>,
+    ) -> Result<(), ProcessError> {
+        if let (Some((group, wait)), Handler::Operator { employee_id }) = (&routed.auto_assigned, &routed.handler) {
+            let job = AnswerWaitJob {
+                tenant: tenant.clone(),
+                conversation: conversation.clone(),
+                group: group.clone(),
+                assigned_to: employee_id.clone(),
+                assigned_at: now.timestamp(),
+                tried: Vec::new(),
+            };
+            job.schedule(&self.ports, now + *wait).await?;
+        }
+        Ok(())
     }
 
     /// The members of `group` as auto-assignment sees them: online or not, how many open
