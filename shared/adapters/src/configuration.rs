@@ -2,9 +2,10 @@
 //! are stored as the domain's own serde form, so what the store holds is what the API shows.
 
 use crate::ports::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
+use domain::conversation::ClientCard;
 use domain::directory::{Channel, ChannelGroup, Chatbot, Employee, Group};
 use domain::distribution::DistributionSettings;
-use domain::ids::{ChannelId, TenantId};
+use domain::ids::{ChannelId, ClientCardId, TenantId};
 use domain::schedule::WorkingSchedule;
 use domain::settings::ChannelSettings;
 use serde::Serialize;
@@ -33,6 +34,7 @@ config_entity!(Group, ConfigKind::Group);
 config_entity!(Chatbot, ConfigKind::Chatbot);
 config_entity!(ChannelGroup, ConfigKind::ChannelGroup);
 config_entity!(Channel, ConfigKind::Channel);
+config_entity!(ClientCard, ConfigKind::ClientCard);
 
 pub use crate::ports::Versioned;
 
@@ -215,6 +217,54 @@ impl Configuration {
 
     pub async fn put_distribution(&self, tenant: &TenantId, settings: &DistributionSettings) -> Result<(), StoreError> {
         self.put_singleton(tenant, ConfigKind::Distribution, settings).await
+    }
+
+    /// The card of an Avito user, if they have one.
+    pub async fn card_of_avito_user(
+        &self,
+        tenant: &TenantId,
+        avito_user_id: i64,
+    ) -> Result<Option<ClientCardId>, StoreError> {
+        match self
+            .store
+            .get(tenant, ConfigKind::AvitoUser, &avito_user_id.to_string())
+            .await?
+        {
+            Some(stored) => Ok(Some(decode(ConfigKind::AvitoUser, &stored)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Gives an Avito user the card `candidate` unless they already have one; returns the card
+    /// they have. `candidate` is stored first, so a card is never pointed at before it exists; when
+    /// two workers race, one pointer wins and the loser's card is deleted again.
+    pub async fn link_card(
+        &self,
+        tenant: &TenantId,
+        avito_user_id: i64,
+        candidate: &ClientCard,
+    ) -> Result<ClientCardId, StoreError> {
+        if let Some(existing) = self.card_of_avito_user(tenant, avito_user_id).await? {
+            return Ok(existing);
+        }
+        self.create(tenant, candidate).await?;
+        let pointer = encode(&candidate.id)?;
+        match self
+            .store
+            .insert(tenant, ConfigKind::AvitoUser, &avito_user_id.to_string(), &pointer)
+            .await
+        {
+            Ok(()) => Ok(candidate.id.clone()),
+            Err(StoreError::Conflict) => {
+                self.store
+                    .delete(tenant, ConfigKind::ClientCard, candidate.id.as_str())
+                    .await?;
+                self.card_of_avito_user(tenant, avito_user_id)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt(format!("the card of Avito user {avito_user_id} vanished")))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn singleton<T: DeserializeOwned + Default>(

@@ -595,6 +595,7 @@ mod conversation_support {
             client: ClientRef {
                 avito_user_id: Some(5001),
                 name: Some("Иван".into()),
+                card_id: None,
             },
             listing: None,
             created_at: t0(),

@@ -27,13 +27,37 @@ pub enum Handler {
     Chatbot { chatbot_id: ChatbotId },
 }
 
-/// The client as Avito shows them.
+/// The client as Avito shows them, and their card.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClientRef {
     /// Avito's user id of the client, when known.
     pub avito_user_id: Option<i64>,
     pub name: Option<String>,
+    /// The client's card: a guest card made for an unknown sender, or the card of a known one.
+    #[serde(default)]
+    pub card_id: Option<crate::ids::ClientCardId>,
+}
+
+/// Whether a card is a guest's (made automatically) or a client's (made by an operator, R-OP3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum CardKind {
+    Guest,
+    Client,
+}
+
+/// A client card: who the client is across conversations and channels.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClientCard {
+    pub id: crate::ids::ClientCardId,
+    pub kind: CardKind,
+    pub name: Option<String>,
+    /// The Avito users this card is (one for a guest card).
+    pub avito_user_ids: Vec<i64>,
+    pub created_at: DateTime<Utc>,
 }
 
 /// The listing a chat is about (R-IN3).

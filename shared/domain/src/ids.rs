@@ -113,6 +113,10 @@ entity_id!(
     /// A conversation (обращение).
     ConversationId
 );
+entity_id!(
+    /// A client card (a guest card until an operator makes it a client).
+    ClientCardId
+);
 
 #[cfg(test)]
 mod tests {

@@ -27,10 +27,11 @@ use adapters::ports::{StoreError, Versioned};
 use avito_model::messenger::{MessageType, WebhookEnvelope, WebhookMessage};
 use chrono::{DateTime, TimeZone, Utc};
 use domain::conversation::{
-    Author, ClientRef, Content, Conversation, ConversationStatus, Delivery, Handler, Listing, Message,
+    Author, CardKind, ClientCard, ClientRef, Content, Conversation, ConversationStatus, Delivery, Handler, Listing,
+    Message,
 };
 use domain::directory::Channel;
-use domain::ids::{ChannelId, ConversationId, TenantId};
+use domain::ids::{ChannelId, ClientCardId, ConversationId, TenantId};
 use domain::routing::{RoutingInput, RoutingTarget, route_new_conversation};
 use domain::settings::ChannelSettings;
 
@@ -80,11 +81,14 @@ pub struct InboundProcessor {
     pub ports: Ports,
 }
 
-fn new_id() -> Result<ConversationId, ProcessError> {
+fn random_hex() -> Result<String, ProcessError> {
     let mut buf = [0u8; 16];
     getrandom::getrandom(&mut buf).map_err(|e| ProcessError::Transient(format!("no randomness: {e}")))?;
-    let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
-    ConversationId::parse(hex).map_err(|e| ProcessError::Permanent(e.to_string()))
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn new_id() -> Result<ConversationId, ProcessError> {
+    ConversationId::parse(random_hex()?).map_err(|e| ProcessError::Permanent(e.to_string()))
 }
 
 fn instant(seconds: Option<i64>, fallback: DateTime<Utc>) -> DateTime<Utc> {
@@ -363,7 +367,8 @@ impl InboundProcessor {
         value: &WebhookMessage,
         now: DateTime<Utc>,
     ) -> Result<Option<Versioned<Conversation>>, ProcessError> {
-        let (client, listing) = self.chat_details(tenant, channel, value).await;
+        let (mut client, listing) = self.chat_details(tenant, channel, value).await;
+        client.card_id = self.client_card(tenant, &client, now).await?;
         let routed = self.route(tenant, settings, now, true).await?;
         let handler = routed.handler.clone();
         let conversation = Conversation {
@@ -394,6 +399,31 @@ impl InboundProcessor {
         }
     }
 
+    /// The card of the conversation's client (R-IN4): a known Avito user keeps their card across
+    /// conversations and channels; an unknown one gets a guest card. A client Avito does not
+    /// identify gets none.
+    async fn client_card(
+        &self,
+        tenant: &TenantId,
+        client: &ClientRef,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ClientCardId>, ProcessError> {
+        let Some(avito_user_id) = client.avito_user_id else {
+            return Ok(None);
+        };
+        if let Some(card) = self.ports.config.card_of_avito_user(tenant, avito_user_id).await? {
+            return Ok(Some(card));
+        }
+        let guest = ClientCard {
+            id: ClientCardId::parse(random_hex()?).map_err(|e| ProcessError::Permanent(e.to_string()))?,
+            kind: CardKind::Guest,
+            name: client.name.clone(),
+            avito_user_ids: vec![avito_user_id],
+            created_at: now,
+        };
+        Ok(Some(self.ports.config.link_card(tenant, avito_user_id, &guest).await?))
+    }
+
     /// The client's name and the listing from Avito's chat info (R-IN3). Avito being unavailable
     /// does not hold the conversation back: it opens with what the webhook says.
     async fn chat_details(
@@ -406,6 +436,7 @@ impl InboundProcessor {
             ClientRef {
                 avito_user_id: value.author_id,
                 name: None,
+                card_id: None,
             },
             value.item_id.map(|id| Listing {
                 item_id: Some(id),
@@ -422,6 +453,7 @@ impl InboundProcessor {
                     .map(|u| ClientRef {
                         avito_user_id: u.id,
                         name: u.name.clone(),
+                        card_id: None,
                     });
                 let listing = chat.context.and_then(|c| c.value).map(|item| Listing {
                     item_id: item.id.or(value.item_id),

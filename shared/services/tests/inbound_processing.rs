@@ -4,8 +4,9 @@
 
 mod support;
 
-use domain::conversation::{Author, Content, ConversationStatus, Handler};
+use domain::conversation::{Author, CardKind, ClientCard, Content, ConversationStatus, Handler};
 use domain::directory::ChannelStatus;
+use domain::ids::ClientCardId;
 use serde_json::json;
 use services::inbound::InboundEvent;
 use services::processing::Outcome;
@@ -252,5 +253,64 @@ async fn webhooks_for_a_disconnected_channel_or_another_account_change_nothing()
             .await
             .expect("read")
             .is_none()
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_sender_gets_a_guest_card_and_keeps_it_in_later_conversations() {
+    let e = env().await;
+    let chat = e.sandbox_chat().await;
+    e.process(&e.text(&chat, "m1", CLIENT, T, "Здравствуйте")).await;
+    let first = e.open(&chat).await;
+    let card_id = first.client.card_id.clone().expect("a guest card");
+    let card = e
+        .config
+        .get::<ClientCard>(&e.tenant, card_id.as_str())
+        .await
+        .expect("read")
+        .expect("the card exists")
+        .value;
+    assert_eq!(
+        (card.kind, card.name.as_deref(), card.avito_user_ids.as_slice()),
+        (CardKind::Guest, Some("Иван"), [CLIENT].as_slice())
+    );
+
+    let other_chat = e.sandbox_chat_of(CLIENT + 1, "Пётр").await;
+    e.process(&e.text(&other_chat, "m2", CLIENT + 1, T, "Добрый день"))
+        .await;
+    let other = e.open(&other_chat).await;
+    let other_card = other.client.card_id.expect("a guest card");
+    assert_ne!(other_card, card_id, "another client gets their own card");
+
+    // The known client writing again (after a repeat of the first message) keeps their card.
+    e.process(&e.text(&chat, "m1", CLIENT, T, "Здравствуйте")).await;
+    assert_eq!(e.open(&chat).await.client.card_id, Some(card_id.clone()));
+}
+
+#[tokio::test]
+async fn two_workers_racing_to_make_a_card_leave_one() {
+    let e = env().await;
+    let card = |id: &str| ClientCard {
+        id: ClientCardId::parse(id).expect("id"),
+        kind: CardKind::Guest,
+        name: None,
+        avito_user_ids: vec![CLIENT],
+        created_at: chrono::DateTime::UNIX_EPOCH,
+    };
+    let (first, second) = (card("a1"), card("b2"));
+    let (a, b) = tokio::join!(
+        e.config.link_card(&e.tenant, CLIENT, &first),
+        e.config.link_card(&e.tenant, CLIENT, &second)
+    );
+    let (a, b) = (a.expect("linked"), b.expect("linked"));
+    assert_eq!(a, b, "both workers see the same card");
+    let loser = if a.as_str() == "a1" { "b2" } else { "a1" };
+    assert!(
+        e.config
+            .get::<ClientCard>(&e.tenant, loser)
+            .await
+            .expect("read")
+            .is_none(),
+        "the losing card is not left behind"
     );
 }

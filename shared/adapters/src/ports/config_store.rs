@@ -24,6 +24,10 @@ pub enum ConfigKind {
     OAuthState,
     /// An operator's presence (online or not); its id is the employee's.
     Presence,
+    /// A client card.
+    ClientCard,
+    /// Which card an Avito user has; its id is Avito's user id.
+    AvitoUser,
 }
 
 impl ConfigKind {
@@ -44,6 +48,8 @@ impl ConfigKind {
             ConfigKind::Credentials => "CRED#",
             ConfigKind::OAuthState => "OAUTH#",
             ConfigKind::Presence => "PRES#",
+            ConfigKind::ClientCard => "CARD#",
+            ConfigKind::AvitoUser => "AVUSER#",
         }
     }
 }

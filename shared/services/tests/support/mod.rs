@@ -150,9 +150,14 @@ impl Env {
 
     /// A chat in the sandbox (a client wrote about a bicycle); returns its id.
     pub async fn sandbox_chat(&self) -> String {
+        self.sandbox_chat_of(CLIENT, "Иван").await
+    }
+
+    /// A chat in the sandbox started by the given client.
+    pub async fn sandbox_chat_of(&self, client: i64, name: &str) -> String {
         let r: Value = reqwest::Client::new()
             .post(format!("{}/_sandbox/accounts/{ACCOUNT}/client-messages", self.sandbox_base))
-            .json(&json!({"client": {"id": CLIENT, "name": "Иван"}, "item": {"title": "Велосипед", "price_string": "15 000 ₽"}, "text": "Здравствуйте"}))
+            .json(&json!({"client": {"id": client, "name": name}, "item": {"title": "Велосипед", "price_string": "15 000 ₽"}, "text": "Здравствуйте"}))
             .send()
             .await
             .expect("control")
