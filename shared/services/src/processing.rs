@@ -411,9 +411,7 @@ impl InboundProcessor {
         let Some(avito_user_id) = client.avito_user_id else {
             return Ok(None);
         };
-        if let Some(card) = self.ports.config.card_of_avito_user(tenant, avito_user_id).await? {
-            return Ok(Some(card));
-        }
+        // Only stored if the client has no card yet.
         let guest = ClientCard {
             id: ClientCardId::parse(random_hex()?).map_err(|e| ProcessError::Permanent(e.to_string()))?,
             kind: CardKind::Guest,
