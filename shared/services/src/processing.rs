@@ -399,9 +399,9 @@ impl InboundProcessor {
         }
     }
 
-    /// The card of the conversation's client (R-IN4): a known Avito user keeps their card across
-    /// conversations and channels; an unknown one gets a guest card. A client Avito does not
-    /// identify gets none.
+    /// The card of the conversation's client (PRODUCT.md's glossary): a known Avito user keeps
+    /// their card across conversations and channels; an unknown one gets a guest card. A client
+    /// Avito does not identify gets none.
     async fn client_card(
         &self,
         tenant: &TenantId,
