@@ -4,6 +4,7 @@
 //! the local server.
 
 pub mod bot;
+pub mod cards;
 pub mod presence;
 pub mod reply;
 pub mod take;
@@ -246,6 +247,7 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
         .routes(routes!(messages, reply::reply))
         .routes(routes!(complete))
         .routes(routes!(take::take))
+        .routes(routes!(cards::client_card))
         .routes(routes!(presence::get_presence, presence::put_presence))
         .routes(routes!(bot::send))
         .routes(routes!(bot::handover))

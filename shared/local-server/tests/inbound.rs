@@ -246,23 +246,7 @@ async fn of_two_operators_taking_one_conversation_at_once_exactly_one_gets_it() 
         json!({"client": {"name": "Пётр"}, "text": "Добрый день"}),
     )
     .await;
-    let chat = sent["chat_id"].as_str().expect("chat").to_owned();
-    let store =
-        SqliteConversationStore::open(&server.data.path().join("conversations.sqlite3")).expect("the server's store");
-    let tenant = domain::ids::TenantId::parse("acme").expect("tenant");
-    let channel = domain::ids::ChannelId::parse(ch.as_str()).expect("channel");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let id = loop {
-        if let Some(c) = store.open_for_chat(&tenant, &channel, &chat).await.expect("read") {
-            break c.value.id.to_string();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no conversation; output:\n{}",
-            server.output()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let id = opened_conversation(&server, &ch, &sent).await;
     let path = format!("/v1/conversations/{id}/take");
     let (a, b) = tokio::join!(
         server.post(&path, ADMIN, json!({})),
@@ -284,4 +268,56 @@ async fn of_two_operators_taking_one_conversation_at_once_exactly_one_gets_it() 
         json!([]),
         "no longer in the queue"
     );
+}
+
+/// The id of the conversation the router opened for a sandbox chat (waits up to 10 s).
+async fn opened_conversation(server: &common::Server, channel: &str, sent: &Value) -> String {
+    let chat = sent["chat_id"].as_str().expect("chat").to_owned();
+    let store =
+        SqliteConversationStore::open(&server.data.path().join("conversations.sqlite3")).expect("the server's store");
+    let tenant = domain::ids::TenantId::parse("acme").expect("tenant");
+    let channel = domain::ids::ChannelId::parse(channel).expect("channel");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(c) = store.open_for_chat(&tenant, &channel, &chat).await.expect("read") {
+            return c.value.id.to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no conversation; output:\n{}",
+            server.output()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_operator_opens_the_guest_card_of_a_new_client() {
+    let server = start(Some(&two_tenants()), &[]);
+    let ch = server.connected_avito_channel().await;
+    let sent = control(
+        &server.base,
+        "/accounts/1001/client-messages",
+        json!({"client": {"name": "Ольга"}, "text": "Здравствуйте"}),
+    )
+    .await;
+    let id = opened_conversation(&server, &ch, &sent).await;
+    let (status, conversation) = server.get(&format!("/v1/conversations/{id}"), common::OPERATOR).await;
+    assert_eq!(status, StatusCode::OK, "{conversation}");
+    let card_id = conversation["client"]["card_id"].as_str().expect("a card").to_owned();
+    let (status, card) = server
+        .get(&format!("/v1/client-cards/{card_id}"), common::OPERATOR)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{card}");
+    assert_eq!(
+        (card["kind"].as_str(), card["name"].as_str()),
+        (Some("guest"), Some("Ольга"))
+    );
+    assert_eq!(card["avito_user_ids"], json!([conversation["client"]["avito_user_id"]]));
+    for missing in ["0123456789abcdef", "not a card!"] {
+        let (status, body) = server
+            .get(&format!("/v1/client-cards/{missing}"), common::OPERATOR)
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{missing}: {body}");
+    }
 }
