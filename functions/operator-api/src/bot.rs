@@ -165,7 +165,7 @@ pub async fn send(
         .map_err(process_error)?;
     let delivery = match sent {
         Ok(_) => "sent".to_owned(),
-        Err(reason) => format!("failed: {reason}"),
+        Err(failure) => format!("failed: {}", failure.reason),
     };
     Ok((StatusCode::CREATED, Json(SentView { message_id, delivery })))
 }

@@ -123,7 +123,7 @@ pub async fn reply(
         .map_err(process_error)?;
     let delivery = match sent {
         Ok(avito_message_id) => Delivery::Sent { avito_message_id },
-        Err(reason) => Delivery::Failed { reason },
+        Err(failure) => failure.delivery(),
     };
     Ok((
         StatusCode::CREATED,

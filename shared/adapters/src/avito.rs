@@ -73,6 +73,13 @@ pub enum AvitoError {
 }
 
 impl AvitoError {
+    /// Whether the failure proves Avito did not carry out the request: it refused it, or the
+    /// request never left here (no token). A 5xx, a timeout or an unreadable success may hide a
+    /// request Avito carried out.
+    pub fn proves_not_processed(&self) -> bool {
+        !matches!(self, AvitoError::Unavailable(_) | AvitoError::Malformed(_))
+    }
+
     /// Whether trying again later may succeed.
     pub fn is_transient(&self) -> bool {
         matches!(self, AvitoError::RateLimited | AvitoError::Unavailable(_))

@@ -561,6 +561,7 @@ macro_rules! conversation_store_contract {
             closing_frees_the_chat_for_a_new_conversation,
             concurrent_messages_to_one_conversation_all_land,
             a_sent_message_is_recognised_when_avito_echoes_it,
+            of_two_claims_on_a_failed_message_one_wins,
             open_conversations_are_found_when_their_auto_close_time_comes,
             open_conversations_list_by_handler_most_recent_activity_first,
         );
@@ -906,6 +907,49 @@ pub async fn a_sent_message_is_recognised_when_avito_echoes_it(store: Arc<dyn cr
             .expect("add")
     );
     assert_eq!(store.messages(&t, &c.id, None, 10).await.expect("list").items.len(), 1);
+}
+
+/// Claiming a failed message to send it again is a compare-and-swap on the message: of two
+/// racers one wins, and a message changed since it was read is not claimed.
+pub async fn of_two_claims_on_a_failed_message_one_wins(store: Arc<dyn crate::ports::ConversationStore>) {
+    use conversation_support::{conversation, message};
+    use domain::conversation::{Delivery, Message};
+    let t = fresh_tenant();
+    let c = conversation("c1", "u2i-1");
+    store.open(&t, &c).await.expect("open");
+    let mut failed = message(&c, "op-r1", 60);
+    failed.delivery = Some(Delivery::Failed {
+        reason: "rate limit".into(),
+        resendable: true,
+    });
+    assert!(
+        store
+            .add_message(&t, &c.clone().with_message(&failed), 1, &failed)
+            .await
+            .expect("added")
+    );
+    let claimed = Message {
+        delivery: Some(Delivery::Pending),
+        ..failed.clone()
+    };
+    let (a, b) = tokio::join!(
+        store.replace_message(&t, &failed, &claimed),
+        store.replace_message(&t, &failed, &claimed)
+    );
+    let mut wins = [a.expect("claim"), b.expect("claim")];
+    wins.sort();
+    assert_eq!(wins, [false, true]);
+    assert_eq!(
+        store.messages(&t, &c.id, None, 10).await.expect("list").items,
+        vec![claimed]
+    );
+    let unknown = message(&c, "op-missing", 61);
+    assert!(
+        !store
+            .replace_message(&t, &unknown, &unknown)
+            .await
+            .expect("nothing to claim")
+    );
 }
 
 pub async fn open_conversations_are_found_when_their_auto_close_time_comes(

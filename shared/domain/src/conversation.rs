@@ -180,8 +180,14 @@ pub enum Delivery {
     Pending,
     /// Avito accepted it under this id.
     Sent { avito_message_id: String },
-    /// Avito did not take it, and why.
-    Failed { reason: String },
+    /// Avito did not take it, and why. `resendable` when the failure proves Avito did not process
+    /// the message (it refused it, or it never left here), so sending it again cannot duplicate it;
+    /// not after a timeout or an unreadable answer, when it may have reached the client.
+    Failed {
+        reason: String,
+        #[serde(default)]
+        resendable: bool,
+    },
 }
 
 /// One message of a conversation.

@@ -172,7 +172,7 @@ impl AutoReplies {
             .await?;
         let fired = match sent {
             Ok(_) => Fired::Sent,
-            Err(reason) => Fired::Failed(reason),
+            Err(failure) => Fired::Failed(failure.reason),
         };
         Ok(fired)
     }

@@ -96,7 +96,8 @@ impl Closing {
                         Some(message) => Some(
                             p.send_claimed(tenant, &closed.channel_id, &closed.chat_id, message)
                                 .await?
-                                .map(drop),
+                                .map(drop)
+                                .map_err(|f| f.reason),
                         ),
                         None => None,
                     };

@@ -23,17 +23,35 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
 }
 
+/// Why Avito did not take a message of ours, as recorded on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendFailure {
+    pub reason: String,
+    /// Sending it again cannot duplicate it (see [`Delivery::Failed`]).
+    pub resendable: bool,
+}
+
+impl SendFailure {
+    /// The delivery state this failure leaves on the message.
+    pub fn delivery(&self) -> Delivery {
+        Delivery::Failed {
+            reason: self.reason.clone(),
+            resendable: self.resendable,
+        }
+    }
+}
+
 impl Ports {
     /// Sends a text message of ours that is already stored (claimed) in the conversation, and
-    /// records the outcome on it: `Ok(Ok(avito id))` when Avito took it, `Ok(Err(reason))` when
-    /// not (the reason is on the message). Never repeated here: Avito has no idempotency key.
+    /// records the outcome on it: `Ok(Ok(avito id))` when Avito took it, `Ok(Err(failure))` when
+    /// not (the failure is on the message). Never repeated here: Avito has no idempotency key.
     pub async fn send_claimed(
         &self,
         tenant: &TenantId,
         channel_id: &ChannelId,
         chat_id: &str,
         message: Message,
-    ) -> Result<Result<String, String>, ProcessError> {
+    ) -> Result<Result<String, SendFailure>, ProcessError> {
         let text = match &message.content {
             Content::Text { text } => text.clone(),
             _ => return Err(ProcessError::Permanent("only text is sent this way".into())),
@@ -49,21 +67,27 @@ impl Ports {
             .and_then(|c| c.account.as_ref())
             .map(|a| a.id);
         let outcome = match account {
-            None => Err("the channel is not connected".to_owned()),
+            None => Err(SendFailure {
+                reason: "the channel is not connected".to_owned(),
+                resendable: true,
+            }),
             Some(account) => {
                 let vault = self.vaults.channel(tenant, channel_id);
                 self.avito
                     .send_text(&vault, account, chat_id, &text)
                     .await
                     .map(|sent| sent.id)
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| SendFailure {
+                        reason: e.to_string(),
+                        resendable: e.proves_not_processed(),
+                    })
             }
         };
         let delivery = match &outcome {
             Ok(avito_message_id) => Delivery::Sent {
                 avito_message_id: avito_message_id.clone(),
             },
-            Err(reason) => Delivery::Failed { reason: reason.clone() },
+            Err(failure) => failure.delivery(),
         };
         self.conversations
             .record_delivery(

@@ -376,6 +376,31 @@ impl ConversationStore for DynamoConversationStore {
         }
     }
 
+    async fn replace_message(&self, tenant: &TenantId, expected: &Message, next: &Message) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(PK, messages_pk(tenant, next.conversation_id.as_str()))
+            .item(SK, s(format!("MSG#{}", message_sort_key(next))))
+            .item("doc", s(encode(next)?))
+            .condition_expression("#doc = :expected")
+            .expression_attribute_names("#doc", "doc")
+            .expression_attribute_values(":expected", s(encode(expected)?))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
     async fn open_by_handler(
         &self,
         tenant: &TenantId,

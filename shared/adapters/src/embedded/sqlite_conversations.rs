@@ -306,6 +306,26 @@ impl ConversationStore for SqliteConversationStore {
         .await
     }
 
+    async fn replace_message(&self, tenant: &TenantId, expected: &Message, next: &Message) -> Result<bool, StoreError> {
+        let (t, conv, key, old, new) = (
+            tenant.to_string(),
+            next.conversation_id.to_string(),
+            message_sort_key(next),
+            encode(expected)?,
+            encode(next)?,
+        );
+        self.db
+            .run(move |c| {
+                c.execute(
+                    "UPDATE messages SET doc = ?5 WHERE tenant = ?1 AND conversation_id = ?2 AND sort_key = ?3 AND doc = ?4",
+                    params![t, conv, key, old, new],
+                )
+                .map(|n| n == 1)
+                .map_err(unavailable)
+            })
+            .await
+    }
+
     async fn open_by_handler(
         &self,
         tenant: &TenantId,

@@ -58,6 +58,11 @@ pub trait ConversationStore: Send + Sync {
         message: &Message,
     ) -> Result<(), StoreError>;
 
+    /// Replaces one of our stored messages with `next` (same id and time) only if it is still
+    /// exactly `expected`: `false` when it changed since it was read. One of two racers claiming
+    /// a message wins.
+    async fn replace_message(&self, tenant: &TenantId, expected: &Message, next: &Message) -> Result<bool, StoreError>;
+
     /// Open conversations that one of `handlers` has (keys from [`handler_key`]), the most recent
     /// activity first, `limit` at a time, after the cursor `after` (the `next` of the previous
     /// page). An index kept with every conversation write; never a scan.
