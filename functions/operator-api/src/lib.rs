@@ -245,6 +245,7 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
         .routes(routes!(list))
         .routes(routes!(conversation))
         .routes(routes!(messages, reply::reply))
+        .routes(routes!(reply::resend))
         .routes(routes!(complete))
         .routes(routes!(take::take))
         .routes(routes!(cards::client_card))

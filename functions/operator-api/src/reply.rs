@@ -121,10 +121,7 @@ pub async fn reply(
         )
         .await
         .map_err(process_error)?;
-    let delivery = match sent {
-        Ok(avito_message_id) => Delivery::Sent { avito_message_id },
-        Err(failure) => failure.delivery(),
-    };
+    let delivery = delivery_of(sent);
     Ok((
         StatusCode::CREATED,
         Json(Message {
@@ -132,6 +129,71 @@ pub async fn reply(
             ..message
         }),
     ))
+}
+
+/// `POST /v1/conversations/{id}/messages/{message_id}/resend`: sends a failed message again. Only
+/// a failure that proves Avito did not take the message (`resendable`) allows it, so the client
+/// never gets it twice; of two resends at once one sends and the other gets 409.
+#[utoipa::path(post, path = "/v1/conversations/{id}/messages/{message_id}/resend", tag = "conversations",
+    params(("id" = String, Path), ("message_id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Sent again: sent, or failed again (see delivery)", body = Message),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 403, description = "The caller is not an employee", body = http_api::ErrorBody),
+        (status = 404, description = "No such conversation or message in your tenant", body = http_api::ErrorBody),
+        (status = 409, description = "Closed, not failed, being sent, or it may have reached the client", body = http_api::ErrorBody)
+    ))]
+pub async fn resend(
+    State(s): State<OperatorState>,
+    caller: Caller,
+    Path((id, message_id)): Path<(String, String)>,
+) -> ApiResult<Json<Message>> {
+    crate::take::caller_employee(&s, &caller).await?;
+    let conversation = crate::load(&s, &caller.tenant, &id).await?;
+    let message = find(&s, &caller, &conversation.id, &message_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    match &message.delivery {
+        Some(Delivery::Failed { resendable: true, .. }) => {}
+        Some(Delivery::Failed { .. }) => {
+            return Err(ApiError::Conflict(
+                "Avito may have delivered this message before it failed; sending it again could duplicate it".into(),
+            ));
+        }
+        Some(Delivery::Pending) => return Err(ApiError::Conflict("the message is being sent".into())),
+        Some(Delivery::Sent { .. }) => return Err(ApiError::Conflict("the message was sent".into())),
+        None => return Err(ApiError::Conflict("only our own messages are sent".into())),
+    }
+    if conversation.status != ConversationStatus::Open {
+        return Err(ApiError::Conflict("the conversation is closed".into()));
+    }
+    let ports = &s.closing.ports;
+    let claimed = Message {
+        delivery: Some(Delivery::Pending),
+        ..message.clone()
+    };
+    if !ports
+        .conversations
+        .replace_message(&caller.tenant, &message, &claimed)
+        .await?
+    {
+        return Err(ApiError::Conflict("the message is being sent".into()));
+    }
+    let sent = ports
+        .send_claimed(
+            &caller.tenant,
+            &conversation.channel_id,
+            &conversation.chat_id,
+            claimed.clone(),
+        )
+        .await
+        .map_err(process_error)?;
+    let delivery = delivery_of(sent);
+    Ok(Json(Message {
+        delivery: Some(delivery),
+        ..claimed
+    }))
 }
 
 /// The stored message with `id` in a conversation (a reply made before with the same key).
@@ -154,5 +216,13 @@ async fn find(
             Some(n) => after = Some(n),
             None => return Ok(None),
         }
+    }
+}
+
+/// The delivery state a send left on the message.
+fn delivery_of(sent: Result<String, services::ports::SendFailure>) -> Delivery {
+    match sent {
+        Ok(avito_message_id) => Delivery::Sent { avito_message_id },
+        Err(failure) => failure.delivery(),
     }
 }

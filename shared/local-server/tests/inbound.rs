@@ -321,3 +321,86 @@ async fn an_operator_opens_the_guest_card_of_a_new_client() {
         assert_eq!(status, StatusCode::NOT_FOUND, "{missing}: {body}");
     }
 }
+
+#[tokio::test]
+async fn a_reply_avito_refused_is_sent_again_once_and_one_that_may_have_arrived_is_not() {
+    let server = start(Some(&two_tenants()), &[]);
+    let ch = server.connected_avito_channel().await;
+    let sent = control(
+        &server.base,
+        "/accounts/1001/client-messages",
+        json!({"client": {"name": "Нина"}, "text": "Есть в наличии?"}),
+    )
+    .await;
+    let id = opened_conversation(&server, &ch, &sent).await;
+    let fault = |status: u16| {
+        let base = server.base.clone();
+        async move {
+            let r = reqwest::Client::new()
+                .post(format!("{base}/sandbox/_sandbox/faults"))
+                .json(&json!({"operation": "postSendMessage", "status": status, "times": 1}))
+                .send()
+                .await
+                .expect("fault");
+            assert!(r.status().is_success());
+        }
+    };
+    let path = format!("/v1/conversations/{id}/messages");
+
+    // A 500 may hide a message Avito sent: it is not sent again.
+    fault(500).await;
+    let (status, ambiguous) = server
+        .post(&path, ADMIN, json!({"text": "Да, есть", "idempotency_key": "a"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{ambiguous}");
+    assert_eq!(
+        ambiguous["delivery"],
+        json!({"state": "failed", "reason": ambiguous["delivery"]["reason"], "resendable": false})
+    );
+    let resend = |message: &str| format!("{path}/{message}/resend");
+    let (status, body) = server.post(&resend("op-a"), ADMIN, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    // A refusal proves it was not sent: it can be sent again, once, however many resends race.
+    fault(400).await;
+    let (_, refused) = server
+        .post(
+            &path,
+            ADMIN,
+            json!({"text": "Да, есть, приезжайте", "idempotency_key": "b"}),
+        )
+        .await;
+    assert_eq!(refused["delivery"]["resendable"], json!(true), "{refused}");
+    let again = resend("op-b");
+    let (a, b) = tokio::join!(
+        server.post(&again, ADMIN, json!({})),
+        server.post(&again, common::OPERATOR, json!({}))
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{a:?} {b:?}");
+    let won = if a.0 == StatusCode::OK { a.1 } else { b.1 };
+    assert_eq!(won["delivery"]["state"], "sent", "{won}");
+    assert_eq!(
+        server.post(&resend("op-b"), ADMIN, json!({})).await.0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        server.post(&resend("op-none"), ADMIN, json!({})).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    let calls: Value = reqwest::get(format!("{}/sandbox/_sandbox/calls", server.base))
+        .await
+        .expect("calls")
+        .json()
+        .await
+        .expect("JSON");
+    let delivered = calls
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["operation"] == "postSendMessage" && c["status"] == 200)
+        .count();
+    assert_eq!(delivered, 1, "the refused reply, sent again once: {calls}");
+}
