@@ -248,6 +248,7 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reply::resend))
         .routes(routes!(complete))
         .routes(routes!(take::take))
+        .routes(routes!(take::return_to_queue))
         .routes(routes!(cards::client_card))
         .routes(routes!(presence::get_presence, presence::put_presence))
         .routes(routes!(bot::send))

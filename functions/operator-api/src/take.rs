@@ -8,9 +8,12 @@ use axum::Json;
 use axum::extract::{Path, State};
 use domain::conversation::{Author, Content, Conversation, ConversationStatus, Handler, Message};
 use domain::directory::Employee;
-use domain::ids::{ConversationId, EmployeeId};
+use domain::directory::Group;
+use domain::ids::{ConversationId, EmployeeId, GroupId};
+use domain::validation::ValidationErrors;
 use http_api::error::ApiResult;
-use http_api::{ApiError, Caller};
+use http_api::{ApiError, Caller, JsonBody};
+use serde::Deserialize;
 
 /// The caller as an employee: the one whose `user_id` (or id) is the token's user.
 pub(crate) async fn caller_employee(s: &OperatorState, caller: &Caller) -> ApiResult<EmployeeId> {
@@ -39,7 +42,97 @@ pub async fn take(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Conversation>> {
     let me = caller_employee(&s, &caller).await?;
-    let id = ConversationId::parse(id.as_str()).map_err(|_| ApiError::not_found("conversation"))?;
+    pass(&s, &caller, &id, "take", |current| match &current.handler {
+        Handler::Operator { employee_id } if *employee_id == me => Ok(None),
+        Handler::Operator { employee_id } => Err(ApiError::Conflict(format!(
+            "the conversation is already with operator {employee_id}"
+        ))),
+        Handler::Chatbot { .. } => Err(ApiError::Conflict("the conversation is with a chatbot".into())),
+        Handler::GroupQueue { .. } | Handler::GeneralQueue => Ok(Some((
+            Handler::Operator {
+                employee_id: me.clone(),
+            },
+            format!("Обращение взял оператор {me}"),
+        ))),
+    })
+    .await
+    .map(Json)
+}
+
+/// Where a returned conversation goes.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnBody {
+    /// The group whose queue gets it; the general queue when absent.
+    pub group_id: Option<String>,
+}
+
+/// `POST /v1/conversations/{id}/return`: the assignee (or an administrator) puts the conversation
+/// back in a queue, for any operator of that queue to take.
+#[utoipa::path(post, path = "/v1/conversations/{id}/return", tag = "conversations", params(("id" = String, Path)),
+    request_body = ReturnBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "In the queue now", body = Conversation),
+        (status = 400, description = "The body cannot be read", body = http_api::ErrorBody),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 403, description = "Assigned to another operator (only they or an administrator may return it)", body = http_api::ErrorBody),
+        (status = 404, description = "No such conversation in your tenant", body = http_api::ErrorBody),
+        (status = 409, description = "Not with an operator, or closed", body = http_api::ErrorBody),
+        (status = 422, description = "No such group", body = http_api::ErrorBody)
+    ))]
+pub async fn return_to_queue(
+    State(s): State<OperatorState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReturnBody>,
+) -> ApiResult<Json<Conversation>> {
+    let me = caller_employee(&s, &caller).await?;
+    let queue = match body.group_id {
+        None => Handler::GeneralQueue,
+        Some(group) => {
+            let known = match GroupId::parse(group.as_str()) {
+                Ok(id) => s
+                    .config
+                    .get::<Group>(&caller.tenant, id.as_str())
+                    .await?
+                    .map(|g| g.value.id),
+                Err(_) => None,
+            };
+            let group_id = known.ok_or_else(|| {
+                let mut errors = ValidationErrors::new();
+                errors.add("group_id", "no such group");
+                ApiError::from(errors)
+            })?;
+            Handler::GroupQueue { group_id }
+        }
+    };
+    let admin = caller.role == http_api::Role::Admin;
+    pass(&s, &caller, &id, "return", |current| match &current.handler {
+        Handler::Operator { employee_id } if *employee_id == me || admin => Ok(Some((
+            queue.clone(),
+            format!("Оператор {me} вернул обращение в очередь"),
+        ))),
+        Handler::Operator { .. } => Err(ApiError::Forbidden(
+            "only the assigned operator or an administrator returns a conversation",
+        )),
+        _ => Err(ApiError::Conflict("the conversation is not with an operator".into())),
+    })
+    .await
+    .map(Json)
+}
+
+/// Passes an open conversation to the handler `decide` names, with a visible note, in one
+/// conditional write; `decide` answering `None` leaves it as it is. Re-decides on a lost race.
+/// The note's id names the version passed from: two passes of one version write one note.
+async fn pass(
+    s: &OperatorState,
+    caller: &Caller,
+    id: &str,
+    what: &str,
+    decide: impl Fn(&Conversation) -> ApiResult<Option<(Handler, String)>>,
+) -> ApiResult<Conversation> {
+    let id = ConversationId::parse(id).map_err(|_| ApiError::not_found("conversation"))?;
     let ports = &s.closing.ports;
     loop {
         let current = ports
@@ -50,39 +143,29 @@ pub async fn take(
         if current.value.status != ConversationStatus::Open {
             return Err(ApiError::Conflict("the conversation is closed".into()));
         }
-        match &current.value.handler {
-            Handler::Operator { employee_id } if *employee_id == me => return Ok(Json(current.value)),
-            Handler::Operator { employee_id } => {
-                return Err(ApiError::Conflict(format!(
-                    "the conversation is already with operator {employee_id}"
-                )));
-            }
-            Handler::Chatbot { .. } => return Err(ApiError::Conflict("the conversation is with a chatbot".into())),
-            Handler::GroupQueue { .. } | Handler::GeneralQueue => {}
-        }
-        // The note's id names the version taken from: two takes of one version write one note.
+        let Some((handler, text)) = decide(&current.value)? else {
+            return Ok(current.value);
+        };
         let note = Message {
-            id: format!("take-{}-{}", current.value.id, current.version),
+            id: format!("{what}-{}-{}", current.value.id, current.version),
             conversation_id: current.value.id.clone(),
             author: Author::System,
             content: Content::System {
-                text: Some(format!("Обращение взял оператор {me}")),
+                text: Some(text),
                 flow_id: None,
             },
             created_at: ports.clock.now(),
             delivery: None,
         };
         let mut next = current.value.clone().with_message(&note);
-        next.handler = Handler::Operator {
-            employee_id: me.clone(),
-        };
+        next.handler = handler;
         match ports
             .conversations
             .add_message(&caller.tenant, &next, current.version, &note)
             .await
         {
-            Ok(true) => return Ok(Json(next)),
-            // Someone took it from this version first: read again to say who.
+            Ok(true) => return Ok(next),
+            // Someone passed it from this version first: read again and decide again.
             Ok(false) | Err(StoreError::Conflict) => continue,
             Err(e) => return Err(e.into()),
         }

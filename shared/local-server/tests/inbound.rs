@@ -404,3 +404,63 @@ async fn a_reply_avito_refused_is_sent_again_once_and_one_that_may_have_arrived_
         .count();
     assert_eq!(delivered, 1, "the refused reply, sent again once: {calls}");
 }
+
+#[tokio::test]
+async fn the_assignee_or_an_administrator_returns_a_conversation_to_the_queue() {
+    let server = start(Some(&two_tenants()), &[]);
+    let ch = server.connected_avito_channel().await;
+    let sent = control(
+        &server.base,
+        "/accounts/1001/client-messages",
+        json!({"client": {"name": "Вера"}, "text": "Добрый вечер"}),
+    )
+    .await;
+    let id = opened_conversation(&server, &ch, &sent).await;
+    let take = format!("/v1/conversations/{id}/take");
+    let back = format!("/v1/conversations/{id}/return");
+    assert_eq!(server.post(&take, ADMIN, json!({})).await.0, StatusCode::OK);
+
+    // Boris is not the assignee and not an administrator.
+    let (status, body) = server.post(&back, common::OPERATOR, json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = server.post(&back, ADMIN, json!({"group_id": "nope"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        server.post(&back, common::OTHER_ADMIN, json!({})).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    let (status, returned) = server.post(&back, ADMIN, json!({})).await;
+    assert_eq!(
+        (status, returned["handler"]["type"].as_str()),
+        (StatusCode::OK, Some("general_queue")),
+        "{returned}"
+    );
+    let queue = server.get("/v1/conversations?view=queue", common::OPERATOR).await.1;
+    assert_eq!(
+        queue["items"][0]["id"].as_str(),
+        Some(id.as_str()),
+        "back in the queue: {queue}"
+    );
+    assert_eq!(
+        server.post(&back, ADMIN, json!({})).await.0,
+        StatusCode::CONFLICT,
+        "already in the queue"
+    );
+
+    // Boris takes it; an administrator may return it for him.
+    assert_eq!(server.post(&take, common::OPERATOR, json!({})).await.0, StatusCode::OK);
+    let (status, returned) = server.post(&back, ADMIN, json!({})).await;
+    assert_eq!(
+        (status, returned["handler"]["type"].as_str()),
+        (StatusCode::OK, Some("general_queue"))
+    );
+    let notes: Vec<String> = server.get(&format!("/v1/conversations/{id}/messages"), ADMIN).await.1["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["content"]["text"].as_str().map(str::to_owned))
+        .filter(|t| t.contains("вернул"))
+        .collect();
+    assert_eq!(notes.len(), 2, "each return is a visible note: {notes:?}");
+}
