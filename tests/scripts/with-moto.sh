@@ -5,12 +5,12 @@
 set -euo pipefail
 venv=$1
 shift
-moto="$venv/bin/moto_server"
-[[ -x $moto ]] || { echo "moto is not installed in $venv (run: make venv)" >&2; exit 2; }
+[[ -x $venv/bin/moto_server ]] || { echo "moto is not installed in $venv (run: make venv)" >&2; exit 2; }
 
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 log=$(mktemp -t moto.XXXXXX.log)
-"$moto" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+# moto_server.py says why DynamoDB calls are served one at a time.
+"$venv/bin/python" "$(dirname "$0")/moto_server.py" 127.0.0.1 "$port" >"$log" 2>&1 &
 moto_pid=$!
 stop_moto() {
     kill "$moto_pid" 2>/dev/null || true

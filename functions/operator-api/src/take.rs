@@ -1,6 +1,7 @@
-//! Taking a conversation from a queue (R-OP1): atomic. Of two operators taking the same
-//! conversation at once exactly one gets it; the other is told who has it (409). The take is a
-//! visible note in the conversation, written in the same conditional write as the new assignee.
+//! Taking a conversation from a queue and returning it (R-OP1): atomic. Of two operators taking
+//! the same conversation at once exactly one gets it; the other is told who has it (409). An
+//! operator takes only from the general queue and their groups' queues (administrators from any).
+//! Each take and return is a visible note, written in the same conditional write as the new handler.
 
 use crate::OperatorState;
 use adapters::ports::StoreError;
@@ -33,6 +34,7 @@ pub(crate) async fn caller_employee(s: &OperatorState, caller: &Caller) -> ApiRe
     responses(
         (status = 200, description = "Taken: the conversation is assigned to the caller", body = Conversation),
         (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 403, description = "It waits in the queue of a group the caller is not in", body = http_api::ErrorBody),
         (status = 404, description = "No such conversation in your tenant", body = http_api::ErrorBody),
         (status = 409, description = "Someone else has it, it is with a chatbot, or it is closed", body = http_api::ErrorBody)
     ))]
@@ -42,8 +44,20 @@ pub async fn take(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Conversation>> {
     let me = caller_employee(&s, &caller).await?;
+    let admin = caller.role == http_api::Role::Admin;
+    let my_groups: Vec<GroupId> = s
+        .config
+        .list_all::<Group>(&caller.tenant)
+        .await?
+        .into_iter()
+        .filter(|g| g.members.contains(&me))
+        .map(|g| g.id)
+        .collect();
     pass(&s, &caller, &id, "take", |current| match &current.handler {
         Handler::Operator { employee_id } if *employee_id == me => Ok(None),
+        Handler::GroupQueue { group_id } if !admin && !my_groups.contains(group_id) => Err(ApiError::Forbidden(
+            "the conversation waits in the queue of a group you are not in",
+        )),
         Handler::Operator { employee_id } => Err(ApiError::Conflict(format!(
             "the conversation is already with operator {employee_id}"
         ))),

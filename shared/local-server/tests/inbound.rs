@@ -464,3 +464,44 @@ async fn the_assignee_or_an_administrator_returns_a_conversation_to_the_queue() 
         .collect();
     assert_eq!(notes.len(), 2, "each return is a visible note: {notes:?}");
 }
+
+#[tokio::test]
+async fn an_operator_cannot_take_from_the_queue_of_a_group_they_are_not_in() {
+    let server = start(Some(&two_tenants()), &[]);
+    let ch = server.connected_avito_channel().await;
+    let (_, group) = server.post("/v1/groups", ADMIN, json!({"name": "Продажи"})).await;
+    let all_day = json!([{"start": "00:00", "end": "24:00"}]);
+    let (status, _) = server
+        .put(
+            "/v1/schedule",
+            ADMIN,
+            json!({"time_zone": "UTC", "weekly": {"monday": all_day, "tuesday": all_day, "wednesday": all_day,
+            "thursday": all_day, "friday": all_day, "saturday": all_day, "sunday": all_day}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = server
+        .put(
+            &format!("/v1/channels/{ch}/settings"),
+            ADMIN,
+            json!({"working_time": {"receiver": {"type": "group", "group_id": group["id"]}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let sent = control(
+        &server.base,
+        "/accounts/1001/client-messages",
+        json!({"client": {"name": "Глеб"}, "text": "Сколько стоит доставка?"}),
+    )
+    .await;
+    let id = opened_conversation(&server, &ch, &sent).await;
+    let take = format!("/v1/conversations/{id}/take");
+    let (status, body) = server.post(&take, common::OPERATOR, json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "Boris is not in «Продажи»: {body}");
+    let (status, taken) = server.post(&take, ADMIN, json!({})).await;
+    assert_eq!(
+        (status, taken["handler"]["type"].as_str()),
+        (StatusCode::OK, Some("operator")),
+        "{taken}"
+    );
+}
