@@ -2,11 +2,10 @@
 //! document in `doc` (JSON text) and `version` (number). Every write is conditional or an upsert;
 //! listings are `Query` on the tenant's partition with `begins_with(SK, <KIND#>)`.
 
-use super::dynamodb_table::{PK, SK};
+use super::dynamodb_table::{PK, SK, lost_condition, unavailable};
 use crate::ports::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use domain::ids::TenantId;
 use std::collections::HashMap;
@@ -26,10 +25,6 @@ fn tenant_pk(tenant: &TenantId) -> AttributeValue {
 
 fn sort_key(kind: ConfigKind, id: &str) -> AttributeValue {
     AttributeValue::S(format!("{}{id}", kind.prefix()))
-}
-
-fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) -> StoreError {
-    StoreError::Unavailable(DisplayErrorContext(e).to_string())
 }
 
 fn stored_doc(kind: ConfigKind, item: &Item) -> Result<StoredDoc, StoreError> {
@@ -81,12 +76,7 @@ impl ConfigStore for DynamoConfigStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::Conflict)
-            }
+            Err(e) if lost_condition(&e) => Err(StoreError::Conflict),
             Err(e) => Err(unavailable(e)),
         }
     }
@@ -173,10 +163,7 @@ impl ConfigStore for DynamoConfigStore {
             .await;
         match result {
             Ok(_) => Ok(new_version),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
+            Err(e) if lost_condition(&e) => {
                 // The condition fails both when the item is missing and when it moved on.
                 match self.get(tenant, kind, id).await? {
                     Some(_) => Err(StoreError::Conflict),

@@ -2,11 +2,11 @@
 //! atomic is one `TransactWriteItems`; its cancellation reasons tell a duplicate message from a
 //! conversation that moved on.
 
-use super::dynamodb_table::{GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, PK, SK};
+use super::dynamodb_table::{GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, PK, SK, lost_condition, unavailable};
 use crate::ports::{ConversationStore, Page, StoreError, Versioned, activity_sort_key, handler_key, message_sort_key};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use chrono::{DateTime, Utc};
@@ -57,10 +57,6 @@ fn open_chat_key(tenant: &TenantId, channel: &str, chat_id: &str) -> Item {
 
 fn messages_pk(tenant: &TenantId, conversation: &str) -> AttributeValue {
     s(format!("T#{tenant}#CONV#{conversation}"))
-}
-
-fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) -> StoreError {
-    StoreError::Unavailable(DisplayErrorContext(e).to_string())
 }
 
 fn encode<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
@@ -346,9 +342,7 @@ impl ConversationStore for DynamoConversationStore {
                 .await;
             // Already there means Avito's echo arrived first and was stored under this id.
             if let Err(e) = result
-                && !e
-                    .as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception())
+                && !lost_condition(&e)
             {
                 return Err(unavailable(e));
             }
@@ -366,12 +360,7 @@ impl ConversationStore for DynamoConversationStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::NotFound)
-            }
+            Err(e) if lost_condition(&e) => Err(StoreError::NotFound),
             Err(e) => Err(unavailable(e)),
         }
     }
@@ -391,12 +380,7 @@ impl ConversationStore for DynamoConversationStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
+            Err(e) if lost_condition(&e) => Ok(false),
             Err(e) => Err(unavailable(e)),
         }
     }

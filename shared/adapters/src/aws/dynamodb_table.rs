@@ -1,13 +1,27 @@
 //! The single DynamoDB table: its key schema, and the client every DynamoDB adapter shares.
 
+use crate::ports::StoreError;
 use aws_config::BehaviorVersion;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
     ScalarAttributeType,
 };
 use std::time::Duration;
+
+/// A DynamoDB call that failed for a reason other than its condition: worth retrying later.
+pub(crate) fn unavailable<E: std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) -> StoreError {
+    StoreError::Unavailable(DisplayErrorContext(e).to_string())
+}
+
+/// Whether a conditional `PutItem` failed because its condition did not hold.
+pub(crate) fn lost_condition<R>(e: &SdkError<PutItemError, R>) -> bool {
+    e.as_service_error()
+        .is_some_and(|s| s.is_conditional_check_failed_exception())
+}
 
 /// Partition key attribute.
 pub(crate) const PK: &str = "PK";
