@@ -79,15 +79,7 @@ async fn a_bot_answers_hands_over_and_finishes_through_its_api() {
             .contains(&token),
         "shown once"
     );
-    let all_day = json!([{"start": "00:00", "end": "24:00"}]);
-    server
-        .put(
-            "/v1/schedule",
-            ADMIN,
-            json!({"time_zone": "UTC", "weekly": {"monday": all_day, "tuesday": all_day, "wednesday": all_day,
-            "thursday": all_day, "friday": all_day, "saturday": all_day, "sunday": all_day}}),
-        )
-        .await;
+    server.work_round_the_clock("UTC").await;
     let (status, _) = server
         .put(&format!("/v1/channels/{ch}/settings"), ADMIN, json!({
             "working_time": {"receiver": {"type": "chatbot", "chatbot_id": bot_id, "fallback": {"type": "group", "group_id": group["id"]}}},

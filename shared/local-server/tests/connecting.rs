@@ -380,18 +380,9 @@ async fn no_token_or_secret_appears_in_logs_or_answers_of_connect_refresh_and_di
         assert_eq!(body["warnings"], json!([]), "unsubscribed after refreshing");
         answers.push_str(&body.to_string());
     }
-    let calls: Value = reqwest::get(format!("{}/sandbox/_sandbox/calls", server.base))
-        .await
-        .expect("calls")
-        .json()
-        .await
-        .expect("JSON");
+    let calls = server.sandbox_calls().await;
     assert!(
-        calls
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|c| c["grant_type"] == "refresh_token"),
+        calls.iter().any(|c| c["grant_type"] == "refresh_token"),
         "a refresh happened"
     );
     for path in [

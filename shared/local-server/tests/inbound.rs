@@ -82,16 +82,7 @@ async fn a_client_message_becomes_a_conversation_once_however_often_it_is_delive
 async fn local_mode_shows_the_whole_flow_auto_replies_then_completion_with_the_closing_message() {
     let server = start(Some(&two_tenants()), &[]);
     let ch = server.connected_avito_channel().await;
-    let all_day = json!([{"start": "00:00", "end": "24:00"}]);
-    let (status, _) = server
-        .put(
-            "/v1/schedule",
-            ADMIN,
-            json!({"time_zone": "Europe/Moscow", "weekly": {"monday": all_day, "tuesday": all_day,
-            "wednesday": all_day, "thursday": all_day, "friday": all_day, "saturday": all_day, "sunday": all_day}}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    server.work_round_the_clock("Europe/Moscow").await;
     let (status, _) = server
         .put(
             &format!("/v1/channels/{ch}/settings"),
@@ -204,18 +195,8 @@ async fn local_mode_shows_the_whole_flow_auto_replies_then_completion_with_the_c
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let calls: Value = reqwest::get(format!("{}/sandbox/_sandbox/calls", server.base))
-        .await
-        .expect("calls")
-        .json()
-        .await
-        .expect("JSON");
-    let sends = calls
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["operation"] == "postSendMessage")
-        .count();
+    let calls = server.sandbox_calls().await;
+    let sends = calls.iter().filter(|c| c["operation"] == "postSendMessage").count();
     assert_eq!(sends, 4, "two auto-replies, one reply and one closing message");
     // The echoes of our own messages open nothing.
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -390,19 +371,12 @@ async fn a_reply_avito_refused_is_sent_again_once_and_one_that_may_have_arrived_
         StatusCode::NOT_FOUND
     );
 
-    let calls: Value = reqwest::get(format!("{}/sandbox/_sandbox/calls", server.base))
-        .await
-        .expect("calls")
-        .json()
-        .await
-        .expect("JSON");
+    let calls = server.sandbox_calls().await;
     let delivered = calls
-        .as_array()
-        .into_iter()
-        .flatten()
+        .iter()
         .filter(|c| c["operation"] == "postSendMessage" && c["status"] == 200)
         .count();
-    assert_eq!(delivered, 1, "the refused reply, sent again once: {calls}");
+    assert_eq!(delivered, 1, "the refused reply, sent again once: {calls:?}");
 }
 
 #[tokio::test]
@@ -470,16 +444,7 @@ async fn an_operator_cannot_take_from_the_queue_of_a_group_they_are_not_in() {
     let server = start(Some(&two_tenants()), &[]);
     let ch = server.connected_avito_channel().await;
     let (_, group) = server.post("/v1/groups", ADMIN, json!({"name": "Продажи"})).await;
-    let all_day = json!([{"start": "00:00", "end": "24:00"}]);
-    let (status, _) = server
-        .put(
-            "/v1/schedule",
-            ADMIN,
-            json!({"time_zone": "UTC", "weekly": {"monday": all_day, "tuesday": all_day, "wednesday": all_day,
-            "thursday": all_day, "friday": all_day, "saturday": all_day, "sunday": all_day}}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    server.work_round_the_clock("UTC").await;
     let (status, body) = server
         .put(
             &format!("/v1/channels/{ch}/settings"),

@@ -147,6 +147,31 @@ impl Server {
         self.call(reqwest::Method::GET, path, token, None).await
     }
 
+    /// Makes every hour of every day working time, in `time_zone`.
+    pub async fn work_round_the_clock(&self, time_zone: &str) {
+        let all_day = serde_json::json!([{"start": "00:00", "end": "24:00"}]);
+        let (status, body) = self
+            .put(
+                "/v1/schedule",
+                ADMIN,
+                serde_json::json!({"time_zone": time_zone, "weekly": {"monday": all_day, "tuesday": all_day,
+                "wednesday": all_day, "thursday": all_day, "friday": all_day, "saturday": all_day, "sunday": all_day}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    /// The Avito API calls the sandbox has answered, oldest first (each with its `operation`
+    /// and `status`).
+    pub async fn sandbox_calls(&self) -> Vec<Value> {
+        reqwest::get(format!("{}/sandbox/_sandbox/calls", self.base))
+            .await
+            .expect("calls")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
     /// An Avito channel connected to the sandbox's account 1001 with its personal key pair;
     /// returns the channel's id.
     pub async fn connected_avito_channel(&self) -> String {
