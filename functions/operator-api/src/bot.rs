@@ -154,13 +154,8 @@ pub async fn send(
             Err(e) => return Err(e.into()),
         }
     };
-    if let Some(w) = waited {
-        AutoReplies { ports: ports.clone() }
-            .cancel(&caller.tenant, &conversation.id, w)
-            .await;
-    }
     let sent = ports
-        .send_claimed(&caller.tenant, &conversation.channel_id, &conversation.chat_id, message)
+        .send_answer(&caller.tenant, &conversation, message, waited)
         .await
         .map_err(process_error)?;
     let delivery = match sent {

@@ -15,7 +15,6 @@ use domain::validation::{ValidationErrors, char_len};
 use http_api::error::ApiResult;
 use http_api::{ApiError, Caller, JsonBody};
 use serde::Deserialize;
-use services::auto_replies::AutoReplies;
 
 /// A reply.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -107,18 +106,8 @@ pub async fn reply(
             Err(e) => return Err(e.into()),
         }
     };
-    if let Some(w) = waited {
-        AutoReplies { ports: ports.clone() }
-            .cancel(&caller.tenant, &conversation.id, w)
-            .await;
-    }
     let sent = ports
-        .send_claimed(
-            &caller.tenant,
-            &conversation.channel_id,
-            &conversation.chat_id,
-            message.clone(),
-        )
+        .send_answer(&caller.tenant, &conversation, message.clone(), waited)
         .await
         .map_err(process_error)?;
     let delivery = delivery_of(sent);

@@ -6,7 +6,8 @@ use adapters::avito::AvitoClient;
 use adapters::configuration::Configuration;
 use adapters::credentials::Vaults;
 use adapters::ports::{ChatbotGateway, Clock, ConversationStore, Scheduler};
-use domain::conversation::{Content, Delivery, Message};
+use chrono::{DateTime, Utc};
+use domain::conversation::{Content, Conversation, Delivery, Message};
 use domain::directory::Channel;
 use domain::ids::{ChannelId, TenantId};
 use std::sync::Arc;
@@ -42,6 +43,25 @@ impl SendFailure {
 }
 
 impl Ports {
+    /// Sends an answer (an operator's or a bot's message, already stored as claimed) as
+    /// [`Ports::send_claimed`] does, after cancelling the pending auto-replies of the waiting
+    /// period it ends (`waited`, the period's start, if the client was waiting).
+    pub async fn send_answer(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        message: Message,
+        waited: Option<DateTime<Utc>>,
+    ) -> Result<Result<String, SendFailure>, ProcessError> {
+        if let Some(w) = waited {
+            crate::auto_replies::AutoReplies { ports: self.clone() }
+                .cancel(tenant, &conversation.id, w)
+                .await;
+        }
+        self.send_claimed(tenant, &conversation.channel_id, &conversation.chat_id, message)
+            .await
+    }
+
     /// Sends a text message of ours that is already stored (claimed) in the conversation, and
     /// records the outcome on it: `Ok(Ok(avito id))` when Avito took it, `Ok(Err(failure))` when
     /// not (the failure is on the message). Never repeated here: Avito has no idempotency key.
