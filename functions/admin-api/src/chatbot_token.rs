@@ -43,9 +43,7 @@ pub async fn issue(
         .get::<Chatbot>(&caller.tenant, &id)
         .await?
         .ok_or_else(not_found)?;
-    let mut secret = [0u8; 32];
-    getrandom::getrandom(&mut secret).map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
-    let secret: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    let secret = services::random_hex(32).map_err(ApiError::Internal)?;
     let api_token = format!("{}.{}.{secret}", caller.tenant, current.value.id);
     let mut bot = current.value;
     bot.api_token_digest = Some(services::connection::digest(&api_token));

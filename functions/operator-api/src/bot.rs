@@ -99,12 +99,7 @@ pub struct SentView {
 }
 
 fn new_message_id() -> Result<String, ApiError> {
-    let mut buf = [0u8; 16];
-    getrandom::getrandom(&mut buf).map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
-    Ok(format!(
-        "bot-{}",
-        buf.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ))
+    Ok(format!("bot-{}", services::random_hex(16).map_err(ApiError::Internal)?))
 }
 
 /// `POST /v1/bot/conversations/{id}/messages`: sends text (1–1000 characters) to the client.

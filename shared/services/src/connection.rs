@@ -108,10 +108,7 @@ pub struct Connections {
 }
 
 fn random_hex(bytes: usize) -> Result<String, ConnectionError> {
-    let mut buf = vec![0u8; bytes];
-    getrandom::getrandom(&mut buf)
-        .map_err(|e| ConnectionError::Store(StoreError::Unavailable(format!("no randomness: {e}"))))?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+    crate::random_hex(bytes).map_err(|e| ConnectionError::Store(StoreError::Unavailable(e)))
 }
 
 /// The SHA-256 digest of a secret, hex.

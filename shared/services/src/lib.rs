@@ -9,3 +9,10 @@ pub mod environment;
 pub mod inbound;
 pub mod ports;
 pub mod processing;
+
+/// `bytes` random bytes from the operating system, as lowercase hex: ids, secrets and tokens.
+pub fn random_hex(bytes: usize) -> Result<String, String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::getrandom(&mut buf).map_err(|e| format!("no randomness: {e}"))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}

@@ -82,9 +82,7 @@ pub struct InboundProcessor {
 }
 
 fn random_hex() -> Result<String, ProcessError> {
-    let mut buf = [0u8; 16];
-    getrandom::getrandom(&mut buf).map_err(|e| ProcessError::Transient(format!("no randomness: {e}")))?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+    crate::random_hex(16).map_err(ProcessError::Transient)
 }
 
 fn new_id() -> Result<ConversationId, ProcessError> {
