@@ -1,10 +1,12 @@
-//! The operators' API (R-OP). So far: open a conversation with its messages, and complete it
-//! (R-CL1: the closing message goes out once); and the chatbot API ([`bot`]). Lists, taking from the queue, replies and client
-//! cards come with the operator-API issue. An axum router: `lambda_http::run` on AWS, mounted by
-//! the local server.
+//! The operators' API (R-OP): "My conversations" and the queues, a conversation with its messages
+//! (and, for Avito Jobs, the candidate card), replies and resends, taking and returning, completing
+//! (R-CL1: the closing message goes out once), client cards, presence, the notification feed, and
+//! the chatbot API ([`bot`]). An axum router: `lambda_http::run` on AWS, mounted by the local
+//! server.
 
 pub mod bot;
 pub mod cards;
+pub mod notifications;
 pub mod presence;
 pub mod reply;
 pub mod take;
@@ -250,6 +252,7 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
         .routes(routes!(take::take))
         .routes(routes!(take::return_to_queue))
         .routes(routes!(cards::client_card))
+        .routes(routes!(notifications::notifications))
         .routes(routes!(presence::get_presence, presence::put_presence))
         .routes(routes!(bot::send))
         .routes(routes!(bot::handover))

@@ -89,6 +89,11 @@ pub async fn reply(
             }
             return Err(ApiError::Conflict("the conversation is closed".into()));
         }
+        if !current.value.has_avito_chat() {
+            return Err(ApiError::Conflict(
+                "the candidate responded by phone: there is no Avito chat to write to; call them".into(),
+            ));
+        }
         let next = current.value.clone().with_message(&message);
         match ports
             .conversations

@@ -2,10 +2,12 @@
 //! are stored as the domain's own serde form, so what the store holds is what the API shows.
 
 use crate::ports::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
+use domain::candidate::JobResponse;
 use domain::conversation::ClientCard;
 use domain::directory::{Channel, ChannelGroup, Chatbot, Employee, Group};
 use domain::distribution::DistributionSettings;
 use domain::ids::{ChannelId, ClientCardId, TenantId};
+use domain::notification::Notification;
 use domain::schedule::WorkingSchedule;
 use domain::settings::ChannelSettings;
 use serde::Serialize;
@@ -35,6 +37,18 @@ config_entity!(Chatbot, ConfigKind::Chatbot);
 config_entity!(ChannelGroup, ConfigKind::ChannelGroup);
 config_entity!(Channel, ConfigKind::Channel);
 config_entity!(ClientCard, ConfigKind::ClientCard);
+config_entity!(JobResponse, ConfigKind::JobResponse);
+
+/// Which response an Avito chat belongs to (the `JobChat` pointer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct JobChat {
+    pub apply_id: String,
+    pub channel_id: ChannelId,
+}
+
+/// The largest number of 15 digits, from which notification times count down so that the
+/// store's id order is newest first.
+const NOTIFICATION_CLOCK: i64 = 999_999_999_999_999;
 
 pub use crate::ports::Versioned;
 
@@ -265,6 +279,52 @@ impl Configuration {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Which response a chat belongs to, if it is an Avito Jobs chat we know of.
+    pub async fn job_chat(&self, tenant: &TenantId, chat_id: &str) -> Result<Option<JobChat>, StoreError> {
+        match self.store.get(tenant, ConfigKind::JobChat, chat_id).await? {
+            Some(stored) => Ok(Some(decode(ConfigKind::JobChat, &stored)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Points a chat at its (newest) response.
+    pub async fn put_job_chat(&self, tenant: &TenantId, chat_id: &str, pointer: &JobChat) -> Result<(), StoreError> {
+        self.store
+            .put(tenant, ConfigKind::JobChat, chat_id, &encode(pointer)?)
+            .await
+            .map(drop)
+    }
+
+    /// Stores a notification once: a second one with the same id and time is ignored.
+    pub async fn notify(&self, tenant: &TenantId, notification: &Notification) -> Result<(), StoreError> {
+        let key = format!(
+            "{:015}-{}",
+            NOTIFICATION_CLOCK - notification.at.timestamp_millis().clamp(0, NOTIFICATION_CLOCK),
+            notification.id
+        );
+        match self
+            .store
+            .insert(tenant, ConfigKind::Notification, &key, &encode(notification)?)
+            .await
+        {
+            Ok(()) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The notifications, newest first, `limit` at a time after the cursor `after`.
+    pub async fn notifications(
+        &self,
+        tenant: &TenantId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Notification>, StoreError> {
+        let kind = ConfigKind::Notification;
+        let page = self.store.list(tenant, kind, after, limit).await?;
+        let items = page.items.iter().map(|d| decode(kind, d)).collect::<Result<_, _>>()?;
+        Ok(Page { items, next: page.next })
     }
 
     async fn singleton<T: DeserializeOwned + Default>(

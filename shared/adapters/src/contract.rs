@@ -605,6 +605,7 @@ mod conversation_support {
             closed_at: None,
             auto_close_due_at: None,
             closing_reason: None,
+            candidate: None,
         }
     }
 

@@ -498,23 +498,49 @@ pub async fn apply(State(sb): State<Sandbox>, Path(account): Path<i64>, Json(a):
     .into_response()
 }
 
+/// What changes in a response when it is touched (nothing but its time, by default).
+#[derive(Default, Deserialize)]
+pub struct ApplicationChange {
+    /// New questionnaire answers (as when the candidate finishes the chat-bot questionnaire).
+    pub questionnaire: Option<Vec<PrevalidationAnswer>>,
+    /// A phone the candidate shares now.
+    pub phone: Option<String>,
+    #[serde(flatten)]
+    pub delivery: DeliveryOptions,
+}
+
 /// `POST /_sandbox/accounts/{id}/applications/{apply_id}/touch`: the response changes (as when the
 /// questionnaire completes) and the webhook fires again.
 pub async fn touch_application(
     State(sb): State<Sandbox>,
     Path((account, apply_id)): Path<(i64, String)>,
-    body: Option<Json<DeliveryOptions>>,
+    body: Option<Json<ApplicationChange>>,
 ) -> Response {
+    let change = body.map(|b| b.0).unwrap_or_default();
     let found = {
         let mut data = sb.data();
+        let updated_at = rfc3339(now());
         let app = data
             .applications
             .get_mut(&account)
             .and_then(|apps| apps.iter_mut().find(|a| a.id == apply_id));
         match app {
             Some(app) => {
-                app.updated_at = Some(rfc3339(now()));
+                app.updated_at = Some(updated_at);
                 app.is_viewed = Some(false);
+                if let Some(answers) = &change.questionnaire {
+                    app.prevalidation = Some(Prevalidation {
+                        status: Some("success".into()),
+                        summary: Some(answers.iter().cloned().map(Some).collect()),
+                    });
+                }
+                if let Some(phone) = &change.phone {
+                    let contacts = app.contacts.get_or_insert_with(Default::default);
+                    contacts.phones.get_or_insert_with(Vec::new).push(Phone {
+                        value: Some(phone.clone()),
+                        status: Some("received".into()),
+                    });
+                }
                 true
             }
             None => false,
@@ -524,7 +550,7 @@ pub async fn touch_application(
         return not_found();
     }
     let deliveries = job_deliveries(&sb, account, &apply_id);
-    Json(json!({"deliveries": dispatch(&sb, deliveries, body.map(|b| b.0).unwrap_or_default()).await})).into_response()
+    Json(json!({"deliveries": dispatch(&sb, deliveries, change.delivery).await})).into_response()
 }
 
 #[derive(Deserialize)]

@@ -93,6 +93,9 @@ pub struct Conversation {
     /// Why it closed.
     #[serde(default)]
     pub closing_reason: Option<ClosingReason>,
+    /// For an Avito Jobs response: the candidate card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<crate::candidate::Candidate>,
 }
 
 /// How a conversation was closed (R-CL1).
@@ -222,6 +225,12 @@ impl Author {
 }
 
 impl Conversation {
+    /// Whether messages can be sent to the client through Avito (a response to a vacancy by phone
+    /// has no Avito chat).
+    pub fn has_avito_chat(&self) -> bool {
+        crate::candidate::is_avito_chat(&self.chat_id)
+    }
+
     /// The auto-close time after the last activity, per the channel's setting.
     pub fn with_auto_close(mut self, after: crate::settings::AutoCloseAfter) -> Self {
         self.auto_close_due_at = (self.status == ConversationStatus::Open)
@@ -281,6 +290,7 @@ mod tests {
             closed_at: None,
             auto_close_due_at: None,
             closing_reason: None,
+            candidate: None,
         }
     }
 

@@ -7,10 +7,12 @@
 
 pub mod auto_close;
 pub mod auto_reply;
+pub mod candidate;
 pub mod conversation;
 pub mod directory;
 pub mod distribution;
 pub mod ids;
+pub mod notification;
 pub mod routing;
 pub mod schedule;
 pub mod settings;

@@ -63,7 +63,12 @@ impl Closing {
             }
             let mut version = current.version;
             let mut conversation = current.value.clone();
-            if let (None, Some(text)) = (&claimed, settings.closing_message.to_send()) {
+            // A response by phone has no Avito chat to say goodbye in.
+            let closing_text = settings
+                .closing_message
+                .to_send()
+                .filter(|_| conversation.has_avito_chat());
+            if let (None, Some(text)) = (&claimed, closing_text) {
                 let message = Message {
                     id: claim_id.clone(),
                     conversation_id: id.clone(),

@@ -7,6 +7,7 @@ pub mod closing;
 pub mod connection;
 pub mod environment;
 pub mod inbound;
+pub mod jobs;
 pub mod ports;
 pub mod processing;
 

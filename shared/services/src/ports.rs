@@ -87,6 +87,10 @@ impl Ports {
             .and_then(|c| c.account.as_ref())
             .map(|a| a.id);
         let outcome = match account {
+            _ if !domain::candidate::is_avito_chat(chat_id) => Err(SendFailure {
+                reason: "no Avito chat: the candidate responded by phone".to_owned(),
+                resendable: false,
+            }),
             None => Err(SendFailure {
                 reason: "the channel is not connected".to_owned(),
                 resendable: true,

@@ -17,7 +17,8 @@
 //! An auto-assigned conversation its operator leaves unanswered past the answer wait passes on
 //! ([`crate::answer_wait`]).
 //!
-//! Not yet here: Jobs applications (issue 5).
+//! Avito Jobs responses are in [`crate::jobs`]; their chats' messages come through here, to the
+//! Jobs channel's conversation whichever of the account's channels the webhook reached (R-J3).
 
 use crate::answer_wait::AnswerWaitJob;
 use crate::auto_replies::AutoReplies;
@@ -26,11 +27,12 @@ use crate::ports::Ports;
 use adapters::ports::{StoreError, Versioned};
 use avito_model::messenger::{MessageType, WebhookEnvelope, WebhookMessage};
 use chrono::{DateTime, TimeZone, Utc};
+use domain::candidate::JobResponse;
 use domain::conversation::{
     Author, CardKind, ClientCard, ClientRef, Content, Conversation, ConversationStatus, Delivery, Handler, Listing,
     Message,
 };
-use domain::directory::Channel;
+use domain::directory::{Channel, ChannelKind};
 use domain::ids::{ChannelId, ClientCardId, ConversationId, TenantId};
 use domain::routing::{RoutingInput, RoutingTarget, route_new_conversation};
 use domain::settings::ChannelSettings;
@@ -42,6 +44,8 @@ pub enum Outcome {
     Stored { conversation: ConversationId, opened: bool },
     /// This message was stored before: nothing changed.
     Duplicate,
+    /// An Avito Jobs response is recorded but held until the candidate writes (R-CS7).
+    Held,
     /// Nothing to do, and why (a verification, a disconnected channel, an event we do not handle).
     Ignored(&'static str),
 }
@@ -73,7 +77,7 @@ pub(crate) struct Routed {
 }
 
 /// How many times a write that lost a race is tried again before the event goes back to the queue.
-const WRITE_ATTEMPTS: usize = 8;
+pub(crate) const WRITE_ATTEMPTS: usize = 8;
 
 /// Processes inbound events.
 #[derive(Clone)]
@@ -85,7 +89,7 @@ fn random_hex() -> Result<String, ProcessError> {
     crate::random_hex(16).map_err(ProcessError::Transient)
 }
 
-fn new_id() -> Result<ConversationId, ProcessError> {
+pub(crate) fn new_id() -> Result<ConversationId, ProcessError> {
     ConversationId::parse(random_hex()?).map_err(|e| ProcessError::Permanent(e.to_string()))
 }
 
@@ -163,7 +167,12 @@ impl InboundProcessor {
                 };
                 self.messenger_message(tenant, channel, &value).await
             }
-            InboundEvent::Application { .. } => Ok(Outcome::Ignored("Avito Jobs applications are not processed yet")),
+            InboundEvent::Application {
+                tenant,
+                channel,
+                apply_id,
+                ..
+            } => self.application(tenant, channel, apply_id).await,
         }
     }
 
@@ -173,7 +182,7 @@ impl InboundProcessor {
         channel_id: &ChannelId,
         value: &WebhookMessage,
     ) -> Result<Outcome, ProcessError> {
-        let Some(channel) = self
+        let Some(receiving) = self
             .ports
             .config
             .get::<Channel>(tenant, channel_id.as_str())
@@ -182,19 +191,87 @@ impl InboundProcessor {
         else {
             return Ok(Outcome::Ignored("the channel no longer exists"));
         };
-        if !channel.is_receiving() {
+        if !receiving.is_receiving() {
             return Ok(Outcome::Ignored("the channel is not connected"));
         }
+        if receiving.account.as_ref().map(|a| a.id) != Some(value.user_id) {
+            return Ok(Outcome::Ignored("the webhook is for another Avito account"));
+        }
+        let Some((channel, response)) = self.chat_owner(tenant, &receiving, &value.chat_id).await? else {
+            return Ok(Outcome::Ignored(
+                "not a chat of this channel (read with its response when that arrives)",
+            ));
+        };
         let settings = self
             .ports
             .config
             .channel_settings(tenant, &channel.id)
             .await?
             .unwrap_or_default();
-        let account = channel.account.as_ref().map(|a| a.id);
-        if account != Some(value.user_id) {
-            return Ok(Outcome::Ignored("the webhook is for another Avito account"));
+        self.chat_message(tenant, &channel, &settings, value, response.as_ref())
+            .await
+    }
+
+    /// R-J3: the channel whose conversations a chat's messages join, whichever of the account's
+    /// channels the webhook came to (Avito may deliver once per account or once per URL): a chat
+    /// of a known response belongs to its Jobs channel (with the response); any other chat to the
+    /// account's Avito channel. `None`: to none that is connected.
+    async fn chat_owner(
+        &self,
+        tenant: &TenantId,
+        receiving: &Channel,
+        chat_id: &str,
+    ) -> Result<Option<(Channel, Option<JobResponse>)>, ProcessError> {
+        let account = receiving.account.as_ref().map(|a| a.id);
+        let same_account = |c: &Channel| c.account.as_ref().map(|a| a.id) == account;
+        if let Some(pointer) = self.ports.config.job_chat(tenant, chat_id).await? {
+            let jobs = self
+                .ports
+                .config
+                .get::<Channel>(tenant, pointer.channel_id.as_str())
+                .await?
+                .map(|v| v.value)
+                .filter(same_account);
+            if let Some(jobs) = jobs {
+                if !jobs.is_receiving() {
+                    return Ok(None);
+                }
+                let response = self
+                    .ports
+                    .config
+                    .get::<JobResponse>(tenant, &pointer.apply_id)
+                    .await?
+                    .map(|v| v.value);
+                return Ok(response.map(|r| (jobs, Some(r))));
+            }
         }
+        match receiving.kind {
+            ChannelKind::Avito => Ok(Some((receiving.clone(), None))),
+            ChannelKind::AvitoJobs => {
+                let avito = self
+                    .ports
+                    .config
+                    .list_all::<Channel>(tenant)
+                    .await?
+                    .into_iter()
+                    .find(|c| c.kind == ChannelKind::Avito && c.is_receiving() && same_account(c));
+                Ok(avito.map(|c| (c, None)))
+            }
+        }
+    }
+
+    /// Stores one message of a chat in `channel`'s conversation of it, opening one for a client
+    /// message when none is open (for a Jobs chat, the conversation of its `response`).
+    pub(crate) async fn chat_message(
+        &self,
+        tenant: &TenantId,
+        channel: &Channel,
+        settings: &ChannelSettings,
+        value: &WebhookMessage,
+        response: Option<&JobResponse>,
+    ) -> Result<Outcome, ProcessError> {
+        let channel_id = &channel.id;
+        let account = channel.account.as_ref().map(|a| a.id);
         let now = self.ports.clock.now();
         let author = match (&value.kind, value.author_id) {
             (MessageType::System, _) => Author::System,
@@ -222,10 +299,16 @@ impl InboundProcessor {
                     // operator writing first in the Avito app) does not open a conversation.
                     return Ok(Outcome::Ignored("not a client message and no open conversation"));
                 }
-                None => match self.open_conversation(tenant, &channel, &settings, value, now).await? {
-                    Some(c) => (c, true),
-                    None => continue,
-                },
+                None => {
+                    let opened = match response {
+                        Some(r) => self.open_for_response(tenant, channel, settings, r, None, now).await?,
+                        None => self.open_conversation(tenant, channel, settings, value, now).await?,
+                    };
+                    match opened {
+                        Some(c) => (c, true),
+                        None => continue,
+                    }
+                }
             };
             let message = message_template(&current.value.id);
             if message.author == Author::Account && self.claim_echo(tenant, &current.value, &message).await? {
@@ -383,6 +466,7 @@ impl InboundProcessor {
             closed_at: None,
             auto_close_due_at: None,
             closing_reason: None,
+            candidate: None,
         };
         match self.ports.conversations.open(tenant, &conversation).await {
             Ok(()) => {
@@ -487,7 +571,7 @@ impl InboundProcessor {
     }
 
     /// Schedules the answer wait of an auto-assignment.
-    async fn start_answer_wait(
+    pub(crate) async fn start_answer_wait(
         &self,
         tenant: &TenantId,
         conversation: &ConversationId,
@@ -549,7 +633,7 @@ impl InboundProcessor {
     }
 
     /// Where a new conversation goes, by the schedule and the channel's settings.
-    async fn route(
+    pub(crate) async fn route(
         &self,
         tenant: &TenantId,
         settings: &ChannelSettings,

@@ -28,6 +28,12 @@ pub enum ConfigKind {
     ClientCard,
     /// Which card an Avito user has; its id is Avito's user id.
     AvitoUser,
+    /// An Avito Jobs response; its id is Avito's `applyId`.
+    JobResponse,
+    /// Which response an Avito chat belongs to; its id is the chat's.
+    JobChat,
+    /// A notification for the operators; its id orders the newest first.
+    Notification,
 }
 
 impl ConfigKind {
@@ -50,6 +56,9 @@ impl ConfigKind {
             ConfigKind::Presence => "PRES#",
             ConfigKind::ClientCard => "CARD#",
             ConfigKind::AvitoUser => "AVUSER#",
+            ConfigKind::JobResponse => "JOB#",
+            ConfigKind::JobChat => "JOBCHAT#",
+            ConfigKind::Notification => "NOTE#",
         }
     }
 }

@@ -30,6 +30,27 @@ pub struct Env {
     _dir: tempfile::TempDir,
 }
 
+/// Stores working credentials (account 1001's personal key pair) for a channel.
+async fn connect(vaults: &Vaults, tenant: &TenantId, channel: &ChannelId) {
+    let token = vaults
+        .avito
+        .token_client_credentials("personal-1001", "personal-secret-1001")
+        .await
+        .expect("token");
+    vaults
+        .channel(tenant, channel)
+        .save(&ChannelCredentials {
+            grant: Grant::ClientCredentials {
+                client_id: "personal-1001".into(),
+                client_secret: "personal-secret-1001".into(),
+            },
+            access_token: token.access_token,
+            access_expires_at: chrono::Utc::now().timestamp() + 86_400,
+        })
+        .await
+        .expect("credentials");
+}
+
 pub async fn env() -> Env {
     let (sb, base) = avito_sandbox::serve_on_loopback(avito_sandbox::SandboxConfig {
         verify_subscriptions: false,
@@ -78,22 +99,7 @@ pub async fn env() -> Env {
         profile_url: None,
     });
     config.create(&tenant, &channel).await.expect("channel");
-    let token = avito
-        .token_client_credentials("personal-1001", "personal-secret-1001")
-        .await
-        .expect("token");
-    vaults
-        .channel(&tenant, &channel_id)
-        .save(&ChannelCredentials {
-            grant: Grant::ClientCredentials {
-                client_id: "personal-1001".into(),
-                client_secret: "personal-secret-1001".into(),
-            },
-            access_token: token.access_token,
-            access_expires_at: chrono::Utc::now().timestamp() + 86_400,
-        })
-        .await
-        .expect("credentials");
+    connect(&vaults, &tenant, &channel_id).await;
     let timers = Arc::new(SqliteScheduler::open(&dir.path().join("t.sqlite3")).expect("timers"));
     let processor = InboundProcessor {
         ports: services::ports::Ports {
@@ -123,6 +129,55 @@ pub async fn env() -> Env {
 }
 
 impl Env {
+    /// An Avito Jobs channel `id` on the same account, connected; with `settings` (a settings
+    /// document) if given.
+    pub async fn jobs_channel(&self, id: &str, settings: Option<Value>) -> ChannelId {
+        let channel_id = ChannelId::parse(id).expect("id");
+        let mut channel = ChannelDraft {
+            name: "Вакансии".into(),
+            kind: "avito_jobs".into(),
+            channel_group_id: "cg".into(),
+        }
+        .validate_new(channel_id.clone())
+        .expect("channel");
+        channel.status = ChannelStatus::Connected;
+        channel.account = Some(AvitoAccount {
+            id: ACCOUNT,
+            name: "Магазин".into(),
+            profile_url: None,
+        });
+        self.config.create(&self.tenant, &channel).await.expect("channel");
+        connect(&self.processor.ports.vaults, &self.tenant, &channel_id).await;
+        if let Some(doc) = settings {
+            let doc: domain::settings::ChannelSettingsDoc = serde_json::from_value(doc).expect("settings document");
+            let settings = doc
+                .validate(domain::directory::ChannelKind::AvitoJobs)
+                .expect("valid settings");
+            self.config
+                .put_channel_settings(&self.tenant, &channel_id, &settings)
+                .await
+                .expect("saved");
+        }
+        channel_id
+    }
+
+    /// A call to the sandbox's control API; its JSON answer (`null` when it has none).
+    pub async fn control(&self, path: &str, body: Value) -> Value {
+        let answer = reqwest::Client::new()
+            .post(format!("{}/_sandbox{path}", self.sandbox_base))
+            .json(&body)
+            .send()
+            .await
+            .expect("control");
+        assert!(answer.status().is_success(), "{path}: {}", answer.status());
+        let text = answer.text().await.expect("body");
+        if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).expect("JSON")
+        }
+    }
+
     /// Saves the channel's settings from a settings document.
     pub async fn settings(&self, doc: Value) {
         let doc: domain::settings::ChannelSettingsDoc = serde_json::from_value(doc).expect("settings document");
