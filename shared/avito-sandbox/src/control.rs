@@ -342,6 +342,11 @@ fn job_deliveries(sb: &Sandbox, account: i64, apply_id: &str) -> Vec<Delivery> {
         .collect()
 }
 
+/// A vacancy's page, under Avito's vacancies category as on avito.ru.
+fn vacancy_url(vacancy_id: i64) -> String {
+    format!("https://www.avito.ru/moskva/vakansii/vakansiya_{vacancy_id}")
+}
+
 fn rfc3339(secs: i64) -> String {
     // Civil date from days since the epoch (Howard Hinnant's algorithm), to avoid a date crate.
     let days = secs.div_euclid(86_400);
@@ -374,7 +379,7 @@ pub async fn apply(State(sb): State<Sandbox>, Path(account): Path<i64>, Json(a):
         let vacancy_id = a.vacancy.id.unwrap_or_else(|| 3_000_000_000 + data.next_number());
         data.vacancies.insert(
             vacancy_id,
-            json!({"id": vacancy_id, "title": a.vacancy.title, "url": format!("https://www.avito.ru/vakansii/{vacancy_id}"),
+            json!({"id": vacancy_id, "title": a.vacancy.title, "url": vacancy_url(vacancy_id),
                    "is_active": true, "owner": account}),
         );
         let apply_id = random_hex()[..24].to_owned();
@@ -421,6 +426,7 @@ pub async fn apply(State(sb): State<Sandbox>, Path(account): Path<i64>, Json(a):
                             value: Some(ItemContext {
                                 id: Some(vacancy_id),
                                 title: Some(a.vacancy.title.clone()),
+                                url: Some(vacancy_url(vacancy_id)),
                                 user_id: Some(account),
                                 ..Default::default()
                             }),

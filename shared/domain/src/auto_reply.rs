@@ -79,9 +79,12 @@ pub struct AutoReplyCheck {
 }
 
 /// Send only if the conversation is open, the same waiting period still runs (no operator or bot
-/// answered since), and it was not sent already (R-AR2).
+/// answered since), and it was not sent already (R-AR2). Periods are told apart to the second,
+/// as planned auto-replies carry their period's start in whole seconds.
 pub fn should_send_auto_reply(check: AutoReplyCheck) -> bool {
-    check.conversation_open && !check.already_sent && check.waiting_since == Some(check.planned_for_waiting_since)
+    check.conversation_open
+        && !check.already_sent
+        && check.waiting_since.map(|w| w.timestamp()) == Some(check.planned_for_waiting_since.timestamp())
 }
 
 #[cfg(test)]
@@ -160,6 +163,9 @@ mod tests {
             (true, None, false, false),         // answered, nobody waiting
             (true, Some(later), false, false),  // answered, then a new waiting period began
             (true, Some(since), true, false),   // the schedule fired twice
+            // The plan keeps whole seconds of a period that began mid-second: the same period.
+            (true, Some(at("2026-11-25T10:00:00.250Z")), false, true),
+            (true, Some(at("2026-11-25T10:00:01Z")), false, false),
         ];
         for (open, waiting, sent, expected) in table {
             let check = AutoReplyCheck {

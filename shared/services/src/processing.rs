@@ -76,6 +76,22 @@ pub(crate) struct Routed {
     pub auto_assigned: Option<(domain::ids::GroupId, chrono::TimeDelta)>,
 }
 
+/// What opening a conversation for a chat came to.
+enum Opening {
+    Opened(Box<Versioned<Conversation>>),
+    /// Another worker opened one first (the caller reads it and joins it).
+    Raced,
+    /// The chat is about one of the account's vacancies and the account is also connected as an
+    /// Avito Jobs channel: the chat belongs to a response Avito has not reported yet, whose
+    /// conversation reads the chat's messages when it opens (R-J3).
+    VacancyChat,
+}
+
+/// Whether a listing is a vacancy: Avito's vacancies live under its `/vakansii/` category.
+fn is_vacancy(listing: &Listing) -> bool {
+    listing.url.as_deref().is_some_and(|u| u.contains("/vakansii/"))
+}
+
 /// How many times a write that lost a race is tried again before the event goes back to the queue.
 pub(crate) const WRITE_ATTEMPTS: usize = 8;
 
@@ -302,7 +318,15 @@ impl InboundProcessor {
                 None => {
                     let opened = match response {
                         Some(r) => self.open_for_response(tenant, channel, settings, r, None, now).await?,
-                        None => self.open_conversation(tenant, channel, settings, value, now).await?,
+                        None => match self.open_conversation(tenant, channel, settings, value, now).await? {
+                            Opening::Opened(c) => Some(*c),
+                            Opening::Raced => None,
+                            Opening::VacancyChat => {
+                                return Ok(Outcome::Ignored(
+                                    "a vacancy's chat: it joins its response's conversation when the response arrives",
+                                ));
+                            }
+                        },
                     };
                     match opened {
                         Some(c) => (c, true),
@@ -438,8 +462,7 @@ impl InboundProcessor {
         Ok(true)
     }
 
-    /// Opens a conversation for the chat: enriched from Avito's chat info, routed. `None` when
-    /// another worker opened one first (the caller reads it and joins it).
+    /// Opens a conversation for the chat: enriched from Avito's chat info, routed.
     async fn open_conversation(
         &self,
         tenant: &TenantId,
@@ -447,8 +470,11 @@ impl InboundProcessor {
         settings: &ChannelSettings,
         value: &WebhookMessage,
         now: DateTime<Utc>,
-    ) -> Result<Option<Versioned<Conversation>>, ProcessError> {
+    ) -> Result<Opening, ProcessError> {
         let (mut client, listing) = self.chat_details(tenant, channel, value).await;
+        if listing.as_ref().is_some_and(is_vacancy) && self.has_jobs_channel(tenant, channel).await? {
+            return Ok(Opening::VacancyChat);
+        }
         client.card_id = self.client_card(tenant, &client, now).await?;
         let routed = self.route(tenant, settings, now, true).await?;
         let handler = routed.handler.clone();
@@ -471,14 +497,22 @@ impl InboundProcessor {
         match self.ports.conversations.open(tenant, &conversation).await {
             Ok(()) => {
                 self.start_answer_wait(tenant, &conversation.id, &routed, now).await?;
-                Ok(Some(Versioned {
+                Ok(Opening::Opened(Box::new(Versioned {
                     value: conversation,
                     version: 1,
-                }))
+                })))
             }
-            Err(StoreError::Conflict) => Ok(None),
+            Err(StoreError::Conflict) => Ok(Opening::Raced),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Whether the tenant has a connected Avito Jobs channel on `channel`'s Avito account.
+    async fn has_jobs_channel(&self, tenant: &TenantId, channel: &Channel) -> Result<bool, ProcessError> {
+        let account = channel.account.as_ref().map(|a| a.id);
+        Ok(self.ports.config.list_all::<Channel>(tenant).await?.iter().any(|c| {
+            c.kind == ChannelKind::AvitoJobs && c.is_receiving() && c.account.as_ref().map(|a| a.id) == account
+        }))
     }
 
     /// The card of the conversation's client (PRODUCT.md's glossary): a known Avito user keeps

@@ -216,7 +216,7 @@ async fn with_only_responses_with_a_message_a_silent_response_waits_and_the_firs
 }
 
 #[tokio::test]
-async fn what_the_candidate_wrote_before_the_response_arrived_routes_it_and_joins_the_conversation() {
+async fn what_the_candidate_wrote_before_the_response_arrived_routes_it_and_joins_the_conversation_only() {
     let e = env().await;
     let jobs = e
         .jobs_channel(
@@ -226,18 +226,36 @@ async fn what_the_candidate_wrote_before_the_response_arrived_routes_it_and_join
         .await;
     let applied = apply(&e, courier(true)).await;
     let chat = applied["chat_id"].as_str().expect("chat");
-    // Written while Avito had not yet told us of the response (no webhook reached us for it).
-    e.control(
-        &format!("/accounts/{ACCOUNT}/client-messages"),
-        json!({"chat_id": chat, "text": "Добрый день! Вакансия актуальна?"}),
-    )
-    .await;
+    // Written while Avito had not yet told us of the response. The account is also connected as
+    // an Avito channel, and the message's webhook reaches that one: it is a vacancy's chat, so it
+    // opens nothing there.
+    let written = e
+        .control(
+            &format!("/accounts/{ACCOUNT}/client-messages"),
+            json!({"chat_id": chat, "text": "Добрый день! Вакансия актуальна?"}),
+        )
+        .await;
+    let candidate = e.sandbox.data().chats[&ACCOUNT][chat].chat.users[0]
+        .id
+        .expect("candidate id");
+    let webhook = e.text(
+        chat,
+        written["message_id"].as_str().expect("message id"),
+        candidate,
+        support::T,
+        "Добрый день! Вакансия актуальна?",
+    );
+    assert!(matches!(e.process(&webhook).await, Outcome::Ignored(_)));
+    assert!(open_conversation(&e, &e.channel, chat).await.is_none());
     let outcome = e
         .process(&application(&e, &jobs, applied["apply_id"].as_str().expect("id")))
         .await;
     assert!(matches!(outcome, Outcome::Stored { opened: true, .. }), "{outcome:?}");
     let c = open_conversation(&e, &jobs, chat).await.expect("routed");
     assert_eq!(texts(&e, &c).await, vec!["Добрый день! Вакансия актуальна?"]);
+    // A late copy of the webhook now joins the Jobs conversation (once).
+    assert_eq!(e.process(&webhook).await, Outcome::Duplicate);
+    assert!(open_conversation(&e, &e.channel, chat).await.is_none());
 }
 
 #[tokio::test]
@@ -408,4 +426,48 @@ async fn one_account_as_avito_and_jobs_channels_puts_each_message_in_exactly_one
     assert!(open_conversation(&e, &jobs, &buyer_chat).await.is_none());
     let by = |c: &Conversation| c.channel_id.clone();
     assert_eq!((by(&job_conversation), by(&buyer_conversation)), (jobs, avito));
+}
+
+#[tokio::test]
+async fn a_response_follows_the_jobs_channels_own_auto_replies_and_auto_close() {
+    let e = env().await;
+    e.schedule(true).await;
+    // The Avito channel says something else: the response must not use it.
+    e.settings(json!({"working_time": {"auto_replies": [{"text": "Про товары", "delay_seconds": 0}]}}))
+        .await;
+    let jobs = e
+        .jobs_channel(
+            "jobs",
+            Some(json!({
+                "working_time": {"auto_replies": [{"text": "Спасибо за отклик! Скоро ответим.", "delay_seconds": 0}]},
+                "auto_close_after": {"value": 6, "unit": "hours"}})),
+        )
+        .await;
+    let applied = apply(&e, courier(true)).await;
+    let chat = applied["chat_id"].as_str().expect("chat");
+    e.process(&application(&e, &jobs, applied["apply_id"].as_str().expect("id")))
+        .await;
+    let c = open_conversation(&e, &jobs, chat).await.expect("conversation");
+    assert_eq!(
+        c.auto_close_due_at.map(|due| due - c.last_activity_at),
+        Some(chrono::TimeDelta::hours(6))
+    );
+
+    let far = "2100-01-01T00:00:00Z".parse().expect("instant");
+    let due = e.timers.take_due(far, 100).await.expect("timers");
+    assert_eq!(due.len(), 1, "{due:?}");
+    let job: services::auto_replies::AutoReplyJob = serde_json::from_str(&due[0].payload).expect("an auto-reply");
+    assert_eq!(job.text, "Спасибо за отклик! Скоро ответим.");
+    let fired = e.processor.auto_replies().fire(&job).await.expect("fired");
+    assert_eq!(fired, services::auto_replies::Fired::Sent);
+    let in_chat: Vec<Option<String>> = e.sandbox.data().chats[&ACCOUNT][chat]
+        .messages
+        .iter()
+        .map(|m| m.content.text.clone())
+        .collect();
+    assert_eq!(
+        in_chat,
+        vec![Some("Спасибо за отклик! Скоро ответим.".to_owned())],
+        "sent to the job chat"
+    );
 }
