@@ -60,6 +60,11 @@ fn decode<T: DeserializeOwned>(kind: ConfigKind, stored: &StoredDoc) -> Result<T
     serde_json::from_str(&stored.doc).map_err(|e| StoreError::Corrupt(format!("{kind:?} {}: {e}", stored.id)))
 }
 
+fn decode_page<T: DeserializeOwned>(kind: ConfigKind, page: Page<StoredDoc>) -> Result<Page<T>, StoreError> {
+    let items = page.items.iter().map(|d| decode(kind, d)).collect::<Result<_, _>>()?;
+    Ok(Page { items, next: page.next })
+}
+
 /// The tenant's configuration, typed.
 #[derive(Clone)]
 pub struct Configuration {
@@ -95,13 +100,7 @@ impl Configuration {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Page<T>, StoreError> {
-        let page = self.store.list(tenant, T::KIND, after, limit).await?;
-        let items = page
-            .items
-            .iter()
-            .map(|d| decode(T::KIND, d))
-            .collect::<Result<_, _>>()?;
-        Ok(Page { items, next: page.next })
+        decode_page(T::KIND, self.store.list(tenant, T::KIND, after, limit).await?)
     }
 
     /// Every entity of a kind (configuration is small: tens to hundreds).
@@ -322,9 +321,7 @@ impl Configuration {
         limit: u32,
     ) -> Result<Page<Notification>, StoreError> {
         let kind = ConfigKind::Notification;
-        let page = self.store.list(tenant, kind, after, limit).await?;
-        let items = page.items.iter().map(|d| decode(kind, d)).collect::<Result<_, _>>()?;
-        Ok(Page { items, next: page.next })
+        decode_page(kind, self.store.list(tenant, kind, after, limit).await?)
     }
 
     async fn singleton<T: DeserializeOwned + Default>(

@@ -34,6 +34,7 @@ macro_rules! config_store_contract {
             listing_pages_in_id_order_within_one_kind,
             tenants_never_see_each_others_documents,
             kinds_with_the_same_id_are_separate_documents,
+            notifications_are_kept_once_and_list_newest_first,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -311,6 +312,46 @@ pub async fn kinds_with_the_same_id_are_separate_documents(store: Arc<dyn Config
             .expect("delete")
     );
     assert!(store.get(&t, ConfigKind::Channel, "c1").await.expect("get").is_some());
+}
+
+/// The operators' notification feed: a notification reported twice is kept once; the feed lists
+/// the newest first and pages without gaps.
+pub async fn notifications_are_kept_once_and_list_newest_first(store: Arc<dyn ConfigStore>) {
+    use domain::notification::Notification;
+    let config = crate::configuration::Configuration::new(store);
+    let t = fresh_tenant();
+    let at = |s: &str| -> chrono::DateTime<chrono::Utc> { s.parse().expect("instant") };
+    let note = |id: &str, when: &str| Notification {
+        id: id.into(),
+        at: at(when),
+        text: format!("Отклик на вакансию: {id}"),
+        channel_id: domain::ids::ChannelId::parse("jobs").expect("id"),
+        conversation_id: None,
+    };
+    for (id, when) in [
+        ("response-a", "2026-11-25T10:00:00Z"),
+        ("response-c", "2026-11-25T12:00:00Z"),
+        ("response-b", "2026-11-25T11:00:00Z"),
+        ("response-a", "2026-11-25T10:00:00Z"),
+    ] {
+        config.notify(&t, &note(id, when)).await.expect("notify");
+    }
+    let first = config.notifications(&t, None, 2).await.expect("first page");
+    let second = config
+        .notifications(&t, first.next.as_deref(), 2)
+        .await
+        .expect("second page");
+    let ids: Vec<String> = first.items.iter().chain(&second.items).map(|n| n.id.clone()).collect();
+    assert_eq!(ids, vec!["response-c", "response-b", "response-a"]);
+    assert!(second.next.is_none());
+    assert!(
+        config
+            .notifications(&fresh_tenant(), None, 10)
+            .await
+            .expect("other tenant")
+            .items
+            .is_empty()
+    );
 }
 
 /// Generates the credential-vault checks for a store, as `#[tokio::test]`s.
