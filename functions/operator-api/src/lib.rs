@@ -243,8 +243,15 @@ struct ApiDoc;
 fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
     use utoipa::OpenApi;
     use utoipa_axum::routes;
+    // Images may be as large as Avito takes (plus the request's own bytes); other bodies keep
+    // axum's default limit.
+    let (schemas, paths, images) = routes!(reply::image);
+    let images = images.layer(axum::extract::DefaultBodyLimit::max(
+        domain::attachment::MAX_IMAGE_BYTES + 64 * 1024,
+    ));
     utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(list))
+        .routes((schemas, paths, images))
         .routes(routes!(conversation))
         .routes(routes!(messages, reply::reply))
         .routes(routes!(reply::resend))

@@ -1,17 +1,19 @@
-//! An operator's reply to the client (R-OP4, text so far). Avito takes at most 1000 characters a
-//! message: a longer text is refused with 422 rather than split, so the operator decides where a
-//! message ends. Every reply carries a client-chosen idempotency key: the same key again returns the
+//! An operator's reply to the client (R-OP4): text or an image. Avito takes at most 1000
+//! characters a message: a longer text is refused with 422 rather than split, so the operator
+//! decides where a message ends. Images go through Avito's upload; Avito's messenger sends nothing
+//! else, so any other file is refused with 422 that says so. Every reply carries a client-chosen idempotency key: the same key again returns the
 //! first reply and sends nothing. A reply ends the client's waiting period and cancels pending
 //! auto-replies.
 
 use crate::{OperatorState, process_error};
 use adapters::ports::StoreError;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use domain::conversation::{Author, Content, ConversationStatus, Delivery, Message};
+use domain::conversation::{Author, Content, Conversation, ConversationStatus, Delivery, Message};
 use domain::ids::{ConversationId, is_valid_id};
 use domain::validation::{ValidationErrors, char_len};
+use domain::{DateTime, Utc};
 use http_api::error::ApiResult;
 use http_api::{ApiError, Caller, JsonBody};
 use serde::Deserialize;
@@ -53,18 +55,122 @@ pub async fn reply(
             "must be 1 to 1000 characters: Avito sends at most 1000 characters a message",
         );
     }
-    if !is_valid_id(&body.idempotency_key) {
+    check_key(&body.idempotency_key, &mut errors);
+    errors.into_result(())?;
+    let content = Content::Text { text: body.text };
+    let (conversation, message, waited) = match claim(&s, &caller, &id, &body.idempotency_key, content).await? {
+        Claim::New {
+            conversation,
+            message,
+            waited,
+        } => (conversation, message, waited),
+        Claim::Repeat(first) => return Ok((StatusCode::OK, Json(first))),
+    };
+    let sent = s
+        .closing
+        .ports
+        .send_answer(&caller.tenant, &conversation, message.clone(), waited)
+        .await
+        .map_err(process_error)?;
+    Ok((StatusCode::CREATED, Json(with_delivery(message, sent))))
+}
+
+/// Where an image comes from: the idempotency key of the upload.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImageQuery {
+    /// Chosen by the client, 1 to 64 of `[A-Za-z0-9_-]`; a retried upload with the same key sends
+    /// nothing more and answers with the first message.
+    pub idempotency_key: Option<String>,
+}
+
+/// `POST /v1/conversations/{id}/images?idempotency_key=...`: the body is the image itself (any
+/// `Content-Type`; the kind is read from the bytes). Avito sends JPEG, PNG, GIF, BMP and HEIC up to
+/// 24 MB; anything else is refused with 422 saying so.
+#[utoipa::path(post, path = "/v1/conversations/{id}/images", tag = "conversations", params(("id" = String, Path), ImageQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The image's bytes"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Sent, or failed with Avito's reason (see delivery); content.url is the image at Avito", body = Message),
+        (status = 200, description = "This idempotency key was used before: the first message", body = Message),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 403, description = "The caller is not an employee", body = http_api::ErrorBody),
+        (status = 404, description = "No such conversation in your tenant", body = http_api::ErrorBody),
+        (status = 409, description = "The conversation is closed, or has no Avito chat", body = http_api::ErrorBody),
+        (status = 413, description = "Larger than the API accepts", body = http_api::ErrorBody),
+        (status = 422, description = "Not an image Avito sends (e.g. a PDF), over 24 MB, empty, or a bad key", body = http_api::ErrorBody)
+    ))]
+pub async fn image(
+    State(s): State<OperatorState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<ImageQuery>,
+    bytes: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    let mut errors = ValidationErrors::new();
+    let key = q.idempotency_key.unwrap_or_default();
+    check_key(&key, &mut errors);
+    let kind = domain::attachment::image_kind(&bytes).map_err(|e| errors.add("body", e.to_string()));
+    errors.into_result(())?;
+    let Ok(kind) = kind else {
+        return Err(ApiError::BadRequest("the image cannot be read".into()));
+    };
+    let content = Content::Image { url: None };
+    let (conversation, message, waited) = match claim(&s, &caller, &id, &key, content).await? {
+        Claim::New {
+            conversation,
+            message,
+            waited,
+        } => (conversation, message, waited),
+        Claim::Repeat(first) => return Ok((StatusCode::OK, Json(first))),
+    };
+    let image = services::ports::OutgoingImage {
+        bytes: bytes.to_vec(),
+        content_type: kind.content_type(),
+        file_name: kind.file_name(),
+    };
+    let ports = &s.closing.ports;
+    let sent = ports
+        .send_image_answer(&caller.tenant, &conversation, message.clone(), waited, image)
+        .await
+        .map_err(process_error)?;
+    // The stored message now has the image's link; answer with what is stored.
+    let stored = find(&s, &caller, &conversation.id, &message.id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(stored.unwrap_or_else(|| with_delivery(message, sent))),
+    ))
+}
+
+fn check_key(key: &str, errors: &mut ValidationErrors) {
+    if !is_valid_id(key) {
         errors.add(
             "idempotency_key",
             "must be 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'",
         );
     }
-    errors.into_result(())?;
-    let employee = crate::take::caller_employee(&s, &caller).await?;
-    let conversation_id = ConversationId::parse(id.as_str()).map_err(|_| ApiError::not_found("conversation"))?;
+}
+
+/// What claiming an outgoing message came to.
+enum Claim {
+    /// Stored as pending (the conversation as it is after it, and the waiting period it ended).
+    New {
+        conversation: Box<Conversation>,
+        message: Message,
+        waited: Option<DateTime<Utc>>,
+    },
+    /// The key was used before: the first message.
+    Repeat(Message),
+}
+
+/// Stores the operator's outgoing message as pending under its idempotency key, in one conditional
+/// write with the conversation as it is after it (the answer ends the waiting period).
+async fn claim(s: &OperatorState, caller: &Caller, id: &str, key: &str, content: Content) -> ApiResult<Claim> {
+    let employee = crate::take::caller_employee(s, caller).await?;
+    let conversation_id = ConversationId::parse(id).map_err(|_| ApiError::not_found("conversation"))?;
     let ports = &s.closing.ports;
-    let message_id = format!("op-{}", body.idempotency_key);
-    let (conversation, message, waited) = loop {
+    let message_id = format!("op-{key}");
+    loop {
         let current = ports
             .conversations
             .get(&caller.tenant, &conversation_id)
@@ -76,16 +182,14 @@ pub async fn reply(
             author: Author::Operator {
                 employee_id: employee.clone(),
             },
-            content: Content::Text {
-                text: body.text.clone(),
-            },
+            content: content.clone(),
             created_at: ports.clock.now(),
             delivery: Some(Delivery::Pending),
         };
         if current.value.status != ConversationStatus::Open {
-            // A retry of a reply that was sent before the conversation closed still finds it below.
-            if let Some(first) = find(&s, &caller, &current.value.id, &message_id).await? {
-                return Ok((StatusCode::OK, Json(first)));
+            // A retry of a reply that was sent before the conversation closed still finds it.
+            if let Some(first) = find(s, caller, &current.value.id, &message_id).await? {
+                return Ok(Claim::Repeat(first));
             }
             return Err(ApiError::Conflict("the conversation is closed".into()));
         }
@@ -100,29 +204,23 @@ pub async fn reply(
             .add_message(&caller.tenant, &next, current.version, &message)
             .await
         {
-            Ok(true) => break (next, message, current.value.waiting_since),
+            Ok(true) => {
+                return Ok(Claim::New {
+                    conversation: Box::new(next),
+                    message,
+                    waited: current.value.waiting_since,
+                });
+            }
             Ok(false) => {
-                let first = find(&s, &caller, &current.value.id, &message_id).await?;
-                return first
-                    .map(|m| (StatusCode::OK, Json(m)))
+                return find(s, caller, &current.value.id, &message_id)
+                    .await?
+                    .map(Claim::Repeat)
                     .ok_or_else(|| ApiError::Conflict("this idempotency key was used in another conversation".into()));
             }
             Err(StoreError::Conflict) => continue,
             Err(e) => return Err(e.into()),
         }
-    };
-    let sent = ports
-        .send_answer(&caller.tenant, &conversation, message.clone(), waited)
-        .await
-        .map_err(process_error)?;
-    let delivery = delivery_of(sent);
-    Ok((
-        StatusCode::CREATED,
-        Json(Message {
-            delivery: Some(delivery),
-            ..message
-        }),
-    ))
+    }
 }
 
 /// `POST /v1/conversations/{id}/messages/{message_id}/resend`: sends a failed message again. Only
@@ -183,11 +281,7 @@ pub async fn resend(
         )
         .await
         .map_err(process_error)?;
-    let delivery = delivery_of(sent);
-    Ok(Json(Message {
-        delivery: Some(delivery),
-        ..claimed
-    }))
+    Ok(Json(with_delivery(claimed, sent)))
 }
 
 /// The stored message with `id` in a conversation (a reply made before with the same key).
@@ -213,10 +307,14 @@ async fn find(
     }
 }
 
-/// The delivery state a send left on the message.
-fn delivery_of(sent: Result<String, services::ports::SendFailure>) -> Delivery {
-    match sent {
+/// The message with the delivery state a send left on it.
+fn with_delivery(message: Message, sent: Result<String, services::ports::SendFailure>) -> Message {
+    let delivery = match sent {
         Ok(avito_message_id) => Delivery::Sent { avito_message_id },
         Err(failure) => failure.delivery(),
+    };
+    Message {
+        delivery: Some(delivery),
+        ..message
     }
 }

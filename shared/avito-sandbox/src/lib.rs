@@ -168,7 +168,8 @@ pub fn router(sb: Sandbox) -> Router {
         )
         .route(
             "/messenger/v1/accounts/{user_id}/uploadImages",
-            post(api::upload_images),
+            // Avito takes images up to 24 MB; the multipart framing adds a little.
+            post(api::upload_images).layer(axum::extract::DefaultBodyLimit::max(24 * 1024 * 1024 + 64 * 1024)),
         )
         .route("/messenger/v1/accounts/{user_id}/getVoiceFiles", get(api::voice_files))
         .route(

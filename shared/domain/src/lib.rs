@@ -5,6 +5,7 @@
 //! Nothing here does I/O or reads a clock: every instant is passed in. Time is `DateTime<Utc>`;
 //! local time exists only inside [`schedule`], resolved through the IANA database of `chrono-tz`.
 
+pub mod attachment;
 pub mod auto_close;
 pub mod auto_reply;
 pub mod candidate;

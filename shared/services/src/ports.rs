@@ -53,13 +53,32 @@ impl Ports {
         message: Message,
         waited: Option<DateTime<Utc>>,
     ) -> Result<Result<String, SendFailure>, ProcessError> {
+        self.end_waiting(tenant, conversation, waited).await;
+        self.send_claimed(tenant, &conversation.channel_id, &conversation.chat_id, message)
+            .await
+    }
+
+    /// Sends an image answer as [`Ports::send_claimed_image`] does, after cancelling the pending
+    /// auto-replies of the waiting period it ends.
+    pub async fn send_image_answer(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        message: Message,
+        waited: Option<DateTime<Utc>>,
+        image: OutgoingImage,
+    ) -> Result<Result<String, SendFailure>, ProcessError> {
+        self.end_waiting(tenant, conversation, waited).await;
+        self.send_claimed_image(tenant, &conversation.channel_id, &conversation.chat_id, message, image)
+            .await
+    }
+
+    async fn end_waiting(&self, tenant: &TenantId, conversation: &Conversation, waited: Option<DateTime<Utc>>) {
         if let Some(w) = waited {
             crate::auto_replies::AutoReplies { ports: self.clone() }
                 .cancel(tenant, &conversation.id, w)
                 .await;
         }
-        self.send_claimed(tenant, &conversation.channel_id, &conversation.chat_id, message)
-            .await
     }
 
     /// Sends a text message of ours that is already stored (claimed) in the conversation, and
@@ -76,6 +95,34 @@ impl Ports {
             Content::Text { text } => text.clone(),
             _ => return Err(ProcessError::Permanent("only text is sent this way".into())),
         };
+        self.deliver(tenant, channel_id, chat_id, message, Outgoing::Text(text))
+            .await
+    }
+
+    /// Sends an image of ours that is already stored (claimed) as [`Content::Image`]: uploads it to
+    /// Avito, sends it, and records the outcome with the image's link, as
+    /// [`Ports::send_claimed`] does. An image that failed is not resendable (its bytes are not
+    /// kept): the operator sends it again.
+    pub async fn send_claimed_image(
+        &self,
+        tenant: &TenantId,
+        channel_id: &ChannelId,
+        chat_id: &str,
+        message: Message,
+        image: OutgoingImage,
+    ) -> Result<Result<String, SendFailure>, ProcessError> {
+        self.deliver(tenant, channel_id, chat_id, message, Outgoing::Image(image))
+            .await
+    }
+
+    async fn deliver(
+        &self,
+        tenant: &TenantId,
+        channel_id: &ChannelId,
+        chat_id: &str,
+        mut message: Message,
+        outgoing: Outgoing,
+    ) -> Result<Result<String, SendFailure>, ProcessError> {
         let channel = self
             .config
             .get::<Channel>(tenant, channel_id.as_str())
@@ -86,6 +133,10 @@ impl Ports {
             .filter(|c| c.is_receiving())
             .and_then(|c| c.account.as_ref())
             .map(|a| a.id);
+        let failure = |e: adapters::avito::AvitoError, resendable: bool| SendFailure {
+            reason: e.to_string(),
+            resendable: resendable && e.proves_not_processed(),
+        };
         let outcome = match account {
             _ if !domain::candidate::is_avito_chat(chat_id) => Err(SendFailure {
                 reason: "no Avito chat: the candidate responded by phone".to_owned(),
@@ -93,18 +144,46 @@ impl Ports {
             }),
             None => Err(SendFailure {
                 reason: "the channel is not connected".to_owned(),
-                resendable: true,
+                resendable: matches!(outgoing, Outgoing::Text(_)),
             }),
             Some(account) => {
                 let vault = self.vaults.channel(tenant, channel_id);
-                self.avito
-                    .send_text(&vault, account, chat_id, &text)
-                    .await
-                    .map(|sent| sent.id)
-                    .map_err(|e| SendFailure {
-                        reason: e.to_string(),
-                        resendable: e.proves_not_processed(),
-                    })
+                match outgoing {
+                    Outgoing::Text(text) => self
+                        .avito
+                        .send_text(&vault, account, chat_id, &text)
+                        .await
+                        .map(|sent| sent.id)
+                        .map_err(|e| failure(e, true)),
+                    Outgoing::Image(image) => {
+                        let uploaded = self
+                            .avito
+                            .upload_image(&vault, account, image.file_name, image.content_type, image.bytes)
+                            .await
+                            .map_err(|e| failure(e, false))
+                            .and_then(|images| {
+                                images.into_iter().next().ok_or_else(|| SendFailure {
+                                    reason: "Avito took no image from the upload".to_owned(),
+                                    resendable: false,
+                                })
+                            });
+                        match uploaded {
+                            Ok((image_id, sizes)) => {
+                                message.content = Content::Image {
+                                    url: avito_model::messenger::ImageContent { sizes }
+                                        .largest()
+                                        .map(str::to_owned),
+                                };
+                                self.avito
+                                    .send_image(&vault, account, chat_id, &image_id)
+                                    .await
+                                    .map(|sent| sent.id)
+                                    .map_err(|e| failure(e, false))
+                            }
+                            Err(f) => Err(f),
+                        }
+                    }
+                }
             }
         };
         let delivery = match &outcome {
@@ -125,4 +204,17 @@ impl Ports {
             .await?;
         Ok(outcome)
     }
+}
+
+/// An image to send: its bytes and what they are.
+pub struct OutgoingImage {
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+    pub file_name: &'static str,
+}
+
+/// What a claimed message carries to Avito.
+enum Outgoing {
+    Text(String),
+    Image(OutgoingImage),
 }
