@@ -8,6 +8,7 @@ pub mod bot;
 pub mod cards;
 pub mod notifications;
 pub mod presence;
+pub mod records;
 pub mod reply;
 pub mod take;
 
@@ -50,6 +51,39 @@ async fn load(state: &OperatorState, tenant: &TenantId, id: &str) -> ApiResult<C
     let not_found = || ApiError::not_found("conversation");
     let id = ConversationId::parse(id).map_err(|_| not_found())?;
     Ok(state.conversations.get(tenant, &id).await?.ok_or_else(not_found)?.value)
+}
+
+/// Paging over a list ordered by time: the limit, and the position to continue after. Cursors
+/// are the store's sort keys (`<ms, 15 digits>#<id>`) with the `#` written as `.`, so that they
+/// travel in a URL as they are; 400 for anything else.
+pub(crate) fn time_paging(q: &PageQuery) -> ApiResult<(u32, Option<String>)> {
+    let (limit, _) = PageQuery {
+        limit: q.limit.clone(),
+        cursor: None,
+    }
+    .parse()?;
+    let Some(c) = q.cursor.as_deref() else {
+        return Ok((limit, None));
+    };
+    let valid = c.len() > 16
+        && c.len() <= 200
+        && c.as_bytes()[..15].iter().all(u8::is_ascii_digit)
+        && c.as_bytes()[15] == b'.'
+        && !c[16..].contains(['#', '/'])
+        && !c.chars().any(char::is_control);
+    if !valid {
+        return Err(ApiError::BadRequest("cursor is not one this API returned".into()));
+    }
+    Ok((limit, Some(format!("{}#{}", &c[..15], &c[16..]))))
+}
+
+/// One page of a list ordered by time, its cursor written for a URL (see [`time_paging`]).
+pub(crate) fn time_page<T>(page: adapters::ports::Page<T>) -> PageView<T> {
+    let next = page.next.map(|k| k.replacen('#', ".", 1));
+    PageView {
+        items: page.items,
+        next_cursor: next,
+    }
 }
 
 /// Which list.
@@ -102,26 +136,16 @@ pub async fn list(
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<PageView<Conversation>>> {
-    let (limit, _) = PageQuery {
+    let (limit, cursor) = time_paging(&PageQuery {
         limit: q.limit.clone(),
-        cursor: None,
-    }
-    .parse()?;
-    let cursor = q.cursor.as_deref();
-    if cursor.is_some_and(|c| {
-        c.len() > 100
-            || !c
-                .split_once('#')
-                .is_some_and(|(ms, id)| ms.len() == 15 && ms.bytes().all(|b| b.is_ascii_digit()) && is_valid_id(id))
-    }) {
-        return Err(ApiError::BadRequest("cursor is not one this API returned".into()));
-    }
+        cursor: q.cursor.clone(),
+    })?;
     let handlers = handlers_of(&s, &caller, q.view.as_deref().unwrap_or("mine")).await?;
     let page = s
         .conversations
-        .open_by_handler(&caller.tenant, &handlers, cursor, limit)
+        .open_by_handler(&caller.tenant, &handlers, cursor.as_deref(), limit)
         .await?;
-    Ok(Json(PageView::from_page(page, |c| c)))
+    Ok(Json(time_page(page)))
 }
 
 /// `GET /v1/conversations/{id}`.
@@ -156,20 +180,12 @@ pub async fn messages(
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<PageView<Message>>> {
     let conversation = load(&s, &caller.tenant, &id).await?;
-    let (limit, _) = q.parse()?;
-    // Message cursors are sort keys (time#id), not ids.
-    let after = q
-        .cursor
-        .as_deref()
-        .filter(|c| c.len() <= 200 && c.split('#').count() == 2);
-    if q.cursor.is_some() && after.is_none() {
-        return Err(ApiError::BadRequest("cursor is not one this API returned".into()));
-    }
+    let (limit, after) = time_paging(&q)?;
     let page = s
         .conversations
-        .messages(&caller.tenant, &conversation.id, after, limit)
+        .messages(&caller.tenant, &conversation.id, after.as_deref(), limit)
         .await?;
-    Ok(Json(PageView::from_page(page, |m| m)))
+    Ok(Json(time_page(page)))
 }
 
 /// How a close went for the closing message: `sent`, `failed: <reason>` or `off`; 409 when the
@@ -235,6 +251,7 @@ pub async fn complete(
     info(title = "Avito contact center: operator and chatbot API"),
     tags(
         (name = "conversations", description = "Operators working conversations"),
+        (name = "records", description = "Client cards, deals, organizations, topics and comments"),
         (name = "chatbot", description = "Chatbots answering with their own token")
     )
 )]
@@ -252,13 +269,19 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
     utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(list))
         .routes((schemas, paths, images))
-        .routes(routes!(conversation))
+        .routes(routes!(conversation, records::patch_conversation))
         .routes(routes!(messages, reply::reply))
         .routes(routes!(reply::resend))
         .routes(routes!(complete))
         .routes(routes!(take::take))
         .routes(routes!(take::return_to_queue))
-        .routes(routes!(cards::client_card))
+        .routes(routes!(cards::create_card))
+        .routes(routes!(cards::client_card, cards::edit_card))
+        .routes(routes!(cards::history))
+        .routes(routes!(cards::message_from_card))
+        .routes(routes!(records::create_deal, records::list_deals))
+        .routes(routes!(records::create_organization, records::list_organizations))
+        .routes(routes!(records::comment))
         .routes(routes!(notifications::notifications))
         .routes(routes!(presence::get_presence, presence::put_presence))
         .routes(routes!(bot::send))
@@ -276,4 +299,57 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The operator API's routes.
 pub fn router(state: OperatorState) -> Router {
     api().0.with_state(state)
+}
+
+/// Changes a conversation as `decide` says, with a visible note, in one conditional write;
+/// `decide` answering `None` leaves it as it is. Re-decides on a lost race. `open_only`: a closed
+/// conversation is 409. The note's id names the version changed from, so two edits of one version
+/// write one note.
+pub(crate) async fn edit(
+    s: &OperatorState,
+    caller: &Caller,
+    id: &str,
+    what: &str,
+    open_only: bool,
+    decide: impl Fn(&Conversation) -> ApiResult<Option<(Conversation, String)>>,
+) -> ApiResult<Conversation> {
+    use adapters::ports::StoreError;
+    use domain::conversation::{Author, Content, ConversationStatus};
+    let id = ConversationId::parse(id).map_err(|_| ApiError::not_found("conversation"))?;
+    let ports = &s.closing.ports;
+    loop {
+        let current = ports
+            .conversations
+            .get(&caller.tenant, &id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("conversation"))?;
+        if open_only && current.value.status != ConversationStatus::Open {
+            return Err(ApiError::Conflict("the conversation is closed".into()));
+        }
+        let Some((changed, text)) = decide(&current.value)? else {
+            return Ok(current.value);
+        };
+        let note = Message {
+            id: format!("{what}-{}-{}", current.value.id, current.version),
+            conversation_id: current.value.id.clone(),
+            author: Author::System,
+            content: Content::System {
+                text: Some(text),
+                flow_id: None,
+            },
+            created_at: ports.clock.now(),
+            delivery: None,
+        };
+        let next = changed.with_message(&note);
+        match ports
+            .conversations
+            .add_message(&caller.tenant, &next, current.version, &note)
+            .await
+        {
+            Ok(true) => return Ok(next),
+            // Someone changed it from this version first: read again and decide again.
+            Ok(false) | Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
 }

@@ -48,6 +48,11 @@ pub async fn reply(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ReplyBody>,
 ) -> ApiResult<(StatusCode, Json<Message>)> {
+    send_text(&s, &caller, &id, body).await
+}
+
+/// Checks a reply's text and key (422 naming each bad field).
+pub(crate) fn check_reply(body: &ReplyBody) -> ApiResult<()> {
     let mut errors = ValidationErrors::new();
     if body.text.trim().is_empty() || char_len(&body.text) > 1000 {
         errors.add(
@@ -56,9 +61,20 @@ pub async fn reply(
         );
     }
     check_key(&body.idempotency_key, &mut errors);
-    errors.into_result(())?;
+    Ok(errors.into_result(())?)
+}
+
+/// Sends an operator's text into conversation `id`: claimed once per idempotency key, then sent;
+/// 201 with the delivery, or 200 with the first message for a repeated key.
+pub(crate) async fn send_text(
+    s: &OperatorState,
+    caller: &Caller,
+    id: &str,
+    body: ReplyBody,
+) -> ApiResult<(StatusCode, Json<Message>)> {
+    check_reply(&body)?;
     let content = Content::Text { text: body.text };
-    let (conversation, message, waited) = match claim(&s, &caller, &id, &body.idempotency_key, content).await? {
+    let (conversation, message, waited) = match claim(s, caller, id, &body.idempotency_key, content).await? {
         Claim::New {
             conversation,
             message,

@@ -4,13 +4,12 @@
 //! Each take and return is a visible note, written in the same conditional write as the new handler.
 
 use crate::OperatorState;
-use adapters::ports::StoreError;
 use axum::Json;
 use axum::extract::{Path, State};
-use domain::conversation::{Author, Content, Conversation, ConversationStatus, Handler, Message};
+use domain::conversation::{Conversation, Handler};
 use domain::directory::Employee;
 use domain::directory::Group;
-use domain::ids::{ConversationId, EmployeeId, GroupId};
+use domain::ids::{EmployeeId, GroupId};
 use domain::validation::ValidationErrors;
 use http_api::error::ApiResult;
 use http_api::{ApiError, Caller, JsonBody};
@@ -138,7 +137,6 @@ pub async fn return_to_queue(
 
 /// Passes an open conversation to the handler `decide` names, with a visible note, in one
 /// conditional write; `decide` answering `None` leaves it as it is. Re-decides on a lost race.
-/// The note's id names the version passed from: two passes of one version write one note.
 async fn pass(
     s: &OperatorState,
     caller: &Caller,
@@ -146,42 +144,12 @@ async fn pass(
     what: &str,
     decide: impl Fn(&Conversation) -> ApiResult<Option<(Handler, String)>>,
 ) -> ApiResult<Conversation> {
-    let id = ConversationId::parse(id).map_err(|_| ApiError::not_found("conversation"))?;
-    let ports = &s.closing.ports;
-    loop {
-        let current = ports
-            .conversations
-            .get(&caller.tenant, &id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("conversation"))?;
-        if current.value.status != ConversationStatus::Open {
-            return Err(ApiError::Conflict("the conversation is closed".into()));
-        }
-        let Some((handler, text)) = decide(&current.value)? else {
-            return Ok(current.value);
-        };
-        let note = Message {
-            id: format!("{what}-{}-{}", current.value.id, current.version),
-            conversation_id: current.value.id.clone(),
-            author: Author::System,
-            content: Content::System {
-                text: Some(text),
-                flow_id: None,
-            },
-            created_at: ports.clock.now(),
-            delivery: None,
-        };
-        let mut next = current.value.clone().with_message(&note);
-        next.handler = handler;
-        match ports
-            .conversations
-            .add_message(&caller.tenant, &next, current.version, &note)
-            .await
-        {
-            Ok(true) => return Ok(next),
-            // Someone passed it from this version first: read again and decide again.
-            Ok(false) | Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
+    crate::edit(s, caller, id, what, true, |current| {
+        Ok(decide(current)?.map(|(handler, note)| {
+            let mut next = current.clone();
+            next.handler = handler;
+            (next, note)
+        }))
+    })
+    .await
 }

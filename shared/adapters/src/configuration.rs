@@ -3,6 +3,7 @@
 
 use crate::ports::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
 use domain::candidate::JobResponse;
+use domain::clients::{Deal, Organization};
 use domain::conversation::ClientCard;
 use domain::directory::{Channel, ChannelGroup, Chatbot, Employee, Group};
 use domain::distribution::DistributionSettings;
@@ -38,6 +39,8 @@ config_entity!(ChannelGroup, ConfigKind::ChannelGroup);
 config_entity!(Channel, ConfigKind::Channel);
 config_entity!(ClientCard, ConfigKind::ClientCard);
 config_entity!(JobResponse, ConfigKind::JobResponse);
+config_entity!(Deal, ConfigKind::Deal);
+config_entity!(Organization, ConfigKind::Organization);
 
 /// Which response an Avito chat belongs to (the `JobChat` pointer).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -278,6 +281,25 @@ impl Configuration {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// From now on the Avito user's conversations belong to `card` (an operator linked one of
+    /// theirs to it).
+    pub async fn point_avito_user(
+        &self,
+        tenant: &TenantId,
+        avito_user_id: i64,
+        card: &ClientCardId,
+    ) -> Result<(), StoreError> {
+        self.store
+            .put(
+                tenant,
+                ConfigKind::AvitoUser,
+                &avito_user_id.to_string(),
+                &encode(card)?,
+            )
+            .await
+            .map(drop)
     }
 
     /// Which response a chat belongs to, if it is an Avito Jobs chat we know of.

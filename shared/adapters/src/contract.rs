@@ -605,6 +605,7 @@ macro_rules! conversation_store_contract {
             of_two_claims_on_a_failed_message_one_wins,
             open_conversations_are_found_when_their_auto_close_time_comes,
             open_conversations_list_by_handler_most_recent_activity_first,
+            a_client_cards_history_lists_its_conversations_newest_first,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -647,6 +648,9 @@ mod conversation_support {
             auto_close_due_at: None,
             closing_reason: None,
             candidate: None,
+            topic: None,
+            deal_id: None,
+            organization_id: None,
         }
     }
 
@@ -1142,4 +1146,72 @@ pub async fn open_conversations_list_by_handler_most_recent_activity_first(
             .items
             .is_empty()
     );
+}
+
+/// A client card's history (R-OP3): its conversations, open and closed, newest first, paged; a
+/// conversation linked to another card moves to that card's history; tenants stay apart.
+pub async fn a_client_cards_history_lists_its_conversations_newest_first(
+    store: Arc<dyn crate::ports::ConversationStore>,
+) {
+    use chrono::TimeDelta;
+    use conversation_support::{conversation, message, t0};
+    use domain::conversation::ClosingReason;
+    use domain::ids::ClientCardId;
+    let (t, other) = (fresh_tenant(), fresh_tenant());
+    let (guest, client) = (
+        ClientCardId::parse("guest").expect("id"),
+        ClientCardId::parse("client").expect("id"),
+    );
+    let with_card = |id: &str, chat: &str, card: &ClientCardId, minutes: i64| {
+        let mut c = conversation(id, chat);
+        c.client.card_id = Some(card.clone());
+        c.created_at = t0() + TimeDelta::minutes(minutes);
+        c
+    };
+    let c1 = with_card("c1", "chat-1", &guest, 0);
+    let c2 = with_card("c2", "chat-2", &guest, 10);
+    let c3 = with_card("c3", "chat-3", &client, 5);
+    for c in [&c1, &c2, &c3] {
+        store.open(&t, c).await.expect("open");
+    }
+    store
+        .open(&other, &with_card("c9", "chat-9", &guest, 20))
+        .await
+        .expect("open");
+    store
+        .close(&t, &c1.clone().closed(t0(), ClosingReason::Inactive), 1)
+        .await
+        .expect("close");
+    let history = |card: ClientCardId| {
+        let (store, t) = (Arc::clone(&store), t.clone());
+        async move {
+            let mut ids = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let page = store
+                    .by_client_card(&t, &card, after.as_deref(), 1)
+                    .await
+                    .expect("history");
+                ids.extend(page.items.into_iter().map(|c| c.id.to_string()));
+                match page.next {
+                    Some(n) => after = Some(n),
+                    None => return ids,
+                }
+            }
+        }
+    };
+    assert_eq!(
+        history(guest.clone()).await,
+        ["c2", "c1"],
+        "closed ones stay in the history"
+    );
+    assert_eq!(history(client.clone()).await, ["c3"]);
+
+    // An operator links c2 to the client's card.
+    let m = message(&c2, "m1", 30);
+    let mut linked = c2.clone().with_message(&m);
+    linked.client.card_id = Some(client.clone());
+    assert!(store.add_message(&t, &linked, 1, &m).await.expect("add"));
+    assert_eq!(history(guest).await, ["c1"]);
+    assert_eq!(history(client).await, ["c2", "c3"]);
 }

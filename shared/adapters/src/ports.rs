@@ -11,7 +11,7 @@ pub use chatbot::{ChatbotError, ChatbotGateway};
 pub use clock::{Clock, ManualClock, SystemClock};
 
 pub use config_store::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
-pub use conversation_store::{ConversationStore, activity_sort_key, handler_key, message_sort_key};
+pub use conversation_store::{ConversationStore, activity_sort_key, created_sort_key, handler_key, message_sort_key};
 pub use queue::{Queue, QueueError, QueuedMessage};
 pub use scheduler::{ScheduledJob, Scheduler, SchedulerError};
 

@@ -57,6 +57,10 @@ pub struct ClientCard {
     pub name: Option<String>,
     /// The Avito users this card is (one for a guest card).
     pub avito_user_ids: Vec<i64>,
+    #[serde(default)]
+    pub phones: Vec<String>,
+    #[serde(default)]
+    pub emails: Vec<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -96,6 +100,15 @@ pub struct Conversation {
     /// For an Avito Jobs response: the candidate card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub candidate: Option<crate::candidate::Candidate>,
+    /// What it is about, as an operator put it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    /// The deal it is linked to (at most one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deal_id: Option<crate::ids::DealId>,
+    /// The organization it is linked to (at most one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<crate::ids::OrganizationId>,
 }
 
 /// How a conversation was closed (R-CL1).
@@ -171,6 +184,10 @@ pub enum Content {
     Deleted,
     Unsupported {
         avito_type: String,
+    },
+    /// An operator's internal comment: never sent to the client.
+    Comment {
+        text: String,
     },
 }
 
@@ -252,6 +269,10 @@ impl Conversation {
     /// messages (never backwards, since deliveries come out of order); a client message starts a
     /// waiting period unless one runs; an answer ends it.
     pub fn with_message(mut self, message: &Message) -> Self {
+        if matches!(message.content, Content::Comment { .. }) {
+            // Internal: the client sees nothing, so nothing is answered and nothing happens.
+            return self;
+        }
         if message.author.is_activity() && message.created_at > self.last_activity_at {
             self.last_activity_at = message.created_at;
         }
@@ -291,6 +312,9 @@ mod tests {
             auto_close_due_at: None,
             closing_reason: None,
             candidate: None,
+            topic: None,
+            deal_id: None,
+            organization_id: None,
         }
     }
 
@@ -330,6 +354,22 @@ mod tests {
             (c.waiting_since, c.last_activity_at),
             (Some(at("2026-11-25T10:01:00Z")), at("2026-11-25T10:01:00Z"))
         );
+    }
+
+    #[test]
+    fn an_internal_comment_neither_answers_nor_counts_as_activity() {
+        let c = conversation().with_message(&msg(Author::Client, "2026-11-25T10:01:00Z"));
+        let mut comment = msg(
+            Author::Operator {
+                employee_id: EmployeeId::parse("anna").expect("id"),
+            },
+            "2026-11-25T10:05:00Z",
+        );
+        comment.content = Content::Comment {
+            text: "перезвонить".into(),
+        };
+        let after = c.clone().with_message(&comment);
+        assert_eq!(after, c);
     }
 
     #[test]

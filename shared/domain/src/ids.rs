@@ -117,6 +117,14 @@ entity_id!(
     /// A client card (a guest card until an operator makes it a client).
     ClientCardId
 );
+entity_id!(
+    /// A deal a conversation may be linked to.
+    DealId
+);
+entity_id!(
+    /// An organization a conversation may be linked to.
+    OrganizationId
+);
 
 #[cfg(test)]
 mod tests {

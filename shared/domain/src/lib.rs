@@ -9,6 +9,7 @@ pub mod attachment;
 pub mod auto_close;
 pub mod auto_reply;
 pub mod candidate;
+pub mod clients;
 pub mod conversation;
 pub mod directory;
 pub mod distribution;

@@ -522,6 +522,9 @@ impl InboundProcessor {
             auto_close_due_at: None,
             closing_reason: None,
             candidate: Some(candidate.clone()),
+            topic: None,
+            deal_id: None,
+            organization_id: None,
         }
         .with_auto_close(settings.auto_close_after);
         let opened = match self.ports.conversations.open(tenant, &conversation).await {

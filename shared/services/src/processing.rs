@@ -493,6 +493,9 @@ impl InboundProcessor {
             auto_close_due_at: None,
             closing_reason: None,
             candidate: None,
+            topic: None,
+            deal_id: None,
+            organization_id: None,
         };
         match self.ports.conversations.open(tenant, &conversation).await {
             Ok(()) => {
@@ -533,6 +536,8 @@ impl InboundProcessor {
             kind: CardKind::Guest,
             name: client.name.clone(),
             avito_user_ids: vec![avito_user_id],
+            phones: Vec::new(),
+            emails: Vec::new(),
             created_at: now,
         };
         Ok(Some(self.ports.config.link_card(tenant, avito_user_id, &guest).await?))

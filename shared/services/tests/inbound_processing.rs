@@ -295,6 +295,8 @@ async fn two_workers_racing_to_make_a_card_leave_one() {
         kind: CardKind::Guest,
         name: None,
         avito_user_ids: vec![CLIENT],
+        phones: Vec::new(),
+        emails: Vec::new(),
         created_at: chrono::DateTime::UNIX_EPOCH,
     };
     let (first, second) = (card("a1"), card("b2"));

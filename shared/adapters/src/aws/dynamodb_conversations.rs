@@ -2,8 +2,12 @@
 //! atomic is one `TransactWriteItems`; its cancellation reasons tell a duplicate message from a
 //! conversation that moved on.
 
-use super::dynamodb_table::{GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, PK, SK, lost_condition, unavailable};
-use crate::ports::{ConversationStore, Page, StoreError, Versioned, activity_sort_key, handler_key, message_sort_key};
+use super::dynamodb_table::{
+    GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, GSI3, GSI3PK, GSI3SK, PK, SK, lost_condition, unavailable,
+};
+use crate::ports::{
+    ConversationStore, Page, StoreError, Versioned, activity_sort_key, created_sort_key, handler_key, message_sort_key,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
@@ -117,6 +121,11 @@ impl DynamoConversationStore {
                 s(format!("T#{tenant}#H#{}", handler_key(&conversation.handler))),
             );
             item.insert(GSI2SK.into(), s(activity_sort_key(conversation)));
+        }
+        // Conversations by client card (GSI3), open and closed, newest last in key order.
+        if let Some(card) = &conversation.client.card_id {
+            item.insert(GSI3PK.into(), s(format!("T#{tenant}#CARD#{card}")));
+            item.insert(GSI3SK.into(), s(created_sort_key(conversation)));
         }
         // The auto-close index (GSI1): only open conversations with a due time are in it.
         if let (Some(due), ConversationStatus::Open) = (conversation.auto_close_due_at, conversation.status) {
@@ -420,6 +429,49 @@ impl ConversationStore for DynamoConversationStore {
             }
         }
         found.sort_by(|a, b| b.0.cmp(&a.0));
+        let more = found.len() > limit as usize;
+        found.truncate(limit as usize);
+        let next = if more {
+            found.last().map(|(k, _)| k.clone())
+        } else {
+            None
+        };
+        Ok(Page {
+            items: found.into_iter().map(|(_, c)| c).collect(),
+            next,
+        })
+    }
+
+    async fn by_client_card(
+        &self,
+        tenant: &TenantId,
+        card: &domain::ids::ClientCardId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Conversation>, StoreError> {
+        let limit = limit.clamp(1, 1000);
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI3)
+            .key_condition_expression("#pk = :pk AND #sk < :bound")
+            .expression_attribute_names("#pk", GSI3PK)
+            .expression_attribute_names("#sk", GSI3SK)
+            .expression_attribute_values(":pk", s(format!("T#{tenant}#CARD#{card}")))
+            .expression_attribute_values(":bound", s(after.unwrap_or("~").to_owned()))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit + 1).unwrap_or(1001))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let mut found = Vec::new();
+        for item in out.items() {
+            let Some(AttributeValue::S(key)) = item.get(GSI3SK) else {
+                continue;
+            };
+            found.push((key.clone(), doc_of(item)?));
+        }
         let more = found.len() > limit as usize;
         found.truncate(limit as usize);
         let next = if more {

@@ -35,6 +35,9 @@ pub(crate) const GSI1SK: &str = "GSI1SK";
 pub(crate) const GSI2: &str = "GSI2";
 pub(crate) const GSI2PK: &str = "GSI2PK";
 pub(crate) const GSI2SK: &str = "GSI2SK";
+pub(crate) const GSI3: &str = "GSI3";
+pub(crate) const GSI3PK: &str = "GSI3PK";
+pub(crate) const GSI3SK: &str = "GSI3SK";
 
 /// A DynamoDB client from the standard AWS environment (region, credentials, and
 /// `AWS_ENDPOINT_URL`/`AWS_ENDPOINT_URL_DYNAMODB` for a local endpoint), with timeouts set: the SDK
@@ -70,7 +73,7 @@ fn string_attribute(name: &str) -> Result<AttributeDefinition, aws_sdk_dynamodb:
         .build()
 }
 
-/// Creates the table as the SAM template declares it (on-demand, PK/SK, GSI1, GSI2), for tests
+/// Creates the table as the SAM template declares it (on-demand, PK/SK, GSI1–GSI3), for tests
 /// and for running against a local endpoint. Does nothing if it exists.
 pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
     let index = |name: &str, pk: &str, sk: &str| -> Result<GlobalSecondaryIndex, aws_sdk_dynamodb::error::BuildError> {
@@ -82,14 +85,18 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), String> {
             .build()
     };
     let build = || -> Result<_, aws_sdk_dynamodb::error::BuildError> {
-        let attributes = [PK, SK, GSI1PK, GSI1SK, GSI2PK, GSI2SK]
+        let attributes = [PK, SK, GSI1PK, GSI1SK, GSI2PK, GSI2SK, GSI3PK, GSI3SK]
             .into_iter()
             .map(string_attribute)
             .collect::<Result<Vec<_>, _>>()?;
         Ok((
             attributes,
             vec![key(PK, KeyType::Hash)?, key(SK, KeyType::Range)?],
-            vec![index(GSI1, GSI1PK, GSI1SK)?, index(GSI2, GSI2PK, GSI2SK)?],
+            vec![
+                index(GSI1, GSI1PK, GSI1SK)?,
+                index(GSI2, GSI2PK, GSI2SK)?,
+                index(GSI3, GSI3PK, GSI3SK)?,
+            ],
         ))
     };
     let (attributes, keys, indexes) = build().map_err(|e| e.to_string())?;

@@ -2,7 +2,9 @@
 //! design: each atomic write is one SQLite transaction.
 
 use super::db::Db;
-use crate::ports::{ConversationStore, Page, StoreError, Versioned, activity_sort_key, handler_key, message_sort_key};
+use crate::ports::{
+    ConversationStore, Page, StoreError, Versioned, activity_sort_key, created_sort_key, handler_key, message_sort_key,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::conversation::{Conversation, Delivery, Message};
@@ -54,11 +56,30 @@ const SCHEMA: &str = "
         PRIMARY KEY (tenant, conversation_id)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS open_by_handler_activity ON open_by_handler (tenant, handler_key, sort_key);
+    CREATE TABLE IF NOT EXISTS by_client_card (
+        tenant TEXT NOT NULL, conversation_id TEXT NOT NULL, card_id TEXT NOT NULL, sort_key TEXT NOT NULL,
+        PRIMARY KEY (tenant, conversation_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS by_client_card_created ON by_client_card (tenant, card_id, sort_key);
     CREATE TABLE IF NOT EXISTS message_ids (
         tenant TEXT NOT NULL, channel TEXT NOT NULL, message_id TEXT NOT NULL, conversation_id TEXT NOT NULL,
         PRIMARY KEY (tenant, channel, message_id)
     ) WITHOUT ROWID;
 ";
+
+/// One page from `limit + 1` rows of (sort key, document): the cursor is the last key shown, set
+/// only when more follow.
+fn page_of(rows: Vec<(String, String)>, limit: u32) -> Result<Page<Conversation>, StoreError> {
+    let more = rows.len() > limit as usize;
+    let rows = &rows[..rows.len().min(limit as usize)];
+    let next = if more {
+        rows.last().map(|(k, _)| k.clone())
+    } else {
+        None
+    };
+    let items = rows.iter().map(|(_, d)| decode(d)).collect::<Result<_, _>>()?;
+    Ok(Page { items, next })
+}
 
 impl SqliteConversationStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
@@ -71,6 +92,23 @@ impl SqliteConversationStore {
 /// Keeps the indexes (auto-close, open by handler) in step with a conversation write (same
 /// transaction).
 fn sync_auto_close(c: &Connection, tenant: &str, conversation: &Conversation) -> Result<(), StoreError> {
+    match &conversation.client.card_id {
+        Some(card) => c.execute(
+            "INSERT INTO by_client_card (tenant, conversation_id, card_id, sort_key) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (tenant, conversation_id) DO UPDATE SET card_id = excluded.card_id",
+            params![
+                tenant,
+                conversation.id.as_str(),
+                card.as_str(),
+                created_sort_key(conversation)
+            ],
+        ),
+        None => c.execute(
+            "DELETE FROM by_client_card WHERE tenant = ?1 AND conversation_id = ?2",
+            params![tenant, conversation.id.as_str()],
+        ),
+    }
+    .map_err(unavailable)?;
     if conversation.status == domain::conversation::ConversationStatus::Open {
         c.execute(
             "INSERT INTO open_by_handler (tenant, conversation_id, handler_key, sort_key) VALUES (?1, ?2, ?3, ?4)
@@ -356,11 +394,34 @@ impl ConversationStore for SqliteConversationStore {
                     .map_err(unavailable)?
                     .collect::<Result<_, _>>()
                     .map_err(unavailable)?;
-                let more = rows.len() > limit as usize;
-                let rows = &rows[..rows.len().min(limit as usize)];
-                let next = if more { rows.last().map(|(k, _)| k.clone()) } else { None };
-                let items = rows.iter().map(|(_, d)| decode(d)).collect::<Result<_, _>>()?;
-                Ok(Page { items, next })
+                page_of(rows, limit)
+            })
+            .await
+    }
+
+    async fn by_client_card(
+        &self,
+        tenant: &TenantId,
+        card: &domain::ids::ClientCardId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Conversation>, StoreError> {
+        let (t, card, after) = (tenant.to_string(), card.to_string(), after.unwrap_or("~").to_owned());
+        let limit = limit.max(1);
+        self.db
+            .run(move |c| {
+                let mut stmt = c
+                    .prepare(
+                        "SELECT b.sort_key, c.doc FROM by_client_card b JOIN conversations c ON c.tenant = b.tenant AND c.id = b.conversation_id
+                         WHERE b.tenant = ?1 AND b.card_id = ?2 AND b.sort_key < ?3 ORDER BY b.sort_key DESC LIMIT ?4",
+                    )
+                    .map_err(unavailable)?;
+                let rows: Vec<(String, String)> = stmt
+                    .query_map(params![t, card, after, i64::from(limit) + 1], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(unavailable)?
+                    .collect::<Result<_, _>>()
+                    .map_err(unavailable)?;
+                page_of(rows, limit)
             })
             .await
     }

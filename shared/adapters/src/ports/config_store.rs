@@ -34,6 +34,10 @@ pub enum ConfigKind {
     JobChat,
     /// A notification for the operators; its id orders the newest first.
     Notification,
+    /// A deal conversations may be linked to.
+    Deal,
+    /// An organization conversations may be linked to.
+    Organization,
 }
 
 impl ConfigKind {
@@ -59,6 +63,8 @@ impl ConfigKind {
             ConfigKind::JobResponse => "JOB#",
             ConfigKind::JobChat => "JOBCHAT#",
             ConfigKind::Notification => "NOTE#",
+            ConfigKind::Deal => "DEAL#",
+            ConfigKind::Organization => "ORG#",
         }
     }
 }

@@ -74,6 +74,17 @@ pub trait ConversationStore: Send + Sync {
         limit: u32,
     ) -> Result<Page<Conversation>, StoreError>;
 
+    /// The conversations of a client card, open and closed, the newest first (by when they
+    /// opened), `limit` at a time after the cursor `after`. An index kept with every conversation
+    /// write; moving a conversation to another card moves it in the index.
+    async fn by_client_card(
+        &self,
+        tenant: &TenantId,
+        card: &domain::ids::ClientCardId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Conversation>, StoreError>;
+
     /// Open conversations whose auto-close time is at or before `now`, across tenants, earliest
     /// first (an index kept with every conversation write; never a scan). The caller re-reads
     /// each before closing it: the index may lag a little.
@@ -117,6 +128,16 @@ pub fn activity_sort_key(conversation: &Conversation) -> String {
     format!(
         "{:015}#{}",
         conversation.last_activity_at.timestamp_millis().max(0),
+        conversation.id
+    )
+}
+
+/// The sort key of a conversation in its client card's history: when it opened, in milliseconds
+/// (zero-padded), then its id; listings run from the greatest down.
+pub fn created_sort_key(conversation: &Conversation) -> String {
+    format!(
+        "{:015}#{}",
+        conversation.created_at.timestamp_millis().max(0),
         conversation.id
     )
 }

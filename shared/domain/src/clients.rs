@@ -1,0 +1,246 @@
+//! Who a conversation is with, as operators record it (R-OP2, R-OP3): client cards made into
+//! clients and edited, deals and organizations a conversation is linked to, and the topic and
+//! comments of a conversation. Each draft validates on its own and names every failing field.
+
+use crate::conversation::{CardKind, ClientCard};
+use crate::ids::{DealId, OrganizationId};
+use crate::validation::{ValidationErrors, char_len};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The longest topic of a conversation.
+pub const MAX_TOPIC_CHARS: usize = 200;
+/// The longest internal comment.
+pub const MAX_COMMENT_CHARS: usize = 4000;
+/// At most this many phones, and as many e-mails, on a card.
+pub const MAX_CONTACTS: usize = 10;
+
+/// A deal (сделка).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Deal {
+    pub id: DealId,
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An organization (организация).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Organization {
+    pub id: OrganizationId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+fn required_text(field: &str, value: &str, max: usize, errors: &mut ValidationErrors) -> String {
+    let trimmed = value.trim();
+    if trimmed.is_empty() || char_len(trimmed) > max {
+        errors.add(field, format!("must be 1 to {max} characters"));
+    }
+    trimmed.to_owned()
+}
+
+/// What creating a deal takes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DealDraft {
+    pub title: String,
+}
+
+impl DealDraft {
+    pub fn validate(self, id: DealId, now: DateTime<Utc>) -> Result<Deal, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let title = required_text("title", &self.title, 200, &mut errors);
+        errors.into_result(Deal {
+            id,
+            title,
+            created_at: now,
+        })
+    }
+}
+
+/// What creating an organization takes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrganizationDraft {
+    pub name: String,
+}
+
+impl OrganizationDraft {
+    pub fn validate(self, id: OrganizationId, now: DateTime<Utc>) -> Result<Organization, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let name = required_text("name", &self.name, 200, &mut errors);
+        errors.into_result(Organization {
+            id,
+            name,
+            created_at: now,
+        })
+    }
+}
+
+/// An operator's edit of a client card. Saving a guest card with `kind: "client"` makes it a
+/// client (R-OP3): the card keeps its id, so its history stays attached. A client never becomes a
+/// guest again.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClientCardDraft {
+    /// `guest` or `client`; unchanged when absent.
+    #[serde(default)]
+    pub kind: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub phones: Vec<String>,
+    #[serde(default)]
+    pub emails: Vec<String>,
+}
+
+fn is_phone(p: &str) -> bool {
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    (5..=20).contains(&digits) && p.chars().all(|c| c.is_ascii_digit() || "+-() ".contains(c))
+}
+
+fn is_email(e: &str) -> bool {
+    e.split_once('@')
+        .is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.starts_with('.'))
+        && !e.contains(char::is_whitespace)
+        && char_len(e) <= 254
+}
+
+impl ClientCardDraft {
+    /// The card after this edit.
+    pub fn apply_to(self, card: &ClientCard) -> Result<ClientCard, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let kind = match (self.kind.as_deref(), card.kind) {
+            (None, kind) => kind,
+            (Some("client"), _) => CardKind::Client,
+            (Some("guest"), CardKind::Guest) => CardKind::Guest,
+            (Some("guest"), CardKind::Client) => {
+                errors.add("kind", "a client stays a client");
+                CardKind::Client
+            }
+            (Some(_), kind) => {
+                errors.add("kind", "must be guest or client");
+                kind
+            }
+        };
+        let name = required_text("name", &self.name, 200, &mut errors);
+        let mut contacts = |field: &str, values: Vec<String>, valid: fn(&str) -> bool, what: &str| {
+            if values.len() > MAX_CONTACTS {
+                errors.add(field, format!("at most {MAX_CONTACTS}"));
+            }
+            let mut kept: Vec<String> = Vec::new();
+            for (i, v) in values.into_iter().enumerate() {
+                let v = v.trim().to_owned();
+                if !valid(&v) {
+                    errors.add(format!("{field}[{i}]"), format!("is not {what}"));
+                } else if !kept.contains(&v) {
+                    kept.push(v);
+                }
+            }
+            kept
+        };
+        let phones = contacts("phones", self.phones, is_phone, "a phone number");
+        let emails = contacts("emails", self.emails, is_email, "an e-mail address");
+        errors.into_result(ClientCard {
+            kind,
+            name: Some(name),
+            phones,
+            emails,
+            ..card.clone()
+        })
+    }
+}
+
+/// A conversation's topic as saved: trimmed, `None` when blank.
+pub fn topic(value: &str) -> Result<Option<String>, ValidationErrors> {
+    let trimmed = value.trim();
+    if char_len(trimmed) > MAX_TOPIC_CHARS {
+        return Err(ValidationErrors::single(
+            "topic",
+            format!("must be at most {MAX_TOPIC_CHARS} characters"),
+        ));
+    }
+    Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
+}
+
+/// An internal comment's text as saved.
+pub fn comment(value: &str) -> Result<String, ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    let text = required_text("text", value, MAX_COMMENT_CHARS, &mut errors);
+    errors.into_result(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::ClientCardId;
+
+    fn guest() -> ClientCard {
+        ClientCard {
+            id: ClientCardId::parse("g1").expect("id"),
+            kind: CardKind::Guest,
+            name: Some("Иван".into()),
+            avito_user_ids: vec![5001],
+            phones: Vec::new(),
+            emails: Vec::new(),
+            created_at: "2026-11-25T10:00:00Z".parse().expect("instant"),
+        }
+    }
+
+    fn draft(kind: Option<&str>, name: &str, phones: &[&str], emails: &[&str]) -> ClientCardDraft {
+        ClientCardDraft {
+            kind: kind.map(str::to_owned),
+            name: name.into(),
+            phones: phones.iter().map(|p| (*p).to_owned()).collect(),
+            emails: emails.iter().map(|e| (*e).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_guest_becomes_a_client_with_the_same_id_and_avito_users() {
+        let card = draft(
+            Some("client"),
+            " Иван Петров ",
+            &["+7 900 123-45-67"],
+            &["ivan@mail.ru"],
+        )
+        .apply_to(&guest())
+        .expect("valid");
+        assert_eq!(card.kind, CardKind::Client);
+        assert_eq!((card.id.as_str(), card.avito_user_ids.clone()), ("g1", vec![5001]));
+        assert_eq!(card.name.as_deref(), Some("Иван Петров"));
+        assert_eq!(card.phones, vec!["+7 900 123-45-67"]);
+    }
+
+    #[test]
+    fn every_bad_field_is_named_and_a_client_stays_a_client() {
+        let client = draft(Some("client"), "Иван", &[], &[])
+            .apply_to(&guest())
+            .expect("valid");
+        let errors = draft(Some("guest"), " ", &["12", "+7 900 123 45 67"], &["nope"])
+            .apply_to(&client)
+            .expect_err("invalid");
+        assert_eq!(errors.fields(), vec!["kind", "name", "phones[0]", "emails[0]"]);
+        let errors = draft(Some("vip"), "Иван", &[], &[])
+            .apply_to(&guest())
+            .expect_err("invalid");
+        assert_eq!(errors.fields(), vec!["kind"]);
+    }
+
+    #[test]
+    fn topics_are_trimmed_and_limited_and_comments_need_text() {
+        assert_eq!(topic("  Доставка  "), Ok(Some("Доставка".into())));
+        assert_eq!(topic("   "), Ok(None));
+        assert!(topic(&"я".repeat(MAX_TOPIC_CHARS + 1)).is_err());
+        assert_eq!(
+            topic(&"я".repeat(MAX_TOPIC_CHARS)).map(|t| t.map(|t| t.chars().count())),
+            Ok(Some(200))
+        );
+        assert_eq!(comment(" перезвонить "), Ok("перезвонить".into()));
+        assert!(comment("  ").is_err());
+    }
+}
