@@ -53,6 +53,40 @@ async fn load(state: &OperatorState, tenant: &TenantId, id: &str) -> ApiResult<C
     Ok(state.conversations.get(tenant, &id).await?.ok_or_else(not_found)?.value)
 }
 
+/// Whether the caller may act on a conversation (reply, send, complete, edit, comment): an
+/// administrator on any of the tenant's; an operator on their own and on those waiting in the
+/// general queue or in their groups' queues (403 otherwise). Reading stays open to the tenant's
+/// employees, so a client's history can be read whoever served them.
+pub(crate) async fn may_act(s: &OperatorState, caller: &Caller, conversation: &Conversation) -> ApiResult<()> {
+    use domain::conversation::Handler;
+    if caller.role == http_api::Role::Admin {
+        return Ok(());
+    }
+    let me = take::caller_employee(s, caller).await?;
+    match &conversation.handler {
+        Handler::Operator { employee_id } if *employee_id == me => Ok(()),
+        Handler::Operator { .. } => Err(ApiError::Forbidden("the conversation is assigned to another operator")),
+        Handler::GeneralQueue => Ok(()),
+        Handler::GroupQueue { group_id } => {
+            let member = s
+                .config
+                .get::<domain::directory::Group>(&caller.tenant, group_id.as_str())
+                .await?
+                .is_some_and(|g| g.value.members.contains(&me));
+            if member {
+                Ok(())
+            } else {
+                Err(ApiError::Forbidden(
+                    "the conversation waits in the queue of a group you are not in",
+                ))
+            }
+        }
+        Handler::Chatbot { .. } => Err(ApiError::Forbidden(
+            "a chatbot has the conversation; an administrator can take it over",
+        )),
+    }
+}
+
 /// Paging over a list ordered by time: the limit, and the position to continue after. Cursors
 /// are the store's sort keys (`<ms, 15 digits>#<id>`) with the `#` written as `.`, so that they
 /// travel in a URL as they are; 400 for anything else.
@@ -226,6 +260,7 @@ pub async fn complete(
     Path(id): Path<String>,
 ) -> ApiResult<Json<CompleteView>> {
     let conversation = load(&s, &caller.tenant, &id).await?;
+    may_act(&s, &caller, &conversation).await?;
     let employee_id = is_valid_id(&caller.user)
         .then(|| EmployeeId::parse(caller.user.as_str()).ok())
         .flatten();

@@ -2,7 +2,7 @@
 //! card, one deal and one organization, saved together in one request; internal comments; and the
 //! deals and organizations to link to (create or pick).
 
-use crate::{OperatorState, edit};
+use crate::{OperatorState, edit, may_act};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -210,6 +210,7 @@ pub async fn patch_conversation(
     )
     .await?;
     errors.into_result(())?;
+    may_act(&s, &caller, &crate::load(&s, &caller.tenant, &id).await?).await?;
     let saved = edit(&s, &caller, &id, "edit", false, |current| {
         let mut next = current.clone();
         let mut notes = Vec::new();
@@ -309,6 +310,7 @@ pub async fn comment(
     let text = domain::clients::comment(&body.text)?;
     let employee_id = crate::take::caller_employee(&s, &caller).await?;
     let conversation = crate::load(&s, &caller.tenant, &id).await?;
+    crate::may_act(&s, &caller, &conversation).await?;
     let ports = &s.closing.ports;
     let message = Message {
         id: format!("comment-{}", new_id()?),

@@ -209,6 +209,7 @@ async fn claim(s: &OperatorState, caller: &Caller, id: &str, key: &str, content:
             }
             return Err(ApiError::Conflict("the conversation is closed".into()));
         }
+        crate::may_act(s, caller, &current.value).await?;
         if !current.value.has_avito_chat() {
             return Err(ApiError::Conflict(
                 "the candidate responded by phone: there is no Avito chat to write to; call them".into(),
@@ -259,6 +260,7 @@ pub async fn resend(
 ) -> ApiResult<Json<Message>> {
     crate::take::caller_employee(&s, &caller).await?;
     let conversation = crate::load(&s, &caller.tenant, &id).await?;
+    crate::may_act(&s, &caller, &conversation).await?;
     let message = find(&s, &caller, &conversation.id, &message_id)
         .await?
         .ok_or_else(|| ApiError::not_found("message"))?;

@@ -463,10 +463,38 @@ async fn an_operator_cannot_take_from_the_queue_of_a_group_they_are_not_in() {
     let take = format!("/v1/conversations/{id}/take");
     let (status, body) = server.post(&take, common::OPERATOR, json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "Boris is not in «Продажи»: {body}");
+    let reply = format!("/v1/conversations/{id}/messages");
+    let (status, body) = server
+        .post(
+            &reply,
+            common::OPERATOR,
+            json!({"text": "Здравствуйте", "idempotency_key": "b1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "nor answer in that queue: {body}");
     let (status, taken) = server.post(&take, ADMIN, json!({})).await;
     assert_eq!(
         (status, taken["handler"]["type"].as_str()),
         (StatusCode::OK, Some("operator")),
         "{taken}"
+    );
+    for (path, body) in [
+        (reply.clone(), json!({"text": "Здравствуйте", "idempotency_key": "b2"})),
+        (format!("/v1/conversations/{id}/comments"), json!({"text": "моё"})),
+        (format!("/v1/conversations/{id}/complete"), json!({})),
+    ] {
+        let (status, answer) = server.post(&path, common::OPERATOR, body).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{path}: another operator's conversation: {answer}"
+        );
+    }
+    let (status, _) = server.get(&format!("/v1/conversations/{id}"), common::OPERATOR).await;
+    assert_eq!(status, StatusCode::OK, "reading stays open within the tenant");
+    let (_, messages) = server.get(&format!("/v1/conversations/{id}/messages"), ADMIN).await;
+    assert!(
+        !messages.to_string().contains("b1") && !messages.to_string().contains("моё"),
+        "nothing refused was stored: {messages}"
     );
 }
