@@ -130,6 +130,10 @@ pub struct ListQuery {
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// Only this channel's conversations.
+    pub channel_id: Option<String>,
+    /// `waiting` (the client waits for an answer) or `answered`.
+    pub status: Option<String>,
 }
 
 /// The handler keys a caller's list covers.
@@ -174,15 +178,79 @@ pub async fn list(
         limit: q.limit.clone(),
         cursor: q.cursor.clone(),
     })?;
+    let waiting = match q.status.as_deref() {
+        None => None,
+        Some("waiting") => Some(true),
+        Some("answered") => Some(false),
+        Some(_) => return Err(ApiError::BadRequest("status must be waiting or answered".into())),
+    };
+    let channel = q.channel_id.as_deref();
     let handlers = handlers_of(&s, &caller, q.view.as_deref().unwrap_or("mine")).await?;
-    let page = s
-        .conversations
-        .open_by_handler(&caller.tenant, &handlers, cursor.as_deref(), limit)
-        .await?;
-    Ok(Json(time_page(page)))
+    let wanted = |c: &Conversation| {
+        channel.is_none_or(|ch| c.channel_id.as_str() == ch) && waiting.is_none_or(|w| c.waiting_since.is_some() == w)
+    };
+    if channel.is_none() && waiting.is_none() {
+        let page = s
+            .conversations
+            .open_by_handler(&caller.tenant, &handlers, cursor.as_deref(), limit)
+            .await?;
+        return Ok(Json(time_page(page)));
+    }
+    // Filtered: read the index on until a page is full; the cursor is the last one looked at,
+    // so the next page goes on from there and nothing is skipped or repeated.
+    let mut items = Vec::new();
+    let mut after = cursor;
+    let next = loop {
+        let page = s
+            .conversations
+            .open_by_handler(&caller.tenant, &handlers, after.as_deref(), limit)
+            .await?;
+        let mut seen = None;
+        for c in page.items {
+            seen = Some(adapters::ports::activity_sort_key(&c));
+            if wanted(&c) {
+                items.push(c);
+                if items.len() == limit as usize {
+                    break;
+                }
+            }
+        }
+        match page.next {
+            Some(_) if items.len() < limit as usize => after = seen,
+            Some(_) => break seen,
+            None if items.len() == limit as usize => break seen,
+            None => break None,
+        }
+    };
+    Ok(Json(time_page(adapters::ports::Page { items, next })))
 }
 
-/// `GET /v1/conversations/{id}`.
+/// How many open conversations each list holds, for badges.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Counts {
+    /// Assigned to the caller.
+    pub mine: u64,
+    /// Waiting in the caller's groups' queues and the general queue.
+    pub queue: u64,
+}
+
+/// `GET /v1/conversations/counts`: the badges of "My conversations" and "Queue".
+#[utoipa::path(get, path = "/v1/conversations/counts", tag = "conversations",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The counts", body = Counts),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody)
+    ))]
+pub async fn counts(State(s): State<OperatorState>, caller: Caller) -> ApiResult<Json<Counts>> {
+    let mine = handlers_of(&s, &caller, "mine").await?;
+    let queue = handlers_of(&s, &caller, "queue").await?;
+    Ok(Json(Counts {
+        mine: s.conversations.count_open_by_handler(&caller.tenant, &mine).await?,
+        queue: s.conversations.count_open_by_handler(&caller.tenant, &queue).await?,
+    }))
+}
+
+/// `GET /v1/conversations/{id}`: opening an open conversation marks its Avito chat read.
 #[utoipa::path(get, path = "/v1/conversations/{id}", tag = "conversations", params(("id" = String, Path)),
     security(("bearer" = [])),
     responses(
@@ -195,7 +263,11 @@ pub async fn conversation(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Conversation>> {
-    Ok(Json(load(&s, &caller.tenant, &id).await?))
+    let conversation = load(&s, &caller.tenant, &id).await?;
+    if conversation.status == domain::conversation::ConversationStatus::Open {
+        s.closing.ports.mark_read(&caller.tenant, &conversation).await;
+    }
+    Ok(Json(conversation))
 }
 
 /// `GET /v1/conversations/{id}/messages`: in Avito's order, paged.
@@ -303,10 +375,12 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
     ));
     utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(list))
+        .routes(routes!(counts))
         .routes((schemas, paths, images))
         .routes(routes!(conversation, records::patch_conversation))
         .routes(routes!(messages, reply::reply))
         .routes(routes!(reply::resend))
+        .routes(routes!(reply::delete))
         .routes(routes!(complete))
         .routes(routes!(take::take))
         .routes(routes!(take::return_to_queue))

@@ -302,6 +302,67 @@ pub async fn resend(
     Ok(Json(with_delivery(claimed, sent)))
 }
 
+/// `DELETE /v1/conversations/{id}/messages/{message_id}`: deletes a message of ours from the
+/// client's Avito chat. Avito allows it within an hour of sending; later is 409 with the reason.
+/// The message stays in the conversation as deleted; deleting it again changes nothing.
+#[utoipa::path(delete, path = "/v1/conversations/{id}/messages/{message_id}", tag = "conversations",
+    params(("id" = String, Path), ("message_id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Deleted in the chat; the message as it now is", body = Message),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 403, description = "Not the caller's conversation to act on", body = http_api::ErrorBody),
+        (status = 404, description = "No such conversation or message in your tenant", body = http_api::ErrorBody),
+        (status = 409, description = "Not a message Avito took from us, or sent over an hour ago", body = http_api::ErrorBody),
+        (status = 502, description = "Avito refused", body = http_api::ErrorBody)
+    ))]
+pub async fn delete(
+    State(s): State<OperatorState>,
+    caller: Caller,
+    Path((id, message_id)): Path<(String, String)>,
+) -> ApiResult<Json<Message>> {
+    let conversation = crate::load(&s, &caller.tenant, &id).await?;
+    crate::may_act(&s, &caller, &conversation).await?;
+    let message = find(&s, &caller, &conversation.id, &message_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("message"))?;
+    if message.content == Content::Deleted {
+        return Ok(Json(message));
+    }
+    let Some(Delivery::Sent { avito_message_id }) = &message.delivery else {
+        return Err(ApiError::Conflict(
+            "only a message of ours that Avito took can be deleted".into(),
+        ));
+    };
+    let ports = &s.closing.ports;
+    if !domain::conversation::deletable_at(message.created_at, ports.clock.now()) {
+        return Err(ApiError::Conflict(format!(
+            "Avito deletes a message only within an hour of sending; this one was sent at {}",
+            message.created_at.format("%Y-%m-%d %H:%M UTC")
+        )));
+    }
+    ports
+        .delete_sent(&caller.tenant, &conversation, avito_message_id)
+        .await
+        .map_err(|e| ApiError::BadGateway(e.to_string()))?;
+    let deleted = Message {
+        content: Content::Deleted,
+        ..message.clone()
+    };
+    if ports
+        .conversations
+        .replace_message(&caller.tenant, &message, &deleted)
+        .await?
+    {
+        return Ok(Json(deleted));
+    }
+    // Changed meanwhile (deleted by a second request): answer with what is stored.
+    find(&s, &caller, &conversation.id, &message_id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("message"))
+}
+
 /// The stored message with `id` in a conversation (a reply made before with the same key).
 async fn find(
     s: &OperatorState,

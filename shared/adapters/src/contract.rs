@@ -1146,6 +1146,22 @@ pub async fn open_conversations_list_by_handler_most_recent_activity_first(
             .items
             .is_empty()
     );
+    // The badges count what the lists show.
+    let count = |handlers: Vec<String>| {
+        let (store, t) = (Arc::clone(&store), t.clone());
+        async move { store.count_open_by_handler(&t, &handlers).await.expect("count") }
+    };
+    assert_eq!(count(queue.clone()).await, 2);
+    let anna_again = Handler::Operator {
+        employee_id: domain::ids::EmployeeId::parse("anna").expect("id"),
+    };
+    assert_eq!(count(keys(&[anna_again])).await, 1);
+    assert_eq!(count(Vec::new()).await, 0);
+    assert_eq!(
+        store.count_open_by_handler(&other, &queue).await.expect("count"),
+        1,
+        "the other tenant's own"
+    );
 }
 
 /// A client card's history (R-OP3): its conversations, open and closed, newest first, paged; a

@@ -226,6 +226,11 @@ pub struct Message {
     pub delivery: Option<Delivery>,
 }
 
+/// Whether Avito still deletes a message of ours sent at `sent_at` (it allows an hour).
+pub fn deletable_at(sent_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now - sent_at <= chrono::TimeDelta::hours(1)
+}
+
 impl Author {
     /// Client and operator messages are activity; auto-replies and system messages are not.
     pub fn is_activity(&self) -> bool {
@@ -370,6 +375,13 @@ mod tests {
         };
         let after = c.clone().with_message(&comment);
         assert_eq!(after, c);
+    }
+
+    #[test]
+    fn avito_deletes_a_message_for_an_hour() {
+        let sent = at("2026-11-25T10:00:00Z");
+        assert!(deletable_at(sent, at("2026-11-25T11:00:00Z")));
+        assert!(!deletable_at(sent, at("2026-11-25T11:00:01Z")));
     }
 
     #[test]

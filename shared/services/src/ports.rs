@@ -73,6 +73,48 @@ impl Ports {
             .await
     }
 
+    /// Marks the conversation's Avito chat read (an operator opened it), so the client sees their
+    /// messages were read. Best effort: a failure is logged and changes nothing else.
+    pub async fn mark_read(&self, tenant: &TenantId, conversation: &Conversation) {
+        if !conversation.has_avito_chat() {
+            return;
+        }
+        let account = match self
+            .config
+            .get::<Channel>(tenant, conversation.channel_id.as_str())
+            .await
+        {
+            Ok(Some(c)) if c.value.is_receiving() => c.value.account.map(|a| a.id),
+            _ => None,
+        };
+        let Some(account) = account else { return };
+        let vault = self.vaults.channel(tenant, &conversation.channel_id);
+        if let Err(e) = self.avito.mark_read(&vault, account, &conversation.chat_id).await {
+            tracing::warn!(conversation = %conversation.id, error = %e, "could not mark the chat read");
+        }
+    }
+
+    /// Deletes a message of ours in the client's Avito chat (Avito allows it within an hour).
+    pub async fn delete_sent(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        avito_message_id: &str,
+    ) -> Result<(), adapters::avito::AvitoError> {
+        let account = self
+            .config
+            .get::<Channel>(tenant, conversation.channel_id.as_str())
+            .await
+            .map_err(|e| adapters::avito::AvitoError::Unavailable(e.to_string()))?
+            .filter(|c| c.value.is_receiving())
+            .and_then(|c| c.value.account.map(|a| a.id))
+            .ok_or_else(|| adapters::avito::AvitoError::Credentials("the channel is not connected".into()))?;
+        let vault = self.vaults.channel(tenant, &conversation.channel_id);
+        self.avito
+            .delete_message(&vault, account, &conversation.chat_id, avito_message_id)
+            .await
+    }
+
     async fn end_waiting(&self, tenant: &TenantId, conversation: &Conversation, waited: Option<DateTime<Utc>>) {
         if let Some(w) = waited {
             crate::auto_replies::AutoReplies { ports: self.clone() }

@@ -442,6 +442,34 @@ impl ConversationStore for DynamoConversationStore {
         })
     }
 
+    async fn count_open_by_handler(&self, tenant: &TenantId, handlers: &[String]) -> Result<u64, StoreError> {
+        let mut total = 0u64;
+        for handler in handlers {
+            let mut start: Option<HashMap<String, AttributeValue>> = None;
+            loop {
+                let out = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(GSI2)
+                    .key_condition_expression("#pk = :pk")
+                    .expression_attribute_names("#pk", GSI2PK)
+                    .expression_attribute_values(":pk", s(format!("T#{tenant}#H#{handler}")))
+                    .select(aws_sdk_dynamodb::types::Select::Count)
+                    .set_exclusive_start_key(start.take())
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                total += u64::try_from(out.count()).unwrap_or(0);
+                match out.last_evaluated_key() {
+                    Some(k) if !k.is_empty() => start = Some(k.clone()),
+                    _ => break,
+                }
+            }
+        }
+        Ok(total)
+    }
+
     async fn by_client_card(
         &self,
         tenant: &TenantId,

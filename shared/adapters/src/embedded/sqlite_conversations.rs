@@ -399,6 +399,29 @@ impl ConversationStore for SqliteConversationStore {
             .await
     }
 
+    async fn count_open_by_handler(&self, tenant: &TenantId, handlers: &[String]) -> Result<u64, StoreError> {
+        if handlers.is_empty() {
+            return Ok(0);
+        }
+        let (t, keys) = (tenant.to_string(), handlers.to_vec());
+        self.db
+            .run(move |c| {
+                let marks = (0..keys.len())
+                    .map(|i| format!("?{}", i + 2))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql =
+                    format!("SELECT COUNT(*) FROM open_by_handler WHERE tenant = ?1 AND handler_key IN ({marks})");
+                let mut values: Vec<rusqlite::types::Value> = vec![t.into()];
+                values.extend(keys.into_iter().map(rusqlite::types::Value::from));
+                let n: i64 = c
+                    .query_row(&sql, rusqlite::params_from_iter(values), |r| r.get(0))
+                    .map_err(unavailable)?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
+            .await
+    }
+
     async fn by_client_card(
         &self,
         tenant: &TenantId,

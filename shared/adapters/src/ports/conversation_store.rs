@@ -74,6 +74,10 @@ pub trait ConversationStore: Send + Sync {
         limit: u32,
     ) -> Result<Page<Conversation>, StoreError>;
 
+    /// How many open conversations `handlers` have (the badges of "My conversations" and
+    /// "Queue"); counted on the same index as [`ConversationStore::open_by_handler`].
+    async fn count_open_by_handler(&self, tenant: &TenantId, handlers: &[String]) -> Result<u64, StoreError>;
+
     /// The conversations of a client card, open and closed, the newest first (by when they
     /// opened), `limit` at a time after the cursor `after`. An index kept with every conversation
     /// write; moving a conversation to another card moves it in the index.
