@@ -232,6 +232,8 @@ pub struct Counts {
     pub mine: u64,
     /// Waiting in the caller's groups' queues and the general queue.
     pub queue: u64,
+    /// Unread notifications (counted up to 99).
+    pub unread_notifications: u32,
 }
 
 /// `GET /v1/conversations/counts`: the badges of "My conversations" and "Queue".
@@ -247,6 +249,7 @@ pub async fn counts(State(s): State<OperatorState>, caller: Caller) -> ApiResult
     Ok(Json(Counts {
         mine: s.conversations.count_open_by_handler(&caller.tenant, &mine).await?,
         queue: s.conversations.count_open_by_handler(&caller.tenant, &queue).await?,
+        unread_notifications: notifications::unread_count(&s, &caller, 99).await?,
     }))
 }
 
@@ -392,6 +395,7 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::create_organization, records::list_organizations))
         .routes(routes!(records::comment))
         .routes(routes!(notifications::notifications))
+        .routes(routes!(notifications::mark_read))
         .routes(routes!(presence::get_presence, presence::put_presence))
         .routes(routes!(bot::send))
         .routes(routes!(bot::handover))

@@ -318,13 +318,19 @@ impl Configuration {
             .map(drop)
     }
 
-    /// Stores a notification once: a second one with the same id and time is ignored.
-    pub async fn notify(&self, tenant: &TenantId, notification: &Notification) -> Result<(), StoreError> {
-        let key = format!(
+    /// The store id of a notification (its place in the newest-first feed), as `next` cursors name
+    /// them.
+    pub fn notification_key(notification: &Notification) -> String {
+        format!(
             "{:015}-{}",
             NOTIFICATION_CLOCK - notification.at.timestamp_millis().clamp(0, NOTIFICATION_CLOCK),
             notification.id
-        );
+        )
+    }
+
+    /// Stores a notification once: a second one with the same id and time is ignored.
+    pub async fn notify(&self, tenant: &TenantId, notification: &Notification) -> Result<(), StoreError> {
+        let key = Self::notification_key(notification);
         match self
             .store
             .insert(tenant, ConfigKind::Notification, &key, &encode(notification)?)

@@ -327,6 +327,8 @@ pub async fn notifications_are_kept_once_and_list_newest_first(store: Arc<dyn Co
         text: format!("Отклик на вакансию: {id}"),
         channel_id: domain::ids::ChannelId::parse("jobs").expect("id"),
         conversation_id: None,
+        kind: domain::notification::NotificationKind::Response,
+        employee_id: None,
     };
     for (id, when) in [
         ("response-a", "2026-11-25T10:00:00Z"),

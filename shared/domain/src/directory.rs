@@ -117,6 +117,9 @@ pub struct Presence {
     /// When auto-assignment last gave them a conversation (fairness: the longest waiting first).
     #[serde(default)]
     pub last_assigned_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Notifications up to this time are read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notifications_read_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A group of employees; conversations routed to it are queued or auto-assigned among its members.

@@ -148,6 +148,73 @@ async fn with_auto_distribution_on_responses_go_straight_to_an_operator() {
         (c["handler"]["type"].as_str(), &c["handler"]["employee_id"]),
         (Some("operator"), &boris["id"])
     );
+
+    // Boris's feed: the response (everyone's) and the assignment (his alone), unread.
+    let feed = |token: &'static str| {
+        let server = &server;
+        async move {
+            let (status, page) = server.get("/v1/notifications", token).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            page["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|n| (n["text"].as_str().unwrap_or_default().to_owned(), n["unread"] == true))
+                .collect::<Vec<_>>()
+        }
+    };
+    let mut his = feed(OPERATOR).await;
+    his.sort();
+    assert_eq!(
+        his,
+        vec![
+            ("Вам назначено обращение: Пётр Сидоров".to_owned(), true),
+            ("Отклик на вакансию: Курьер".to_owned(), true)
+        ]
+    );
+    assert_eq!(
+        feed(ADMIN).await.len(),
+        1,
+        "Anna sees the response, not Boris's assignment"
+    );
+    let (_, counts) = server.get("/v1/conversations/counts", OPERATOR).await;
+    assert_eq!(counts["unread_notifications"], 2, "{counts}");
+
+    // He reads them; he answers; the candidate writes again: one new notification.
+    let (status, _) = server.post("/v1/notifications/read", OPERATOR, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(feed(OPERATOR).await.iter().all(|(_, unread)| !unread));
+    let id = c["id"].as_str().expect("id");
+    let (status, _) = server
+        .post(
+            &format!("/v1/conversations/{id}/messages"),
+            OPERATOR,
+            json!({"text": "Здравствуйте! Когда удобно созвониться?", "idempotency_key": "b1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    control(
+        &server,
+        "/accounts/1001/client-messages",
+        json!({"chat_id": applied["chat_id"], "text": "Завтра после обеда"}),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let unread: Vec<String> = feed(OPERATOR)
+            .await
+            .into_iter()
+            .filter(|(_, unread)| *unread)
+            .map(|(text, _)| text)
+            .collect();
+        if !unread.is_empty() {
+            assert_eq!(unread, vec!["Новое сообщение: Пётр Сидоров".to_owned()]);
+            break;
+        }
+        assert!(Instant::now() < deadline, "no notification: {}", server.output());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]

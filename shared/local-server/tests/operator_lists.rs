@@ -83,7 +83,8 @@ async fn badges_count_the_lists_and_filters_page_without_gaps() {
     assert_eq!(status, StatusCode::CREATED);
 
     let (status, counts) = server.get("/v1/conversations/counts", ADMIN).await;
-    assert_eq!((status, counts), (StatusCode::OK, json!({"mine": 2, "queue": 3})));
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((&counts["mine"], &counts["queue"]), (&json!(2), &json!(3)), "{counts}");
 
     let (_, waiting) = server.get("/v1/conversations?view=mine&status=waiting", ADMIN).await;
     assert_eq!(names(&waiting), vec!["Борис"]);

@@ -127,6 +127,7 @@ impl AnswerWaitJob {
                 .await
             {
                 Ok(true) => {
+                    ports.notify_assigned(&self.tenant, &next, now).await?;
                     if let (Passed::ToOperator(to), Some(wait)) = (&passed, distribution.answer_wait) {
                         let job = AnswerWaitJob {
                             assigned_to: to.clone(),

@@ -530,6 +530,9 @@ impl InboundProcessor {
         let opened = match self.ports.conversations.open(tenant, &conversation).await {
             Ok(()) => {
                 self.start_answer_wait(tenant, &conversation.id, &routed, now).await?;
+                self.ports
+                    .notify_assigned(tenant, &conversation, conversation.created_at)
+                    .await?;
                 Some(Versioned {
                     value: conversation,
                     version: 1,
@@ -559,6 +562,8 @@ impl InboundProcessor {
                         text: candidate.notification_text(),
                         channel_id: channel.id.clone(),
                         conversation_id,
+                        kind: domain::notification::NotificationKind::Response,
+                        employee_id: None,
                     },
                 )
                 .await?;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use domain::conversation::{Content, Conversation, Delivery, Message};
 use domain::directory::Channel;
 use domain::ids::{ChannelId, TenantId};
+use domain::notification::{Notification, NotificationKind};
 use std::sync::Arc;
 
 /// Everything outside that the inbound use cases need.
@@ -71,6 +72,54 @@ impl Ports {
         self.end_waiting(tenant, conversation, waited).await;
         self.send_claimed_image(tenant, &conversation.channel_id, &conversation.chat_id, message, image)
             .await
+    }
+
+    /// Tells the operator who has `conversation` (when an operator has it) that it was assigned to
+    /// them at `at`; once per assignment.
+    pub async fn notify_assigned(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        at: DateTime<Utc>,
+    ) -> Result<(), ProcessError> {
+        let domain::conversation::Handler::Operator { employee_id } = &conversation.handler else {
+            return Ok(());
+        };
+        let who = conversation.client.name.as_deref().unwrap_or("клиент");
+        let notification = Notification {
+            id: format!("assigned-{}-{employee_id}-{}", conversation.id, at.timestamp_millis()),
+            kind: NotificationKind::Assigned,
+            at,
+            text: format!("Вам назначено обращение: {who}"),
+            channel_id: conversation.channel_id.clone(),
+            conversation_id: Some(conversation.id.clone()),
+            employee_id: Some(employee_id.clone()),
+        };
+        Ok(self.config.notify(tenant, &notification).await?)
+    }
+
+    /// Tells the operator who has `conversation` that the client wrote and waits (since
+    /// `waiting_since`); once per waiting period, not per message.
+    pub async fn notify_message(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        waiting_since: DateTime<Utc>,
+    ) -> Result<(), ProcessError> {
+        let domain::conversation::Handler::Operator { employee_id } = &conversation.handler else {
+            return Ok(());
+        };
+        let who = conversation.client.name.as_deref().unwrap_or("клиент");
+        let notification = Notification {
+            id: format!("message-{}-{}", conversation.id, waiting_since.timestamp_millis()),
+            kind: NotificationKind::Message,
+            at: waiting_since,
+            text: format!("Новое сообщение: {who}"),
+            channel_id: conversation.channel_id.clone(),
+            conversation_id: Some(conversation.id.clone()),
+            employee_id: Some(employee_id.clone()),
+        };
+        Ok(self.config.notify(tenant, &notification).await?)
     }
 
     /// Marks the conversation's Avito chat read (an operator opened it), so the client sees their

@@ -368,6 +368,12 @@ impl InboundProcessor {
                     if let (Some(waited), None) = (current.value.waiting_since, next.waiting_since) {
                         self.auto_replies().cancel(tenant, &next.id, waited).await;
                     }
+                    if handed_over {
+                        self.ports.notify_assigned(tenant, &next, message.created_at).await?;
+                    }
+                    if let (true, false, Some(since)) = (starts_waiting, opened, next.waiting_since) {
+                        self.ports.notify_message(tenant, &next, since).await?;
+                    }
                     return Ok(Outcome::Stored {
                         conversation: next.id,
                         opened,
@@ -500,6 +506,9 @@ impl InboundProcessor {
         match self.ports.conversations.open(tenant, &conversation).await {
             Ok(()) => {
                 self.start_answer_wait(tenant, &conversation.id, &routed, now).await?;
+                self.ports
+                    .notify_assigned(tenant, &conversation, conversation.created_at)
+                    .await?;
                 Ok(Opening::Opened(Box::new(Versioned {
                     value: conversation,
                     version: 1,

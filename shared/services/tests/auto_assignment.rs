@@ -54,7 +54,7 @@ async fn online(e: &Env, name: &str, online: bool) {
             &id(name),
             &Presence {
                 online,
-                last_assigned_at: None,
+                ..Presence::default()
             },
         )
         .await
