@@ -36,6 +36,26 @@ async fn make_run_prints_its_url_and_a_development_admin_token_that_works() {
         .await
         .expect("JSON");
     assert!(doc["paths"]["/v1/channels/{id}/settings"]["put"].is_object());
+    // The operator API is in the same document, route by route.
+    for (path, method) in [
+        ("/v1/conversations", "get"),
+        ("/v1/conversations/counts", "get"),
+        ("/v1/conversations/{id}", "patch"),
+        ("/v1/conversations/{id}/messages", "post"),
+        ("/v1/conversations/{id}/images", "post"),
+        ("/v1/conversations/{id}/messages/{message_id}", "delete"),
+        ("/v1/conversations/{id}/comments", "post"),
+        ("/v1/conversations/{id}/take", "post"),
+        ("/v1/client-cards/{id}", "put"),
+        ("/v1/client-cards/{id}/conversations", "get"),
+        ("/v1/client-cards/{id}/messages", "post"),
+        ("/v1/deals", "post"),
+        ("/v1/organizations", "get"),
+        ("/v1/notifications", "get"),
+        ("/v1/notifications/read", "post"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is documented");
+    }
     let (status, body) = server
         .post("/v1/channel-groups", "dev-admin-token", json!({"name": "Демо"}))
         .await;
