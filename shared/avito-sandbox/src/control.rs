@@ -117,6 +117,16 @@ pub async fn account(State(sb): State<Sandbox>, Path(id): Path<i64>) -> Response
     .into_response()
 }
 
+/// `GET /_sandbox/accounts/{id}/chats/{chat_id}/messages`: everything in a chat, oldest first, as
+/// the client sees it (for tests and demos: what reached the client, and how often).
+pub async fn chat_messages(State(sb): State<Sandbox>, Path((id, chat_id)): Path<(i64, String)>) -> Response {
+    let data = sb.data();
+    match data.chats.get(&id).and_then(|chats| chats.get(&chat_id)) {
+        Some(state) => Json(state.messages.clone()).into_response(),
+        None => not_found(),
+    }
+}
+
 /// `POST /_sandbox/accounts/{id}/expire-tokens`: every access token of the account expires now.
 pub async fn expire_tokens(State(sb): State<Sandbox>, Path(id): Path<i64>) -> Json<serde_json::Value> {
     Json(json!({"expired": expire_account_tokens(&sb, id)}))

@@ -191,6 +191,10 @@ pub fn router(sb: Sandbox) -> Router {
         .route("/_sandbox/accounts", post(control::create_account))
         .route("/_sandbox/accounts/{id}", get(control::account))
         .route("/_sandbox/accounts/{id}/expire-tokens", post(control::expire_tokens))
+        .route(
+            "/_sandbox/accounts/{id}/chats/{chat_id}/messages",
+            get(control::chat_messages),
+        )
         .route("/_sandbox/accounts/{id}/client-messages", post(control::client_message))
         .route("/_sandbox/accounts/{id}/applications", post(control::apply))
         .route(
