@@ -7,20 +7,28 @@ PYTHON ?= python3
 MOTO_VERSION ?= 5.2.5
 SAM_VERSION ?= 1.170.0
 CFN_LINT_VERSION ?= 1.58.0
+CARGO_LAMBDA_VERSION ?= 1.9.2
+# The functions, as the SAM template names their code directories.
+FUNCTIONS := admin-api operator-api avito-webhook oauth-callback router autoreply auto-close
+LAMBDA_DIR := target/lambda
+WATCH_PORT ?= 9000
 CARGO ?= cargo
 
-.PHONY: help run test fmt-check lint domain-purity lint-infra venv clean
+.PHONY: help run test fmt-check lint domain-purity lint-infra venv build watch deploy clean
 
 help:
 	@echo "make run   - start the local all-in-one server (embedded store, Avito sandbox)"
 	@echo "make test  - fmt check, clippy -D warnings, every test (moto started and stopped for AWS tests)"
+	@echo "make build - every Lambda function, release, arm64 (cargo-lambda), with its size"
+	@echo "make watch - every Lambda function under cargo lambda watch, on moto and the Avito sandbox"
+	@echo "make deploy - build, then sam deploy (guided the first time)"
 
 ## The product on this machine: the local server on the embedded store.
 run:
 	$(CARGO) run -p local-server --bin avito-cc-local
 
 ## Everything CI checks.
-test: fmt-check lint domain-purity lint-infra venv
+test: fmt-check lint domain-purity lint-infra venv $(VENV)/bin/cargo-lambda
 	tests/scripts/with-moto.sh $(VENV) $(CARGO) test --workspace --all-targets
 
 fmt-check:
@@ -47,6 +55,29 @@ venv: $(VENV)/bin/moto_server
 $(VENV)/bin/moto_server:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'
+
+## cargo-lambda and zig (its cross-linker) from PyPI, into the venv.
+$(VENV)/bin/cargo-lambda: $(VENV)/bin/moto_server
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'cargo-lambda==$(CARGO_LAMBDA_VERSION)'
+
+## One arm64 `bootstrap` per function in target/lambda/<function>/, built in one cargo invocation
+## (dependencies compiled once for all); then each binary's size.
+build: $(VENV)/bin/cargo-lambda
+	@rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --release --arm64 --lambda-dir $(LAMBDA_DIR) $(addprefix --bin ,$(FUNCTIONS))
+	@for f in $(FUNCTIONS); do printf '%-16s %s bytes\n' "$$f" "$$(stat -c %s $(LAMBDA_DIR)/$$f/bootstrap)"; done
+
+## The functions under `cargo lambda watch` on moto and the sandbox (see the README).
+watch: venv $(VENV)/bin/cargo-lambda
+	tests/scripts/with-moto.sh $(VENV) tests/scripts/lambda-watch.sh $(VENV) $(WATCH_PORT)
+
+## Build, then deploy with SAM: guided the first time (it writes samconfig.toml), as saved after.
+deploy: build $(VENV)/bin/sam
+	@if [ -f samconfig.toml ]; then \
+		$(VENV)/bin/sam deploy --template-file infra/template.yaml; \
+	else \
+		$(VENV)/bin/sam deploy --guided --template-file infra/template.yaml; \
+	fi
 
 $(VENV)/bin/sam: $(VENV)/bin/moto_server
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'aws-sam-cli==$(SAM_VERSION)' 'cfn-lint==$(CFN_LINT_VERSION)'
