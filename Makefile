@@ -14,7 +14,7 @@ LAMBDA_DIR := target/lambda
 WATCH_PORT ?= 9000
 CARGO ?= cargo
 
-.PHONY: help run test fmt-check lint domain-purity lint-infra venv build watch deploy clean
+.PHONY: help run test fmt-check lint domain-purity lint-infra venv build watch deploy bench clean
 
 help:
 	@echo "make run   - start the local all-in-one server (embedded store, Avito sandbox)"
@@ -22,6 +22,7 @@ help:
 	@echo "make build - every Lambda function, release, arm64 (cargo-lambda), with its size"
 	@echo "make watch - every Lambda function under cargo lambda watch, on moto and the Avito sandbox"
 	@echo "make deploy - build, then sam deploy (guided the first time)"
+	@echo "make bench - measure (so far: cost per message on AWS, counted against moto) into BENCHMARKS.md"
 
 ## The product on this machine: the local server on the embedded store.
 run:
@@ -70,6 +71,10 @@ build: $(VENV)/bin/cargo-lambda
 ## The functions under `cargo lambda watch` on moto and the sandbox (see the README).
 watch: venv $(VENV)/bin/cargo-lambda
 	tests/scripts/with-moto.sh $(VENV) tests/scripts/lambda-watch.sh $(VENV) $(WATCH_PORT)
+
+## The benchmarks, written to BENCHMARKS.md (release build; moto started and stopped).
+bench: venv
+	tests/scripts/with-moto.sh $(VENV) $(CARGO) run --release -q -p benchmarks --bin bench -- BENCHMARKS.md
 
 ## Build, then deploy with SAM: guided the first time (it writes samconfig.toml), as saved after.
 deploy: build $(VENV)/bin/sam

@@ -6,11 +6,17 @@ write. Real DynamoDB transactions are atomic, and our stores rely on that (a con
 transaction that loses a race writes nothing). Serializing DynamoDB calls restores that
 guarantee locally; SQS and the Scheduler stay concurrent (SQS long polls must not block others).
 
+It also counts the DynamoDB requests it serves, by operation, with the items each transaction
+writes, for the cost benchmark: `GET /_counts` answers them as JSON, `DELETE /_counts` resets.
+
 usage: python moto_server.py HOST PORT
 """
 
+import io
+import json
 import sys
 import threading
+from collections import Counter
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -22,10 +28,29 @@ from werkzeug.serving import run_simple
 
 def serialize_dynamodb(app):
     lock = threading.Lock()
+    counts = Counter()
 
     def wrapped(environ, start_response):
-        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+        path = environ.get("PATH_INFO", "")
+        if path == "/_counts":
+            if environ.get("REQUEST_METHOD") == "DELETE":
+                counts.clear()
+            body = json.dumps(dict(counts)).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith("DynamoDB_"):
+            operation = target.split(".", 1)[-1]
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(raw)
             with lock:
+                counts[operation] += 1
+                if operation == "TransactWriteItems":
+                    try:
+                        counts["TransactWriteItems.items"] += len(json.loads(raw).get("TransactItems", []))
+                    except ValueError:
+                        pass
                 return list(app(environ, start_response))
         return app(environ, start_response)
 

@@ -7,7 +7,6 @@ mod common;
 use common::{ADMIN, Server, start, two_tenants};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
 
 /// The sandbox client 5001 («Ольга») writes `text` in `chat` (a new chat when `None`); returns the
 /// conversation it lands in, once it is there.
@@ -16,33 +15,7 @@ async fn client_writes(server: &Server, chat: Option<&str>, text: &str) -> Value
     if let Some(chat) = chat {
         body["chat_id"] = json!(chat);
     }
-    let sent: Value = reqwest::Client::new()
-        .post(format!(
-            "{}/sandbox/_sandbox/accounts/1001/client-messages",
-            server.base
-        ))
-        .json(&body)
-        .send()
-        .await
-        .expect("control")
-        .json()
-        .await
-        .expect("JSON");
-    let chat = sent["chat_id"].as_str().expect("chat").to_owned();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, page) = server.get("/v1/conversations?view=queue", ADMIN).await;
-        if let Some(c) = page["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["chat_id"] == chat.as_str())
-        {
-            return c.clone();
-        }
-        assert!(Instant::now() < deadline, "no conversation: {}", server.output());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    server.client_writes(body).await
 }
 
 fn ids(page: &Value) -> Vec<String> {

@@ -10,37 +10,25 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-async fn control(base: &str, path: &str, body: Value) -> Value {
-    reqwest::Client::new()
-        .post(format!("{base}/sandbox/_sandbox{path}"))
-        .json(&body)
-        .send()
-        .await
-        .expect("control")
-        .json()
-        .await
-        .expect("JSON")
-}
-
 #[tokio::test]
 async fn a_client_message_becomes_a_conversation_once_however_often_it_is_delivered() {
     let server = start(Some(&two_tenants()), &[]);
     let ch = server.connected_avito_channel().await;
 
-    let sent = control(
-        &server.base,
-        "/accounts/1001/client-messages",
-        json!({"client": {"name": "Иван"}, "item": {"title": "Велосипед"}, "text": "Ещё продаёте?"}),
-    )
-    .await;
+    let sent = server
+        .sandbox(
+            "/accounts/1001/client-messages",
+            json!({"client": {"name": "Иван"}, "item": {"title": "Велосипед"}, "text": "Ещё продаёте?"}),
+        )
+        .await;
     assert_eq!(sent["deliveries"][0]["status"], 200, "{sent}");
     let chat = sent["chat_id"].as_str().expect("chat").to_owned();
-    let again = control(
-        &server.base,
-        "/accounts/1001/client-messages",
-        json!({"chat_id": chat, "text": "Алло?", "copies": 5}),
-    )
-    .await;
+    let again = server
+        .sandbox(
+            "/accounts/1001/client-messages",
+            json!({"chat_id": chat, "text": "Алло?", "copies": 5}),
+        )
+        .await;
     assert_eq!(again["deliveries"].as_array().map(Vec::len), Some(5));
 
     let store = SqliteConversationStore::open(&server.data.path().join("conversations.sqlite3"))
@@ -96,12 +84,12 @@ async fn local_mode_shows_the_whole_flow_auto_replies_then_completion_with_the_c
         .await;
     assert_eq!(status, StatusCode::OK);
 
-    let sent = control(
-        &server.base,
-        "/accounts/1001/client-messages",
-        json!({"client": {"name": "Мария"}, "text": "Здравствуйте, вопрос по заказу"}),
-    )
-    .await;
+    let sent = server
+        .sandbox(
+            "/accounts/1001/client-messages",
+            json!({"client": {"name": "Мария"}, "text": "Здравствуйте, вопрос по заказу"}),
+        )
+        .await;
     let chat = sent["chat_id"].as_str().expect("chat").to_owned();
     let store =
         SqliteConversationStore::open(&server.data.path().join("conversations.sqlite3")).expect("the server's store");
@@ -237,12 +225,12 @@ async fn local_mode_shows_the_whole_flow_auto_replies_then_completion_with_the_c
 async fn of_two_operators_taking_one_conversation_at_once_exactly_one_gets_it() {
     let server = start(Some(&two_tenants()), &[]);
     let ch = server.connected_avito_channel().await;
-    let sent = control(
-        &server.base,
-        "/accounts/1001/client-messages",
-        json!({"client": {"name": "Пётр"}, "text": "Добрый день"}),
-    )
-    .await;
+    let sent = server
+        .sandbox(
+            "/accounts/1001/client-messages",
+            json!({"client": {"name": "Пётр"}, "text": "Добрый день"}),
+        )
+        .await;
     let id = opened_conversation(&server, &ch, &sent).await;
     let path = format!("/v1/conversations/{id}/take");
     let (a, b) = tokio::join!(
@@ -292,12 +280,12 @@ async fn opened_conversation(server: &common::Server, channel: &str, sent: &Valu
 async fn an_operator_opens_the_guest_card_of_a_new_client() {
     let server = start(Some(&two_tenants()), &[]);
     let ch = server.connected_avito_channel().await;
-    let sent = control(
-        &server.base,
-        "/accounts/1001/client-messages",
-        json!({"client": {"name": "Ольга"}, "text": "Здравствуйте"}),
-    )
-    .await;
+    let sent = server
+        .sandbox(
+            "/accounts/1001/client-messages",
+            json!({"client": {"name": "Ольга"}, "text": "Здравствуйте"}),
+        )
+        .await;
     let id = opened_conversation(&server, &ch, &sent).await;
     let (status, conversation) = server.get(&format!("/v1/conversations/{id}"), common::OPERATOR).await;
     assert_eq!(status, StatusCode::OK, "{conversation}");
@@ -323,12 +311,12 @@ async fn an_operator_opens_the_guest_card_of_a_new_client() {
 async fn a_reply_avito_refused_is_sent_again_once_and_one_that_may_have_arrived_is_not() {
     let server = start(Some(&two_tenants()), &[]);
     let ch = server.connected_avito_channel().await;
-    let sent = control(
-        &server.base,
-        "/accounts/1001/client-messages",
-        json!({"client": {"name": "Нина"}, "text": "Есть в наличии?"}),
-    )
-    .await;
+    let sent = server
+        .sandbox(
+            "/accounts/1001/client-messages",
+            json!({"client": {"name": "Нина"}, "text": "Есть в наличии?"}),
+        )
+        .await;
     let id = opened_conversation(&server, &ch, &sent).await;
     let fault = |status: u16| {
         let base = server.base.clone();
@@ -399,12 +387,12 @@ async fn a_reply_avito_refused_is_sent_again_once_and_one_that_may_have_arrived_
 async fn the_assignee_or_an_administrator_returns_a_conversation_to_the_queue() {
     let server = start(Some(&two_tenants()), &[]);
     let ch = server.connected_avito_channel().await;
-    let sent = control(
-        &server.base,
-        "/accounts/1001/client-messages",
-        json!({"client": {"name": "Вера"}, "text": "Добрый вечер"}),
-    )
-    .await;
+    let sent = server
+        .sandbox(
+            "/accounts/1001/client-messages",
+            json!({"client": {"name": "Вера"}, "text": "Добрый вечер"}),
+        )
+        .await;
     let id = opened_conversation(&server, &ch, &sent).await;
     let take = format!("/v1/conversations/{id}/take");
     let back = format!("/v1/conversations/{id}/return");
@@ -469,12 +457,12 @@ async fn an_operator_cannot_take_from_the_queue_of_a_group_they_are_not_in() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let sent = control(
-        &server.base,
-        "/accounts/1001/client-messages",
-        json!({"client": {"name": "Глеб"}, "text": "Сколько стоит доставка?"}),
-    )
-    .await;
+    let sent = server
+        .sandbox(
+            "/accounts/1001/client-messages",
+            json!({"client": {"name": "Глеб"}, "text": "Сколько стоит доставка?"}),
+        )
+        .await;
     let id = opened_conversation(&server, &ch, &sent).await;
     let take = format!("/v1/conversations/{id}/take");
     let (status, body) = server.post(&take, common::OPERATOR, json!({})).await;

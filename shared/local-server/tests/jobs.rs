@@ -9,18 +9,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-async fn control(server: &Server, path: &str, body: Value) -> Value {
-    reqwest::Client::new()
-        .post(format!("{}/sandbox/_sandbox{path}", server.base))
-        .json(&body)
-        .send()
-        .await
-        .expect("control")
-        .json()
-        .await
-        .expect("JSON")
-}
-
 /// An Avito Jobs channel connected to the sandbox's account 1001 (its personal key pair).
 async fn connected_jobs_channel(server: &Server) -> String {
     let (_, cg) = server.post("/v1/channel-groups", ADMIN, json!({"name": "Кадры"})).await;
@@ -40,13 +28,13 @@ async fn connected_jobs_channel(server: &Server) -> String {
 
 /// A candidate responds to «Курьер»; returns the sandbox's answer.
 async fn respond(server: &Server, with_chat: bool) -> Value {
-    control(
-        server,
-        "/accounts/1001/applications",
-        json!({"vacancy": {"title": "Курьер"}, "candidate": {"name": "Пётр Сидоров", "phone": "79001234567"},
+    server
+        .sandbox(
+            "/accounts/1001/applications",
+            json!({"vacancy": {"title": "Курьер"}, "candidate": {"name": "Пётр Сидоров", "phone": "79001234567"},
                "with_chat": with_chat, "resume": {"title": "Курьер на авто", "experience": "3 года"}}),
-    )
-    .await
+        )
+        .await
 }
 
 /// The open conversation of a response, as `token` lists it in `view`, once it appears.
@@ -194,12 +182,12 @@ async fn with_auto_distribution_on_responses_go_straight_to_an_operator() {
         .await;
     assert_eq!(status, StatusCode::CREATED);
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    control(
-        &server,
-        "/accounts/1001/client-messages",
-        json!({"chat_id": applied["chat_id"], "text": "Завтра после обеда"}),
-    )
-    .await;
+    server
+        .sandbox(
+            "/accounts/1001/client-messages",
+            json!({"chat_id": applied["chat_id"], "text": "Завтра после обеда"}),
+        )
+        .await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let unread: Vec<String> = feed(OPERATOR)
@@ -273,12 +261,12 @@ async fn the_candidate_and_the_operator_talk_in_the_job_chat_and_a_phone_respons
     let c = listed(&server, ADMIN, "queue", applied["apply_id"].as_str().expect("id")).await;
     let id = c["id"].as_str().expect("id");
 
-    control(
-        &server,
-        "/accounts/1001/client-messages",
-        json!({"chat_id": chat, "text": "Когда можно выйти на смену?"}),
-    )
-    .await;
+    server
+        .sandbox(
+            "/accounts/1001/client-messages",
+            json!({"chat_id": chat, "text": "Когда можно выйти на смену?"}),
+        )
+        .await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let (_, page) = server.get(&format!("/v1/conversations/{id}/messages"), ADMIN).await;

@@ -7,37 +7,12 @@ mod common;
 use common::{ADMIN, Server, start, two_tenants};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
 
 /// A sandbox client writes in a new chat; the conversation once it is listed.
 async fn client_writes(server: &Server, name: &str) -> Value {
-    let sent: Value = reqwest::Client::new()
-        .post(format!(
-            "{}/sandbox/_sandbox/accounts/1001/client-messages",
-            server.base
-        ))
-        .json(&json!({"client": {"name": name}, "text": format!("Здравствуйте, это {name}")}))
-        .send()
+    server
+        .client_writes(json!({"client": {"name": name}, "text": format!("Здравствуйте, это {name}")}))
         .await
-        .expect("control")
-        .json()
-        .await
-        .expect("JSON");
-    let chat = sent["chat_id"].as_str().expect("chat").to_owned();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, page) = server.get("/v1/conversations?view=queue&limit=200", ADMIN).await;
-        if let Some(c) = page["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["chat_id"] == chat.as_str())
-        {
-            return c.clone();
-        }
-        assert!(Instant::now() < deadline, "no conversation: {}", server.output());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 fn names(page: &Value) -> Vec<String> {

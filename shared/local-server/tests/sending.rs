@@ -7,37 +7,13 @@ mod common;
 use common::{ADMIN, Server, start, two_tenants};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
 
 /// A conversation opened by a sandbox client's message; its id.
 async fn conversation(server: &Server) -> String {
-    let sent: Value = reqwest::Client::new()
-        .post(format!(
-            "{}/sandbox/_sandbox/accounts/1001/client-messages",
-            server.base
-        ))
-        .json(&json!({"client": {"name": "Ирина"}, "text": "Пришлите фото, пожалуйста"}))
-        .send()
-        .await
-        .expect("control")
-        .json()
-        .await
-        .expect("JSON");
-    let chat = sent["chat_id"].as_str().expect("chat").to_owned();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, page) = server.get("/v1/conversations?view=queue", ADMIN).await;
-        if let Some(c) = page["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["chat_id"] == chat.as_str())
-        {
-            return c["id"].as_str().expect("id").to_owned();
-        }
-        assert!(Instant::now() < deadline, "no conversation: {}", server.output());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let c = server
+        .client_writes(json!({"client": {"name": "Ирина"}, "text": "Пришлите фото, пожалуйста"}))
+        .await;
+    c["id"].as_str().expect("id").to_owned()
 }
 
 async fn upload(server: &Server, id: &str, key: &str, bytes: Vec<u8>, content_type: &str) -> (StatusCode, Value) {

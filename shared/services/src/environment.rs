@@ -21,25 +21,35 @@ use std::sync::Arc;
 /// How long a chatbot may take to accept an event before it counts as unavailable (R-BOT2).
 pub const CHATBOT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
-fn required(name: &str) -> Result<String, String> {
-    std::env::var(name)
-        .ok()
+/// Where variables come from: the process environment on Lambda, a map in the benchmarks.
+pub type Variables<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn from_process(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn required(vars: Variables, name: &str) -> Result<String, String> {
+    vars(name)
         .filter(|v| !v.trim().is_empty())
         .ok_or_else(|| format!("{name} is not set"))
 }
 
 /// The credential vaults (and the Avito client in them) on `store`, from the environment.
 pub fn vaults_from_env(store: Arc<dyn ConfigStore>) -> Result<Vaults, String> {
+    vaults_from(&from_process, store)
+}
+
+fn vaults_from(vars: Variables, store: Arc<dyn ConfigStore>) -> Result<Vaults, String> {
     let app = AppCredentials {
-        client_id: required("AVITO_CLIENT_ID")?,
-        client_secret: required("AVITO_CLIENT_SECRET")?,
+        client_id: required(vars, "AVITO_CLIENT_ID")?,
+        client_secret: required(vars, "AVITO_CLIENT_SECRET")?,
     };
     let cipher = TokenCipher::from_config(
-        &required("TOKEN_ENCRYPTION_KEYS")?,
-        &required("TOKEN_ENCRYPTION_KEY_ID")?,
+        &required(vars, "TOKEN_ENCRYPTION_KEYS")?,
+        &required(vars, "TOKEN_ENCRYPTION_KEY_ID")?,
     )
     .map_err(|e| format!("TOKEN_ENCRYPTION_KEYS: {e}"))?;
-    let api = std::env::var("AVITO_API_BASE_URL").unwrap_or_else(|_| AVITO_API_BASE_URL.into());
+    let api = vars("AVITO_API_BASE_URL").unwrap_or_else(|| AVITO_API_BASE_URL.into());
     let avito = AvitoClient::new(api, RetryPolicy::default()).map_err(|e| e.to_string())?;
     Ok(Vaults {
         store,
@@ -55,7 +65,7 @@ pub fn connections_from_env(store: Arc<dyn ConfigStore>) -> Result<Connections, 
     let vaults = vaults_from_env(Arc::clone(&store))?;
     let oauth_url = std::env::var("AVITO_OAUTH_URL").unwrap_or_else(|_| AVITO_OAUTH_URL.into());
     let settings = ConnectionSettings {
-        public_base_url: required("PUBLIC_BASE_URL")?,
+        public_base_url: required(&from_process, "PUBLIC_BASE_URL")?,
         oauth_url,
         app: vaults.app.clone(),
     };
@@ -65,19 +75,24 @@ pub fn connections_from_env(store: Arc<dyn ConfigStore>) -> Result<Connections, 
 /// The ports of the inbound use cases on AWS, from the environment (`TABLE_NAME`,
 /// `SCHEDULER_GROUP`, `AUTOREPLY_TARGET_ARN`, `SCHEDULER_ROLE_ARN` and the Avito variables).
 pub async fn ports_from_env() -> Result<Ports, String> {
+    ports_from(&from_process).await
+}
+
+/// The ports of the inbound use cases on AWS, from `vars` (as [`ports_from_env`]).
+pub async fn ports_from(vars: Variables<'_>) -> Result<Ports, String> {
     use adapters::aws::{
         DynamoConfigStore, DynamoConversationStore, EventBridgeScheduler, dynamodb_client_from_env,
         scheduler_client_from_env,
     };
-    let table = required("TABLE_NAME")?;
+    let table = required(vars, "TABLE_NAME")?;
     let dynamodb = dynamodb_client_from_env().await;
     let store: Arc<dyn ConfigStore> = Arc::new(DynamoConfigStore::new(dynamodb.clone(), table.clone()));
-    let vaults = vaults_from_env(Arc::clone(&store))?;
+    let vaults = vaults_from(vars, Arc::clone(&store))?;
     let scheduler = EventBridgeScheduler::new(
         scheduler_client_from_env().await,
-        required("SCHEDULER_GROUP")?,
-        required("AUTOREPLY_TARGET_ARN")?,
-        required("SCHEDULER_ROLE_ARN")?,
+        required(vars, "SCHEDULER_GROUP")?,
+        required(vars, "AUTOREPLY_TARGET_ARN")?,
+        required(vars, "SCHEDULER_ROLE_ARN")?,
     );
     Ok(Ports {
         config: Configuration::new(store),

@@ -171,13 +171,7 @@ impl InboundProcessor {
         channel_id: &ChannelId,
         apply_id: &str,
     ) -> Result<Outcome, ProcessError> {
-        let Some(channel) = self
-            .ports
-            .config
-            .get::<Channel>(tenant, channel_id.as_str())
-            .await?
-            .map(|v| v.value)
-        else {
+        let Some(channel) = self.ports.channel(tenant, channel_id).await? else {
             return Ok(Outcome::Ignored("the channel no longer exists"));
         };
         if channel.kind != ChannelKind::AvitoJobs {

@@ -5,7 +5,7 @@ use crate::processing::ProcessError;
 use adapters::avito::AvitoClient;
 use adapters::configuration::Configuration;
 use adapters::credentials::Vaults;
-use adapters::ports::{ChatbotGateway, Clock, ConversationStore, Scheduler};
+use adapters::ports::{ChatbotGateway, Clock, ConversationStore, Scheduler, StoreError};
 use chrono::{DateTime, Utc};
 use domain::conversation::{Content, Conversation, Delivery, Message};
 use domain::directory::Channel;
@@ -122,21 +122,29 @@ impl Ports {
         Ok(self.config.notify(tenant, &notification).await?)
     }
 
+    /// A channel of the tenant, if it exists.
+    pub async fn channel(&self, tenant: &TenantId, id: &ChannelId) -> Result<Option<Channel>, StoreError> {
+        Ok(self.config.get::<Channel>(tenant, id.as_str()).await?.map(|v| v.value))
+    }
+
+    /// The Avito account of a channel that is connected (receiving webhooks), if it is.
+    async fn connected_account(&self, tenant: &TenantId, id: &ChannelId) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .channel(tenant, id)
+            .await?
+            .filter(Channel::is_receiving)
+            .and_then(|c| c.account.map(|a| a.id)))
+    }
+
     /// Marks the conversation's Avito chat read (an operator opened it), so the client sees their
     /// messages were read. Best effort: a failure is logged and changes nothing else.
     pub async fn mark_read(&self, tenant: &TenantId, conversation: &Conversation) {
         if !conversation.has_avito_chat() {
             return;
         }
-        let account = match self
-            .config
-            .get::<Channel>(tenant, conversation.channel_id.as_str())
-            .await
-        {
-            Ok(Some(c)) if c.value.is_receiving() => c.value.account.map(|a| a.id),
-            _ => None,
+        let Ok(Some(account)) = self.connected_account(tenant, &conversation.channel_id).await else {
+            return;
         };
-        let Some(account) = account else { return };
         let vault = self.vaults.channel(tenant, &conversation.channel_id);
         if let Err(e) = self.avito.mark_read(&vault, account, &conversation.chat_id).await {
             tracing::warn!(conversation = %conversation.id, error = %e, "could not mark the chat read");
@@ -151,12 +159,9 @@ impl Ports {
         avito_message_id: &str,
     ) -> Result<(), adapters::avito::AvitoError> {
         let account = self
-            .config
-            .get::<Channel>(tenant, conversation.channel_id.as_str())
+            .connected_account(tenant, &conversation.channel_id)
             .await
             .map_err(|e| adapters::avito::AvitoError::Unavailable(e.to_string()))?
-            .filter(|c| c.value.is_receiving())
-            .and_then(|c| c.value.account.map(|a| a.id))
             .ok_or_else(|| adapters::avito::AvitoError::Credentials("the channel is not connected".into()))?;
         let vault = self.vaults.channel(tenant, &conversation.channel_id);
         self.avito
@@ -214,16 +219,7 @@ impl Ports {
         mut message: Message,
         outgoing: Outgoing,
     ) -> Result<Result<String, SendFailure>, ProcessError> {
-        let channel = self
-            .config
-            .get::<Channel>(tenant, channel_id.as_str())
-            .await?
-            .map(|c| c.value);
-        let account = channel
-            .as_ref()
-            .filter(|c| c.is_receiving())
-            .and_then(|c| c.account.as_ref())
-            .map(|a| a.id);
+        let account = self.connected_account(tenant, channel_id).await?;
         let failure = |e: adapters::avito::AvitoError, resendable: bool| SendFailure {
             reason: e.to_string(),
             resendable: resendable && e.proves_not_processed(),

@@ -198,13 +198,7 @@ impl InboundProcessor {
         channel_id: &ChannelId,
         value: &WebhookMessage,
     ) -> Result<Outcome, ProcessError> {
-        let Some(receiving) = self
-            .ports
-            .config
-            .get::<Channel>(tenant, channel_id.as_str())
-            .await?
-            .map(|v| v.value)
-        else {
+        let Some(receiving) = self.ports.channel(tenant, channel_id).await? else {
             return Ok(Outcome::Ignored("the channel no longer exists"));
         };
         if !receiving.is_receiving() {
@@ -243,10 +237,8 @@ impl InboundProcessor {
         if let Some(pointer) = self.ports.config.job_chat(tenant, chat_id).await? {
             let jobs = self
                 .ports
-                .config
-                .get::<Channel>(tenant, pointer.channel_id.as_str())
+                .channel(tenant, &pointer.channel_id)
                 .await?
-                .map(|v| v.value)
                 .filter(same_account);
             if let Some(jobs) = jobs {
                 if !jobs.is_receiving() {

@@ -98,6 +98,22 @@ fn failed_conditions(err: &SdkError<TransactWriteItemsError, impl std::fmt::Debu
     }
 }
 
+/// One page from up to `limit + 1` (sort key, conversation) pairs in listing order: the cursor is
+/// the last key shown, set only when more follow.
+fn page_of(mut found: Vec<(String, Conversation)>, limit: u32) -> Page<Conversation> {
+    let more = found.len() > limit as usize;
+    found.truncate(limit as usize);
+    let next = if more {
+        found.last().map(|(k, _)| k.clone())
+    } else {
+        None
+    };
+    Page {
+        items: found.into_iter().map(|(_, c)| c).collect(),
+        next,
+    }
+}
+
 impl DynamoConversationStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
@@ -429,17 +445,7 @@ impl ConversationStore for DynamoConversationStore {
             }
         }
         found.sort_by(|a, b| b.0.cmp(&a.0));
-        let more = found.len() > limit as usize;
-        found.truncate(limit as usize);
-        let next = if more {
-            found.last().map(|(k, _)| k.clone())
-        } else {
-            None
-        };
-        Ok(Page {
-            items: found.into_iter().map(|(_, c)| c).collect(),
-            next,
-        })
+        Ok(page_of(found, limit))
     }
 
     async fn count_open_by_handler(&self, tenant: &TenantId, handlers: &[String]) -> Result<u64, StoreError> {
@@ -500,17 +506,7 @@ impl ConversationStore for DynamoConversationStore {
             };
             found.push((key.clone(), doc_of(item)?));
         }
-        let more = found.len() > limit as usize;
-        found.truncate(limit as usize);
-        let next = if more {
-            found.last().map(|(k, _)| k.clone())
-        } else {
-            None
-        };
-        Ok(Page {
-            items: found.into_iter().map(|(_, c)| c).collect(),
-            next,
-        })
+        Ok(page_of(found, limit))
     }
 
     async fn due_for_auto_close(

@@ -5,40 +5,23 @@
 //!
 //! usage: avito-cc-aws-setup <name prefix>
 
-use adapters::aws::{
-    create_queues, create_schedule_group, create_table, dynamodb_client_from_env, scheduler_client_from_env,
-    sqs_client_from_env,
-};
-
 #[tokio::main]
 async fn main() {
     let prefix = std::env::args().nth(1).unwrap_or_else(|| "avito-cc".to_owned());
-    if let Err(e) = setup(&prefix).await {
-        eprintln!("avito-cc-aws-setup: {e}");
-        std::process::exit(1);
+    let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") else {
+        eprintln!("avito-cc-aws-setup: set AWS_ENDPOINT_URL (the address of moto)");
+        std::process::exit(2);
+    };
+    match adapters::aws::create_stack_resources(&prefix).await {
+        Ok(vars) => {
+            println!("AWS_ENDPOINT_URL={endpoint}");
+            for (name, value) in vars {
+                println!("{name}={value}");
+            }
+        }
+        Err(e) => {
+            eprintln!("avito-cc-aws-setup: {e}");
+            std::process::exit(1);
+        }
     }
-}
-
-async fn setup(prefix: &str) -> Result<(), String> {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").map_err(|_| "set AWS_ENDPOINT_URL (moto's address)")?;
-    let table = format!("{prefix}-table");
-    create_table(&dynamodb_client_from_env().await, &table).await?;
-    let (queue, dead_letters) = create_queues(&sqs_client_from_env().await, &format!("{prefix}-inbound"), 5).await?;
-    let group = format!("{prefix}-autoreplies");
-    create_schedule_group(&scheduler_client_from_env().await, &group).await?;
-    for (name, value) in [
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("TABLE_NAME", table.as_str()),
-        ("INBOUND_QUEUE_URL", queue.as_str()),
-        ("INBOUND_DEAD_LETTER_QUEUE_URL", dead_letters.as_str()),
-        ("SCHEDULER_GROUP", group.as_str()),
-        (
-            "AUTOREPLY_TARGET_ARN",
-            "arn:aws:lambda:us-east-1:123456789012:function:autoreply",
-        ),
-        ("SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/scheduler-invoke"),
-    ] {
-        println!("{name}={value}");
-    }
-    Ok(())
 }

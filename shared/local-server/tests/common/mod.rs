@@ -192,6 +192,44 @@ impl Server {
         ch
     }
 
+    /// A call to the sandbox's control API (`/_sandbox...`); its JSON answer.
+    pub async fn sandbox(&self, path: &str, body: Value) -> Value {
+        reqwest::Client::new()
+            .post(format!("{}/sandbox/_sandbox{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("control")
+            .json()
+            .await
+            .expect("JSON")
+    }
+
+    /// A sandbox client writes to account 1001 (`body` as the control API takes it); the
+    /// conversation it lands in, once an administrator's queue lists it.
+    pub async fn client_writes(&self, body: Value) -> Value {
+        let sent = self.sandbox("/accounts/1001/client-messages", body).await;
+        let chat = sent["chat_id"].as_str().expect("chat").to_owned();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let (_, page) = self.get("/v1/conversations?view=queue&limit=200", ADMIN).await;
+            if let Some(c) = page["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|c| c["chat_id"] == chat.as_str())
+            {
+                return c.clone();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no conversation: {}",
+                self.output()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// What the server printed so far.
     pub fn output(&self) -> String {
         self.output.lock().map(|o| o.clone()).unwrap_or_default()

@@ -1,0 +1,99 @@
+//! `make bench`: measures, on this machine, what the product costs per message and writes
+//! `BENCHMARKS.md` (machine, date, commit, each figure). So far: DynamoDB requests and Lambda
+//! invocations per inbound text message, counted against moto, and the cost per million messages
+//! at AWS list prices.
+//!
+//! usage: bench [OUTPUT] (default BENCHMARKS.md); run under tests/scripts/with-moto.sh.
+
+mod cost;
+
+use std::fmt::Write as _;
+
+/// AWS list prices used (us-east-1, on-demand), in dollars.
+const PRICE_PER_MILLION_WRITE_UNITS: f64 = 0.625;
+const PRICE_PER_MILLION_READ_UNITS: f64 = 0.125;
+const PRICE_PER_MILLION_LAMBDA_REQUESTS: f64 = 0.20;
+const PRICE_PER_MILLION_SQS_REQUESTS: f64 = 0.40;
+
+fn command(program: &str, args: &[&str]) -> String {
+    std::process::Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn per_million(c: &cost::MessageCost) -> f64 {
+    // Reads are strongly consistent (1 unit each at our item sizes, under 4 KB); SQS: a send, a
+    // receive and a delete.
+    c.write_units() as f64 * PRICE_PER_MILLION_WRITE_UNITS
+        + c.reads() as f64 * PRICE_PER_MILLION_READ_UNITS
+        + c.lambda_invocations as f64 * PRICE_PER_MILLION_LAMBDA_REQUESTS
+        + 3.0 * PRICE_PER_MILLION_SQS_REQUESTS
+}
+
+fn row(out: &mut String, what: &str, c: &cost::MessageCost) {
+    let ops: Vec<String> = c.operations.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let _ = writeln!(
+        out,
+        "| {what} | {} | {} ({} units) | {} | ${:.2} | {} |",
+        c.reads(),
+        c.writes(),
+        c.write_units(),
+        c.lambda_invocations,
+        per_million(c),
+        ops.join(", ")
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let output = std::env::args().nth(1).unwrap_or_else(|| "BENCHMARKS.md".to_owned());
+    let report = match cost::measure().await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            std::process::exit(1);
+        }
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "# Benchmarks\n");
+    let _ = writeln!(
+        out,
+        "Written by `make bench` on {} (commit {}), {} CPUs, {}.\n",
+        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        command("git", &["rev-parse", "--short", "HEAD"]),
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        command("uname", &["-srm"]),
+    );
+    let _ = writeln!(out, "## Cost per inbound text message on AWS\n");
+    let _ = writeln!(
+        out,
+        "DynamoDB requests counted by moto while the webhook function and the router handle one \
+         text message (channel settings at their defaults: no auto-replies, no chatbot). Exact \
+         counts, the same on every run. Prices: us-east-1 on-demand, DynamoDB ${PRICE_PER_MILLION_WRITE_UNITS} \
+         per million write units (a transaction item costs two) and ${PRICE_PER_MILLION_READ_UNITS} per million \
+         read units, Lambda ${PRICE_PER_MILLION_LAMBDA_REQUESTS} per million requests, SQS \
+         ${PRICE_PER_MILLION_SQS_REQUESTS} per million requests (3 a message); Lambda compute time is not \
+         included.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| message | reads | items written | Lambda invocations | $ per million messages | requests |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    row(&mut out, "opens a conversation", &report.new_conversation);
+    row(&mut out, "joins an open conversation", &report.existing_conversation);
+    let _ = writeln!(
+        out,
+        "\nThe minimum possible: 2 Lambda invocations (the webhook, the router); for a message joining \
+         a conversation 1 read (the conversation) and 3 items written in one transaction (the \
+         message, its dedupe key, the conversation); a new conversation adds its chat's open marker."
+    );
+    if let Err(e) = std::fs::write(&output, out) {
+        eprintln!("bench: cannot write {output}: {e}");
+        std::process::exit(1);
+    }
+    println!("wrote {output}");
+}
