@@ -22,7 +22,7 @@ help:
 	@echo "make build - every Lambda function, release, arm64 (cargo-lambda), with its size"
 	@echo "make watch - every Lambda function under cargo lambda watch, on moto and the Avito sandbox"
 	@echo "make deploy - build, then sam deploy (guided the first time)"
-	@echo "make bench - measure (so far: cost per message on AWS, counted against moto) into BENCHMARKS.md"
+	@echo "make bench - measure (so far: cost per message on AWS against moto, cold start) into BENCHMARKS.md"
 
 ## The product on this machine: the local server on the embedded store.
 run:
@@ -74,7 +74,9 @@ watch: venv $(VENV)/bin/cargo-lambda
 
 ## The benchmarks, written to BENCHMARKS.md (release build; moto started and stopped).
 bench: venv
-	tests/scripts/with-moto.sh $(VENV) $(CARGO) run --release -q -p benchmarks --bin bench -- BENCHMARKS.md
+	$(CARGO) build --release -q $(addprefix --bin ,$(FUNCTIONS)) --bin bench
+	tests/scripts/with-moto.sh $(VENV) $(CARGO) run --release -q -p benchmarks --bin bench -- \
+		BENCHMARKS.md "$${CARGO_TARGET_DIR:-target}/release" $(LAMBDA_DIR)
 
 ## Build, then deploy with SAM: guided the first time (it writes samconfig.toml), as saved after.
 deploy: build $(VENV)/bin/sam

@@ -1,10 +1,12 @@
-//! `make bench`: measures, on this machine, what the product costs per message and writes
-//! `BENCHMARKS.md` (machine, date, commit, each figure). So far: DynamoDB requests and Lambda
-//! invocations per inbound text message, counted against moto, and the cost per million messages
-//! at AWS list prices.
+//! `make bench`: measures, on this machine, what the product costs per message and how fast the
+//! functions start, and writes `BENCHMARKS.md` (machine, date, commit, each figure). So far:
+//! DynamoDB requests and Lambda invocations per inbound text message, counted against moto, and
+//! the cost per million messages at AWS list prices; each function's binary size and its time from
+//! process start to ready.
 //!
-//! usage: bench [OUTPUT] (default BENCHMARKS.md); run under tests/scripts/with-moto.sh.
+//! usage: bench OUTPUT RELEASE_DIR LAMBDA_DIR; run under tests/scripts/with-moto.sh.
 
+mod cold_start;
 mod cost;
 
 use std::fmt::Write as _;
@@ -49,9 +51,20 @@ fn row(out: &mut String, what: &str, c: &cost::MessageCost) {
 
 #[tokio::main]
 async fn main() {
-    let output = std::env::args().nth(1).unwrap_or_else(|| "BENCHMARKS.md".to_owned());
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |i: usize, default: &str| args.get(i).cloned().unwrap_or_else(|| default.to_owned());
+    let output = arg(1, "BENCHMARKS.md");
+    let (release_dir, lambda_dir) = (arg(2, "target/release"), arg(3, "target/lambda"));
     let report = match cost::measure().await {
         Ok(r) => r,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            std::process::exit(1);
+        }
+    };
+    const RUNS: usize = 20;
+    let starts = match cold_start::measure(release_dir.as_ref(), lambda_dir.as_ref(), RUNS).await {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("bench: {e}");
             std::process::exit(1);
@@ -91,6 +104,30 @@ async fn main() {
          a conversation 1 read (the conversation) and 3 items written in one transaction (the \
          message, its dedupe key, the conversation); a new conversation adds its chat's open marker."
     );
+    let _ = writeln!(out, "\n## Cold start\n");
+    let _ = writeln!(
+        out,
+        "Each function's release binary started {RUNS} times against a stand-in for the Lambda runtime \
+         API: the time from process start to its first request for an event (it has read its \
+         configuration and built its clients by then). Measured with the x86_64 binaries on this \
+         machine; the arm64 sizes are those `make build` made for Lambda (aim: ≤ 8 MB, ≤ 20 ms).\n"
+    );
+    let _ = writeln!(out, "| function | x86_64 bytes | arm64 bytes | min | median | max |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    let ms = |d: &std::time::Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+    for s in &starts {
+        let (min, median, max) = (&s.runs[0], &s.runs[s.runs.len() / 2], &s.runs[s.runs.len() - 1]);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            s.function,
+            s.bytes,
+            s.arm64_bytes.map_or("not built".to_owned(), |b| b.to_string()),
+            ms(min),
+            ms(median),
+            ms(max)
+        );
+    }
     if let Err(e) = std::fs::write(&output, out) {
         eprintln!("bench: cannot write {output}: {e}");
         std::process::exit(1);
