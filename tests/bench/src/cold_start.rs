@@ -31,7 +31,7 @@ pub struct ColdStart {
 }
 
 /// The variables every function reads at start (values that need nothing to answer).
-const ENVIRONMENT: [(&str, &str); 13] = [
+const ENVIRONMENT: [(&str, &str); 17] = [
     ("TABLE_NAME", "bench"),
     ("INBOUND_QUEUE_URL", "http://127.0.0.1:9/queue/inbound"),
     ("INBOUND_DEAD_LETTER_QUEUE_URL", "http://127.0.0.1:9/queue/dead"),
@@ -51,6 +51,10 @@ const ENVIRONMENT: [(&str, &str); 13] = [
     ("TOKEN_ENCRYPTION_KEY_ID", "k1"),
     ("AWS_REGION", "us-east-1"),
     ("AWS_LAMBDA_FUNCTION_NAME", "bench"),
+    ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256"),
+    ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+    ("AWS_LAMBDA_LOG_STREAM_NAME", "bench"),
+    ("AWS_LAMBDA_LOG_GROUP_NAME", "bench"),
 ];
 
 /// Measures every function `runs` times from `release_dir` (e.g. `target/release`).
@@ -108,7 +112,11 @@ async fn once(binary: &std::path::Path) -> Result<Duration, String> {
         }
     })
     .await;
+    let exited = child.try_wait().ok().flatten();
     let _ = child.kill();
     let _ = child.wait();
-    waited.map_err(|_| format!("{} did not ask for an event within 10 s", binary.display()))?
+    waited.map_err(|_| match exited {
+        Some(status) => format!("{} exited ({status}) before asking for an event", binary.display()),
+        None => format!("{} did not ask for an event within 10 s", binary.display()),
+    })?
 }
