@@ -22,7 +22,7 @@ help:
 	@echo "make build - every Lambda function, release, arm64 (cargo-lambda), with its size"
 	@echo "make watch - every Lambda function under cargo lambda watch, on moto and the Avito sandbox"
 	@echo "make deploy - build, then sam deploy (guided the first time)"
-	@echo "make bench - measure (so far: cost per message on AWS against moto, cold start) into BENCHMARKS.md"
+	@echo "make bench - measure (cost per message on AWS against moto, cold start, domain hot paths) into BENCHMARKS.md"
 
 ## The product on this machine: the local server on the embedded store.
 run:
@@ -75,8 +75,9 @@ watch: venv $(VENV)/bin/cargo-lambda
 ## The benchmarks, written to BENCHMARKS.md (release build; moto started and stopped).
 bench: venv
 	$(CARGO) build --release -q $(addprefix --bin ,$(FUNCTIONS)) --bin bench
+	$(CARGO) bench -q -p domain --bench hot_paths
 	tests/scripts/with-moto.sh $(VENV) $(CARGO) run --release -q -p benchmarks --bin bench -- \
-		BENCHMARKS.md "$${CARGO_TARGET_DIR:-target}/release" $(LAMBDA_DIR)
+		BENCHMARKS.md "$${CARGO_TARGET_DIR:-target}/release" $(LAMBDA_DIR) "$${CARGO_TARGET_DIR:-target}/criterion"
 
 ## Build, then deploy with SAM: guided the first time (it writes samconfig.toml), as saved after.
 deploy: build $(VENV)/bin/sam

@@ -2,12 +2,15 @@
 //! functions start, and writes `BENCHMARKS.md` (machine, date, commit, each figure). So far:
 //! DynamoDB requests and Lambda invocations per inbound text message, counted against moto, and
 //! the cost per million messages at AWS list prices; each function's binary size and its time from
-//! process start to ready.
+//! process start to ready; the domain's hot paths.
 //!
-//! usage: bench OUTPUT RELEASE_DIR LAMBDA_DIR; run under tests/scripts/with-moto.sh.
+//! The domain's hot paths come from criterion's saved samples.
+//!
+//! usage: bench OUTPUT RELEASE_DIR LAMBDA_DIR CRITERION_DIR; run under tests/scripts/with-moto.sh.
 
 mod cold_start;
 mod cost;
+mod micro;
 
 use std::fmt::Write as _;
 
@@ -55,6 +58,13 @@ async fn main() {
     let arg = |i: usize, default: &str| args.get(i).cloned().unwrap_or_else(|| default.to_owned());
     let output = arg(1, "BENCHMARKS.md");
     let (release_dir, lambda_dir) = (arg(2, "target/release"), arg(3, "target/lambda"));
+    let micro = match micro::read(arg(4, "target/criterion").as_ref()) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            std::process::exit(1);
+        }
+    };
     let report = match cost::measure().await {
         Ok(r) => r,
         Err(e) => {
@@ -100,9 +110,15 @@ async fn main() {
     row(&mut out, "joins an open conversation", &report.existing_conversation);
     let _ = writeln!(
         out,
-        "\nThe minimum possible: 2 Lambda invocations (the webhook, the router); for a message joining \
-         a conversation 1 read (the conversation) and 3 items written in one transaction (the \
-         message, its dedupe key, the conversation); a new conversation adds its chat's open marker."
+        "\nThe minimum this table design allows: 2 Lambda invocations (the webhook, the router); for a \
+         message joining a conversation 2 reads (the chat's open-conversation pointer, then the \
+         conversation) and 3 items written in one transaction (the message, its dedupe key, the \
+         conversation); a new conversation adds its chat's pointer and its client card. One read \
+         would mean copying the conversation into the pointer on every message: one more write \
+         unit, which costs five times a read unit. The reads above the minimum are configuration \
+         (the channel in the webhook and again in the router, its settings, the Avito Jobs chat \
+         pointer; for a new conversation also the schedule, the distribution settings and the \
+         client's card): a per-instance cache of configuration is the next step."
     );
     let _ = writeln!(out, "\n## Cold start\n");
     let _ = writeln!(
@@ -126,6 +142,26 @@ async fn main() {
             ms(min),
             ms(median),
             ms(max)
+        );
+    }
+    let _ = writeln!(out, "\n## Domain hot paths\n");
+    let _ = writeln!(
+        out,
+        "criterion (`cargo bench -p domain --bench hot_paths`): the time per call in each of its \
+         samples, min/median/max.\n"
+    );
+    let _ = writeln!(out, "| path | samples | min | median | max |");
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    let ns = |d: &std::time::Duration| format!("{:.0} ns", d.as_secs_f64() * 1e9);
+    for m in &micro {
+        let n = m.per_call.len();
+        let _ = writeln!(
+            out,
+            "| {} | {n} | {} | {} | {} |",
+            m.title,
+            ns(&m.per_call[0]),
+            ns(&m.per_call[n / 2]),
+            ns(&m.per_call[n - 1])
         );
     }
     if let Err(e) = std::fs::write(&output, out) {
