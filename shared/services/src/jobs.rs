@@ -261,7 +261,7 @@ impl InboundProcessor {
             self.auto_replies().plan(tenant, &conversation.value).await?;
         }
         for message in &history {
-            self.chat_message(tenant, &channel, &settings, message, Some(&response))
+            self.chat_message(tenant, &channel, &settings, message, Some(&response), None)
                 .await?;
         }
         let key = response.conversation_key();

@@ -207,18 +207,37 @@ impl InboundProcessor {
         if receiving.account.as_ref().map(|a| a.id) != Some(value.user_id) {
             return Ok(Outcome::Ignored("the webhook is for another Avito account"));
         }
-        let Some((channel, response)) = self.chat_owner(tenant, &receiving, &value.chat_id).await? else {
-            return Ok(Outcome::Ignored(
-                "not a chat of this channel (read with its response when that arrives)",
-            ));
+        // An Avito channel's chat with an open conversation stays where it is: that conversation,
+        // read once here, is the one the message joins (no need to ask whose chat it is).
+        let open_here = match receiving.kind {
+            ChannelKind::Avito => Some(
+                self.ports
+                    .conversations
+                    .open_for_chat(tenant, &receiving.id, &value.chat_id)
+                    .await?,
+            ),
+            ChannelKind::AvitoJobs => None,
         };
+        let (channel, response) = match &open_here {
+            Some(Some(_)) => (receiving.clone(), None),
+            _ => match self.chat_owner(tenant, &receiving, &value.chat_id).await? {
+                Some(owner) => owner,
+                None => {
+                    return Ok(Outcome::Ignored(
+                        "not a chat of this channel (read with its response when that arrives)",
+                    ));
+                }
+            },
+        };
+        // What was read about the receiving channel's chat holds for it, found or not.
+        let known = open_here.filter(|_| channel.id == receiving.id);
         let settings = self
             .ports
             .config
             .channel_settings(tenant, &channel.id)
             .await?
             .unwrap_or_default();
-        self.chat_message(tenant, &channel, &settings, value, response.as_ref())
+        self.chat_message(tenant, &channel, &settings, value, response.as_ref(), known)
             .await
     }
 
@@ -270,6 +289,8 @@ impl InboundProcessor {
 
     /// Stores one message of a chat in `channel`'s conversation of it, opening one for a client
     /// message when none is open (for a Jobs chat, the conversation of its `response`).
+    /// `known`: the chat's open conversation (or that it has none) when the caller just read it,
+    /// so it is not read again.
     pub(crate) async fn chat_message(
         &self,
         tenant: &TenantId,
@@ -277,6 +298,7 @@ impl InboundProcessor {
         settings: &ChannelSettings,
         value: &WebhookMessage,
         response: Option<&JobResponse>,
+        mut known: Option<Option<Versioned<Conversation>>>,
     ) -> Result<Outcome, ProcessError> {
         let channel_id = &channel.id;
         let account = channel.account.as_ref().map(|a| a.id);
@@ -295,11 +317,15 @@ impl InboundProcessor {
             delivery: None,
         };
         for _ in 0..WRITE_ATTEMPTS {
-            let open = self
-                .ports
-                .conversations
-                .open_for_chat(tenant, channel_id, &value.chat_id)
-                .await?;
+            let open = match known.take() {
+                Some(read) => read,
+                None => {
+                    self.ports
+                        .conversations
+                        .open_for_chat(tenant, channel_id, &value.chat_id)
+                        .await?
+                }
+            };
             let (current, opened) = match open {
                 Some(c) => (c, false),
                 None if author != Author::Client => {

@@ -116,9 +116,9 @@ async fn main() {
          conversation); a new conversation adds its chat's pointer and its client card. One read \
          would mean copying the conversation into the pointer on every message: one more write \
          unit, which costs five times a read unit. The reads above the minimum are configuration \
-         (the channel in the webhook and again in the router, its settings, the Avito Jobs chat \
-         pointer; for a new conversation also the schedule, the distribution settings and the \
-         client's card): a per-instance cache of configuration is the next step."
+         (the channel in the webhook and again in the router, its settings; for a new conversation \
+         also the Avito Jobs chat pointer, the schedule, the distribution settings and the client's \
+         card): a per-instance cache of configuration is the next step."
     );
     let _ = writeln!(out, "\n## Cold start\n");
     let _ = writeln!(
