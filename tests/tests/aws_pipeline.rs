@@ -10,7 +10,7 @@ use adapters::aws::{
 };
 use adapters::chatbot_http::HttpChatbotGateway;
 use adapters::configuration::Configuration;
-use adapters::credentials::{AppCredentials, ChannelCredentials, Grant, Vaults};
+use adapters::credentials::{AppCredentials, Vaults};
 use adapters::ports::{ConfigStore, ConversationStore, Queue, Scheduler, SystemClock};
 use adapters::secrets::TokenCipher;
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
@@ -111,20 +111,9 @@ async fn aws() -> Aws {
         jobs: None,
     });
     config.create(&tenant, &channel).await.expect("channel");
-    let token = avito
-        .token_client_credentials("personal-1001", "personal-secret-1001")
-        .await
-        .expect("token");
     vaults
         .channel(&tenant, &channel_id)
-        .save(&ChannelCredentials {
-            grant: Grant::ClientCredentials {
-                client_id: "personal-1001".into(),
-                client_secret: "personal-secret-1001".into(),
-            },
-            access_token: token.access_token,
-            access_expires_at: chrono::Utc::now().timestamp() + 86_400,
-        })
+        .save_client_credentials("personal-1001", "personal-secret-1001")
         .await
         .expect("credentials");
     let processor = InboundProcessor {

@@ -159,6 +159,36 @@ impl TokenVault {
         Ok(Some((creds, stored.version, record.lease_until)))
     }
 
+    /// The credentials a fresh token makes under `grant`: the token expires after Avito's
+    /// `expires_in` (a day when Avito does not say).
+    fn credentials_of(&self, grant: Grant, token: avito_model::auth::TokenResponse) -> ChannelCredentials {
+        let expires_in = token.expires_in.map(|s| s as i64).unwrap_or(86_400);
+        ChannelCredentials {
+            grant,
+            access_token: token.access_token,
+            access_expires_at: self.now() + expires_in,
+        }
+    }
+
+    /// Stores the credentials of a fresh token (on connect), replacing any.
+    pub async fn save_token(&self, grant: Grant, token: avito_model::auth::TokenResponse) -> Result<(), AvitoError> {
+        self.save(&self.credentials_of(grant, token)).await
+    }
+
+    /// Takes a token with an account's own key pair (client_credentials) and stores it.
+    pub async fn save_client_credentials(&self, client_id: &str, client_secret: &str) -> Result<(), AvitoError> {
+        let token = self
+            .shared
+            .avito
+            .token_client_credentials(client_id, client_secret)
+            .await?;
+        let grant = Grant::ClientCredentials {
+            client_id: client_id.to_owned(),
+            client_secret: client_secret.to_owned(),
+        };
+        self.save_token(grant, token).await
+    }
+
     /// Stores new credentials (on connect), replacing any.
     pub async fn save(&self, creds: &ChannelCredentials) -> Result<(), AvitoError> {
         let doc = self.seal(creds, None)?;
@@ -255,20 +285,15 @@ impl TokenVault {
             }
         };
         let (next, outcome) = match result {
-            Ok(token) => {
-                let grant = match (&creds.grant, token.refresh_token) {
+            Ok(mut token) => {
+                let grant = match (&creds.grant, token.refresh_token.take()) {
                     (Grant::AuthorizationCode { .. }, Some(refresh_token)) => {
                         Grant::AuthorizationCode { refresh_token }
                     }
                     (grant, _) => grant.clone(),
                 };
-                let expires_in = token.expires_in.map(|s| s as i64).unwrap_or(86_400);
-                let access_token = token.access_token;
-                let next = ChannelCredentials {
-                    grant,
-                    access_token: access_token.clone(),
-                    access_expires_at: self.now() + expires_in,
-                };
+                let next = self.credentials_of(grant, token);
+                let access_token = next.access_token.clone();
                 (next, Ok(access_token))
             }
             // Release the lease with the credentials unchanged.

@@ -18,7 +18,7 @@
 
 use adapters::avito::{AccessTokenSource, AvitoClient, AvitoError};
 use adapters::configuration::{Configuration, Versioned};
-use adapters::credentials::{AppCredentials, ChannelCredentials, Grant, TokenVault, Vaults};
+use adapters::credentials::{AppCredentials, Grant, TokenVault, Vaults};
 use adapters::ports::{Clock, ConfigKind, ConfigStore, StoreError};
 use avito_model::auth::TokenResponse;
 use domain::directory::{AvitoAccount, Channel, ChannelKind, ChannelStatus, WebhookSecretDigests};
@@ -291,14 +291,7 @@ impl Connections {
     ) -> Result<Channel, ConnectionError> {
         let current = self.channel(tenant, channel_id).await?;
         let vault = self.vaults.channel(tenant, &current.value.id);
-        let expires_in = token.expires_in.map(|s| s as i64).unwrap_or(86_400);
-        vault
-            .save(&ChannelCredentials {
-                grant,
-                access_token: token.access_token,
-                access_expires_at: self.clock.now().timestamp() + expires_in,
-            })
-            .await?;
+        vault.save_token(grant, token).await?;
         let result = self.connect_with_tokens(tenant, current, &vault).await;
         if result.is_err() {
             // Leave nothing half-connected: no tokens for a channel that is not connected.

@@ -3,7 +3,6 @@
 //! invocations; for a message that opens a conversation and for one that joins it.
 
 use adapters::configuration::Configuration;
-use adapters::credentials::{ChannelCredentials, Grant};
 use adapters::ports::{Queue, SystemClock};
 use avito_webhook::WebhookState;
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
@@ -191,21 +190,9 @@ async fn connect(
         jobs: None,
     });
     config.create(tenant, &channel).await.map_err(|e| e.to_string())?;
-    let token = vaults
-        .avito
-        .token_client_credentials("personal-1001", "personal-secret-1001")
-        .await
-        .map_err(|e| e.to_string())?;
     vaults
         .channel(tenant, channel_id)
-        .save(&ChannelCredentials {
-            grant: Grant::ClientCredentials {
-                client_id: "personal-1001".into(),
-                client_secret: "personal-secret-1001".into(),
-            },
-            access_token: token.access_token,
-            access_expires_at: chrono::Utc::now().timestamp() + 86_400,
-        })
+        .save_client_credentials("personal-1001", "personal-secret-1001")
         .await
         .map_err(|e| e.to_string())
 }

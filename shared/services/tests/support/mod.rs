@@ -4,7 +4,7 @@
 
 use adapters::avito::{AvitoClient, RetryPolicy};
 use adapters::configuration::Configuration;
-use adapters::credentials::{AppCredentials, ChannelCredentials, Grant, Vaults};
+use adapters::credentials::{AppCredentials, Vaults};
 use adapters::embedded::{SqliteConfigStore, SqliteConversationStore, SqliteScheduler};
 use adapters::ports::{ConfigStore, ConversationStore, SystemClock};
 use adapters::secrets::TokenCipher;
@@ -32,21 +32,9 @@ pub struct Env {
 
 /// Stores working credentials (account 1001's personal key pair) for a channel.
 async fn connect(vaults: &Vaults, tenant: &TenantId, channel: &ChannelId) {
-    let token = vaults
-        .avito
-        .token_client_credentials("personal-1001", "personal-secret-1001")
-        .await
-        .expect("token");
     vaults
         .channel(tenant, channel)
-        .save(&ChannelCredentials {
-            grant: Grant::ClientCredentials {
-                client_id: "personal-1001".into(),
-                client_secret: "personal-secret-1001".into(),
-            },
-            access_token: token.access_token,
-            access_expires_at: chrono::Utc::now().timestamp() + 86_400,
-        })
+        .save_client_credentials("personal-1001", "personal-secret-1001")
         .await
         .expect("credentials");
 }
