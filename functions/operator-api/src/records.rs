@@ -150,15 +150,15 @@ async fn resolve<T: adapters::configuration::ConfigEntity, I>(
         Link::Clear => return Ok(Some(None)),
         Link::Set(id) => id,
     };
-    let exists = match parse(id.clone()) {
-        Ok(_) => s.config.get::<T>(&caller.tenant, id).await?.is_some(),
-        Err(_) => false,
+    let found = match parse(id.clone()) {
+        Ok(parsed) => s.config.get::<T>(&caller.tenant, id).await?.map(|_| parsed),
+        Err(_) => None,
     };
-    if !exists {
+    if found.is_none() {
         errors.add(field, "no such record in your tenant");
         return Ok(None);
     }
-    Ok(Some(parse(id.clone()).ok()))
+    Ok(Some(found))
 }
 
 /// `PATCH /v1/conversations/{id}`: sets the topic and links the conversation to a client card, a

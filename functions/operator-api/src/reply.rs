@@ -74,13 +74,13 @@ pub(crate) async fn send_text(
 ) -> ApiResult<(StatusCode, Json<Message>)> {
     check_reply(&body)?;
     let content = Content::Text { text: body.text };
-    let (conversation, message, waited) = match claim(s, caller, id, &body.idempotency_key, content).await? {
-        Claim::New {
-            conversation,
-            message,
-            waited,
-        } => (conversation, message, waited),
-        Claim::Repeat(first) => return Ok((StatusCode::OK, Json(first))),
+    let Claimed {
+        conversation,
+        message,
+        waited,
+    } = match claim(s, caller, id, &body.idempotency_key, content).await? {
+        Ok(claimed) => claimed,
+        Err(first) => return Ok((StatusCode::OK, Json(first))),
     };
     let sent = s
         .closing
@@ -132,13 +132,13 @@ pub async fn image(
         return Err(ApiError::BadRequest("the image cannot be read".into()));
     };
     let content = Content::Image { url: None };
-    let (conversation, message, waited) = match claim(&s, &caller, &id, &key, content).await? {
-        Claim::New {
-            conversation,
-            message,
-            waited,
-        } => (conversation, message, waited),
-        Claim::Repeat(first) => return Ok((StatusCode::OK, Json(first))),
+    let Claimed {
+        conversation,
+        message,
+        waited,
+    } = match claim(&s, &caller, &id, &key, content).await? {
+        Ok(claimed) => claimed,
+        Err(first) => return Ok((StatusCode::OK, Json(first))),
     };
     let image = services::ports::OutgoingImage {
         bytes: bytes.to_vec(),
@@ -167,21 +167,24 @@ fn check_key(key: &str, errors: &mut ValidationErrors) {
     }
 }
 
-/// What claiming an outgoing message came to.
-enum Claim {
-    /// Stored as pending (the conversation as it is after it, and the waiting period it ended).
-    New {
-        conversation: Box<Conversation>,
-        message: Message,
-        waited: Option<DateTime<Utc>>,
-    },
-    /// The key was used before: the first message.
-    Repeat(Message),
+/// An outgoing message stored as pending: the conversation as it is after it, and the waiting
+/// period it ended.
+struct Claimed {
+    conversation: Conversation,
+    message: Message,
+    waited: Option<DateTime<Utc>>,
 }
 
 /// Stores the operator's outgoing message as pending under its idempotency key, in one conditional
-/// write with the conversation as it is after it (the answer ends the waiting period).
-async fn claim(s: &OperatorState, caller: &Caller, id: &str, key: &str, content: Content) -> ApiResult<Claim> {
+/// write with the conversation as it is after it (the answer ends the waiting period). `Err`: the
+/// key was used before, with the first message.
+async fn claim(
+    s: &OperatorState,
+    caller: &Caller,
+    id: &str,
+    key: &str,
+    content: Content,
+) -> ApiResult<Result<Claimed, Message>> {
     let employee = crate::take::caller_employee(s, caller).await?;
     let conversation_id = ConversationId::parse(id).map_err(|_| ApiError::not_found("conversation"))?;
     let ports = &s.closing.ports;
@@ -205,7 +208,7 @@ async fn claim(s: &OperatorState, caller: &Caller, id: &str, key: &str, content:
         if current.value.status != ConversationStatus::Open {
             // A retry of a reply that was sent before the conversation closed still finds it.
             if let Some(first) = find(s, caller, &current.value.id, &message_id).await? {
-                return Ok(Claim::Repeat(first));
+                return Ok(Err(first));
             }
             return Err(ApiError::Conflict("the conversation is closed".into()));
         }
@@ -222,16 +225,16 @@ async fn claim(s: &OperatorState, caller: &Caller, id: &str, key: &str, content:
             .await
         {
             Ok(true) => {
-                return Ok(Claim::New {
-                    conversation: Box::new(next),
+                return Ok(Ok(Claimed {
+                    conversation: next,
                     message,
                     waited: current.value.waiting_since,
-                });
+                }));
             }
             Ok(false) => {
                 return find(s, caller, &current.value.id, &message_id)
                     .await?
-                    .map(Claim::Repeat)
+                    .map(Err)
                     .ok_or_else(|| ApiError::Conflict("this idempotency key was used in another conversation".into()));
             }
             Err(StoreError::Conflict) => continue,

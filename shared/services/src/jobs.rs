@@ -264,15 +264,19 @@ impl InboundProcessor {
             self.chat_message(tenant, &channel, &settings, message, Some(&response), None)
                 .await?;
         }
-        let key = response.conversation_key();
-        let current = self
-            .ports
-            .conversations
-            .open_for_chat(tenant, &channel.id, &key)
-            .await?;
-        Ok(match current {
-            Some(c) => Outcome::Stored {
-                conversation: c.value.id,
+        // Opened here: its id is known; else whoever opened it did.
+        let conversation = match &opened {
+            Some(c) => Some(c.value.id.clone()),
+            None => self
+                .ports
+                .conversations
+                .open_for_chat(tenant, &channel.id, &response.conversation_key())
+                .await?
+                .map(|c| c.value.id),
+        };
+        Ok(match conversation {
+            Some(conversation) => Outcome::Stored {
+                conversation,
                 opened: opened.is_some(),
             },
             None => Outcome::Duplicate,

@@ -36,6 +36,21 @@ fn courier(with_chat: bool) -> Value {
     })
 }
 
+/// The candidate's Avito user id in a job chat of the sandbox.
+fn candidate_in(e: &Env, chat: &str) -> i64 {
+    e.sandbox.data().chats[&ACCOUNT][chat].chat.users[0]
+        .id
+        .expect("candidate id")
+}
+
+/// A messenger webhook as delivered to `channel`'s URL.
+fn to(mut event: InboundEvent, channel: &ChannelId) -> InboundEvent {
+    if let InboundEvent::Messenger { channel: c, .. } = &mut event {
+        *c = channel.clone();
+    }
+    event
+}
+
 async fn open_conversation(e: &Env, channel: &ChannelId, key: &str) -> Option<Conversation> {
     e.conversations
         .open_for_chat(&e.tenant, channel, key)
@@ -193,13 +208,11 @@ async fn with_only_responses_with_a_message_a_silent_response_waits_and_the_firs
     assert!(notifications(&e).await.is_empty(), "operators are not told yet");
 
     // The candidate writes in the job chat; the messenger webhook reaches the Jobs channel.
-    let candidate = e.sandbox.data().chats[&ACCOUNT][chat].chat.users[0]
-        .id
-        .expect("candidate id");
-    let mut write = e.text(chat, "m1", candidate, support::T, "Здравствуйте, когда можно выйти?");
-    if let InboundEvent::Messenger { channel, .. } = &mut write {
-        *channel = jobs.clone();
-    }
+    let candidate = candidate_in(&e, chat);
+    let write = to(
+        e.text(chat, "m1", candidate, support::T, "Здравствуйте, когда можно выйти?"),
+        &jobs,
+    );
     let outcome = e.process(&write).await;
     assert!(matches!(outcome, Outcome::Stored { opened: true, .. }), "{outcome:?}");
     let c = open_conversation(&e, &jobs, chat).await.expect("routed now");
@@ -235,9 +248,7 @@ async fn what_the_candidate_wrote_before_the_response_arrived_routes_it_and_join
             json!({"chat_id": chat, "text": "Добрый день! Вакансия актуальна?"}),
         )
         .await;
-    let candidate = e.sandbox.data().chats[&ACCOUNT][chat].chat.users[0]
-        .id
-        .expect("candidate id");
+    let candidate = candidate_in(&e, chat);
     let webhook = e.text(
         chat,
         written["message_id"].as_str().expect("message id"),
@@ -393,17 +404,9 @@ async fn one_account_as_avito_and_jobs_channels_puts_each_message_in_exactly_one
     e.process(&application(&e, &jobs, applied["apply_id"].as_str().expect("id")))
         .await;
     let buyer_chat = e.sandbox_chat().await;
-    let candidate = e.sandbox.data().chats[&ACCOUNT][&job_chat].chat.users[0]
-        .id
-        .expect("candidate");
+    let candidate = candidate_in(&e, &job_chat);
 
     // Avito may deliver each message to every subscribed URL, or to one of them.
-    let to = |mut ev: InboundEvent, channel: &ChannelId| {
-        if let InboundEvent::Messenger { channel: c, .. } = &mut ev {
-            *c = channel.clone();
-        }
-        ev
-    };
     let from_candidate = e.text(&job_chat, "j1", candidate, support::T, "Я по вакансии");
     let from_buyer = e.text(&buyer_chat, "b1", support::CLIENT, support::T, "Велосипед ещё есть?");
     for channel in [&avito, &jobs, &avito] {
