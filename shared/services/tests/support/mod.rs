@@ -30,13 +30,37 @@ pub struct Env {
     _dir: tempfile::TempDir,
 }
 
-/// Stores working credentials (account 1001's personal key pair) for a channel.
-async fn connect(vaults: &Vaults, tenant: &TenantId, channel: &ChannelId) {
+/// Creates a channel of `kind` connected to account 1001, with working credentials (its
+/// personal key pair).
+async fn connected_channel(
+    config: &Configuration,
+    vaults: &Vaults,
+    tenant: &TenantId,
+    id: &str,
+    kind: &str,
+    name: &str,
+) -> ChannelId {
+    let channel_id = ChannelId::parse(id).expect("id");
+    let mut channel = ChannelDraft {
+        name: name.into(),
+        kind: kind.into(),
+        channel_group_id: "cg".into(),
+    }
+    .validate_new(channel_id.clone())
+    .expect("channel");
+    channel.status = ChannelStatus::Connected;
+    channel.account = Some(AvitoAccount {
+        id: ACCOUNT,
+        name: "Магазин".into(),
+        profile_url: None,
+    });
+    config.create(tenant, &channel).await.expect("channel");
     vaults
-        .channel(tenant, channel)
+        .channel(tenant, &channel_id)
         .save_client_credentials("personal-1001", "personal-secret-1001")
         .await
         .expect("credentials");
+    channel_id
 }
 
 pub async fn env() -> Env {
@@ -69,25 +93,8 @@ pub async fn env() -> Env {
         clock: Arc::new(SystemClock),
     };
     let config = Configuration::new(Arc::clone(&store));
-    let (tenant, channel_id) = (
-        TenantId::parse("acme").expect("tenant"),
-        ChannelId::parse("ch").expect("id"),
-    );
-    let mut channel = ChannelDraft {
-        name: "Авито".into(),
-        kind: "avito".into(),
-        channel_group_id: "cg".into(),
-    }
-    .validate_new(channel_id.clone())
-    .expect("channel");
-    channel.status = ChannelStatus::Connected;
-    channel.account = Some(AvitoAccount {
-        id: ACCOUNT,
-        name: "Магазин".into(),
-        profile_url: None,
-    });
-    config.create(&tenant, &channel).await.expect("channel");
-    connect(&vaults, &tenant, &channel_id).await;
+    let tenant = TenantId::parse("acme").expect("tenant");
+    let channel_id = connected_channel(&config, &vaults, &tenant, "ch", "avito", "Авито").await;
     let timers = Arc::new(SqliteScheduler::open(&dir.path().join("t.sqlite3")).expect("timers"));
     let processor = InboundProcessor {
         ports: services::ports::Ports {
@@ -120,22 +127,8 @@ impl Env {
     /// An Avito Jobs channel `id` on the same account, connected; with `settings` (a settings
     /// document) if given.
     pub async fn jobs_channel(&self, id: &str, settings: Option<Value>) -> ChannelId {
-        let channel_id = ChannelId::parse(id).expect("id");
-        let mut channel = ChannelDraft {
-            name: "Вакансии".into(),
-            kind: "avito_jobs".into(),
-            channel_group_id: "cg".into(),
-        }
-        .validate_new(channel_id.clone())
-        .expect("channel");
-        channel.status = ChannelStatus::Connected;
-        channel.account = Some(AvitoAccount {
-            id: ACCOUNT,
-            name: "Магазин".into(),
-            profile_url: None,
-        });
-        self.config.create(&self.tenant, &channel).await.expect("channel");
-        connect(&self.processor.ports.vaults, &self.tenant, &channel_id).await;
+        let vaults = &self.processor.ports.vaults;
+        let channel_id = connected_channel(&self.config, vaults, &self.tenant, id, "avito_jobs", "Вакансии").await;
         if let Some(doc) = settings {
             let doc: domain::settings::ChannelSettingsDoc = serde_json::from_value(doc).expect("settings document");
             let settings = doc
