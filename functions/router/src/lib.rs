@@ -3,7 +3,7 @@
 //! the queue's receive limit to the dead-letter queue. Locally [`drain`] does the same from the
 //! embedded queue. Processing is idempotent, so a message delivered twice changes nothing twice.
 
-use adapters::ports::Queue;
+use adapters::ports::{Queue, QueuedMessage};
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use services::inbound::InboundEvent;
 use services::processing::{InboundProcessor, Outcome, ProcessError};
@@ -40,22 +40,46 @@ pub async fn handle_batch(processor: &InboundProcessor, event: SqsEvent) -> SqsB
     response
 }
 
-/// One pass over the embedded queue: processes what is available, deletes what succeeded; a
-/// failure stays hidden for `retry_after` and comes back. Returns how many were processed.
+/// How many messages one pass of [`drain`] takes from the embedded queue.
+pub const DRAIN_BATCH: u32 = 32;
+
+/// One pass over the embedded queue: takes up to [`DRAIN_BATCH`] messages and processes them, the
+/// messages of one chat in the order they came and different chats side by side; deletes what
+/// succeeded. A failure stays hidden for `retry_after` and comes back. Returns how many were
+/// processed.
 pub async fn drain(processor: &InboundProcessor, queue: &dyn Queue, retry_after: Duration) -> Result<usize, String> {
-    let batch = queue.receive(10, retry_after).await.map_err(|e| e.to_string())?;
-    let mut done = 0;
+    let batch = queue.receive(DRAIN_BATCH, retry_after).await.map_err(|e| e.to_string())?;
+    let mut lanes: Vec<(String, Vec<(QueuedMessage, Option<InboundEvent>)>)> = Vec::new();
     for message in batch {
-        match process_body(processor, &message.body).await {
-            Ok(outcome) => {
-                tracing::info!(?outcome, "inbound event processed");
-                queue.delete(&message.receipt).await.map_err(|e| e.to_string())?;
-                done += 1;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, attempt = message.receive_count, "inbound event failed; it will be retried")
+        let event = InboundEvent::from_json(&message.body).ok();
+        // Unreadable bodies each get a lane of their own; processing reports them.
+        let key = event.as_ref().map_or_else(|| message.id.clone(), InboundEvent::ordering_key);
+        match lanes.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, lane)) => lane.push((message, event)),
+            None => lanes.push((key, vec![(message, event)])),
+        }
+    }
+    let work = lanes.into_iter().map(|(_, lane)| async move {
+        let mut done = 0;
+        for (message, event) in lane {
+            let result = match event {
+                Some(event) => processor.process(&event).await,
+                None => process_body(processor, &message.body).await,
+            };
+            match result {
+                Ok(outcome) => {
+                    tracing::info!(?outcome, "inbound event processed");
+                    queue.delete(&message.receipt).await.map_err(|e| e.to_string())?;
+                    done += 1;
+                }
+                Err(e) => tracing::warn!(error = %e, attempt = message.receive_count, "inbound event failed; it will be retried"),
             }
         }
+        Ok::<_, String>(done)
+    });
+    let mut done = 0;
+    for lane in futures_util::future::join_all(work).await {
+        done += lane?;
     }
     Ok(done)
 }

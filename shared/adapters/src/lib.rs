@@ -7,6 +7,7 @@
 
 pub mod avito;
 pub mod aws;
+pub mod cached_config;
 pub mod chatbot_http;
 pub mod configuration;
 pub mod credentials;

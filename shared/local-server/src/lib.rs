@@ -10,7 +10,8 @@ use adapters::avito::{AVITO_API_BASE_URL, AVITO_OAUTH_URL, AvitoClient, RetryPol
 use adapters::configuration::Configuration;
 use adapters::credentials::{AppCredentials, Vaults};
 use adapters::embedded::{SqliteConfigStore, SqliteConversationStore, SqliteQueue, SqliteScheduler};
-use adapters::ports::{ConfigStore, SystemClock};
+use adapters::cached_config::CachedConfigStore;
+use adapters::ports::{ConfigKind, ConfigStore, SystemClock};
 use adapters::secrets::TokenCipher;
 use admin_api::AdminState;
 use http_api::Authenticator;
@@ -28,6 +29,16 @@ use std::time::Duration;
 pub const DEV_TOKENS: &str = "dev-admin-token:demo:admin:admin,dev-operator-token:demo:operator:operator";
 pub const DEV_ADMIN_TOKEN: &str = "dev-admin-token";
 pub const DEV_OPERATOR_TOKEN: &str = "dev-operator-token";
+/// The configuration the webhook and the router read on every message, kept in memory.
+const CACHED_CONFIGURATION: [ConfigKind; 6] = [
+    ConfigKind::Channel,
+    ConfigKind::ChannelSettings,
+    ConfigKind::Schedule,
+    ConfigKind::Distribution,
+    ConfigKind::Employee,
+    ConfigKind::Group,
+];
+const CONFIG_CACHE_TTL: Duration = Duration::from_secs(60);
 /// An inbound event received this many times without being processed becomes a dead letter.
 pub const INBOUND_MAX_RECEIVES: u32 = 5;
 
@@ -121,7 +132,8 @@ pub struct InboundWorker {
 }
 
 impl InboundWorker {
-    /// Works until the process ends: at once while there is work, else every 200 ms; the
+    /// Works until the process ends: at once while there is work or when a webhook is accepted,
+    /// else every 200 ms; the
     /// auto-close sweep runs every 5 seconds.
     pub async fn run(self) {
         let closing = services::closing::Closing {
@@ -163,7 +175,8 @@ impl InboundWorker {
                 }
             };
             if routed + fired == 0 {
-                tokio::time::sleep(Duration::from_millis(200)).await;
+                // A webhook accepted meanwhile wakes the worker at once.
+                self.queue.arrival(Duration::from_millis(200)).await;
             }
         }
     }
@@ -174,8 +187,10 @@ impl InboundWorker {
 pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWorker), String> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create the data directory {}: {e}", config.data_dir.display()))?;
-    let store: Arc<dyn ConfigStore> =
+    let file: Arc<dyn ConfigStore> =
         Arc::new(SqliteConfigStore::open(&config.data_dir.join("config.sqlite3")).map_err(|e| e.to_string())?);
+    // Every write to the file goes through this one cache, so it never serves a stale document.
+    let store: Arc<dyn ConfigStore> = Arc::new(CachedConfigStore::new(file, CONFIG_CACHE_TTL, &CACHED_CONFIGURATION));
     let cipher = match &config.token_keys {
         Some((keys, id)) => TokenCipher::from_config(keys, id),
         None => TokenCipher::load_or_create_local(&config.data_dir.join("token-encryption.key")),

@@ -14,7 +14,8 @@ use crate::ports::Ports;
 use adapters::avito::{AVITO_API_BASE_URL, AVITO_OAUTH_URL, AvitoClient, RetryPolicy};
 use adapters::configuration::Configuration;
 use adapters::credentials::{AppCredentials, Vaults};
-use adapters::ports::{ConfigStore, SystemClock};
+use adapters::cached_config::{self, CachedConfigStore};
+use adapters::ports::{ConfigKind, ConfigStore, SystemClock};
 use adapters::secrets::TokenCipher;
 use std::sync::Arc;
 
@@ -78,6 +79,15 @@ pub async fn ports_from_env() -> Result<Ports, String> {
     ports_from(&from_process).await
 }
 
+/// What the inbound use cases read on every new conversation and may see a few seconds late.
+pub const ROUTING_CONFIGURATION: [ConfigKind; 5] = [
+    ConfigKind::ChannelSettings,
+    ConfigKind::Schedule,
+    ConfigKind::Distribution,
+    ConfigKind::Employee,
+    ConfigKind::Group,
+];
+
 /// The ports of the inbound use cases on AWS, from `vars` (as [`ports_from_env`]).
 pub async fn ports_from(vars: Variables<'_>) -> Result<Ports, String> {
     use adapters::aws::{
@@ -86,7 +96,13 @@ pub async fn ports_from(vars: Variables<'_>) -> Result<Ports, String> {
     };
     let table = required(vars, "TABLE_NAME")?;
     let dynamodb = dynamodb_client_from_env().await;
-    let store: Arc<dyn ConfigStore> = Arc::new(DynamoConfigStore::new(dynamodb.clone(), table.clone()));
+    let dynamo: Arc<dyn ConfigStore> = Arc::new(DynamoConfigStore::new(dynamodb.clone(), table.clone()));
+    // The channel itself is read fresh, so a disconnect stops routing at once (R-C5).
+    let store: Arc<dyn ConfigStore> = Arc::new(CachedConfigStore::new(
+        dynamo,
+        cached_config::ttl_from(vars(cached_config::TTL_VARIABLE).as_deref()),
+        &ROUTING_CONFIGURATION,
+    ));
     let vaults = vaults_from(vars, Arc::clone(&store))?;
     let scheduler = EventBridgeScheduler::new(
         scheduler_client_from_env().await,

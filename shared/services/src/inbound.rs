@@ -33,4 +33,16 @@ impl InboundEvent {
     pub fn from_json(s: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(s)
     }
+
+    /// Events with the same key are about one Avito chat (or one Jobs response) and are best
+    /// processed in the order they came; events with different keys may go side by side.
+    pub fn ordering_key(&self) -> String {
+        match self {
+            InboundEvent::Messenger { tenant, webhook, .. } => {
+                let chat = webhook["payload"]["value"]["chat_id"].as_str().unwrap_or_default();
+                format!("{}/chat/{chat}", tenant.as_str())
+            }
+            InboundEvent::Application { tenant, apply_id, .. } => format!("{}/job/{apply_id}", tenant.as_str()),
+        }
+    }
 }

@@ -10,7 +10,9 @@
 
 mod cold_start;
 mod cost;
+mod load;
 mod micro;
+mod throughput;
 
 use std::fmt::Write as _;
 
@@ -52,9 +54,43 @@ fn row(out: &mut String, what: &str, c: &cost::MessageCost) {
     );
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).is_some_and(|a| a == "bare-hyper") {
+        return throughput::serve_bare();
+    }
+    let Ok(rt) = tokio::runtime::Runtime::new() else {
+        eprintln!("bench: no async runtime");
+        std::process::exit(1);
+    };
+    rt.block_on(bench(args));
+}
+
+/// Prints the throughput figures alone (`bench throughput RELEASE_DIR`), for profiling.
+fn print_throughput(f: &throughput::Figures) {
+    println!("webhook saturation {:?}", f.webhook_saturation);
+    println!("bare saturation {:?}", f.bare_saturation);
+    for (rate, ours, theirs) in &f.offered {
+        let q = |runs: &Vec<load::Run>| -> Vec<String> {
+            runs.iter().map(|r| format!("p50 {:?} p99 {:?}", r.quantile(0.5), r.quantile(0.99))).collect()
+        };
+        println!("at {rate}/s: webhook {:?} bare {:?}", q(ours), q(theirs));
+    }
+    println!("e2e saturation {:?}", f.e2e_saturation);
+    for l in &f.e2e_half.1 {
+        println!("e2e at {}/s: p50 {:?} p99 {:?}", f.e2e_half.0, l[l.len() / 2], l[l.len() * 99 / 100]);
+    }
+}
+
+async fn bench(args: Vec<String>) {
+    if args.get(1).is_some_and(|a| a == "throughput") {
+        let binary = std::path::Path::new(&args.get(2).cloned().unwrap_or_else(|| "target/release".into())).join("avito-cc-local");
+        match throughput::measure(&binary).await {
+            Ok(f) => print_throughput(&f),
+            Err(e) => eprintln!("bench: {e}"),
+        }
+        return;
+    }
     let arg = |i: usize, default: &str| args.get(i).cloned().unwrap_or_else(|| default.to_owned());
     let output = arg(1, "BENCHMARKS.md");
     let (release_dir, lambda_dir) = (arg(2, "target/release"), arg(3, "target/lambda"));

@@ -6,7 +6,9 @@ use super::db::Db;
 use crate::ports::{Queue, QueueError, QueuedMessage};
 use async_trait::async_trait;
 use rusqlite::params;
+use tokio::sync::Notify;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A SQLite-backed [`Queue`]. Cheap to clone.
@@ -14,6 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub struct SqliteQueue {
     db: Db,
     max_receives: u32,
+    arrivals: Arc<Notify>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> QueueError {
@@ -39,6 +42,7 @@ const SCHEMA: &str = "
         receipt       TEXT
     );
     CREATE INDEX IF NOT EXISTS queue_visible ON queue (visible_at);
+    CREATE INDEX IF NOT EXISTS queue_receives ON queue (receive_count, visible_at);
     CREATE TABLE IF NOT EXISTS dead_letters (
         id            INTEGER PRIMARY KEY,
         body          TEXT NOT NULL,
@@ -53,7 +57,15 @@ impl SqliteQueue {
         Ok(Self {
             db: Db::open(path, SCHEMA)?,
             max_receives: max_receives.max(1),
+            arrivals: Arc::new(Notify::new()),
         })
+    }
+
+    /// Returns when a message is sent through this queue (or a clone) or `within` has passed,
+    /// whichever is first; a send while nobody waits wakes the next wait at once. For a consumer
+    /// in this process, instead of polling.
+    pub async fn arrival(&self, within: Duration) {
+        let _ = tokio::time::timeout(within, self.arrivals.notified()).await;
     }
 }
 
@@ -70,7 +82,9 @@ impl Queue for SqliteQueue {
                 .map(drop)
                 .map_err(unavailable)
             })
-            .await
+            .await?;
+        self.arrivals.notify_one();
+        Ok(())
     }
 
     async fn receive(&self, max: u32, visibility: Duration) -> Result<Vec<QueuedMessage>, QueueError> {
@@ -126,9 +140,13 @@ impl Queue for SqliteQueue {
 
     async fn delete(&self, receipt: &str) -> Result<(), QueueError> {
         let receipt = receipt.to_owned();
+        // A receipt starts with its message's id (see `receive`): the delete is a key lookup.
+        let Some(id) = receipt.split(':').next().and_then(|id| id.parse::<i64>().ok()) else {
+            return Ok(());
+        };
         self.db
             .run(move |c| {
-                c.execute("DELETE FROM queue WHERE receipt = ?1", params![receipt])
+                c.execute("DELETE FROM queue WHERE id = ?1 AND receipt = ?2", params![id, receipt])
                     .map(drop)
                     .map_err(unavailable)
             })
