@@ -22,7 +22,7 @@ help:
 	@echo "make build - every Lambda function, release, arm64 (cargo-lambda), with its size"
 	@echo "make watch - every Lambda function under cargo lambda watch, on moto and the Avito sandbox"
 	@echo "make deploy - build, then sam deploy (guided the first time)"
-	@echo "make bench - measure (cost per message on AWS against moto, cold start, domain hot paths) into BENCHMARKS.md"
+	@echo "make bench - measure (webhook ack, end to end, cost per message on AWS against moto, cold start, domain hot paths) into BENCHMARKS.md"
 
 ## The product on this machine: the local server on the embedded store.
 run:
@@ -74,7 +74,7 @@ watch: venv $(VENV)/bin/cargo-lambda
 
 ## The benchmarks, written to BENCHMARKS.md (release build; moto started and stopped).
 bench: venv
-	$(CARGO) build --release -q $(addprefix --bin ,$(FUNCTIONS)) --bin bench
+	$(CARGO) build --release -q $(addprefix --bin ,$(FUNCTIONS)) --bin avito-cc-local --bin bench
 	$(CARGO) bench -q -p domain --bench hot_paths
 	tests/scripts/with-moto.sh $(VENV) $(CARGO) run --release -q -p benchmarks --bin bench -- \
 		BENCHMARKS.md "$${CARGO_TARGET_DIR:-target}/release" $(LAMBDA_DIR) "$${CARGO_TARGET_DIR:-target}/criterion"

@@ -66,6 +66,99 @@ fn main() {
     rt.block_on(bench(args));
 }
 
+/// min / median / max of sorted `values`, each shown by `show`.
+fn spread<T>(values: &[T], show: impl Fn(&T) -> String) -> String {
+    match values {
+        [] => "none".into(),
+        _ => format!(
+            "{} / {} / {}",
+            show(&values[0]),
+            show(&values[values.len() / 2]),
+            show(&values[values.len() - 1])
+        ),
+    }
+}
+
+fn per_second(r: &f64) -> String {
+    format!("{r:.0}")
+}
+
+fn millis(d: &std::time::Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// A latency quantile over runs, sorted.
+fn quantiles(runs: &[load::Run], q: f64) -> Vec<std::time::Duration> {
+    let mut v: Vec<_> = runs.iter().map(|r| r.quantile(q)).collect();
+    v.sort();
+    v
+}
+
+fn throughput_section(out: &mut String, f: &throughput::Figures) {
+    let c = throughput::CONNECTIONS;
+    let _ = writeln!(out, "## Webhook ack\n");
+    let _ = writeln!(
+        out,
+        "The local server (`make run`'s release binary, embedded store, fresh data directory, a \
+         channel connected to the sandbox) takes Avito messenger webhooks, each a new message \
+         spread over {} chats, from this repository's load generator (`tests/bench/src/load.rs`, {c} \
+         keep-alive connections on loopback). Beside it, in the same run and under the same \
+         generator, a bare hyper server reads the same request and answers the same JSON. The \
+         server also routes what it accepts while it is measured, as it does in use. The \
+         generator shares the 2 CPUs with the server. Each figure is min / median / max over the runs.\n",
+        throughput::ACK_CHATS
+    );
+    let ratio = f.webhook_saturation[f.webhook_saturation.len() / 2] / f.bare_saturation[f.bare_saturation.len() / 2];
+    let _ = writeln!(out, "| server | requests/s at saturation |\n|---|---|");
+    let _ = writeln!(out, "| webhook (local server) | {} |", spread(&f.webhook_saturation, per_second));
+    let _ = writeln!(out, "| bare hyper | {} |", spread(&f.bare_saturation, per_second));
+    let _ = writeln!(
+        out,
+        "\nRatio of the medians: **{:.0}%** of the bare rate (aim: ≥ 50%).\n",
+        ratio * 100.0
+    );
+    let _ = writeln!(
+        out,
+        "Latency at fixed offered loads (open loop: a request's latency counts from when it was due, \
+         so a server falling behind shows):\n"
+    );
+    let _ = writeln!(out, "| offered load | server | p50 | p99 |\n|---|---|---|---|");
+    for (rate, ours, theirs) in &f.offered {
+        for (name, runs) in [("webhook", ours), ("bare hyper", theirs)] {
+            let _ = writeln!(
+                out,
+                "| {rate:.0}/s | {name} | {} | {} |",
+                spread(&quantiles(runs, 0.5), millis),
+                spread(&quantiles(runs, 0.99), millis)
+            );
+        }
+    }
+    let _ = writeln!(out, "\n## End to end\n");
+    let _ = writeln!(
+        out,
+        "Webhooks for new chats into a fresh local server until each new conversation counts in \
+         the operator queue (`GET /v1/conversations/counts`, read every 2 ms; messages are routed \
+         in the order they came, so the n-th conversation counted is the n-th webhook's). At \
+         saturation: {} messages offered faster than the server takes them, messages/s from the \
+         first webhook to the last conversation. Then the median of that, halved, offered for {} s.\n",
+        throughput::E2E_MESSAGES,
+        throughput::E2E_HALF_SECONDS
+    );
+    let (half, runs) = &f.e2e_half;
+    let q = |q: f64| {
+        let mut v: Vec<_> = runs
+            .iter()
+            .map(|l| l.get(((l.len().max(1) - 1) as f64 * q).round() as usize).copied().unwrap_or_default())
+            .collect();
+        v.sort();
+        spread(&v, millis)
+    };
+    let _ = writeln!(out, "| figure | min / median / max |\n|---|---|");
+    let _ = writeln!(out, "| messages/s at saturation | {} |", spread(&f.e2e_saturation, per_second));
+    let _ = writeln!(out, "| p50 at {half:.0} messages/s | {} |", q(0.5));
+    let _ = writeln!(out, "| p99 at {half:.0} messages/s | {} |\n", q(0.99));
+}
+
 /// Prints the throughput figures alone (`bench throughput RELEASE_DIR`), for profiling.
 fn print_throughput(f: &throughput::Figures) {
     println!("webhook saturation {:?}", f.webhook_saturation);
@@ -108,6 +201,14 @@ async fn bench(args: Vec<String>) {
             std::process::exit(1);
         }
     };
+    let local_binary = std::path::Path::new(&release_dir).join("avito-cc-local");
+    let speed = match throughput::measure(&local_binary).await {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            std::process::exit(1);
+        }
+    };
     const RUNS: usize = 20;
     let starts = match cold_start::measure(release_dir.as_ref(), lambda_dir.as_ref(), RUNS).await {
         Ok(s) => s,
@@ -126,6 +227,7 @@ async fn bench(args: Vec<String>) {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         command("uname", &["-srm"]),
     );
+    throughput_section(&mut out, &speed);
     let _ = writeln!(out, "## Cost per inbound text message on AWS\n");
     let _ = writeln!(
         out,

@@ -345,10 +345,10 @@ pub struct Figures {
 /// end-to-end run at half load.
 const RUNS: usize = 3;
 const ACK_SECONDS: f64 = 2.0;
-const E2E_MESSAGES: u64 = 6_000;
-const E2E_HALF_SECONDS: f64 = 3.0;
+pub const E2E_MESSAGES: u64 = 6_000;
+pub const E2E_HALF_SECONDS: f64 = 3.0;
 /// Chats the ack load spreads over (most webhooks join a conversation, as most messages do).
-const ACK_CHATS: u64 = 500;
+pub const ACK_CHATS: u64 = 500;
 
 /// The bare hyper server: this program started again with `bare-hyper`; its address.
 fn start_bare() -> Result<(Child, SocketAddr), String> {

@@ -1,5 +1,4 @@
-//! The SQLite file every embedded store keeps: one connection behind a mutex, used off the async
-//! runtime's worker threads.
+//! The SQLite file every embedded store keeps: one connection behind a mutex.
 
 use rusqlite::Connection;
 use std::path::Path;
@@ -18,24 +17,51 @@ impl Db {
     /// Opens (creating if needed) the file and applies `schema` (idempotent statements).
     pub(crate) fn open(path: &Path, schema: &str) -> Result<Self, DbFailure> {
         let conn = Connection::open(path).map_err(|e| DbFailure(e.to_string()))?;
+        // Checkpointing the write-ahead log less often writes each hot page once per checkpoint
+        // instead of once per few commits (profiled under load; see BENCHMARKS.md).
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 8000;")
+            .map_err(|e| DbFailure(e.to_string()))?;
         conn.execute_batch(schema).map_err(|e| DbFailure(e.to_string()))?;
+        conn.set_prepared_statement_cache_capacity(128);
         Ok(Self(Arc::new(Mutex::new(conn))))
     }
 
-    /// Runs `f` on the connection in a blocking task.
+    /// Runs `f` on the connection, on the calling thread. Our statements are key lookups and
+    /// short range reads that take microseconds: handing each to a blocking thread cost more in
+    /// thread switches than the statement itself (measured in BENCHMARKS.md).
     pub(crate) async fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<DbFailure> + Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
     {
-        let conn = Arc::clone(&self.0);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| DbFailure("database lock poisoned".into()))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| DbFailure(e.to_string()))?
+        let mut guard = self.0.lock().map_err(|_| DbFailure("database lock poisoned".into()))?;
+        f(&mut guard)
+    }
+}
+
+/// Statements prepared once per connection and kept: parsing the SQL cost more than running it.
+pub(crate) trait CachedStatements {
+    /// As `Connection::execute`, with the statement from the cache.
+    fn execute_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+    /// As `Connection::query_row`, with the statement from the cache.
+    fn query_row_cached<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
+}
+
+impl CachedStatements for Connection {
+    fn execute_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn query_row_cached<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.prepare_cached(sql)?.query_row(params, f)
     }
 }
 

@@ -2,7 +2,7 @@
 //! (tenant, kind, id); conditional writes are single statements whose `WHERE` carries the
 //! condition, so they are atomic under SQLite's write lock.
 
-use super::db::Db;
+use super::db::{CachedStatements, Db};
 use crate::ports::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
 use async_trait::async_trait;
 use domain::ids::TenantId;
@@ -49,7 +49,7 @@ impl ConfigStore for SqliteConfigStore {
         self.db
             .run(move |c| {
                 let n = c
-                    .execute(
+                    .execute_cached(
                         "INSERT INTO config (tenant, kind, id, doc, version) VALUES (?1, ?2, ?3, ?4, 1)
                      ON CONFLICT DO NOTHING",
                         params![t, kind.prefix(), i, d],
@@ -64,7 +64,7 @@ impl ConfigStore for SqliteConfigStore {
         let (t, i) = (tenant.to_string(), id.to_owned());
         self.db
             .run(move |c| {
-                c.query_row(
+                c.query_row_cached(
                     "SELECT id, doc, version FROM config WHERE tenant = ?1 AND kind = ?2 AND id = ?3",
                     params![t, kind.prefix(), i],
                     |r| {
@@ -128,7 +128,7 @@ impl ConfigStore for SqliteConfigStore {
         self.db
             .run(move |c| {
                 let n = c
-                    .execute(
+                    .execute_cached(
                         "UPDATE config SET doc = ?4, version = version + 1
                      WHERE tenant = ?1 AND kind = ?2 AND id = ?3 AND version = ?5",
                         params![t, kind.prefix(), i, d, expected_version],
@@ -138,7 +138,7 @@ impl ConfigStore for SqliteConfigStore {
                     return Ok(expected_version + 1);
                 }
                 let exists: bool = c
-                    .query_row(
+                    .query_row_cached(
                         "SELECT EXISTS (SELECT 1 FROM config WHERE tenant = ?1 AND kind = ?2 AND id = ?3)",
                         params![t, kind.prefix(), i],
                         |r| r.get(0),
@@ -157,7 +157,7 @@ impl ConfigStore for SqliteConfigStore {
         let (t, i, d) = (tenant.to_string(), id.to_owned(), doc.to_owned());
         self.db
             .run(move |c| {
-                c.query_row(
+                c.query_row_cached(
                     "INSERT INTO config (tenant, kind, id, doc, version) VALUES (?1, ?2, ?3, ?4, 1)
                  ON CONFLICT (tenant, kind, id) DO UPDATE SET doc = excluded.doc, version = version + 1
                  RETURNING version",
@@ -173,7 +173,7 @@ impl ConfigStore for SqliteConfigStore {
         let (t, i) = (tenant.to_string(), id.to_owned());
         self.db
             .run(move |c| {
-                c.execute(
+                c.execute_cached(
                     "DELETE FROM config WHERE tenant = ?1 AND kind = ?2 AND id = ?3",
                     params![t, kind.prefix(), i],
                 )

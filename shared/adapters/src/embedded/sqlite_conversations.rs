@@ -1,7 +1,7 @@
 //! The conversation store in a SQLite file, with the same keys and conditions as the DynamoDB
 //! design: each atomic write is one SQLite transaction.
 
-use super::db::Db;
+use super::db::{CachedStatements, Db};
 use crate::ports::{
     ConversationStore, Page, StoreError, Versioned, activity_sort_key, created_sort_key, handler_key, message_sort_key,
 };
@@ -93,7 +93,7 @@ impl SqliteConversationStore {
 /// transaction).
 fn sync_auto_close(c: &Connection, tenant: &str, conversation: &Conversation) -> Result<(), StoreError> {
     match &conversation.client.card_id {
-        Some(card) => c.execute(
+        Some(card) => c.execute_cached(
             "INSERT INTO by_client_card (tenant, conversation_id, card_id, sort_key) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (tenant, conversation_id) DO UPDATE SET card_id = excluded.card_id",
             params![
@@ -103,21 +103,21 @@ fn sync_auto_close(c: &Connection, tenant: &str, conversation: &Conversation) ->
                 created_sort_key(conversation)
             ],
         ),
-        None => c.execute(
+        None => c.execute_cached(
             "DELETE FROM by_client_card WHERE tenant = ?1 AND conversation_id = ?2",
             params![tenant, conversation.id.as_str()],
         ),
     }
     .map_err(unavailable)?;
     if conversation.status == domain::conversation::ConversationStatus::Open {
-        c.execute(
+        c.execute_cached(
             "INSERT INTO open_by_handler (tenant, conversation_id, handler_key, sort_key) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (tenant, conversation_id) DO UPDATE SET handler_key = excluded.handler_key, sort_key = excluded.sort_key",
             params![tenant, conversation.id.as_str(), handler_key(&conversation.handler), activity_sort_key(conversation)],
         )
         .map_err(unavailable)?;
     } else {
-        c.execute(
+        c.execute_cached(
             "DELETE FROM open_by_handler WHERE tenant = ?1 AND conversation_id = ?2",
             params![tenant, conversation.id.as_str()],
         )
@@ -128,14 +128,14 @@ fn sync_auto_close(c: &Connection, tenant: &str, conversation: &Conversation) ->
         .filter(|_| conversation.status == domain::conversation::ConversationStatus::Open)
     {
         Some(due) => c
-            .execute(
+            .execute_cached(
                 "INSERT INTO auto_close (tenant, conversation_id, due_ms) VALUES (?1, ?2, ?3)
                  ON CONFLICT (tenant, conversation_id) DO UPDATE SET due_ms = excluded.due_ms",
                 params![tenant, conversation.id.as_str(), due.timestamp_millis()],
             )
             .map(drop),
         None => c
-            .execute(
+            .execute_cached(
                 "DELETE FROM auto_close WHERE tenant = ?1 AND conversation_id = ?2",
                 params![tenant, conversation.id.as_str()],
             )
@@ -146,7 +146,7 @@ fn sync_auto_close(c: &Connection, tenant: &str, conversation: &Conversation) ->
 
 fn read_conversation(c: &Connection, tenant: &str, id: &str) -> Result<Option<Versioned<Conversation>>, StoreError> {
     let row: Option<(String, u64)> = c
-        .query_row(
+        .query_row_cached(
             "SELECT doc, version FROM conversations WHERE tenant = ?1 AND id = ?2",
             params![tenant, id],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -174,7 +174,7 @@ impl ConversationStore for SqliteConversationStore {
         self.db
             .run(move |c| {
                 let id: Option<String> = c
-                    .query_row(
+                    .query_row_cached(
                         "SELECT conversation_id FROM open_chats WHERE tenant = ?1 AND channel = ?2 AND chat_id = ?3",
                         params![t, ch, chat],
                         |r| r.get(0),
@@ -194,13 +194,13 @@ impl ConversationStore for SqliteConversationStore {
         self.db.run(move |c| {
             let tx = c.transaction().map_err(unavailable)?;
             let pointer = tx
-                .execute(
+                .execute_cached(
                     "INSERT INTO open_chats (tenant, channel, chat_id, conversation_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
                     params![t, conv.channel_id.as_str(), conv.chat_id, conv.id.as_str()],
                 )
                 .map_err(unavailable)?;
             let row = tx
-                .execute(
+                .execute_cached(
                     "INSERT INTO conversations (tenant, id, doc, version) VALUES (?1, ?2, ?3, 1) ON CONFLICT DO NOTHING",
                     params![t, conv.id.as_str(), doc],
                 )
@@ -237,7 +237,7 @@ impl ConversationStore for SqliteConversationStore {
         self.db.run(move |c| {
             let tx = c.transaction().map_err(unavailable)?;
             let first = tx
-                .execute(
+                .execute_cached(
                     "INSERT INTO message_ids (tenant, channel, message_id, conversation_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
                     params![t, channel, msg_id, conv_id],
                 )
@@ -246,7 +246,7 @@ impl ConversationStore for SqliteConversationStore {
                 return Ok(false);
             }
             let updated = tx
-                .execute(
+                .execute_cached(
                     "UPDATE conversations SET doc = ?3, version = version + 1 WHERE tenant = ?1 AND id = ?2 AND version = ?4",
                     params![t, conv_id, conv_doc, expected_version],
                 )
@@ -255,7 +255,7 @@ impl ConversationStore for SqliteConversationStore {
                 return Err(StoreError::Conflict);
             }
             sync_auto_close(&tx, &t, &whole)?;
-            tx.execute(
+            tx.execute_cached(
                 "INSERT INTO messages (tenant, conversation_id, sort_key, doc) VALUES (?1, ?2, ?3, ?4)",
                 params![t, conv_id, sort_key, msg_doc],
             )
@@ -327,14 +327,14 @@ impl ConversationStore for SqliteConversationStore {
         self.db.run(move |c| {
             let tx = c.transaction().map_err(unavailable)?;
             if let Some(id) = avito_id {
-                tx.execute(
+                tx.execute_cached(
                     "INSERT INTO message_ids (tenant, channel, message_id, conversation_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
                     params![t, ch, id, conv],
                 )
                 .map_err(unavailable)?;
             }
             let n = tx
-                .execute("UPDATE messages SET doc = ?4 WHERE tenant = ?1 AND conversation_id = ?2 AND sort_key = ?3", params![t, conv, key, doc])
+                .execute_cached("UPDATE messages SET doc = ?4 WHERE tenant = ?1 AND conversation_id = ?2 AND sort_key = ?3", params![t, conv, key, doc])
                 .map_err(unavailable)?;
             if n != 1 {
                 return Err(StoreError::NotFound);
@@ -354,7 +354,7 @@ impl ConversationStore for SqliteConversationStore {
         );
         self.db
             .run(move |c| {
-                c.execute(
+                c.execute_cached(
                     "UPDATE messages SET doc = ?5 WHERE tenant = ?1 AND conversation_id = ?2 AND sort_key = ?3 AND doc = ?4",
                     params![t, conv, key, old, new],
                 )
@@ -388,7 +388,7 @@ impl ConversationStore for SqliteConversationStore {
                 );
                 let mut values: Vec<rusqlite::types::Value> = vec![t.into(), after.unwrap_or_else(|| "~".into()).into(), i64::from(limit + 1).into()];
                 values.extend(keys.into_iter().map(rusqlite::types::Value::from));
-                let mut stmt = c.prepare(&sql).map_err(unavailable)?;
+                let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
                 let rows: Vec<(String, String)> = stmt
                     .query_map(rusqlite::params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))
                     .map_err(unavailable)?
@@ -415,7 +415,7 @@ impl ConversationStore for SqliteConversationStore {
                 let mut values: Vec<rusqlite::types::Value> = vec![t.into()];
                 values.extend(keys.into_iter().map(rusqlite::types::Value::from));
                 let n: i64 = c
-                    .query_row(&sql, rusqlite::params_from_iter(values), |r| r.get(0))
+                    .query_row_cached(&sql, rusqlite::params_from_iter(values), |r| r.get(0))
                     .map_err(unavailable)?;
                 Ok(u64::try_from(n).unwrap_or(0))
             })
@@ -434,7 +434,7 @@ impl ConversationStore for SqliteConversationStore {
         self.db
             .run(move |c| {
                 let mut stmt = c
-                    .prepare(
+                    .prepare_cached(
                         "SELECT b.sort_key, c.doc FROM by_client_card b JOIN conversations c ON c.tenant = b.tenant AND c.id = b.conversation_id
                          WHERE b.tenant = ?1 AND b.card_id = ?2 AND b.sort_key < ?3 ORDER BY b.sort_key DESC LIMIT ?4",
                     )
@@ -490,7 +490,7 @@ impl ConversationStore for SqliteConversationStore {
         self.db.run(move |c| {
             let tx = c.transaction().map_err(unavailable)?;
             let updated = tx
-                .execute(
+                .execute_cached(
                     "UPDATE conversations SET doc = ?3, version = version + 1 WHERE tenant = ?1 AND id = ?2 AND version = ?4",
                     params![t, conv.id.as_str(), doc, expected_version],
                 )
@@ -499,7 +499,7 @@ impl ConversationStore for SqliteConversationStore {
                 return Err(StoreError::Conflict);
             }
             sync_auto_close(&tx, &t, &conv)?;
-            tx.execute(
+            tx.execute_cached(
                 "DELETE FROM open_chats WHERE tenant = ?1 AND channel = ?2 AND chat_id = ?3 AND conversation_id = ?4",
                 params![t, conv.channel_id.as_str(), conv.chat_id, conv.id.as_str()],
             )

@@ -2,7 +2,7 @@
 //! letters. Receiving is one transaction (select the visible, hide them), so two receivers never
 //! get the same delivery while it is hidden.
 
-use super::db::Db;
+use super::db::{CachedStatements, Db};
 use crate::ports::{Queue, QueueError, QueuedMessage};
 use async_trait::async_trait;
 use rusqlite::params;
@@ -75,7 +75,7 @@ impl Queue for SqliteQueue {
         let body = body.to_owned();
         self.db
             .run(move |c| {
-                c.execute(
+                c.execute_cached(
                     "INSERT INTO queue (body, visible_at) VALUES (?1, ?2)",
                     params![body, now_ms()],
                 )
@@ -94,20 +94,20 @@ impl Queue for SqliteQueue {
                 let tx = c.transaction().map_err(unavailable)?;
                 let now = now_ms();
                 // Messages received too often move to the dead letters first, as SQS's redrive does.
-                tx.execute(
+                tx.execute_cached(
                     "INSERT INTO dead_letters (id, body, receive_count)
                  SELECT id, body, receive_count FROM queue WHERE visible_at <= ?1 AND receive_count >= ?2",
                     params![now, max_receives],
                 )
                 .map_err(unavailable)?;
-                tx.execute(
+                tx.execute_cached(
                     "DELETE FROM queue WHERE visible_at <= ?1 AND receive_count >= ?2",
                     params![now, max_receives],
                 )
                 .map_err(unavailable)?;
                 let rows: Vec<(i64, String, u32)> = {
                     let mut stmt = tx
-                        .prepare(
+                        .prepare_cached(
                             "SELECT id, body, receive_count FROM queue WHERE visible_at <= ?1 ORDER BY id LIMIT ?2",
                         )
                         .map_err(unavailable)?;
@@ -120,7 +120,7 @@ impl Queue for SqliteQueue {
                 let mut out = Vec::with_capacity(rows.len());
                 for (id, body, count) in rows {
                     let receipt = format!("{id}:{}:{}", count + 1, now);
-                    tx.execute(
+                    tx.execute_cached(
                     "UPDATE queue SET visible_at = ?2, receive_count = receive_count + 1, receipt = ?3 WHERE id = ?1",
                     params![id, hidden_until, receipt],
                 )
@@ -146,7 +146,7 @@ impl Queue for SqliteQueue {
         };
         self.db
             .run(move |c| {
-                c.execute("DELETE FROM queue WHERE id = ?1 AND receipt = ?2", params![id, receipt])
+                c.execute_cached("DELETE FROM queue WHERE id = ?1 AND receipt = ?2", params![id, receipt])
                     .map(drop)
                     .map_err(unavailable)
             })
@@ -156,7 +156,7 @@ impl Queue for SqliteQueue {
     async fn dead_letter_count(&self) -> Result<u64, QueueError> {
         self.db
             .run(|c| {
-                c.query_row("SELECT COUNT(*) FROM dead_letters", [], |r| r.get::<_, i64>(0))
+                c.query_row_cached("SELECT COUNT(*) FROM dead_letters", [], |r| r.get::<_, i64>(0))
                     .map(|n| n as u64)
                     .map_err(unavailable)
             })
@@ -169,12 +169,12 @@ impl Queue for SqliteQueue {
                 let tx = c.transaction().map_err(unavailable)?;
                 let now = now_ms();
                 let moved = tx
-                    .execute(
+                    .execute_cached(
                         "INSERT INTO queue (body, visible_at) SELECT body, ?1 FROM dead_letters ORDER BY id LIMIT ?2",
                         params![now, max],
                     )
                     .map_err(unavailable)?;
-                tx.execute(
+                tx.execute_cached(
                     "DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters ORDER BY id LIMIT ?1)",
                     params![max],
                 )

@@ -1,7 +1,7 @@
 //! Durable local timers: jobs in a SQLite table; [`SqliteScheduler::take_due`] hands the due ones
 //! to the local pump, which fires them at their targets.
 
-use super::db::Db;
+use super::db::{CachedStatements, Db};
 use crate::ports::{ScheduledJob, Scheduler, SchedulerError};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
@@ -50,7 +50,7 @@ impl SqliteScheduler {
                 let tx = c.transaction().map_err(unavailable)?;
                 let rows: Vec<(String, i64, String)> = {
                     let mut stmt = tx
-                        .prepare("SELECT name, due, payload FROM jobs WHERE due <= ?1 ORDER BY due, name LIMIT ?2")
+                        .prepare_cached("SELECT name, due, payload FROM jobs WHERE due <= ?1 ORDER BY due, name LIMIT ?2")
                         .map_err(unavailable)?;
                     let mapped = stmt
                         .query_map(params![now, max], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -58,7 +58,7 @@ impl SqliteScheduler {
                     mapped.collect::<Result<_, _>>().map_err(unavailable)?
                 };
                 for (name, _, _) in &rows {
-                    tx.execute("DELETE FROM jobs WHERE name = ?1", params![name])
+                    tx.execute_cached("DELETE FROM jobs WHERE name = ?1", params![name])
                         .map_err(unavailable)?;
                 }
                 tx.commit().map_err(unavailable)?;
@@ -74,7 +74,7 @@ impl Scheduler for SqliteScheduler {
         let (name, due, payload) = (job.name.clone(), job.due_at.timestamp(), job.payload.clone());
         self.db
             .run(move |c| {
-                c.execute(
+                c.execute_cached(
                     "INSERT INTO jobs (name, due, payload) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
                     params![name, due, payload],
                 )
@@ -88,7 +88,7 @@ impl Scheduler for SqliteScheduler {
         let name = name.to_owned();
         self.db
             .run(move |c| {
-                c.execute("DELETE FROM jobs WHERE name = ?1", params![name])
+                c.execute_cached("DELETE FROM jobs WHERE name = ?1", params![name])
                     .map(|n| n == 1)
                     .map_err(unavailable)
             })
@@ -100,7 +100,7 @@ impl Scheduler for SqliteScheduler {
         self.db
             .run(move |c| {
                 let row: Option<(String, i64, String)> = c
-                    .query_row(
+                    .query_row_cached(
                         "SELECT name, due, payload FROM jobs WHERE name = ?1",
                         params![name],
                         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
