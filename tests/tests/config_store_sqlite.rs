@@ -64,3 +64,61 @@ async fn documents_survive_reopening_the_file() {
             .is_some()
     );
 }
+
+/// The configuration cache in front of the store passes the same contract (every kind cached), so
+/// a process reading through it sees what it wrote; a write by another process shows once the
+/// cached copy is older than its time to live.
+mod cached {
+    use adapters::cached_config::CachedConfigStore;
+    use adapters::embedded::SqliteConfigStore;
+    use adapters::ports::{ConfigKind, ConfigStore};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    const ALL_KINDS: [ConfigKind; 6] = [
+        ConfigKind::Employee,
+        ConfigKind::Schedule,
+        ConfigKind::Notification,
+        ConfigKind::Channel,
+        ConfigKind::ChannelSettings,
+        ConfigKind::Group,
+    ];
+
+    async fn cached_store() -> Arc<dyn ConfigStore> {
+        let file = Arc::new(SqliteConfigStore::open(&super::fresh_path()).expect("open store"));
+        Arc::new(CachedConfigStore::new(file, Duration::from_secs(60), &ALL_KINDS))
+    }
+
+    adapters::config_store_contract!(cached_store());
+
+    #[tokio::test]
+    async fn another_writer_shows_after_the_time_to_live_and_own_writes_at_once() {
+        let file: Arc<dyn ConfigStore> = Arc::new(SqliteConfigStore::open(&super::fresh_path()).expect("open"));
+        let ttl = Duration::from_millis(300);
+        let cache = CachedConfigStore::new(Arc::clone(&file), ttl, &[ConfigKind::Channel]);
+        let tenant = adapters::contract::fresh_tenant();
+        let read = |c: &CachedConfigStore| {
+            let (c, tenant) = (c.clone(), tenant.clone());
+            async move {
+                c.get(&tenant, ConfigKind::Channel, "ch1")
+                    .await
+                    .expect("get")
+                    .map(|d| d.doc)
+            }
+        };
+        assert_eq!(read(&cache).await, None, "nothing yet");
+        file.insert(&tenant, ConfigKind::Channel, "ch1", r#"{"v":1}"#)
+            .await
+            .expect("insert elsewhere");
+        assert_eq!(read(&cache).await, None, "another writer's document is not seen at once");
+        tokio::time::sleep(ttl + Duration::from_millis(50)).await;
+        assert_eq!(read(&cache).await.as_deref(), Some(r#"{"v":1}"#), "seen after the time to live");
+        cache
+            .put(&tenant, ConfigKind::Channel, "ch1", r#"{"v":2}"#)
+            .await
+            .expect("own write");
+        assert_eq!(read(&cache).await.as_deref(), Some(r#"{"v":2}"#), "own write seen at once");
+        cache.delete(&tenant, ConfigKind::Channel, "ch1").await.expect("own delete");
+        assert_eq!(read(&cache).await, None, "own delete seen at once");
+    }
+}

@@ -80,12 +80,13 @@ impl AutoReplies {
             .await?
             .unwrap_or_default();
         let schedule = self.ports.config.schedule(tenant).await?;
-        let period = schedule.period_at(waiting_since);
         let with_chatbot = matches!(conversation.handler, Handler::Chatbot { .. });
-        let set = auto_reply_set_for_waiting(&settings, period.is_working(), with_chatbot);
-        let Some(list) = auto_replies_for(&settings, set) else {
+        let set = auto_reply_set_for_waiting(&settings, schedule.is_working_at(waiting_since), with_chatbot);
+        let Some(list) = auto_replies_for(&settings, set).filter(|l| !l.is_empty()) else {
             return Ok(0);
         };
+        // When the period ends is only needed with replies to plan, and is the dearer question.
+        let period = schedule.period_at(waiting_since);
         let planned = plan_auto_replies(waiting_since, list, period.until());
         for p in &planned {
             let job = AutoReplyJob {

@@ -137,7 +137,7 @@ fn throughput_section(out: &mut String, f: &throughput::Figures) {
     let _ = writeln!(
         out,
         "Webhooks for new chats into a fresh local server until each new conversation counts in \
-         the operator queue (`GET /v1/conversations/counts`, read every 2 ms; messages are routed \
+         the operator queue (`GET /v1/conversations/counts`, read every 5 ms; messages are routed \
          in the order they came, so the n-th conversation counted is the n-th webhook's). At \
          saturation: {} messages offered faster than the server takes them, messages/s from the \
          first webhook to the last conversation. Then the median of that, halved, offered for {} s.\n",

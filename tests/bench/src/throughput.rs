@@ -305,7 +305,7 @@ pub async fn end_to_end(
     let watcher = watch_queue(
         server,
         before + count,
-        Duration::from_millis(2),
+        Duration::from_millis(5),
         duration + Duration::from_secs(120),
     );
     let (sent, seen) = tokio::join!(sender, watcher);

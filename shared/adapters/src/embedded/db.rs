@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 /// Why the database could not be used (opening, the lock, the blocking task), for each store to
 /// turn into its port's error.
@@ -17,13 +17,46 @@ impl Db {
     /// Opens (creating if needed) the file and applies `schema` (idempotent statements).
     pub(crate) fn open(path: &Path, schema: &str) -> Result<Self, DbFailure> {
         let conn = Connection::open(path).map_err(|e| DbFailure(e.to_string()))?;
-        // Checkpointing the write-ahead log less often writes each hot page once per checkpoint
-        // instead of once per few commits (profiled under load; see BENCHMARKS.md).
-        conn.execute_batch("PRAGMA wal_autocheckpoint = 8000;")
-            .map_err(|e| DbFailure(e.to_string()))?;
         conn.execute_batch(schema).map_err(|e| DbFailure(e.to_string()))?;
         conn.set_prepared_statement_cache_capacity(128);
-        Ok(Self(Arc::new(Mutex::new(conn))))
+        let db = Arc::new(Mutex::new(conn));
+        // Checkpoints copy the write-ahead log into the file and fsync it: milliseconds that,
+        // done by a commit, stalled every request queued behind the connection (profiled under
+        // load; see BENCHMARKS.md). A thread of its own does them instead.
+        if Self::start_checkpointer(path, Arc::downgrade(&db)) {
+            let guard = db.lock().map_err(|_| DbFailure("database lock poisoned".into()))?;
+            guard
+                .execute_batch("PRAGMA wal_autocheckpoint = 0;")
+                .map_err(|e| DbFailure(e.to_string()))?;
+        }
+        Ok(Self(db))
+    }
+
+    /// Checkpoints the write-ahead log every half second from a second connection until the
+    /// database is dropped; `false` if that could not start (the commits then checkpoint).
+    fn start_checkpointer(path: &Path, db: Weak<Mutex<Connection>>) -> bool {
+        let Ok(conn) = Connection::open(path) else {
+            return false;
+        };
+        let wal = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))
+            .is_ok_and(|m| m.eq_ignore_ascii_case("wal"));
+        if !wal || conn.busy_timeout(std::time::Duration::from_secs(5)).is_err() {
+            return false;
+        }
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while db.strong_count() > 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(500));
+                    // PASSIVE never waits for readers or writers; what it cannot copy now waits
+                    // for the next turn.
+                    if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                        tracing::warn!(error = %e, "write-ahead log checkpoint failed; it will be tried again");
+                    }
+                }
+            })
+            .is_ok()
     }
 
     /// Runs `f` on the connection, on the calling thread. Our statements are key lookups and
