@@ -65,7 +65,7 @@ $(VENV)/bin/cargo-lambda: $(VENV)/bin/moto_server
 ## (dependencies compiled once for all); then each binary's size.
 build: $(VENV)/bin/cargo-lambda
 	@rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --release --arm64 --lambda-dir $(LAMBDA_DIR) $(addprefix --bin ,$(FUNCTIONS))
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --profile functions --arm64 --lambda-dir $(LAMBDA_DIR) $(addprefix --bin ,$(FUNCTIONS))
 	@for f in $(FUNCTIONS); do printf '%-16s %s bytes\n' "$$f" "$$(stat -c %s $(LAMBDA_DIR)/$$f/bootstrap)"; done
 
 ## The functions under `cargo lambda watch` on moto and the sandbox (see the README).
@@ -74,10 +74,12 @@ watch: venv $(VENV)/bin/cargo-lambda
 
 ## The benchmarks, written to BENCHMARKS.md (release build; moto started and stopped).
 bench: venv
-	$(CARGO) build --release -q $(addprefix --bin ,$(FUNCTIONS)) --bin avito-cc-local --bin bench
+	$(CARGO) build --release -q --bin avito-cc-local --bin bench
+	$(CARGO) build --profile functions -q $(addprefix --bin ,$(FUNCTIONS))
 	$(CARGO) bench -q -p domain --bench hot_paths
 	tests/scripts/with-moto.sh $(VENV) $(CARGO) run --release -q -p benchmarks --bin bench -- \
-		BENCHMARKS.md "$${CARGO_TARGET_DIR:-target}/release" $(LAMBDA_DIR) "$${CARGO_TARGET_DIR:-target}/criterion"
+		BENCHMARKS.md "$${CARGO_TARGET_DIR:-target}/release" $(LAMBDA_DIR) "$${CARGO_TARGET_DIR:-target}/criterion" \
+		"$${CARGO_TARGET_DIR:-target}/functions"
 
 ## Build, then deploy with SAM: guided the first time (it writes samconfig.toml), as saved after.
 deploy: build $(VENV)/bin/sam

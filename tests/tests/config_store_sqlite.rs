@@ -110,15 +110,30 @@ mod cached {
         file.insert(&tenant, ConfigKind::Channel, "ch1", r#"{"v":1}"#)
             .await
             .expect("insert elsewhere");
-        assert_eq!(read(&cache).await, None, "another writer's document is not seen at once");
+        assert_eq!(
+            read(&cache).await,
+            None,
+            "another writer's document is not seen at once"
+        );
         tokio::time::sleep(ttl + Duration::from_millis(50)).await;
-        assert_eq!(read(&cache).await.as_deref(), Some(r#"{"v":1}"#), "seen after the time to live");
+        assert_eq!(
+            read(&cache).await.as_deref(),
+            Some(r#"{"v":1}"#),
+            "seen after the time to live"
+        );
         cache
             .put(&tenant, ConfigKind::Channel, "ch1", r#"{"v":2}"#)
             .await
             .expect("own write");
-        assert_eq!(read(&cache).await.as_deref(), Some(r#"{"v":2}"#), "own write seen at once");
-        cache.delete(&tenant, ConfigKind::Channel, "ch1").await.expect("own delete");
+        assert_eq!(
+            read(&cache).await.as_deref(),
+            Some(r#"{"v":2}"#),
+            "own write seen at once"
+        );
+        cache
+            .delete(&tenant, ConfigKind::Channel, "ch1")
+            .await
+            .expect("own delete");
         assert_eq!(read(&cache).await, None, "own delete seen at once");
     }
 }

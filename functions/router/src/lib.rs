@@ -48,12 +48,17 @@ pub const DRAIN_BATCH: u32 = 32;
 /// succeeded. A failure stays hidden for `retry_after` and comes back. Returns how many were
 /// processed.
 pub async fn drain(processor: &InboundProcessor, queue: &dyn Queue, retry_after: Duration) -> Result<usize, String> {
-    let batch = queue.receive(DRAIN_BATCH, retry_after).await.map_err(|e| e.to_string())?;
+    let batch = queue
+        .receive(DRAIN_BATCH, retry_after)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut lanes: Vec<(String, Vec<(QueuedMessage, Option<InboundEvent>)>)> = Vec::new();
     for message in batch {
         let event = InboundEvent::from_json(&message.body).ok();
         // Unreadable bodies each get a lane of their own; processing reports them.
-        let key = event.as_ref().map_or_else(|| message.id.clone(), InboundEvent::ordering_key);
+        let key = event
+            .as_ref()
+            .map_or_else(|| message.id.clone(), InboundEvent::ordering_key);
         match lanes.iter_mut().find(|(k, _)| *k == key) {
             Some((_, lane)) => lane.push((message, event)),
             None => lanes.push((key, vec![(message, event)])),

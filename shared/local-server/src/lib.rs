@@ -7,10 +7,10 @@
 //! clients writing, webhooks) runs on this machine.
 
 use adapters::avito::{AVITO_API_BASE_URL, AVITO_OAUTH_URL, AvitoClient, RetryPolicy};
+use adapters::cached_config::CachedConfigStore;
 use adapters::configuration::Configuration;
 use adapters::credentials::{AppCredentials, Vaults};
 use adapters::embedded::{SqliteConfigStore, SqliteConversationStore, SqliteQueue, SqliteScheduler};
-use adapters::cached_config::CachedConfigStore;
 use adapters::ports::{ConfigKind, ConfigStore, SystemClock};
 use adapters::secrets::TokenCipher;
 use admin_api::AdminState;

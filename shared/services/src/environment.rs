@@ -12,9 +12,9 @@
 use crate::connection::{ConnectionSettings, Connections};
 use crate::ports::Ports;
 use adapters::avito::{AVITO_API_BASE_URL, AVITO_OAUTH_URL, AvitoClient, RetryPolicy};
+use adapters::cached_config::{self, CachedConfigStore};
 use adapters::configuration::Configuration;
 use adapters::credentials::{AppCredentials, Vaults};
-use adapters::cached_config::{self, CachedConfigStore};
 use adapters::ports::{ConfigKind, ConfigStore, SystemClock};
 use adapters::secrets::TokenCipher;
 use std::sync::Arc;

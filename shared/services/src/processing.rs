@@ -453,9 +453,16 @@ impl InboundProcessor {
         conversation: &Conversation,
         echo: &Message,
     ) -> Result<bool, ProcessError> {
-        let Content::Text { text } = &echo.content else {
-            return Ok(false);
+        // An image is matched by kind: its echo carries Avito's link, which ours learns only
+        // from the echo or the send's answer, whichever comes first.
+        let same_content = |ours: &Content| match (&echo.content, ours) {
+            (Content::Text { text }, Content::Text { text: t }) => t == text,
+            (Content::Image { .. }, Content::Image { .. }) => true,
+            _ => false,
         };
+        if !matches!(echo.content, Content::Text { .. } | Content::Image { .. }) {
+            return Ok(false);
+        }
         let since = (echo.created_at - chrono::TimeDelta::minutes(10))
             .timestamp_millis()
             .max(0);
@@ -470,13 +477,18 @@ impl InboundProcessor {
                 m.author,
                 Author::AutoReply | Author::System | Author::Bot { .. } | Author::Operator { .. }
             ) && m.delivery == Some(Delivery::Pending)
-                && matches!(&m.content, Content::Text { text: t } if t == text)
+                && same_content(&m.content)
         });
         let Some(ours) = ours else { return Ok(false) };
+        let content = match ours.content {
+            Content::Image { url: None } => echo.content.clone(),
+            content => content,
+        };
         let confirmed = Message {
             delivery: Some(Delivery::Sent {
                 avito_message_id: echo.id.clone(),
             }),
+            content,
             ..ours
         };
         self.ports

@@ -228,3 +228,62 @@ async fn an_echo_that_overtakes_the_send_confirmation_is_still_recognised_as_our
         .await;
     assert_eq!(e.open(&chat).await.waiting_since, None);
 }
+
+#[tokio::test]
+async fn an_image_echo_that_overtakes_the_upload_confirmation_is_ours_and_brings_its_link() {
+    use domain::conversation::{Content, Message};
+    let e = env().await;
+    let chat = e.sandbox_chat().await;
+    e.process(&e.text(&chat, "m1", CLIENT, T, "Пришлите фото")).await;
+    let current = e
+        .conversations
+        .open_for_chat(&e.tenant, &e.channel, &chat)
+        .await
+        .expect("read")
+        .expect("open");
+    // An operator's image claimed, its upload and send under way...
+    let ours = Message {
+        id: "op-photo".into(),
+        conversation_id: current.value.id.clone(),
+        author: Author::Operator {
+            employee_id: domain::ids::EmployeeId::parse("anna").expect("id"),
+        },
+        content: Content::Image { url: None },
+        created_at: chrono::DateTime::from_timestamp(T + 1, 0).expect("instant"),
+        delivery: Some(Delivery::Pending),
+    };
+    let next = current.value.clone().with_message(&ours);
+    assert!(
+        e.conversations
+            .add_message(&e.tenant, &next, current.version, &ours)
+            .await
+            .expect("claimed")
+    );
+    // ...when Avito's echo of the image arrives first.
+    let link = "https://img.avito.st/1280x960/photo.jpg";
+    let echo = e.event(
+        &chat,
+        "avito-img-1",
+        ACCOUNT,
+        T + 2,
+        "image",
+        json!({"image": {"sizes": {"1280x960": link}}}),
+    );
+    assert_eq!(e.process(&echo).await, services::processing::Outcome::Duplicate);
+    let c = e.open(&chat).await;
+    let messages = e
+        .conversations
+        .messages(&e.tenant, &c.id, None, 10)
+        .await
+        .expect("list")
+        .items;
+    assert_eq!(messages.len(), 2, "one image, not a second one from the echo");
+    assert_eq!(messages[1].id, "op-photo");
+    assert_eq!(messages[1].content, Content::Image { url: Some(link.into()) });
+    assert_eq!(
+        messages[1].delivery,
+        Some(Delivery::Sent {
+            avito_message_id: "avito-img-1".into()
+        })
+    );
+}

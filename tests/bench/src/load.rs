@@ -40,7 +40,9 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 impl Connection {
     async fn open(addr: SocketAddr) -> Result<Self, String> {
-        let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect {addr}: {e}"))?;
+        let stream = TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("connect {addr}: {e}"))?;
         let _ = stream.set_nodelay(true);
         Ok(Self {
             stream,
@@ -229,9 +231,10 @@ pub async fn bare_hyper(listener: tokio::net::TcpListener) {
             let service = hyper::service::service_fn(|req: Request<Incoming>| async move {
                 let _ = req.into_body().collect().await;
                 let mut answer = Response::new(Full::new(Bytes::from_static(br#"{"ok":true,"reason":"accepted"}"#)));
-                answer
-                    .headers_mut()
-                    .insert("content-type", hyper::header::HeaderValue::from_static("application/json"));
+                answer.headers_mut().insert(
+                    "content-type",
+                    hyper::header::HeaderValue::from_static("application/json"),
+                );
                 Ok::<_, std::convert::Infallible>(answer)
             });
             let _ = hyper::server::conn::http1::Builder::new()

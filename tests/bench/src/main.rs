@@ -6,7 +6,8 @@
 //!
 //! The domain's hot paths come from criterion's saved samples.
 //!
-//! usage: bench OUTPUT RELEASE_DIR LAMBDA_DIR CRITERION_DIR; run under tests/scripts/with-moto.sh.
+//! usage: bench OUTPUT RELEASE_DIR LAMBDA_DIR CRITERION_DIR FUNCTIONS_DIR (the `functions` profile's
+//! x86_64 binaries); run under tests/scripts/with-moto.sh.
 
 mod cold_start;
 mod cost;
@@ -110,7 +111,11 @@ fn throughput_section(out: &mut String, f: &throughput::Figures) {
     );
     let ratio = f.webhook_saturation[f.webhook_saturation.len() / 2] / f.bare_saturation[f.bare_saturation.len() / 2];
     let _ = writeln!(out, "| server | requests/s at saturation |\n|---|---|");
-    let _ = writeln!(out, "| webhook (local server) | {} |", spread(&f.webhook_saturation, per_second));
+    let _ = writeln!(
+        out,
+        "| webhook (local server) | {} |",
+        spread(&f.webhook_saturation, per_second)
+    );
     let _ = writeln!(out, "| bare hyper | {} |", spread(&f.bare_saturation, per_second));
     let _ = writeln!(
         out,
@@ -148,13 +153,21 @@ fn throughput_section(out: &mut String, f: &throughput::Figures) {
     let q = |q: f64| {
         let mut v: Vec<_> = runs
             .iter()
-            .map(|l| l.get(((l.len().max(1) - 1) as f64 * q).round() as usize).copied().unwrap_or_default())
+            .map(|l| {
+                l.get(((l.len().max(1) - 1) as f64 * q).round() as usize)
+                    .copied()
+                    .unwrap_or_default()
+            })
             .collect();
         v.sort();
         spread(&v, millis)
     };
     let _ = writeln!(out, "| figure | min / median / max |\n|---|---|");
-    let _ = writeln!(out, "| messages/s at saturation | {} |", spread(&f.e2e_saturation, per_second));
+    let _ = writeln!(
+        out,
+        "| messages/s at saturation | {} |",
+        spread(&f.e2e_saturation, per_second)
+    );
     let _ = writeln!(out, "| p50 at {half:.0} messages/s | {} |", q(0.5));
     let _ = writeln!(out, "| p99 at {half:.0} messages/s | {} |\n", q(0.99));
 }
@@ -165,19 +178,27 @@ fn print_throughput(f: &throughput::Figures) {
     println!("bare saturation {:?}", f.bare_saturation);
     for (rate, ours, theirs) in &f.offered {
         let q = |runs: &Vec<load::Run>| -> Vec<String> {
-            runs.iter().map(|r| format!("p50 {:?} p99 {:?}", r.quantile(0.5), r.quantile(0.99))).collect()
+            runs.iter()
+                .map(|r| format!("p50 {:?} p99 {:?}", r.quantile(0.5), r.quantile(0.99)))
+                .collect()
         };
         println!("at {rate}/s: webhook {:?} bare {:?}", q(ours), q(theirs));
     }
     println!("e2e saturation {:?}", f.e2e_saturation);
     for l in &f.e2e_half.1 {
-        println!("e2e at {}/s: p50 {:?} p99 {:?}", f.e2e_half.0, l[l.len() / 2], l[l.len() * 99 / 100]);
+        println!(
+            "e2e at {}/s: p50 {:?} p99 {:?}",
+            f.e2e_half.0,
+            l[l.len() / 2],
+            l[l.len() * 99 / 100]
+        );
     }
 }
 
 async fn bench(args: Vec<String>) {
     if args.get(1).is_some_and(|a| a == "throughput") {
-        let binary = std::path::Path::new(&args.get(2).cloned().unwrap_or_else(|| "target/release".into())).join("avito-cc-local");
+        let binary = std::path::Path::new(&args.get(2).cloned().unwrap_or_else(|| "target/release".into()))
+            .join("avito-cc-local");
         match throughput::measure(&binary).await {
             Ok(f) => print_throughput(&f),
             Err(e) => eprintln!("bench: {e}"),
@@ -187,6 +208,7 @@ async fn bench(args: Vec<String>) {
     let arg = |i: usize, default: &str| args.get(i).cloned().unwrap_or_else(|| default.to_owned());
     let output = arg(1, "BENCHMARKS.md");
     let (release_dir, lambda_dir) = (arg(2, "target/release"), arg(3, "target/lambda"));
+    let functions_dir = arg(5, "target/functions");
     let micro = match micro::read(arg(4, "target/criterion").as_ref()) {
         Ok(m) => m,
         Err(e) => {
@@ -210,7 +232,7 @@ async fn bench(args: Vec<String>) {
         }
     };
     const RUNS: usize = 20;
-    let starts = match cold_start::measure(release_dir.as_ref(), lambda_dir.as_ref(), RUNS).await {
+    let starts = match cold_start::measure(functions_dir.as_ref(), lambda_dir.as_ref(), RUNS).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("bench: {e}");

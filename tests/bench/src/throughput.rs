@@ -158,7 +158,9 @@ impl LocalServer {
         let url = account["messenger_subscriptions"][0]
             .as_str()
             .ok_or("the channel subscribed no webhook")?;
-        let path = url.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]));
+        let path = url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]));
         path.map(str::to_owned).ok_or_else(|| format!("odd webhook URL {url}"))
     }
 
@@ -175,7 +177,12 @@ impl LocalServer {
                     let body = json!({"chat_id": format!("u2i-bench-{n}"), "hold": true,
                         "client": {"id": 600_000 + n, "name": format!("Покупатель {n}")},
                         "item": {"id": 7_100_000_000u64 + n, "title": "Велосипед", "price_string": "12 000 ₽"}});
-                    let resp = http.post(&url).json(&body).send().await.map_err(failed("sandbox chat"))?;
+                    let resp = http
+                        .post(&url)
+                        .json(&body)
+                        .send()
+                        .await
+                        .map_err(failed("sandbox chat"))?;
                     if !resp.status().is_success() {
                         return Err(format!("sandbox chat: {}", resp.status()));
                     }
@@ -202,7 +209,9 @@ impl LocalServer {
             .json()
             .await
             .map_err(failed("counts"))?;
-        counts["queue"].as_u64().ok_or_else(|| format!("no queue count in {counts}"))
+        counts["queue"]
+            .as_u64()
+            .ok_or_else(|| format!("no queue count in {counts}"))
     }
 }
 
@@ -281,7 +290,9 @@ async fn watch_queue(
             return Ok(seen);
         }
         if Instant::now() > deadline {
-            return Err(format!("only {count} of {target} conversations reached the queue in {limit:?}"));
+            return Err(format!(
+                "only {count} of {target} conversations reached the queue in {limit:?}"
+            ));
         }
         tokio::time::sleep(every).await;
     }

@@ -6,10 +6,10 @@ use super::db::{CachedStatements, Db};
 use crate::ports::{Queue, QueueError, QueuedMessage};
 use async_trait::async_trait;
 use rusqlite::params;
-use tokio::sync::Notify;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::Notify;
 
 /// A SQLite-backed [`Queue`]. Cheap to clone.
 #[derive(Clone)]

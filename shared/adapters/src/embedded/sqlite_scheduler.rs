@@ -50,7 +50,9 @@ impl SqliteScheduler {
                 let tx = c.transaction().map_err(unavailable)?;
                 let rows: Vec<(String, i64, String)> = {
                     let mut stmt = tx
-                        .prepare_cached("SELECT name, due, payload FROM jobs WHERE due <= ?1 ORDER BY due, name LIMIT ?2")
+                        .prepare_cached(
+                            "SELECT name, due, payload FROM jobs WHERE due <= ?1 ORDER BY due, name LIMIT ?2",
+                        )
                         .map_err(unavailable)?;
                     let mapped = stmt
                         .query_map(params![now, max], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
