@@ -14,11 +14,11 @@ LAMBDA_DIR := target/lambda
 WATCH_PORT ?= 9000
 CARGO ?= cargo
 
-.PHONY: help run test fmt-check lint domain-purity lint-infra venv build watch deploy bench clean
+.PHONY: help run test browser-test fmt-check lint domain-purity lint-infra venv build watch deploy bench clean
 
 help:
 	@echo "make run   - start the local all-in-one server (embedded store, Avito sandbox)"
-	@echo "make test  - fmt check, clippy -D warnings, every test (moto started and stopped for AWS tests)"
+	@echo "make test  - fmt check, clippy -D warnings, every test (moto started and stopped for AWS tests), browser tests"
 	@echo "make build - every Lambda function, release, arm64 (cargo-lambda), with its size"
 	@echo "make watch - every Lambda function under cargo lambda watch, on moto and the Avito sandbox"
 	@echo "make deploy - build, then sam deploy (guided the first time)"
@@ -31,6 +31,19 @@ run:
 ## Everything CI checks.
 test: fmt-check lint domain-purity lint-infra venv $(VENV)/bin/cargo-lambda
 	tests/scripts/with-moto.sh $(VENV) $(CARGO) test --workspace --all-targets
+	$(MAKE) browser-test
+
+TARGET_DIR = $(if $(CARGO_TARGET_DIR),$(abspath $(CARGO_TARGET_DIR)),$(CURDIR)/target)
+
+## The web interface in Debian's chromium, driven by playwright-core (both installed when missing);
+## screenshots of the main screens land in tests/browser/screenshots/.
+browser-test:
+	$(CARGO) build -q -p local-server --bin avito-cc-local
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	cd tests/browser && AVITO_CC_LOCAL="$(TARGET_DIR)/debug/avito-cc-local" CHROMIUM="$$(command -v chromium)" npm test
 
 fmt-check:
 	$(CARGO) fmt --all -- --check

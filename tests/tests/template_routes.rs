@@ -122,6 +122,8 @@ fn every_documented_request_reaches_the_function_that_serves_it() {
         ("POST", "/avito/messenger/acme/ch/s3cret", "AvitoWebhookFunction"),
         ("POST", "/avito/jobs/acme/ch", "AvitoWebhookFunction"),
         ("GET", "/avito/oauth/callback", "OAuthCallbackFunction"),
+        ("GET", "/", "AdminApiFunction"),
+        ("GET", "/ui/app.js", "AdminApiFunction"),
     ] {
         assert_eq!(target(&routes, method, path), Some(function), "{method} {path}");
     }

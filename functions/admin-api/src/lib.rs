@@ -119,4 +119,6 @@ pub fn router(state: AdminState) -> Router {
         )
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+        // The web interface (static, no authentication: it signs in against the API itself).
+        .merge(web_ui::router())
 }

@@ -34,7 +34,7 @@ fn page(status: StatusCode, title: &str, text: &str) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>{t}</title></head>\
          <body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\"><h1>{t}</h1><p>{x}</p>\
-         <p>Это окно можно закрыть и вернуться к настройкам каналов.</p></body></html>",
+         <p><a href=\"/#/channels\">Вернуться к каналам</a></p></body></html>",
         t = escape(title),
         x = escape(text)
     );

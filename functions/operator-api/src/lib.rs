@@ -396,6 +396,7 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::comment))
         .routes(routes!(notifications::notifications))
         .routes(routes!(notifications::mark_read))
+        .routes(routes!(presence::me))
         .routes(routes!(presence::get_presence, presence::put_presence))
         .routes(routes!(bot::send))
         .routes(routes!(bot::handover))

@@ -1,5 +1,6 @@
-//! An operator's presence: online operators under capacity get auto-assigned conversations
-//! (R-CS2); offline ones get none.
+//! Who the caller is (`GET /v1/me`, for an interface to show the right screens), and an
+//! operator's presence: online operators under capacity get auto-assigned conversations (R-CS2);
+//! offline ones get none.
 
 use crate::OperatorState;
 use crate::take::caller_employee;
@@ -8,13 +9,57 @@ use axum::extract::State;
 use domain::directory::Presence;
 use http_api::error::ApiResult;
 use http_api::{Caller, JsonBody};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The presence to set.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PresenceBody {
     pub online: bool,
+}
+
+/// The caller as the API sees them.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeView {
+    /// The identity provider's subject.
+    pub user: String,
+    /// `admin` or `operator`.
+    pub role: String,
+    pub tenant: String,
+    /// The employee the caller works conversations as.
+    pub employee_id: Option<String>,
+    /// That employee's name, when the directory has them.
+    pub name: Option<String>,
+}
+
+/// `GET /v1/me`: who the caller is.
+#[utoipa::path(get, path = "/v1/me", tag = "conversations",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = MeView),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody)
+    ))]
+pub async fn me(State(s): State<OperatorState>, caller: Caller) -> ApiResult<Json<MeView>> {
+    let employee = caller_employee(&s, &caller).await.ok();
+    let name = match &employee {
+        Some(id) => s
+            .config
+            .get::<domain::directory::Employee>(&caller.tenant, id.as_str())
+            .await?
+            .map(|e| e.value.name.as_str().to_owned()),
+        None => None,
+    };
+    Ok(Json(MeView {
+        user: caller.user.clone(),
+        role: match caller.role {
+            http_api::Role::Admin => "admin",
+            http_api::Role::Operator => "operator",
+        }
+        .to_owned(),
+        tenant: caller.tenant.as_str().to_owned(),
+        employee_id: employee.map(|e| e.as_str().to_owned()),
+        name,
+    }))
 }
 
 /// `GET /v1/me/presence`.

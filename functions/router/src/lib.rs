@@ -40,6 +40,9 @@ pub async fn handle_batch(processor: &InboundProcessor, event: SqsEvent) -> SqsB
     response
 }
 
+/// Messages of one chat, in the order they came, each with its event when it could be read.
+type Lane = Vec<(QueuedMessage, Option<InboundEvent>)>;
+
 /// How many messages one pass of [`drain`] takes from the embedded queue.
 pub const DRAIN_BATCH: u32 = 32;
 
@@ -52,7 +55,7 @@ pub async fn drain(processor: &InboundProcessor, queue: &dyn Queue, retry_after:
         .receive(DRAIN_BATCH, retry_after)
         .await
         .map_err(|e| e.to_string())?;
-    let mut lanes: Vec<(String, Vec<(QueuedMessage, Option<InboundEvent>)>)> = Vec::new();
+    let mut lanes: Vec<(String, Lane)> = Vec::new();
     for message in batch {
         let event = InboundEvent::from_json(&message.body).ok();
         // Unreadable bodies each get a lane of their own; processing reports them.

@@ -1,0 +1,83 @@
+// The documented API on this origin (`/v1/...`), called with the signed-in bearer token.
+
+const TOKEN_KEY = "avito-cc-token";
+
+export const session = {
+  get token() {
+    return localStorage.getItem(TOKEN_KEY);
+  },
+  set(token) {
+    localStorage.setItem(TOKEN_KEY, token);
+  },
+  clear() {
+    localStorage.removeItem(TOKEN_KEY);
+  },
+};
+
+/** An answer other than 2xx: `status`, the API's `code` and `message`, and failing `fields`. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || `Сервер ответил ${status}`);
+    this.status = status;
+    this.code = body?.error || "";
+    this.fields = body?.fields || [];
+  }
+}
+
+/** One request; the JSON answer (or null). `raw` sends a Blob/File as the body as it is. */
+export async function api(method, path, body, raw) {
+  const headers = { authorization: `Bearer ${session.token || ""}` };
+  let payload;
+  if (raw) {
+    payload = raw;
+    headers["content-type"] = raw.type || "application/octet-stream";
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    headers["content-type"] = "application/json";
+  }
+  let resp;
+  try {
+    resp = await fetch(path, { method, headers, body: payload });
+  } catch {
+    throw new ApiError(0, { message: "Сервер недоступен. Проверьте соединение и повторите." });
+  }
+  const text = await resp.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = { message: text };
+    }
+  }
+  if (!resp.ok) throw new ApiError(resp.status, data);
+  return data;
+}
+
+export const get = (path) => api("GET", path);
+export const post = (path, body) => api("POST", path, body ?? {});
+export const put = (path, body) => api("PUT", path, body);
+export const patch = (path, body) => api("PATCH", path, body);
+export const del = (path) => api("DELETE", path);
+
+/** Every item of a paged list (`items`, `next_cursor`). */
+export async function all(path) {
+  const items = [];
+  let cursor = null;
+  for (let page = 0; page < 50; page++) {
+    const sep = path.includes("?") ? "&" : "?";
+    const url = `${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const data = await get(url);
+    items.push(...(data.items || []));
+    cursor = data.next_cursor;
+    if (!cursor) break;
+  }
+  return items;
+}
+
+/** A key for a retried request to be recognised as the same one. */
+export function idempotencyKey() {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

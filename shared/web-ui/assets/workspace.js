@@ -1,0 +1,577 @@
+// The operator workspace: «Мои обращения» and «Очередь» with counts, the conversation (messages,
+// reply with text or an image, topic, comments, take, complete), the client card, the candidate
+// card, the listing, and notifications. Lists, counts and the open conversation refresh every few
+// seconds without reloading the page.
+import { all, api, get, idempotencyKey, patch, post, put } from "./api.js";
+import { clearFieldErrors, h, show, showFieldErrors, toast, when } from "./view.js";
+
+const POLL_MS = 3000;
+const MAX_REPLY_CHARS = 1000;
+const MAX_IMAGE_BYTES = 24 * 1024 * 1024;
+const IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/bmp", "image/heic", "image/heif"];
+
+let timer = null;
+/** What the screen shows now, so a refresh changes only what changed. */
+const state = { view: "mine", conversationId: null, listKey: "", messagesKey: "", conversationKey: "" };
+
+export function stopPolling() {
+  clearInterval(timer);
+  timer = null;
+}
+
+function authorLabel(a, c) {
+  switch (a?.type) {
+    case "client":
+      return c?.candidate?.full_name || c?.client?.name || "Клиент";
+    case "operator":
+      return `Оператор ${a.employee_id}`;
+    case "account":
+      return "Аккаунт (из приложения Авито)";
+    case "bot":
+      return "Чат-бот";
+    case "auto_reply":
+      return "Автоответ";
+    case "system":
+      return "Система";
+    default:
+      return "";
+  }
+}
+
+function handlerLabel(hd) {
+  switch (hd?.type) {
+    case "operator":
+      return `у оператора ${hd.employee_id}`;
+    case "group_queue":
+      return `в очереди группы ${hd.group_id}`;
+    case "general_queue":
+      return "в общей очереди";
+    case "chatbot":
+      return "у чат-бота";
+    default:
+      return "";
+  }
+}
+
+function deliveryLabel(d) {
+  if (!d) return null;
+  if (d.state === "pending") return h("span", { class: "delivery pending" }, "отправляется…");
+  if (d.state === "sent") return h("span", { class: "delivery sent", title: "Авито приняло сообщение" }, "✓ доставлено в Авито");
+  return h("span", { class: "delivery failed" }, `не отправлено: ${d.reason}${d.resendable ? "" : " (повтор может задвоить)"}`);
+}
+
+/** Why a sent message failed, from the message the API answers with; null when it did not. */
+function failure(message) {
+  const d = message?.delivery;
+  return d?.state === "failed" ? d.reason : null;
+}
+
+function contentView(m) {
+  const c = m.content || {};
+  switch (c.type) {
+    case "text":
+      return h("div", { class: "text" }, c.text);
+    case "comment":
+      return h("div", { class: "text" }, h("span", { class: "tag" }, "Комментарий"), " ", c.text);
+    case "image":
+      return c.url ? h("a", { href: c.url, target: "_blank", rel: "noopener" }, h("img", { src: c.url, alt: "Изображение", class: "image" })) : h("em", {}, "Изображение");
+    case "voice":
+      return h("em", {}, "Голосовое сообщение");
+    case "link":
+      return h("a", { href: c.url, target: "_blank", rel: "noopener" }, c.text || c.url || "Ссылка");
+    case "item":
+      return h("div", {}, "Объявление: ", c.url ? h("a", { href: c.url, target: "_blank", rel: "noopener" }, c.title || c.url) : c.title, c.price ? ` — ${c.price}` : "");
+    case "location":
+      return h("div", {}, "Геопозиция: ", c.text || `${c.lat}, ${c.lon}`);
+    case "call":
+      return h("em", {}, `Звонок${c.status ? `: ${c.status}` : ""}`);
+    case "system":
+      return h("em", {}, c.text || "Системное сообщение Авито");
+    case "deleted":
+      return h("em", {}, "Сообщение удалено");
+    case "unsupported":
+      return h("em", {}, `Сообщение типа «${c.avito_type}»: откройте чат в Авито`);
+    default:
+      return h("em", {}, c.text || `Сообщение типа «${c.type}»`);
+  }
+}
+
+function conversationTitle(c) {
+  return c.candidate?.full_name || c.client?.name || "Клиент";
+}
+
+function conversationSubtitle(c) {
+  if (c.candidate) return `Отклик: ${c.candidate.vacancy?.title || "вакансия"}`;
+  return c.listing?.title || c.topic || "";
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function workspaceScreen(main, parts) {
+  const view = parts[0] === "queue" || parts[0] === "notifications" ? parts[0] : parts[0] === "c" ? state.view : "mine";
+  state.view = view;
+  state.conversationId = parts[0] === "c" ? decodeURIComponent(parts[1] || "") : null;
+  state.listKey = state.messagesKey = state.conversationKey = "";
+
+  const tabs = h("nav", { class: "tabs", "aria-label": "Списки" });
+  const list = h("div", { class: "list", "aria-live": "polite" });
+  const detail = h("div", { class: "detail" });
+  show(main, h("div", { class: "workspace" }, h("aside", {}, tabs, list), detail));
+
+  const refresh = async () => {
+    const counts = await get("/v1/conversations/counts");
+    show(
+      tabs,
+      tab("#/work/mine", "Мои обращения", counts.mine, view === "mine"),
+      tab("#/work/queue", "Очередь", counts.queue, view === "queue"),
+      tab("#/work/notifications", "Уведомления", counts.unread_notifications, view === "notifications"),
+    );
+    if (view === "notifications") await notificationsList(list);
+    else await conversationList(list, view);
+    if (state.conversationId) await conversationView(detail, state.conversationId);
+    else if (!detail.childElementCount) show(detail, h("p", { class: "muted empty" }, "Выберите обращение слева."));
+  };
+  await refresh();
+  stopPolling();
+  timer = setInterval(() => refresh().catch((e) => console.warn(e)), POLL_MS);
+}
+
+function tab(href, label, count, active) {
+  return h("a", { href, class: active ? "active" : "" }, label, " ", h("span", { class: "badge", "data-count": label }, String(count)));
+}
+
+async function conversationList(list, view) {
+  const page = await get(`/v1/conversations?view=${view}&limit=100`);
+  const items = page.items || [];
+  const key = JSON.stringify(items.map((c) => [c.id, c.last_activity_at, c.waiting_since, c.topic, state.conversationId]));
+  if (key === state.listKey) return;
+  state.listKey = key;
+  if (!items.length) {
+    show(list, h("p", { class: "muted empty" }, view === "queue" ? "В очереди никого нет." : "У вас нет открытых обращений."));
+    return;
+  }
+  show(
+    list,
+    h(
+      "ul",
+      { class: "conversations" },
+      items.map((c) =>
+        h(
+          "li",
+          { class: c.id === state.conversationId ? "selected" : "" },
+          h(
+            "a",
+            { href: `#/work/c/${encodeURIComponent(c.id)}`, "data-chat": c.chat_id },
+            h("strong", {}, conversationTitle(c)),
+            c.waiting_since ? h("span", { class: "waiting", title: `ждёт ответа с ${when(c.waiting_since)}` }, "ждёт ответа") : null,
+            h("div", { class: "muted" }, conversationSubtitle(c)),
+            h("div", { class: "muted small" }, when(c.last_activity_at)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+async function notificationsList(list) {
+  const page = await get("/v1/notifications?limit=50");
+  const items = page.items || [];
+  const key = JSON.stringify(items.map((n) => [n.id, n.unread]));
+  if (key === state.listKey) return;
+  state.listKey = key;
+  const newest = items[0];
+  show(
+    list,
+    h(
+      "div",
+      { class: "list-actions" },
+      newest && items.some((n) => n.unread)
+        ? h(
+            "button",
+            {
+              type: "button",
+              onclick: async () => {
+                await post("/v1/notifications/read", { read_until: newest.at });
+                state.listKey = "";
+                await notificationsList(list);
+              },
+            },
+            "Отметить прочитанными",
+          )
+        : null,
+    ),
+    items.length
+      ? h(
+          "ul",
+          { class: "notifications" },
+          items.map((n) =>
+            h(
+              "li",
+              { class: n.unread ? "unread" : "" },
+              n.conversation_id ? h("a", { href: `#/work/c/${encodeURIComponent(n.conversation_id)}` }, n.text) : n.text,
+              h("div", { class: "muted small" }, when(n.at)),
+            ),
+          ),
+        )
+      : h("p", { class: "muted empty" }, "Уведомлений нет."),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// One conversation
+
+async function conversationView(detail, id) {
+  const path = `/v1/conversations/${encodeURIComponent(id)}`;
+  const [c, messages] = await Promise.all([get(path), all(`${path}/messages`)]);
+  const cKey = JSON.stringify(c);
+  const mKey = JSON.stringify(messages);
+  if (cKey === state.conversationKey && mKey === state.messagesKey) return;
+  const firstShow = !state.conversationKey;
+  state.conversationKey = cKey;
+  state.messagesKey = mKey;
+  const reload = async () => {
+    state.conversationKey = "";
+    state.listKey = "";
+    await conversationView(detail, id);
+  };
+
+  const open = c.status === "open";
+  const inQueue = open && (c.handler?.type === "general_queue" || c.handler?.type === "group_queue");
+  const header = h(
+    "header",
+    { class: "conversation-head" },
+    h("h2", {}, conversationTitle(c)),
+    h("div", { class: "muted" }, open ? `Открыто, ${handlerLabel(c.handler)}` : `Закрыто ${when(c.closed_at)}`),
+    h(
+      "div",
+      { class: "actions" },
+      inQueue
+        ? h("button", { type: "button", class: "primary", onclick: () => take(id, reload) }, "Взять в работу")
+        : null,
+      open ? h("button", { type: "button", onclick: () => complete(id, reload) }, "Завершить") : null,
+    ),
+  );
+
+  const thread = h(
+    "ol",
+    { class: "messages" },
+    messages.map((m) =>
+      h(
+        "li",
+        { class: `message ${m.author?.type || ""} ${m.content?.type === "comment" ? "comment" : ""}`, "data-type": m.content?.type },
+        h("div", { class: "meta" }, h("strong", {}, authorLabel(m.author, c)), " · ", when(m.created_at), " ", deliveryLabel(m.delivery)),
+        contentView(m),
+      ),
+    ),
+  );
+
+  // Keep a half-written reply across refreshes.
+  const oldDraft = detail.querySelector("textarea.reply")?.value || "";
+  const composer = open ? replyComposer(id, oldDraft, reload, c) : h("p", { class: "muted" }, "Обращение закрыто.");
+  const side = h("div", { class: "side" }, topicBox(c, path, reload), listingBox(c), candidateBox(c), await clientCardBox(c, path, reload), await linksBox(c, path, reload), commentBox(path, reload));
+  show(detail, header, h("div", { class: "conversation" }, h("div", { class: "thread" }, thread, composer), side));
+  if (firstShow || messages.length) thread.lastElementChild?.scrollIntoView({ block: "nearest" });
+}
+
+async function take(id, reload) {
+  try {
+    await post(`/v1/conversations/${encodeURIComponent(id)}/take`);
+    toast("Обращение ваше");
+  } catch (e) {
+    toast(e.message, "error");
+  }
+  await reload();
+}
+
+async function complete(id, reload) {
+  try {
+    const done = await post(`/v1/conversations/${encodeURIComponent(id)}/complete`);
+    const closing = done.closing_message === "sent" ? "сообщение при закрытии отправлено" : done.closing_message === "off" ? "без сообщения при закрытии" : `сообщение при закрытии не отправлено (${done.closing_message})`;
+    toast(`Обращение завершено: ${closing}`);
+  } catch (e) {
+    toast(e.message, "error");
+  }
+  await reload();
+}
+
+function replyComposer(id, draft, reload, c) {
+  const path = `/v1/conversations/${encodeURIComponent(id)}`;
+  const noChat = c.candidate && !c.candidate.has_chat;
+  const text = h("textarea", { class: "reply", rows: 3, placeholder: noChat ? "У отклика нет чата в Авито: позвоните кандидату" : "Ответ клиенту", disabled: noChat, "data-field": "text" }, draft);
+  const counter = h("span", { class: "counter" });
+  const count = () => {
+    const n = [...text.value].length;
+    counter.textContent = `${n} / ${MAX_REPLY_CHARS}`;
+    counter.classList.toggle("over", n > MAX_REPLY_CHARS);
+  };
+  text.addEventListener("input", count);
+  count();
+  const summary = h("div", { class: "form-summary" });
+  let key = idempotencyKey();
+  const form = h(
+    "form",
+    {
+      class: "composer",
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        clearFieldErrors(form);
+        show(summary);
+        if (!text.value.trim()) return;
+        try {
+          const sent = await post(`${path}/messages`, { text: text.value, idempotency_key: key });
+          text.value = "";
+          key = idempotencyKey();
+          const failed = failure(sent);
+          if (failed) toast(`Не отправлено: ${failed}`, "error");
+          await reload();
+        } catch (e) {
+          showFieldErrors(form, e, summary);
+        }
+      },
+    },
+    text,
+    h(
+      "div",
+      { class: "composer-bar" },
+      counter,
+      h("label", { class: "button file" }, "Изображение…", h("input", { type: "file", accept: IMAGE_TYPES.join(","), hidden: true, disabled: noChat, onchange: (ev) => sendImage(path, ev.target, summary, reload) })),
+      h("button", { type: "submit", class: "primary", disabled: noChat }, "Отправить"),
+    ),
+    h("p", { class: "muted small" }, `Текст до ${MAX_REPLY_CHARS} символов. Авито принимает из файлов только изображения (JPEG, PNG, GIF, BMP, HEIC) до 24 МБ; документы отправить нельзя.`),
+    summary,
+  );
+  return form;
+}
+
+async function sendImage(path, input, summary, reload) {
+  const file = input.files?.[0];
+  input.value = "";
+  if (!file) return;
+  if (!IMAGE_TYPES.includes(file.type)) {
+    show(summary, h("div", { class: "field-error", role: "alert" }, `«${file.name}» — не изображение. Авито принимает только JPEG, PNG, GIF, BMP и HEIC.`));
+    return;
+  }
+  if (file.size > MAX_IMAGE_BYTES) {
+    show(summary, h("div", { class: "field-error", role: "alert" }, `«${file.name}» больше 24 МБ: Авито его не примет.`));
+    return;
+  }
+  try {
+    const sent = await api("POST", `${path}/images?idempotency_key=${idempotencyKey()}`, undefined, file);
+    const failed = failure(sent);
+    if (failed) toast(`Изображение не отправлено: ${failed}`, "error");
+    await reload();
+  } catch (e) {
+    show(summary, h("div", { class: "field-error", role: "alert" }, e.message));
+  }
+}
+
+function topicBox(c, path, reload) {
+  const topic = h("input", { value: c.topic || "", placeholder: "О чём обращение", "data-field": "topic", "aria-label": "Тема" });
+  const summary = h("div", { class: "form-summary" });
+  const form = h(
+    "form",
+    {
+      class: "box",
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        try {
+          await patch(path, { topic: topic.value });
+          toast("Тема сохранена");
+          await reload();
+        } catch (e) {
+          showFieldErrors(form, e, summary);
+        }
+      },
+    },
+    h("h3", {}, "Тема"),
+    topic,
+    h("button", { type: "submit" }, "Сохранить тему"),
+    summary,
+  );
+  return form;
+}
+
+function commentBox(path, reload) {
+  const text = h("textarea", { rows: 2, placeholder: "Видят только сотрудники", "data-field": "text", "aria-label": "Комментарий" });
+  const summary = h("div", { class: "form-summary" });
+  const form = h(
+    "form",
+    {
+      class: "box",
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        try {
+          await post(`${path}/comments`, { text: text.value });
+          text.value = "";
+          await reload();
+        } catch (e) {
+          showFieldErrors(form, e, summary);
+        }
+      },
+    },
+    h("h3", {}, "Комментарий"),
+    text,
+    h("button", { type: "submit" }, "Добавить комментарий"),
+    summary,
+  );
+  return form;
+}
+
+function listingBox(c) {
+  if (!c.listing) return null;
+  const l = c.listing;
+  return h(
+    "section",
+    { class: "box listing" },
+    h("h3", {}, "Объявление"),
+    l.url ? h("a", { href: l.url, target: "_blank", rel: "noopener" }, l.title || `№${l.item_id}`) : h("span", {}, l.title || `№${l.item_id}`),
+    l.price ? h("div", {}, l.price) : null,
+  );
+}
+
+function candidateBox(c) {
+  const k = c.candidate;
+  if (!k) return null;
+  const facts = (items) => h("dl", {}, items.flatMap((f) => [h("dt", {}, f.label), h("dd", {}, f.value)]));
+  return h(
+    "section",
+    { class: "box candidate" },
+    h("h3", {}, "Кандидат"),
+    h("div", {}, h("strong", {}, k.full_name || "Имя не указано")),
+    h("div", {}, "Вакансия: ", k.vacancy?.url ? h("a", { href: k.vacancy.url, target: "_blank", rel: "noopener" }, k.vacancy.title || "вакансия") : k.vacancy?.title || "—"),
+    k.phones?.length ? h("div", {}, "Телефон: ", k.phones.join(", ")) : null,
+    k.emails?.length ? h("div", {}, "Почта: ", k.emails.join(", ")) : null,
+    k.has_chat ? null : h("div", { class: "warning" }, "Отклик без чата: свяжитесь по телефону."),
+    k.resume
+      ? h(
+          "div",
+          { class: "resume" },
+          h("h4", {}, "Резюме: ", k.resume.url ? h("a", { href: k.resume.url, target: "_blank", rel: "noopener" }, k.resume.title || "открыть") : k.resume.title || ""),
+          k.resume.description ? h("p", {}, k.resume.description) : null,
+          k.resume.details?.length ? facts(k.resume.details) : null,
+        )
+      : null,
+    k.questionnaire?.length ? h("div", {}, h("h4", {}, "Ответы на вопросы"), facts(k.questionnaire)) : null,
+    k.notes?.length ? h("ul", { class: "notes" }, k.notes.map((n) => h("li", {}, n))) : null,
+  );
+}
+
+async function clientCardBox(c, path, reload) {
+  const cardId = c.client?.card_id;
+  if (!cardId) return null;
+  const cardPath = `/v1/client-cards/${encodeURIComponent(cardId)}`;
+  let card;
+  let history = [];
+  try {
+    [card, history] = await Promise.all([get(cardPath), all(`${cardPath}/conversations`)]);
+  } catch (e) {
+    return h("section", { class: "box" }, h("h3", {}, "Клиент"), h("p", { class: "muted" }, e.message));
+  }
+  const name = h("input", { value: card.name || "", "data-field": "name", "aria-label": "Имя" });
+  const phones = h("input", { value: (card.phones || []).join(", "), "data-field": "phones", placeholder: "+7 900 000-00-00", "aria-label": "Телефоны" });
+  const emails = h("input", { value: (card.emails || []).join(", "), "data-field": "emails", "aria-label": "Почта" });
+  const split = (v) => v.split(",").map((s) => s.trim()).filter(Boolean);
+  const summary = h("div", { class: "form-summary" });
+  const save = async (kind) => {
+    clearFieldErrors(form);
+    try {
+      await put(cardPath, { name: name.value.trim(), phones: split(phones.value), emails: split(emails.value), ...(kind ? { kind } : {}) });
+      toast(kind === "client" ? "Гость стал клиентом" : "Карточка сохранена");
+      await reload();
+    } catch (e) {
+      showFieldErrors(form, e, summary);
+    }
+  };
+  const form = h(
+    "form",
+    { class: "box client-card", onsubmit: (ev) => (ev.preventDefault(), save()) },
+    h("h3", {}, card.kind === "guest" ? "Гость" : "Клиент"),
+    h("label", {}, "Имя", name),
+    h("label", {}, "Телефоны", phones),
+    h("label", {}, "Почта", emails),
+    summary,
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit" }, "Сохранить"),
+      card.kind === "guest" ? h("button", { type: "button", class: "primary", onclick: () => save("client") }, "Сделать клиентом") : null,
+    ),
+    history.length > 1
+      ? h(
+          "div",
+          { class: "history" },
+          h("h4", {}, "История обращений"),
+          h(
+            "ul",
+            {},
+            history.map((hc) =>
+              h("li", {}, hc.id === c.id ? h("strong", {}, "это обращение") : h("a", { href: `#/work/c/${encodeURIComponent(hc.id)}` }, conversationSubtitle(hc) || "обращение"), h("span", { class: "muted small" }, ` · ${when(hc.created_at)}${hc.status === "closed" ? " · закрыто" : ""}`)),
+            ),
+          ),
+        )
+      : null,
+  );
+  const linkOther = h("input", { placeholder: "Номер карточки клиента", "aria-label": "Карточка клиента" });
+  const link = h(
+    "form",
+    {
+      class: "inline",
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        try {
+          await patch(path, { client_card_id: linkOther.value.trim() });
+          toast("Обращение привязано к клиенту");
+          await reload();
+        } catch (e) {
+          toast(e.message, "error");
+        }
+      },
+    },
+    linkOther,
+    h("button", { type: "submit" }, "Привязать к клиенту"),
+  );
+  form.append(h("details", {}, h("summary", {}, "Это другой клиент"), link));
+  return form;
+}
+
+/** Links to a deal and an organization: choose one, create one, or unlink. */
+async function linksBox(c, path, reload) {
+  const [deals, orgs] = await Promise.all([all("/v1/deals"), all("/v1/organizations")]);
+  const picker = (label, field, items, current, title, createPath, createField) => {
+    const select = h("select", { "aria-label": label }, h("option", { value: "" }, "— нет —"), items.map((i) => h("option", { value: i.id, selected: i.id === current }, i[title])));
+    const fresh = h("input", { placeholder: `Новая: название`, "aria-label": `Новая ${label.toLowerCase()}` });
+    return h(
+      "div",
+      { class: "field" },
+      h("span", {}, label),
+      select,
+      h("button", { type: "button", onclick: async () => { try { await patch(path, { [field]: select.value || null }); toast("Сохранено"); await reload(); } catch (e) { toast(e.message, "error"); } } }, "Привязать"),
+      fresh,
+      h(
+        "button",
+        {
+          type: "button",
+          onclick: async () => {
+            if (!fresh.value.trim()) return;
+            try {
+              const made = await post(createPath, { [createField]: fresh.value.trim() });
+              await patch(path, { [field]: made.id });
+              toast("Создано и привязано");
+              await reload();
+            } catch (e) {
+              toast(e.message, "error");
+            }
+          },
+        },
+        "Создать",
+      ),
+    );
+  };
+  return h(
+    "section",
+    { class: "box links" },
+    h("h3", {}, "Сделка и организация"),
+    picker("Сделка", "deal_id", deals, c.deal_id, "title", "/v1/deals", "title"),
+    picker("Организация", "organization_id", orgs, c.organization_id, "name", "/v1/organizations", "name"),
+  );
+}

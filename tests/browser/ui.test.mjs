@@ -1,0 +1,204 @@
+// The web interface in a real browser: Debian's chromium driven by playwright-core, against the
+// local server (embedded store, the Avito sandbox) started here on a free port with a fresh data
+// directory. `make browser-test` runs it; screenshots of the main screens go to
+// tests/browser/screenshots/.
+//
+// Environment: AVITO_CC_LOCAL (the local server binary), CHROMIUM (default /usr/bin/chromium).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shots = join(here, "screenshots");
+const ADMIN = "dev-admin-token";
+const OPERATOR = "dev-operator-token";
+const CLOSING = "Спасибо за обращение! Хорошего дня.";
+
+let server;
+let base;
+let dataDir;
+let browser;
+let page;
+
+async function startServer() {
+  const binary = process.env.AVITO_CC_LOCAL;
+  assert.ok(binary, "AVITO_CC_LOCAL names the local server binary");
+  dataDir = mkdtempSync(join(tmpdir(), "avito-cc-ui-"));
+  const env = { ...process.env, LOCAL_ADDR: "127.0.0.1:0", LOCAL_DATA_DIR: dataDir };
+  for (const v of ["LOCAL_API_TOKENS", "AVITO_CLIENT_ID", "AVITO_CLIENT_SECRET", "PUBLIC_BASE_URL", "RUST_LOG"]) delete env[v];
+  server = spawn(binary, [], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const lines = createInterface({ input: server.stdout });
+  base = await new Promise((resolve, reject) => {
+    const timeout = setTimeout(() => reject(new Error("the local server printed no address")), 30000);
+    lines.on("line", (line) => {
+      const m = /listening on (http:\/\/\S+)/.exec(line);
+      if (m) {
+        clearTimeout(timeout);
+        resolve(m[1]);
+      }
+    });
+    server.on("exit", (code) => reject(new Error(`the local server exited (${code})`)));
+  });
+}
+
+/** A call to the sandbox's control API, as a client on Avito would act. */
+async function sandbox(method, path, body) {
+  const resp = await fetch(`${base}/sandbox/_sandbox${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  assert.ok(resp.ok, `${path}: ${resp.status}`);
+  return resp.json();
+}
+
+async function shot(name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function signIn(token) {
+  await page.goto(`${base}/`);
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await page.getByPlaceholder("Токен доступа").fill(token);
+  await page.getByRole("button", { name: "Войти" }).click();
+}
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const context = await browser.newContext({ locale: "ru-RU", viewport: { width: 1400, height: 900 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(15000);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+test("an administrator connects a channel through Avito's page, sets it up and sees a validation error", async () => {
+  await signIn(ADMIN);
+  await page.getByRole("heading", { name: "Каналы" }).waitFor();
+
+  await page.getByPlaceholder("Например, Москва").fill("Москва");
+  await page.getByRole("button", { name: "Создать группу" }).click();
+  const group = page.locator('section[data-group="Москва"]');
+  await group.getByPlaceholder("Название канала").fill("Авито Ромашка");
+  await group.getByRole("button", { name: "Добавить канал" }).click();
+  const row = page.locator('tr[data-channel="Авито Ромашка"]');
+  await row.getByText("Не подключён").waitFor();
+
+  // Connect: Avito's (the sandbox's) authorization page, pick the account, allow.
+  await row.getByRole("button", { name: "Подключить" }).click();
+  await page.getByRole("button", { name: "Войти через Авито" }).click();
+  await page.getByRole("heading", { name: "Доступ к аккаунту Авито" }).waitFor();
+  await page.getByLabel(/Магазин «Ромашка»/).check();
+  await page.getByRole("button", { name: "Разрешить" }).click();
+  await page.getByRole("heading", { name: "Канал подключён" }).waitFor();
+  await page.getByRole("link", { name: "Вернуться к каналам" }).click();
+  await row.getByText("Подключён", { exact: true }).waitFor();
+  await row.getByText("Магазин «Ромашка»").waitFor();
+  await shot("admin-channels");
+
+  // Settings: a closing message over 250 characters is refused, next to its field.
+  await row.getByRole("link", { name: "Настройки" }).click();
+  await page.getByRole("heading", { name: /Настройки канала/ }).waitFor();
+  await page.getByLabel("Показывать сообщение при закрытии обращения").check();
+  const closing = page.getByLabel("Текст сообщения при закрытии");
+  await closing.fill("а".repeat(260));
+  await page.getByText("260 / 250").waitFor();
+  await page.getByRole("button", { name: "Сохранить" }).click();
+  const error = page.locator('[data-field="closing_message.text"]').locator("xpath=..").locator(".field-error");
+  await error.waitFor();
+  assert.match(await error.textContent(), /Не больше 250 символов/);
+  await shot("admin-settings-error");
+
+  // Non-working time is chatbot OR auto-replies: choosing one hides the other.
+  await page.getByRole("radio", { name: "Автоответы" }).check();
+  await page.getByRole("button", { name: "Добавить автоответ" }).last().click();
+  assert.equal(await page.getByRole("radio", { name: "Чат-бот" }).isChecked(), false);
+  assert.equal(await page.locator('select[data-field="non_working_time.chatbot.chatbot_id"]').isVisible(), false);
+
+  await closing.fill(CLOSING);
+  await page.getByLabel("Ничего: обращения ждут рабочего времени").check();
+  await page.getByRole("button", { name: "Сохранить" }).click();
+  await page.getByText("Сохранено", { exact: true }).waitFor();
+  await shot("admin-settings");
+
+  // The schedule: round the clock, every day.
+  await page.getByRole("link", { name: "Расписание" }).click();
+  await page.getByRole("heading", { name: "Расписание работы" }).waitFor();
+  for (const day of await page.locator("table.week tr").all()) {
+    if ((await day.getByLabel("Начало").count()) === 0) await day.getByRole("button", { name: "+ интервал" }).click();
+  }
+  for (const input of await page.getByLabel("Начало").all()) await input.fill("00:00");
+  for (const input of await page.getByLabel("Конец").all()) await input.fill("24:00");
+  await page.getByRole("button", { name: "Сохранить расписание" }).click();
+  await page.getByText("Сохранено", { exact: true }).waitFor();
+  await shot("admin-schedule");
+});
+
+test("a client writes; the operator sees it in the queue, takes it, replies and completes", async () => {
+  const sent = await sandbox("POST", "/accounts/1001/client-messages", {
+    text: "Здравствуйте! Велосипед ещё продаётся?",
+    client: { name: "Иван Петров" },
+    item: { title: "Велосипед Stels", price_string: "12 000 ₽" },
+  });
+  const chat = sent.chat_id;
+
+  await signIn(OPERATOR);
+  await page.getByRole("link", { name: /Очередь/ }).click();
+  // It arrives without reloading (the workspace polls).
+  const item = page.locator(`a[data-chat="${chat}"]`);
+  await item.waitFor();
+  await page.locator('.badge[data-count="Очередь"]').filter({ hasText: "1" }).waitFor();
+  await item.click();
+  await page.getByText("Велосипед ещё продаётся?").waitFor();
+  await page.locator(".listing").getByText("Велосипед Stels").waitFor();
+  await shot("operator-queue");
+
+  await page.getByRole("button", { name: "Взять в работу" }).click();
+  await page.getByText(/у оператора operator/).waitFor();
+  await page.locator('.badge[data-count="Мои обращения"]').filter({ hasText: "1" }).waitFor();
+
+  await page.getByPlaceholder("Ответ клиенту").fill("Да, продаётся. Приезжайте!");
+  await page.getByRole("button", { name: "Отправить" }).click();
+  await page.locator("li.message.operator").getByText("доставлено в Авито").waitFor();
+  assert.equal(await page.locator(".toast.error").count(), 0, "no error shown for a sent reply");
+
+  await page.getByPlaceholder("Видят только сотрудники").fill("Клиент из Химок");
+  await page.getByRole("button", { name: "Добавить комментарий" }).click();
+  await page.locator("li.message.comment").getByText("Клиент из Химок").waitFor();
+  await shot("operator-conversation");
+
+  await page.getByRole("button", { name: "Завершить" }).click();
+  await page.getByText(/Закрыто/).waitFor();
+
+  // The reply and the closing message reached the client's chat on Avito (the sandbox).
+  const messages = await sandbox("GET", `/accounts/1001/chats/${chat}/messages`);
+  const texts = JSON.stringify(messages);
+  assert.ok(texts.includes("Да, продаётся. Приезжайте!"), texts);
+  assert.ok(texts.includes(CLOSING), texts);
+  assert.ok(!texts.includes("Клиент из Химок"), "a comment is never sent");
+});
