@@ -202,3 +202,64 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
   assert.ok(texts.includes(CLOSING), texts);
   assert.ok(!texts.includes("Клиент из Химок"), "a comment is never sent");
 });
+
+test("a candidate responds on Avito Jobs: the notification and the candidate card with the resume", async () => {
+  await signIn(ADMIN);
+  const group = page.locator('section[data-group="Москва"]');
+  await group.getByPlaceholder("Название канала").fill("Вакансии");
+  await group.locator('select[name="kind"]').selectOption("avito_jobs");
+  await group.getByRole("button", { name: "Добавить канал" }).click();
+  const row = page.locator('tr[data-channel="Вакансии"]');
+  await row.getByRole("button", { name: "Подключить" }).click();
+  await page.getByLabel("client_id").fill("personal-1002");
+  await page.getByLabel("client_secret").fill("personal-secret-1002");
+  await page.getByRole("button", { name: "Подключить по ключам" }).click();
+  await row.getByText("Кадровое агентство «Старт»").waitFor();
+
+  await sandbox("POST", "/accounts/1002/applications", {
+    vacancy: { title: "Курьер" },
+    candidate: { name: "Мария Иванова", phone: "+79001234567" },
+    resume: { title: "Курьер на личном авто", experience: "3 года" },
+  });
+
+  await page.getByRole("link", { name: "Рабочее место" }).click();
+  await page.getByRole("link", { name: /Уведомления/ }).click();
+  const note = page.getByRole("link", { name: "Отклик на вакансию: Курьер" });
+  await note.waitFor();
+  await shot("operator-notifications");
+  await note.click();
+  const card = page.locator(".candidate");
+  await card.getByText("Мария Иванова").waitFor();
+  await card.getByText(/Курьер на личном авто/).waitFor();
+  await card.getByText("+79001234567").waitFor();
+  await shot("operator-candidate");
+});
+
+test("connecting the account in another group supersedes the first channel; disconnect asks first", async () => {
+  await signIn(ADMIN);
+  await page.getByPlaceholder("Например, Москва").fill("Казань");
+  await page.getByRole("button", { name: "Создать группу" }).click();
+  const kazan = page.locator('section[data-group="Казань"]');
+  await kazan.getByPlaceholder("Название канала").fill("Авито Казань");
+  await kazan.getByRole("button", { name: "Добавить канал" }).click();
+  const row = page.locator('tr[data-channel="Авито Казань"]');
+  await row.getByRole("button", { name: "Подключить" }).click();
+  await page.getByLabel("client_id").fill("personal-1001");
+  await page.getByLabel("client_secret").fill("personal-secret-1001");
+  await page.getByRole("button", { name: "Подключить по ключам" }).click();
+  await row.getByText("Подключён", { exact: true }).waitFor();
+
+  const moscow = page.locator('tr[data-channel="Авито Ромашка"]');
+  await moscow.getByText("Вытеснен").waitFor();
+  await moscow.getByRole("alert").getByText(/«Казань», канал «Авито Казань»/).waitFor();
+  await shot("admin-superseded");
+
+  // Cancelling the confirmation changes nothing; confirming disconnects.
+  await row.getByRole("button", { name: "Отключить" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Отмена" }).click();
+  await row.getByText("Подключён", { exact: true }).waitFor();
+  await row.getByRole("button", { name: "Отключить" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Отключить" }).click();
+  await row.getByText("Отключён").waitFor();
+  await row.getByRole("button", { name: "Подключить" }).waitFor();
+});

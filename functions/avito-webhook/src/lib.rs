@@ -87,6 +87,19 @@ async fn accept(state: &WebhookState, event: InboundEvent) -> Response {
     }
 }
 
+/// The webhook function's view of the configuration on Lambda: channels kept for
+/// `CONFIG_CACHE_SECONDS` (default 5). A disconnect may still let a webhook into the queue in that
+/// window; the router, which reads the channel fresh, drops it (R-C5).
+pub fn webhook_configuration(store: std::sync::Arc<dyn adapters::ports::ConfigStore>) -> Configuration {
+    use adapters::cached_config::{self, CachedConfigStore};
+    let ttl = cached_config::ttl_from(std::env::var(cached_config::TTL_VARIABLE).ok().as_deref());
+    Configuration::new(std::sync::Arc::new(CachedConfigStore::new(
+        store,
+        ttl,
+        &[adapters::ports::ConfigKind::Channel],
+    )))
+}
+
 /// `POST /avito/messenger/{tenant}/{channel}/{secret}`.
 pub async fn messenger(
     State(state): State<WebhookState>,

@@ -1,9 +1,7 @@
 //! The Avito webhook receiver on AWS Lambda (open routes of the HTTP API).
 
 use adapters::aws::{DynamoConfigStore, SqsQueue, dynamodb_client_from_env, sqs_client_from_env};
-use adapters::cached_config::{self, CachedConfigStore};
-use adapters::configuration::Configuration;
-use adapters::ports::{ConfigKind, SystemClock};
+use adapters::ports::SystemClock;
 use avito_webhook::WebhookState;
 use std::sync::Arc;
 
@@ -12,17 +10,13 @@ async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let var = |name: &'static str| std::env::var(name).map_err(|_| format!("{name} is not set"));
     let store = DynamoConfigStore::new(dynamodb_client_from_env().await, var("TABLE_NAME")?);
-    // A channel stays known for a few seconds: a disconnect may still let a webhook in that window
-    // into the queue, and the router, which reads the channel fresh, drops it.
-    let ttl = cached_config::ttl_from(std::env::var(cached_config::TTL_VARIABLE).ok().as_deref());
-    let store = CachedConfigStore::new(Arc::new(store), ttl, &[ConfigKind::Channel]);
     let queue = SqsQueue::new(
         sqs_client_from_env().await,
         var("INBOUND_QUEUE_URL")?,
         var("INBOUND_DEAD_LETTER_QUEUE_URL")?,
     );
     let state = WebhookState {
-        config: Configuration::new(Arc::new(store)),
+        config: avito_webhook::webhook_configuration(Arc::new(store)),
         queue: Arc::new(queue),
         clock: Arc::new(SystemClock),
     };

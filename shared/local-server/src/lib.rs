@@ -301,6 +301,7 @@ pub async fn serve(config: LocalConfig) -> Result<(), String> {
     tokio::spawn(worker.run());
     println!("Avito contact center (local) listening on {base}");
     println!("  data directory: {}", data_dir.display());
+    println!("  web interface: {base}/");
     println!("  API description: {base}/openapi.json");
     if sandbox {
         println!(

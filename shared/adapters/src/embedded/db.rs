@@ -21,12 +21,15 @@ impl Db {
         conn.set_prepared_statement_cache_capacity(128);
         let db = Arc::new(Mutex::new(conn));
         // Checkpoints copy the write-ahead log into the file and fsync it: milliseconds that,
-        // done by a commit, stalled every request queued behind the connection (profiled under
-        // load; see BENCHMARKS.md). A thread of its own does them instead.
+        // done by a commit every 1000 pages, stalled the requests queued behind the connection
+        // (profiled under load; see BENCHMARKS.md). A thread of its own does them in the pauses.
+        // Under writes that never pause its checkpoints cannot finish, so the connection still
+        // checkpoints itself every 10000 pages (about 40 MB): that bounds the log, which grew
+        // without end (to gigabytes in the benchmark) when the connection never did.
         if Self::start_checkpointer(path, Arc::downgrade(&db)) {
             let guard = db.lock().map_err(|_| DbFailure("database lock poisoned".into()))?;
             guard
-                .execute_batch("PRAGMA wal_autocheckpoint = 0;")
+                .execute_batch("PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 67108864;")
                 .map_err(|e| DbFailure(e.to_string()))?;
         }
         Ok(Self(db))
