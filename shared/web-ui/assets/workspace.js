@@ -254,7 +254,7 @@ async function conversationView(detail, id) {
 
   const thread = h(
     "ol",
-    { class: "messages" },
+    { class: "messages", "data-empty": messages.length ? null : "Сообщений пока нет" },
     messages.map((m) =>
       h(
         "li",

@@ -4,7 +4,7 @@ use rusqlite::Connection;
 use std::path::Path;
 use std::sync::{Arc, Mutex, Weak};
 
-/// Why the database could not be used (opening, the lock, the blocking task), for each store to
+/// Why the database could not be used (opening it, its lock), for each store to
 /// turn into its port's error.
 #[derive(Debug)]
 pub(crate) struct DbFailure(pub String);
