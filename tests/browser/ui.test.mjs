@@ -205,6 +205,7 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
 
 test("a candidate responds on Avito Jobs: the notification and the candidate card with the resume", async () => {
   await signIn(ADMIN);
+  await page.getByRole("link", { name: "Каналы" }).click();
   const group = page.locator('section[data-group="Москва"]');
   await group.getByPlaceholder("Название канала").fill("Вакансии");
   await group.locator('select[name="kind"]').selectOption("avito_jobs");
@@ -237,6 +238,7 @@ test("a candidate responds on Avito Jobs: the notification and the candidate car
 
 test("connecting the account in another group supersedes the first channel; disconnect asks first", async () => {
   await signIn(ADMIN);
+  await page.getByRole("link", { name: "Каналы" }).click();
   await page.getByPlaceholder("Например, Москва").fill("Казань");
   await page.getByRole("button", { name: "Создать группу" }).click();
   const kazan = page.locator('section[data-group="Казань"]');
