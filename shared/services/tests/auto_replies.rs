@@ -169,26 +169,20 @@ async fn a_new_waiting_period_after_an_answer_starts_a_new_sequence() {
     );
 }
 
-#[tokio::test]
-async fn an_echo_that_overtakes_the_send_confirmation_is_still_recognised_as_ours() {
-    use domain::conversation::{Content, Message};
-    let e = env().await;
-    let chat = e.sandbox_chat().await;
-    e.process(&e.text(&chat, "m1", CLIENT, T, "Здравствуйте")).await;
+/// A message of ours claimed for sending in the chat's open conversation (delivery pending), as
+/// the send paths store it before calling Avito.
+async fn claim_pending(e: &Env, chat: &str, id: &str, author: Author, content: domain::conversation::Content) {
     let current = e
         .conversations
-        .open_for_chat(&e.tenant, &e.channel, &chat)
+        .open_for_chat(&e.tenant, &e.channel, chat)
         .await
         .expect("read")
         .expect("open");
-    // An auto-reply claimed and sent, whose confirmation is not recorded yet...
-    let ours = Message {
-        id: "ar-claimed".into(),
+    let ours = domain::conversation::Message {
+        id: id.into(),
         conversation_id: current.value.id.clone(),
-        author: Author::AutoReply,
-        content: Content::Text {
-            text: "Скоро ответим".into(),
-        },
+        author,
+        content,
         created_at: chrono::DateTime::from_timestamp(T + 1, 0).expect("instant"),
         delivery: Some(Delivery::Pending),
     };
@@ -199,6 +193,25 @@ async fn an_echo_that_overtakes_the_send_confirmation_is_still_recognised_as_our
             .await
             .expect("claimed")
     );
+}
+
+#[tokio::test]
+async fn an_echo_that_overtakes_the_send_confirmation_is_still_recognised_as_ours() {
+    use domain::conversation::Content;
+    let e = env().await;
+    let chat = e.sandbox_chat().await;
+    e.process(&e.text(&chat, "m1", CLIENT, T, "Здравствуйте")).await;
+    // An auto-reply claimed and sent, whose confirmation is not recorded yet...
+    claim_pending(
+        &e,
+        &chat,
+        "ar-claimed",
+        Author::AutoReply,
+        Content::Text {
+            text: "Скоро ответим".into(),
+        },
+    )
+    .await;
     // ...when Avito's echo of it arrives: it is ours, not an operator's answer.
     let outcome = e
         .process(&e.text(&chat, "avito-echo-1", ACCOUNT, T + 2, "Скоро ответим"))
@@ -231,34 +244,20 @@ async fn an_echo_that_overtakes_the_send_confirmation_is_still_recognised_as_our
 
 #[tokio::test]
 async fn an_image_echo_that_overtakes_the_upload_confirmation_is_ours_and_brings_its_link() {
-    use domain::conversation::{Content, Message};
+    use domain::conversation::Content;
     let e = env().await;
     let chat = e.sandbox_chat().await;
     e.process(&e.text(&chat, "m1", CLIENT, T, "Пришлите фото")).await;
-    let current = e
-        .conversations
-        .open_for_chat(&e.tenant, &e.channel, &chat)
-        .await
-        .expect("read")
-        .expect("open");
     // An operator's image claimed, its upload and send under way...
-    let ours = Message {
-        id: "op-photo".into(),
-        conversation_id: current.value.id.clone(),
-        author: Author::Operator {
-            employee_id: domain::ids::EmployeeId::parse("anna").expect("id"),
-        },
-        content: Content::Image { url: None },
-        created_at: chrono::DateTime::from_timestamp(T + 1, 0).expect("instant"),
-        delivery: Some(Delivery::Pending),
-    };
-    let next = current.value.clone().with_message(&ours);
-    assert!(
-        e.conversations
-            .add_message(&e.tenant, &next, current.version, &ours)
-            .await
-            .expect("claimed")
-    );
+    let anna = domain::ids::EmployeeId::parse("anna").expect("id");
+    claim_pending(
+        &e,
+        &chat,
+        "op-photo",
+        Author::Operator { employee_id: anna },
+        Content::Image { url: None },
+    )
+    .await;
     // ...when Avito's echo of the image arrives first.
     let link = "https://img.avito.st/1280x960/photo.jpg";
     let echo = e.event(

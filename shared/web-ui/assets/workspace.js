@@ -365,8 +365,8 @@ async function sendImage(path, input, summary, reload) {
   }
 }
 
-function topicBox(c, path, reload) {
-  const topic = h("input", { value: c.topic || "", placeholder: "О чём обращение", "data-field": "topic", "aria-label": "Тема" });
+/** A side box with one input: `send(value)` saves it, then the conversation reloads. */
+function boxForm(title, input, label, send, reload) {
   const summary = h("div", { class: "form-summary" });
   const form = h(
     "form",
@@ -374,47 +374,35 @@ function topicBox(c, path, reload) {
       class: "box",
       onsubmit: async (ev) => {
         ev.preventDefault();
+        clearFieldErrors(form);
         try {
-          await patch(path, { topic: topic.value });
-          toast("Тема сохранена");
+          await send(input.value);
           await reload();
         } catch (e) {
           showFieldErrors(form, e, summary);
         }
       },
     },
-    h("h3", {}, "Тема"),
-    topic,
-    h("button", { type: "submit" }, "Сохранить тему"),
+    h("h3", {}, title),
+    input,
+    h("button", { type: "submit" }, label),
     summary,
   );
   return form;
 }
 
+function topicBox(c, path, reload) {
+  const topic = h("input", { value: c.topic || "", placeholder: "О чём обращение", "data-field": "topic", "aria-label": "Тема" });
+  const save = async (value) => {
+    await patch(path, { topic: value });
+    toast("Тема сохранена");
+  };
+  return boxForm("Тема", topic, "Сохранить тему", save, reload);
+}
+
 function commentBox(path, reload) {
   const text = h("textarea", { rows: 2, placeholder: "Видят только сотрудники", "data-field": "text", "aria-label": "Комментарий" });
-  const summary = h("div", { class: "form-summary" });
-  const form = h(
-    "form",
-    {
-      class: "box",
-      onsubmit: async (ev) => {
-        ev.preventDefault();
-        try {
-          await post(`${path}/comments`, { text: text.value });
-          text.value = "";
-          await reload();
-        } catch (e) {
-          showFieldErrors(form, e, summary);
-        }
-      },
-    },
-    h("h3", {}, "Комментарий"),
-    text,
-    h("button", { type: "submit" }, "Добавить комментарий"),
-    summary,
-  );
-  return form;
+  return boxForm("Комментарий", text, "Добавить комментарий", (value) => post(`${path}/comments`, { text: value }), reload);
 }
 
 function listingBox(c) {

@@ -21,38 +21,27 @@ struct Asset {
 
 const INDEX: &str = include_str!("../assets/index.html");
 
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+
+macro_rules! asset {
+    ($name:literal, $kind:expr) => {
+        Asset {
+            name: $name,
+            content_type: $kind,
+            body: include_str!(concat!("../assets/", $name)),
+        }
+    };
+}
+
 /// Every file under `/ui/`.
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "style.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_str!("../assets/style.css"),
-    },
-    Asset {
-        name: "app.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../assets/app.js"),
-    },
-    Asset {
-        name: "api.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../assets/api.js"),
-    },
-    Asset {
-        name: "view.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../assets/view.js"),
-    },
-    Asset {
-        name: "admin.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../assets/admin.js"),
-    },
-    Asset {
-        name: "workspace.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../assets/workspace.js"),
-    },
+    asset!("style.css", CSS),
+    asset!("app.js", JS),
+    asset!("api.js", JS),
+    asset!("view.js", JS),
+    asset!("admin.js", JS),
+    asset!("workspace.js", JS),
 ];
 
 /// The file names served under `/ui/`, for tests and tools.
