@@ -182,6 +182,10 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
   await page.getByText(/у оператора operator/).waitFor();
   await page.locator('.badge[data-count="Мои обращения"]').filter({ hasText: "1" }).waitFor();
 
+  // The client writes again: the open conversation shows it without reloading.
+  await sandbox("POST", "/accounts/1001/client-messages", { chat_id: chat, text: "Можно забрать сегодня?" });
+  await page.getByText("Можно забрать сегодня?").waitFor();
+
   await page.getByPlaceholder("Ответ клиенту").fill("Да, продаётся. Приезжайте!");
   await page.getByRole("button", { name: "Отправить" }).click();
   await page.locator("li.message.operator").getByText("доставлено в Авито").waitFor();

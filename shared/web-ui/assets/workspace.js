@@ -222,12 +222,14 @@ async function notificationsList(list) {
 
 async function conversationView(detail, id) {
   const path = `/v1/conversations/${encodeURIComponent(id)}`;
-  const [c, messages] = await Promise.all([get(path), all(`${path}/messages`)]);
-  const cKey = JSON.stringify(c);
+  // Polling reads the messages only: opening the conversation itself tells Avito the chat was
+  // read, which is right when something new is shown, not every few seconds.
+  const messages = await all(`${path}/messages`);
   const mKey = JSON.stringify(messages);
-  if (cKey === state.conversationKey && mKey === state.messagesKey) return;
+  if (state.conversationKey && mKey === state.messagesKey) return;
+  const c = await get(path);
   const firstShow = !state.conversationKey;
-  state.conversationKey = cKey;
+  state.conversationKey = JSON.stringify(c);
   state.messagesKey = mKey;
   const reload = async () => {
     state.conversationKey = "";
