@@ -1,7 +1,7 @@
 // Administrator screens: channel groups and channels (connect, disconnect), a channel's
 // settings, the working schedule.
 import { all, get, post, put } from "./api.js";
-import { clearFieldErrors, confirmDialog, h, show, showFieldErrors, toast } from "./view.js";
+import { clearFieldErrors, confirmDialog, h, setTimeZone, show, showFieldErrors, toast } from "./view.js";
 
 const STATUS = {
   not_connected: "Не подключён",
@@ -528,6 +528,8 @@ export async function scheduleScreen(main) {
         };
         try {
           await put("/v1/schedule", next);
+          // Dates on every screen follow the tenant's time zone.
+          setTimeZone(next.time_zone);
           toast("Расписание сохранено");
           show(summary, h("div", { class: "saved", role: "status" }, "Сохранено"));
         } catch (e) {
