@@ -182,16 +182,7 @@ impl Aws {
     /// The router's Lambda handler gets what is on the queue, as one SQS batch.
     async fn route(&self) -> Vec<String> {
         let received = self.queue.receive(10, Duration::from_secs(30)).await.expect("receive");
-        let mut event = SqsEvent::default();
-        event.records = received
-            .iter()
-            .map(|m| {
-                let mut record = SqsMessage::default();
-                record.message_id = Some(m.id.clone());
-                record.body = Some(m.body.clone());
-                record
-            })
-            .collect();
+        let event = router::sqs_event(&received);
         let response = router::handle_batch(&self.processor, event).await;
         response
             .batch_item_failures

@@ -16,6 +16,22 @@ pub async fn process_body(processor: &InboundProcessor, body: &str) -> Result<Ou
     processor.process(&event).await
 }
 
+/// The SQS event Lambda delivers for these queue messages (their ids and bodies): how the tests
+/// and the benchmarks hand what a real queue holds to [`handle_batch`].
+pub fn sqs_event(messages: &[QueuedMessage]) -> SqsEvent {
+    let mut event = SqsEvent::default();
+    event.records = messages
+        .iter()
+        .map(|m| {
+            let mut record = aws_lambda_events::sqs::SqsMessage::default();
+            record.message_id = Some(m.id.clone());
+            record.body = Some(m.body.clone());
+            record
+        })
+        .collect();
+    event
+}
+
 /// Handles an SQS batch: reports the messages that failed, so only they are retried.
 pub async fn handle_batch(processor: &InboundProcessor, event: SqsEvent) -> SqsBatchResponse {
     let mut failures = Vec::new();

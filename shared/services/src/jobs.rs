@@ -28,7 +28,7 @@ use chrono::{DateTime, Utc};
 use domain::candidate::{Candidate, JobResponse, LabeledValue, ResumeSummary};
 use domain::conversation::{Author, ClientRef, Content, Conversation, ConversationStatus, Listing, Message};
 use domain::directory::{Channel, ChannelKind};
-use domain::ids::{ChannelId, TenantId};
+use domain::ids::{ChannelId, ConversationId, TenantId};
 use domain::notification::Notification;
 use domain::settings::ChannelSettings;
 
@@ -264,16 +264,9 @@ impl InboundProcessor {
             self.chat_message(tenant, &channel, &settings, message, Some(&response), None)
                 .await?;
         }
-        // Opened here: its id is known; else whoever opened it did.
-        let conversation = match &opened {
-            Some(c) => Some(c.value.id.clone()),
-            None => self
-                .ports
-                .conversations
-                .open_for_chat(tenant, &channel.id, &response.conversation_key())
-                .await?
-                .map(|c| c.value.id),
-        };
+        let conversation = self
+            .response_conversation(tenant, &channel.id, &response, &opened)
+            .await?;
         Ok(match conversation {
             Some(conversation) => Outcome::Stored {
                 conversation,
@@ -541,15 +534,9 @@ impl InboundProcessor {
         };
         if !response.reached_operators {
             // Also when an earlier attempt opened it and stopped before this point.
-            let conversation_id = match &opened {
-                Some(c) => Some(c.value.id.clone()),
-                None => self
-                    .ports
-                    .conversations
-                    .open_for_chat(tenant, &channel.id, &response.conversation_key())
-                    .await?
-                    .map(|c| c.value.id),
-            };
+            let conversation_id = self
+                .response_conversation(tenant, &channel.id, response, &opened)
+                .await?;
             self.ports
                 .config
                 .notify(
@@ -568,6 +555,26 @@ impl InboundProcessor {
             self.mark_reached(tenant, &response.id).await?;
         }
         Ok(opened)
+    }
+
+    /// The response's open conversation: the one just `opened` here (its id is known), else the
+    /// one whoever opened it left open.
+    async fn response_conversation(
+        &self,
+        tenant: &TenantId,
+        channel: &ChannelId,
+        response: &JobResponse,
+        opened: &Option<Versioned<Conversation>>,
+    ) -> Result<Option<ConversationId>, ProcessError> {
+        Ok(match opened {
+            Some(c) => Some(c.value.id.clone()),
+            None => self
+                .ports
+                .conversations
+                .open_for_chat(tenant, channel, &response.conversation_key())
+                .await?
+                .map(|c| c.value.id),
+        })
     }
 
     /// Remembers that a response reached operators, so later updates do not open it again.

@@ -75,12 +75,7 @@ async fn each_auto_reply_is_planned_at_its_time_and_sent_once_even_when_fired_tw
         Some(T),
         "auto-replies do not answer the client"
     );
-    let messages = e
-        .conversations
-        .messages(&e.tenant, &c.id, None, 10)
-        .await
-        .expect("list")
-        .items;
+    let messages = e.messages(&c).await;
     let ours: Vec<_> = messages.iter().filter(|m| m.author == Author::AutoReply).collect();
     assert_eq!(ours.len(), 2);
     assert!(
@@ -223,12 +218,7 @@ async fn an_echo_that_overtakes_the_send_confirmation_is_still_recognised_as_our
         Some(T),
         "still waiting for an operator"
     );
-    let messages = e
-        .conversations
-        .messages(&e.tenant, &c.id, None, 10)
-        .await
-        .expect("list")
-        .items;
+    let messages = e.messages(&c).await;
     assert_eq!(messages.len(), 2);
     assert_eq!(
         messages[1].delivery,
@@ -270,12 +260,7 @@ async fn an_image_echo_that_overtakes_the_upload_confirmation_is_ours_and_brings
     );
     assert_eq!(e.process(&echo).await, services::processing::Outcome::Duplicate);
     let c = e.open(&chat).await;
-    let messages = e
-        .conversations
-        .messages(&e.tenant, &c.id, None, 10)
-        .await
-        .expect("list")
-        .items;
+    let messages = e.messages(&c).await;
     assert_eq!(messages.len(), 2, "one image, not a second one from the echo");
     assert_eq!(messages[1].id, "op-photo");
     assert_eq!(messages[1].content, Content::Image { url: Some(link.into()) });

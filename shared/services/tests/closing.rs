@@ -70,12 +70,7 @@ async fn completing_sends_the_closing_message_exactly_once() {
         (saved.status, saved.auto_close_due_at),
         (ConversationStatus::Closed, None)
     );
-    let messages = e
-        .conversations
-        .messages(&e.tenant, &c.id, None, 10)
-        .await
-        .expect("list")
-        .items;
+    let messages = e.messages(&c).await;
     assert!(
         matches!(
             messages.last().and_then(|m| m.delivery.clone()),

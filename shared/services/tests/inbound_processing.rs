@@ -86,12 +86,7 @@ async fn the_accounts_own_message_is_an_operator_reply_not_a_client_message() {
     e.process(&e.text(&chat, "m2", ACCOUNT, T + 60, "Да, есть")).await;
     let c = e.open(&chat).await;
     assert_eq!(c.waiting_since, None, "answered from the Avito app");
-    let messages = e
-        .conversations
-        .messages(&e.tenant, &c.id, None, 10)
-        .await
-        .expect("list")
-        .items;
+    let messages = e.messages(&c).await;
     assert_eq!(
         messages.iter().map(|m| m.author.clone()).collect::<Vec<_>>(),
         [Author::Client, Author::Account]
@@ -122,15 +117,7 @@ async fn every_message_type_is_kept() {
             .await;
     }
     let c = e.open(&chat).await;
-    let contents: Vec<Content> = e
-        .conversations
-        .messages(&e.tenant, &c.id, None, 10)
-        .await
-        .expect("list")
-        .items
-        .into_iter()
-        .map(|m| m.content)
-        .collect();
+    let contents: Vec<Content> = e.messages(&c).await.into_iter().map(|m| m.content).collect();
     assert_eq!(
         contents[1],
         Content::Image {

@@ -71,11 +71,8 @@ async fn notifications(e: &Env) -> Vec<String> {
 }
 
 async fn texts(e: &Env, c: &Conversation) -> Vec<String> {
-    e.conversations
-        .messages(&e.tenant, &c.id, None, 100)
+    e.messages(c)
         .await
-        .expect("messages")
-        .items
         .into_iter()
         .filter_map(|m| match m.content {
             Content::Text { text } => Some(text),

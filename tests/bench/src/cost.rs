@@ -5,7 +5,6 @@
 use adapters::configuration::Configuration;
 use adapters::ports::{Queue, SystemClock};
 use avito_webhook::WebhookState;
-use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use domain::directory::{AvitoAccount, ChannelDraft, ChannelStatus, WebhookSecretDigests};
 use domain::ids::{ChannelId, TenantId};
 use serde_json::{Value, json};
@@ -148,16 +147,7 @@ pub async fn measure() -> Result<CostReport, String> {
             .receive(10, std::time::Duration::from_secs(30))
             .await
             .map_err(|e| e.to_string())?;
-        let mut event = SqsEvent::default();
-        event.records = received
-            .iter()
-            .map(|m| {
-                let mut record = SqsMessage::default();
-                record.message_id = Some(m.id.clone());
-                record.body = Some(m.body.clone());
-                record
-            })
-            .collect();
+        let event = router::sqs_event(&received);
         let response = router::handle_batch(&processor, event).await;
         if !response.batch_item_failures.is_empty() {
             return Err("the router failed the message".into());

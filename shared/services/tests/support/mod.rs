@@ -232,15 +232,17 @@ impl Env {
             .value
     }
 
-    pub async fn ids(&self, c: &domain::conversation::Conversation) -> Vec<String> {
+    /// The conversation's messages, oldest first (the tests' conversations hold fewer than 100).
+    pub async fn messages(&self, c: &domain::conversation::Conversation) -> Vec<domain::conversation::Message> {
         self.conversations
             .messages(&self.tenant, &c.id, None, 100)
             .await
             .expect("list")
             .items
-            .into_iter()
-            .map(|m| m.id)
-            .collect()
+    }
+
+    pub async fn ids(&self, c: &domain::conversation::Conversation) -> Vec<String> {
+        self.messages(c).await.into_iter().map(|m| m.id).collect()
     }
 }
 
