@@ -69,7 +69,8 @@ impl CachedConfigStore {
         (tenant.as_str().to_owned(), kind, id.to_owned())
     }
 
-    /// Forgets a document (before and after a write through this cache).
+    /// Forgets a document once a write through this cache is done. A read that began before it
+    /// sees `writes` move and does not store what it read.
     fn forget(&self, tenant: &TenantId, kind: ConfigKind, id: &str) {
         if let Ok(mut s) = self.state.lock() {
             s.writes += 1;
@@ -85,7 +86,6 @@ impl CachedConfigStore {
 #[async_trait]
 impl ConfigStore for CachedConfigStore {
     async fn insert(&self, tenant: &TenantId, kind: ConfigKind, id: &str, doc: &str) -> Result<(), StoreError> {
-        self.forget(tenant, kind, id);
         let result = self.inner.insert(tenant, kind, id, doc).await;
         self.forget(tenant, kind, id);
         result
@@ -145,21 +145,18 @@ impl ConfigStore for CachedConfigStore {
         doc: &str,
         expected_version: u64,
     ) -> Result<u64, StoreError> {
-        self.forget(tenant, kind, id);
         let result = self.inner.replace(tenant, kind, id, doc, expected_version).await;
         self.forget(tenant, kind, id);
         result
     }
 
     async fn put(&self, tenant: &TenantId, kind: ConfigKind, id: &str, doc: &str) -> Result<u64, StoreError> {
-        self.forget(tenant, kind, id);
         let result = self.inner.put(tenant, kind, id, doc).await;
         self.forget(tenant, kind, id);
         result
     }
 
     async fn delete(&self, tenant: &TenantId, kind: ConfigKind, id: &str) -> Result<bool, StoreError> {
-        self.forget(tenant, kind, id);
         let result = self.inner.delete(tenant, kind, id).await;
         self.forget(tenant, kind, id);
         result

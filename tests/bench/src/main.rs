@@ -327,7 +327,6 @@ async fn bench(args: Vec<String>) {
     );
     let _ = writeln!(out, "| function | x86_64 bytes | arm64 bytes | min | median | max |");
     let _ = writeln!(out, "|---|---|---|---|---|---|");
-    let ms = |d: &std::time::Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
     for s in &starts {
         let (min, median, max) = (&s.runs[0], &s.runs[s.runs.len() / 2], &s.runs[s.runs.len() - 1]);
         let _ = writeln!(
@@ -336,9 +335,9 @@ async fn bench(args: Vec<String>) {
             s.function,
             s.bytes,
             s.arm64_bytes.map_or("not built".to_owned(), |b| b.to_string()),
-            ms(min),
-            ms(median),
-            ms(max)
+            millis(min),
+            millis(median),
+            millis(max)
         );
     }
     let _ = writeln!(
