@@ -1,7 +1,7 @@
 // Administrator screens: channel groups and channels (connect, disconnect), a channel's
 // settings, the working schedule.
 import { all, get, post, put } from "./api.js";
-import { clearFieldErrors, confirmDialog, h, setTimeZone, show, showFieldErrors, toast } from "./view.js";
+import { confirmDialog, h, setTimeZone, show, showFieldErrors, submitting, toast } from "./view.js";
 
 const STATUS = {
   not_connected: "Не подключён",
@@ -17,27 +17,17 @@ const MAX_AUTO_REPLY_DELAY = 86400;
 /** A small form: inputs and a submit button; `onSubmit` gets the form and its summary box. */
 function inlineForm(title, inputs, label, onSubmit) {
   const summary = h("div", { class: "form-summary" });
-  const form = h(
+  return h(
     "form",
     {
       class: "inline",
-      onsubmit: async (ev) => {
-        ev.preventDefault();
-        clearFieldErrors(form);
-        show(summary);
-        try {
-          await onSubmit(form);
-        } catch (e) {
-          showFieldErrors(form, e, summary);
-        }
-      },
+      onsubmit: submitting(summary, onSubmit),
     },
     title ? h("strong", {}, title) : null,
     ...inputs,
     h("button", { type: "submit" }, label),
     summary,
   );
-  return form;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,21 +144,15 @@ function connectDialog(c, refresh) {
   const keys = h(
     "form",
     {
-      onsubmit: async (ev) => {
-        ev.preventDefault();
-        clearFieldErrors(keys);
-        try {
-          const view = await post(`/v1/channels/${encodeURIComponent(c.id)}/connect`, {
-            client_id: clientId.value.trim(),
-            client_secret: clientSecret.value.trim(),
-          });
-          close();
-          toast(`Подключён аккаунт «${view?.account?.name || ""}»`);
-          await refresh();
-        } catch (e) {
-          showFieldErrors(keys, e, summary);
-        }
-      },
+      onsubmit: submitting(summary, async () => {
+        const view = await post(`/v1/channels/${encodeURIComponent(c.id)}/connect`, {
+          client_id: clientId.value.trim(),
+          client_secret: clientSecret.value.trim(),
+        });
+        close();
+        toast(`Подключён аккаунт «${view?.account?.name || ""}»`);
+        await refresh();
+      }),
     },
     h("h4", {}, "По ключам аккаунта"),
     h("p", { class: "muted" }, "client_id и client_secret из раздела «Интеграции» кабинета Авито Про."),
@@ -374,10 +358,7 @@ export async function settingsScreen(main, channelId) {
     "form",
     {
       class: "settings",
-      onsubmit: async (ev) => {
-        ev.preventDefault();
-        clearFieldErrors(form);
-        show(summary);
+      onsubmit: submitting(summary, async () => {
         const choice = radios.find((r) => r.checked)?.value;
         const bot = nwtBot.value();
         const next = {
@@ -398,13 +379,13 @@ export async function settingsScreen(main, channelId) {
         };
         try {
           await put(`/v1/channels/${id}/settings`, next);
-          toast("Настройки сохранены");
-          show(summary, h("div", { class: "saved", role: "status" }, "Сохранено"));
         } catch (e) {
-          showFieldErrors(form, e, summary);
           toast("Настройки не сохранены: проверьте поля", "error");
+          throw e;
         }
-      },
+        toast("Настройки сохранены");
+        show(summary, h("div", { class: "saved", role: "status" }, "Сохранено"));
+      }),
     },
     h("fieldset", {}, h("legend", {}, "Рабочее время"),
       h("div", { class: "field" }, h("span", {}, "Кто получает новые обращения"), receiver.element),
@@ -514,10 +495,7 @@ export async function scheduleScreen(main) {
     "form",
     {
       class: "schedule",
-      onsubmit: async (ev) => {
-        ev.preventDefault();
-        clearFieldErrors(form);
-        show(summary);
+      onsubmit: submitting(summary, async () => {
         number(holidays, "holidays");
         number(extra, "extra_working_dates");
         const next = {
@@ -526,16 +504,12 @@ export async function scheduleScreen(main) {
           holidays: Array.from(holidays.children).map((r) => r.value()),
           extra_working_dates: Array.from(extra.children).map((r) => r.value()),
         };
-        try {
-          await put("/v1/schedule", next);
-          // Dates on every screen follow the tenant's time zone.
-          setTimeZone(next.time_zone);
-          toast("Расписание сохранено");
-          show(summary, h("div", { class: "saved", role: "status" }, "Сохранено"));
-        } catch (e) {
-          showFieldErrors(form, e, summary);
-        }
-      },
+        await put("/v1/schedule", next);
+        // Dates on every screen follow the tenant's time zone.
+        setTimeZone(next.time_zone);
+        toast("Расписание сохранено");
+        show(summary, h("div", { class: "saved", role: "status" }, "Сохранено"));
+      }),
     },
     h("label", { class: "field" }, h("span", {}, "Часовой пояс"), tz, zones),
     h("fieldset", {}, h("legend", {}, "Неделя"), h("p", { class: "muted" }, "Интервалы по дням; «22:00 — 06:00» идёт через полночь, «24:00» — конец суток. День без интервалов — выходной."),

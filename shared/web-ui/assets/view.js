@@ -108,6 +108,24 @@ export function showFieldErrors(form, error, summary) {
   show(summary, ...lines.map((l) => h("div", { class: "field-error", role: "alert" }, l)));
 }
 
+/**
+ * A form's submit handler: clears the last attempt's errors, runs `action(form)`, and shows the
+ * API's field errors (and any other error) if it fails.
+ */
+export function submitting(summary, action) {
+  return async (ev) => {
+    ev.preventDefault();
+    const form = ev.currentTarget;
+    clearFieldErrors(form);
+    show(summary);
+    try {
+      await action(form);
+    } catch (e) {
+      showFieldErrors(form, e, summary);
+    }
+  };
+}
+
 export function clearFieldErrors(form) {
   form.querySelectorAll(".field-error").forEach((e) => e.remove());
   form.querySelectorAll(".invalid").forEach((e) => {

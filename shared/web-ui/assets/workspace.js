@@ -3,7 +3,7 @@
 // card, the listing, and notifications. Lists, counts and the open conversation refresh every few
 // seconds without reloading the page.
 import { all, api, get, idempotencyKey, patch, post, put } from "./api.js";
-import { clearFieldErrors, h, show, showFieldErrors, toast, when } from "./view.js";
+import { clearFieldErrors, h, show, showFieldErrors, submitting, toast, when } from "./view.js";
 
 const POLL_MS = 3000;
 const MAX_REPLY_CHARS = 1000;
@@ -310,26 +310,19 @@ function replyComposer(id, draft, reload, c) {
   count();
   const summary = h("div", { class: "form-summary" });
   let key = idempotencyKey();
-  const form = h(
+  return h(
     "form",
     {
       class: "composer",
-      onsubmit: async (ev) => {
-        ev.preventDefault();
-        clearFieldErrors(form);
-        show(summary);
+      onsubmit: submitting(summary, async () => {
         if (!text.value.trim()) return;
-        try {
-          const sent = await post(`${path}/messages`, { text: text.value, idempotency_key: key });
-          text.value = "";
-          key = idempotencyKey();
-          const failed = failure(sent);
-          if (failed) toast(`Не отправлено: ${failed}`, "error");
-          await reload();
-        } catch (e) {
-          showFieldErrors(form, e, summary);
-        }
-      },
+        const sent = await post(`${path}/messages`, { text: text.value, idempotency_key: key });
+        text.value = "";
+        key = idempotencyKey();
+        const failed = failure(sent);
+        if (failed) toast(`Не отправлено: ${failed}`, "error");
+        await reload();
+      }),
     },
     text,
     h(
@@ -342,7 +335,6 @@ function replyComposer(id, draft, reload, c) {
     h("p", { class: "muted small" }, `Текст до ${MAX_REPLY_CHARS} символов. Авито принимает из файлов только изображения (JPEG, PNG, GIF, BMP, HEIC) до 24 МБ; документы отправить нельзя.`),
     summary,
   );
-  return form;
 }
 
 async function sendImage(path, input, summary, reload) {
@@ -370,27 +362,20 @@ async function sendImage(path, input, summary, reload) {
 /** A side box with one input: `send(value)` saves it, then the conversation reloads. */
 function boxForm(title, input, label, send, reload) {
   const summary = h("div", { class: "form-summary" });
-  const form = h(
+  return h(
     "form",
     {
       class: "box",
-      onsubmit: async (ev) => {
-        ev.preventDefault();
-        clearFieldErrors(form);
-        try {
-          await send(input.value);
-          await reload();
-        } catch (e) {
-          showFieldErrors(form, e, summary);
-        }
-      },
+      onsubmit: submitting(summary, async () => {
+        await send(input.value);
+        await reload();
+      }),
     },
     h("h3", {}, title),
     input,
     h("button", { type: "submit" }, label),
     summary,
   );
-  return form;
 }
 
 function topicBox(c, path, reload) {
