@@ -119,6 +119,11 @@ async fn a_bot_answers_hands_over_and_finishes_through_its_api() {
         };
         conversations.push(id);
     }
+    // The conversation is stored when it opens; its message reaches the bot just after.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while seen.lock().map(|s| s.len()).unwrap_or_default() < conversations.len() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(
         seen.lock().map(|s| s.clone()).unwrap_or_default(),
         conversations,
