@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use domain::directory::Chatbot;
 use domain::ids::is_valid_id;
 use http_api::error::ApiResult;
-use http_api::{ApiError, Caller};
+use http_api::{Admin, ApiError};
 use serde::Serialize;
 
 /// The new token.
@@ -30,10 +30,9 @@ pub struct ApiTokenView {
     ))]
 pub async fn issue(
     State(s): State<AdminState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ApiTokenView>> {
-    caller.require_admin()?;
     let not_found = || ApiError::not_found("chatbot");
     if !is_valid_id(&id) {
         return Err(not_found());

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use domain::validation::ValidationErrors;
 use http_api::error::ApiResult;
-use http_api::{ApiError, Caller, JsonBody};
+use http_api::{Admin, ApiError, JsonBody};
 use serde::{Deserialize, Serialize};
 use services::connection::ConnectionError;
 
@@ -53,10 +53,9 @@ pub struct AuthorizationView {
     ))]
 pub async fn start_authorization(
     State(s): State<AdminState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AuthorizationView>> {
-    caller.require_admin()?;
     let start = s
         .connections
         .start_authorization(&caller.tenant, &id)
@@ -91,11 +90,10 @@ pub struct ClientCredentialsBody {
     ))]
 pub async fn connect(
     State(s): State<AdminState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ClientCredentialsBody>,
 ) -> ApiResult<Json<ChannelView>> {
-    caller.require_admin()?;
     let channel = s
         .connections
         .connect_with_client_credentials(&caller.tenant, &id, &body.client_id, &body.client_secret)
@@ -136,11 +134,10 @@ pub struct DisconnectView {
     ))]
 pub async fn disconnect(
     State(s): State<AdminState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<DisconnectBody>,
 ) -> ApiResult<Json<DisconnectView>> {
-    caller.require_admin()?;
     let done = s
         .connections
         .disconnect(&caller.tenant, &id, body.confirm)

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use domain::ids::{TenantId, is_valid_id};
 use http_api::error::ApiResult;
-use http_api::{ApiError, Caller, PageQuery, PageView};
+use http_api::{Admin, ApiError, Caller, PageQuery, PageView};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -77,10 +77,9 @@ pub(crate) async fn list<T: AdminEntity>(
 
 pub(crate) async fn create<T: AdminEntity>(
     state: &AdminState,
-    caller: &Caller,
+    Admin(caller): &Admin,
     draft: T::Draft,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<T::View>)> {
-    caller.require_admin()?;
     let value = T::build(draft, new_id(), None)?;
     T::check_references(state, &caller.tenant, &value).await?;
     state.config.create(&caller.tenant, &value).await?;
@@ -97,11 +96,10 @@ pub(crate) async fn get<T: AdminEntity>(state: &AdminState, caller: &Caller, id:
 
 pub(crate) async fn replace<T: AdminEntity>(
     state: &AdminState,
-    caller: &Caller,
+    Admin(caller): &Admin,
     id: &str,
     draft: T::Draft,
 ) -> ApiResult<Json<T::View>> {
-    caller.require_admin()?;
     let current = load::<T>(state, &caller.tenant, id).await?;
     let value = T::build(draft, id.to_owned(), Some(&current.value))?;
     T::check_references(state, &caller.tenant, &value).await?;
@@ -109,8 +107,11 @@ pub(crate) async fn replace<T: AdminEntity>(
     Ok(Json(value.view()))
 }
 
-pub(crate) async fn delete<T: AdminEntity>(state: &AdminState, caller: &Caller, id: &str) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub(crate) async fn delete<T: AdminEntity>(
+    state: &AdminState,
+    Admin(caller): &Admin,
+    id: &str,
+) -> ApiResult<StatusCode> {
     let current = load::<T>(state, &caller.tenant, id).await?;
     T::check_deletable(state, &caller.tenant, &current.value).await?;
     if !state.config.delete::<T>(&caller.tenant, id).await? {
@@ -137,7 +138,7 @@ macro_rules! crud_handlers {
             use super::*;
             use axum::extract::{Path, Query, State};
             use http_api::error::ApiResult;
-            use http_api::{Caller, JsonBody, PageQuery, PageView};
+            use http_api::{Admin, Caller, JsonBody, PageQuery, PageView};
 
             #[utoipa::path(get, path = $collection, tag = "directory", params(PageQuery),
                 security(("bearer" = [])),
@@ -149,8 +150,8 @@ macro_rules! crud_handlers {
             #[utoipa::path(post, path = $collection, tag = "directory", request_body = $draft,
                 security(("bearer" = [])),
                 responses((status = 201, description = "Created", body = $view), $($errors)*))]
-            pub async fn create(State(s): State<AdminState>, caller: Caller, JsonBody(draft): JsonBody<$draft>) -> ApiResult<(StatusCode, HeaderMap, Json<$view>)> {
-                crate::crud::create::<$entity>(&s, &caller, draft).await
+            pub async fn create(State(s): State<AdminState>, admin: Admin, JsonBody(draft): JsonBody<$draft>) -> ApiResult<(StatusCode, HeaderMap, Json<$view>)> {
+                crate::crud::create::<$entity>(&s, &admin, draft).await
             }
 
             #[utoipa::path(get, path = $item, tag = "directory", params(("id" = String, Path)),
@@ -163,15 +164,15 @@ macro_rules! crud_handlers {
             #[utoipa::path(put, path = $item, tag = "directory", params(("id" = String, Path)), request_body = $draft,
                 security(("bearer" = [])),
                 responses((status = 200, description = "Replaced", body = $view), $($errors)*))]
-            pub async fn replace(State(s): State<AdminState>, caller: Caller, Path(id): Path<String>, JsonBody(draft): JsonBody<$draft>) -> ApiResult<Json<$view>> {
-                crate::crud::replace::<$entity>(&s, &caller, &id, draft).await
+            pub async fn replace(State(s): State<AdminState>, admin: Admin, Path(id): Path<String>, JsonBody(draft): JsonBody<$draft>) -> ApiResult<Json<$view>> {
+                crate::crud::replace::<$entity>(&s, &admin, &id, draft).await
             }
 
             #[utoipa::path(delete, path = $item, tag = "directory", params(("id" = String, Path)),
                 security(("bearer" = [])),
                 responses((status = 204, description = "Deleted"), $($errors)*))]
-            pub async fn delete(State(s): State<AdminState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
-                crate::crud::delete::<$entity>(&s, &caller, &id).await
+            pub async fn delete(State(s): State<AdminState>, admin: Admin, Path(id): Path<String>) -> ApiResult<StatusCode> {
+                crate::crud::delete::<$entity>(&s, &admin, &id).await
             }
         }
     };

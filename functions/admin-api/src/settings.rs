@@ -12,7 +12,7 @@ use domain::schedule::{WorkingSchedule, WorkingScheduleDoc};
 use domain::settings::{ChannelSettings, ChannelSettingsDoc};
 use domain::validation::ValidationErrors;
 use http_api::error::ApiResult;
-use http_api::{ApiError, Caller, JsonBody};
+use http_api::{Admin, ApiError, Caller, JsonBody};
 
 async fn load_channel(state: &AdminState, tenant: &TenantId, id: &str) -> ApiResult<Channel> {
     if !is_valid_id(id) {
@@ -84,11 +84,10 @@ pub async fn get_channel_settings(
     ))]
 pub async fn put_channel_settings(
     State(s): State<AdminState>,
-    caller: Caller,
+    Admin(caller): Admin,
     Path(id): Path<String>,
     JsonBody(doc): JsonBody<ChannelSettingsDoc>,
 ) -> ApiResult<Json<ChannelSettingsDoc>> {
-    caller.require_admin()?;
     let channel = load_channel(&s, &caller.tenant, &id).await?;
     let settings = doc.validate(channel.kind)?;
     check_settings_references(&s, &caller.tenant, &settings).await?;
@@ -122,10 +121,9 @@ pub async fn get_schedule(State(s): State<AdminState>, caller: Caller) -> ApiRes
     ))]
 pub async fn put_schedule(
     State(s): State<AdminState>,
-    caller: Caller,
+    Admin(caller): Admin,
     JsonBody(doc): JsonBody<WorkingScheduleDoc>,
 ) -> ApiResult<Json<WorkingScheduleDoc>> {
-    caller.require_admin()?;
     let schedule = WorkingSchedule::try_from(doc)?;
     s.config.put_schedule(&caller.tenant, &schedule).await?;
     Ok(Json(schedule.into()))
@@ -154,10 +152,9 @@ pub async fn get_distribution(State(s): State<AdminState>, caller: Caller) -> Ap
     ))]
 pub async fn put_distribution(
     State(s): State<AdminState>,
-    caller: Caller,
+    Admin(caller): Admin,
     JsonBody(doc): JsonBody<DistributionDoc>,
 ) -> ApiResult<Json<DistributionDoc>> {
-    caller.require_admin()?;
     let settings = DistributionSettings::try_from(doc)?;
     s.config.put_distribution(&caller.tenant, &settings).await?;
     Ok(Json(settings.into()))

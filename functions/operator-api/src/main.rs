@@ -2,7 +2,7 @@
 
 use http_api::Authenticator;
 use operator_api::OperatorState;
-use services::closing::Closing;
+use services::desk::Desk;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -14,9 +14,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         role_claim: std::env::var("JWT_ROLE_CLAIM").unwrap_or_else(|_| "role".into()),
     };
     let state = OperatorState {
-        config: ports.config.clone(),
-        conversations: Arc::clone(&ports.conversations),
-        closing: Closing { ports },
+        desk: Desk { ports },
         auth: Arc::new(auth),
     };
     lambda_http::run(operator_api::router(state)).await

@@ -4,8 +4,6 @@
 //! request. A client polls the first page and stops at the first notification it has seen.
 
 use crate::OperatorState;
-use crate::take::caller_employee;
-use adapters::configuration::Configuration;
 use axum::Json;
 use axum::extract::{Query, State};
 use domain::notification::Notification;
@@ -37,38 +35,12 @@ pub async fn notifications(
     caller: Caller,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<PageView<NotificationView>>> {
-    let me = caller_employee(&s, &caller).await?;
-    let (limit, mut after) = q.parse()?;
-    let read_until = s.config.presence(&caller.tenant, &me).await?.notifications_read_until;
-    // Others' notifications are skipped; the cursor is the last one looked at, so paging goes on
-    // from there without gaps.
-    let mut items = Vec::new();
-    let next = loop {
-        let page = s.config.notifications(&caller.tenant, after.as_deref(), limit).await?;
-        let mut seen = None;
-        for n in page.items {
-            seen = Some(Configuration::notification_key(&n));
-            if n.is_for(&me) {
-                items.push(NotificationView {
-                    unread: read_until.is_none_or(|r| n.at > r),
-                    notification: n,
-                });
-                if items.len() == limit as usize {
-                    break;
-                }
-            }
-        }
-        let full = items.len() == limit as usize;
-        match (page.next, full) {
-            (Some(_), false) => after = seen,
-            (_, true) => break seen,
-            (None, false) => break None,
-        }
-    };
-    Ok(Json(PageView {
-        items,
-        next_cursor: next,
-    }))
+    let (limit, after) = q.parse()?;
+    let page = s.desk.notifications(&caller.person(), after, limit).await?;
+    Ok(Json(PageView::from_page(page, |item| NotificationView {
+        notification: item.notification,
+        unread: item.unread,
+    })))
 }
 
 /// How far the feed is read.
@@ -95,36 +67,6 @@ pub async fn mark_read(
     caller: Caller,
     JsonBody(body): JsonBody<ReadUntil>,
 ) -> ApiResult<Json<ReadUntil>> {
-    let me = caller_employee(&s, &caller).await?;
-    let until = body.read_until.unwrap_or_else(|| s.closing.ports.clock.now());
-    let mut presence = s.config.presence(&caller.tenant, &me).await?;
-    let read_until = presence.notifications_read_until.max(Some(until));
-    presence.notifications_read_until = read_until;
-    s.config.put_presence(&caller.tenant, &me, &presence).await?;
+    let read_until = s.desk.read_notifications(&caller.person(), body.read_until).await?;
     Ok(Json(ReadUntil { read_until }))
-}
-
-/// How many of the caller's notifications are unread, counted up to `cap`.
-pub(crate) async fn unread_count(s: &OperatorState, caller: &Caller, cap: u32) -> ApiResult<u32> {
-    let Ok(me) = caller_employee(s, caller).await else {
-        return Ok(0);
-    };
-    let read_until = s.config.presence(&caller.tenant, &me).await?.notifications_read_until;
-    let mut count = 0;
-    let mut after: Option<String> = None;
-    loop {
-        let page = s.config.notifications(&caller.tenant, after.as_deref(), 100).await?;
-        for n in &page.items {
-            if read_until.is_some_and(|r| n.at <= r) || count >= cap {
-                return Ok(count);
-            }
-            if n.is_for(&me) {
-                count += 1;
-            }
-        }
-        match page.next {
-            Some(next) => after = Some(next),
-            None => return Ok(count),
-        }
-    }
 }

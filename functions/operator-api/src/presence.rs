@@ -3,7 +3,6 @@
 //! offline ones get none.
 
 use crate::OperatorState;
-use crate::take::caller_employee;
 use axum::Json;
 use axum::extract::State;
 use domain::directory::Presence;
@@ -40,25 +39,13 @@ pub struct MeView {
         (status = 401, description = "No valid bearer token", body = http_api::ErrorBody)
     ))]
 pub async fn me(State(s): State<OperatorState>, caller: Caller) -> ApiResult<Json<MeView>> {
-    let employee = caller_employee(&s, &caller).await.ok();
-    let name = match &employee {
-        Some(id) => s
-            .config
-            .get::<domain::directory::Employee>(&caller.tenant, id.as_str())
-            .await?
-            .map(|e| e.value.name.as_str().to_owned()),
-        None => None,
-    };
+    let me = s.desk.whoami(&caller.person()).await?;
     Ok(Json(MeView {
         user: caller.user.clone(),
-        role: match caller.role {
-            http_api::Role::Admin => "admin",
-            http_api::Role::Operator => "operator",
-        }
-        .to_owned(),
+        role: caller.role.as_str().to_owned(),
         tenant: caller.tenant.as_str().to_owned(),
-        employee_id: employee.map(|e| e.as_str().to_owned()),
-        name,
+        employee_id: me.employee_id.map(|e| e.as_str().to_owned()),
+        name: me.name,
     }))
 }
 
@@ -71,8 +58,7 @@ pub async fn me(State(s): State<OperatorState>, caller: Caller) -> ApiResult<Jso
         (status = 403, description = "The caller is not an employee", body = http_api::ErrorBody)
     ))]
 pub async fn get_presence(State(s): State<OperatorState>, caller: Caller) -> ApiResult<Json<Presence>> {
-    let me = caller_employee(&s, &caller).await?;
-    Ok(Json(s.config.presence(&caller.tenant, &me).await?))
+    Ok(Json(s.desk.presence(&caller.person()).await?))
 }
 
 /// `PUT /v1/me/presence`: online or offline.
@@ -89,9 +75,5 @@ pub async fn put_presence(
     caller: Caller,
     JsonBody(body): JsonBody<PresenceBody>,
 ) -> ApiResult<Json<Presence>> {
-    let me = caller_employee(&s, &caller).await?;
-    let mut presence = s.config.presence(&caller.tenant, &me).await?;
-    presence.online = body.online;
-    s.config.put_presence(&caller.tenant, &me, &presence).await?;
-    Ok(Json(presence))
+    Ok(Json(s.desk.set_online(&caller.person(), body.online).await?))
 }

@@ -5,14 +5,15 @@
 
 use adapters::ports::{Queue, QueuedMessage};
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use services::ServiceError;
 use services::inbound::InboundEvent;
-use services::processing::{InboundProcessor, Outcome, ProcessError};
+use services::inbound::{InboundProcessor, Outcome};
 use std::time::Duration;
 
 /// Processes one queued body.
-pub async fn process_body(processor: &InboundProcessor, body: &str) -> Result<Outcome, ProcessError> {
+pub async fn process_body(processor: &InboundProcessor, body: &str) -> Result<Outcome, ServiceError> {
     let event =
-        InboundEvent::from_json(body).map_err(|e| ProcessError::Permanent(format!("not an inbound event: {e}")))?;
+        InboundEvent::from_json(body).map_err(|e| ServiceError::Permanent(format!("not an inbound event: {e}")))?;
     processor.process(&event).await
 }
 
@@ -39,7 +40,7 @@ pub async fn handle_batch(processor: &InboundProcessor, event: SqsEvent) -> SqsB
         let id = record.message_id.clone().unwrap_or_default();
         let result = match record.body.as_deref() {
             Some(body) => process_body(processor, body).await,
-            None => Err(ProcessError::Permanent("empty message".into())),
+            None => Err(ServiceError::Permanent("empty message".into())),
         };
         match result {
             Ok(outcome) => tracing::info!(message_id = %id, ?outcome, "inbound event processed"),

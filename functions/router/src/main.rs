@@ -2,7 +2,7 @@
 
 use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
-use services::processing::InboundProcessor;
+use services::inbound::InboundProcessor;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

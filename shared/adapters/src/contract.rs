@@ -774,9 +774,9 @@ pub async fn messages_list_in_avitos_order_whatever_the_arrival_order(store: Arc
         );
     }
     let mut seen = Vec::new();
-    let mut after: Option<String> = None;
+    let mut after: Option<crate::ports::TimeCursor> = None;
     loop {
-        let page = store.messages(&t, &c.id, after.as_deref(), 2).await.expect("list");
+        let page = store.messages(&t, &c.id, after.as_ref(), 2).await.expect("list");
         seen.extend(page.items.iter().map(|m| m.id.clone()));
         match page.next {
             Some(n) => after = Some(n),
@@ -1092,8 +1092,8 @@ pub async fn open_conversations_list_by_handler_most_recent_activity_first(
         .open(&other, &make("c9", sales(), 50))
         .await
         .expect("another tenant");
-    let keys = |hs: &[Handler]| hs.iter().map(crate::ports::handler_key).collect::<Vec<_>>();
-    let ids = |p: &crate::ports::Page<domain::conversation::Conversation>| {
+    let keys = |hs: &[Handler]| hs.to_vec();
+    let ids = |p: &crate::ports::Page<domain::conversation::Conversation, crate::ports::TimeCursor>| {
         p.items.iter().map(|c| c.id.to_string()).collect::<Vec<_>>()
     };
 
@@ -1101,7 +1101,7 @@ pub async fn open_conversations_list_by_handler_most_recent_activity_first(
     let first = store.open_by_handler(&t, &queue, None, 2).await.expect("list");
     assert_eq!(ids(&first), ["c4", "c2"]);
     let second = store
-        .open_by_handler(&t, &queue, first.next.as_deref(), 2)
+        .open_by_handler(&t, &queue, first.next.as_ref(), 2)
         .await
         .expect("list");
     assert_eq!((ids(&second), second.next), (vec!["c1".to_owned()], None));
@@ -1149,7 +1149,7 @@ pub async fn open_conversations_list_by_handler_most_recent_activity_first(
             .is_empty()
     );
     // The badges count what the lists show.
-    let count = |handlers: Vec<String>| {
+    let count = |handlers: Vec<Handler>| {
         let (store, t) = (Arc::clone(&store), t.clone());
         async move { store.count_open_by_handler(&t, &handlers).await.expect("count") }
     };
@@ -1204,10 +1204,10 @@ pub async fn a_client_cards_history_lists_its_conversations_newest_first(
         let (store, t) = (Arc::clone(&store), t.clone());
         async move {
             let mut ids = Vec::new();
-            let mut after: Option<String> = None;
+            let mut after: Option<crate::ports::TimeCursor> = None;
             loop {
                 let page = store
-                    .by_client_card(&t, &card, after.as_deref(), 1)
+                    .by_client_card(&t, &card, after.as_ref(), 1)
                     .await
                     .expect("history");
                 ids.extend(page.items.into_iter().map(|c| c.id.to_string()));

@@ -246,7 +246,53 @@ impl Author {
     }
 }
 
+/// What a new conversation starts from: the one constructor every opening path uses (a client
+/// writing, a response to a vacancy, an operator writing from a client card).
+#[derive(Clone, Debug)]
+pub struct Opening {
+    pub id: ConversationId,
+    pub channel_id: ChannelId,
+    /// The Avito chat, or the key of a response by phone.
+    pub chat_id: String,
+    pub handler: Handler,
+    pub client: ClientRef,
+    pub listing: Option<Listing>,
+    /// When it opens.
+    pub at: DateTime<Utc>,
+    /// The time of the message that opens it (`at` when none does).
+    pub last_activity_at: DateTime<Utc>,
+    /// Since when the client waits, if they already do.
+    pub waiting_since: Option<DateTime<Utc>>,
+    pub candidate: Option<crate::candidate::Candidate>,
+    /// The channel's auto-close setting, for the auto-close time.
+    pub auto_close_after: crate::settings::AutoCloseAfter,
+}
+
 impl Conversation {
+    /// A new open conversation: no topic, no links, not closed, auto-closing per the channel.
+    pub fn open(o: Opening) -> Self {
+        Conversation {
+            id: o.id,
+            channel_id: o.channel_id,
+            chat_id: o.chat_id,
+            status: ConversationStatus::Open,
+            handler: o.handler,
+            client: o.client,
+            listing: o.listing,
+            created_at: o.at,
+            last_activity_at: o.last_activity_at,
+            waiting_since: o.waiting_since,
+            closed_at: None,
+            auto_close_due_at: None,
+            closing_reason: None,
+            candidate: o.candidate,
+            topic: None,
+            deal_id: None,
+            organization_id: None,
+        }
+        .with_auto_close(o.auto_close_after)
+    }
+
     /// Whether messages can be sent to the client through Avito (a response to a vacancy by phone
     /// has no Avito chat).
     pub fn has_avito_chat(&self) -> bool {

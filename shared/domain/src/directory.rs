@@ -362,6 +362,16 @@ impl Channel {
     pub fn is_receiving(&self) -> bool {
         self.status == ChannelStatus::Connected
     }
+
+    /// The Avito account it is connected to, if any.
+    pub fn account_id(&self) -> Option<i64> {
+        self.account.as_ref().map(|a| a.id)
+    }
+
+    /// Whether it receives webhooks for the Avito account `account`.
+    pub fn receives_for(&self, account: Option<i64>) -> bool {
+        self.is_receiving() && account.is_some() && self.account_id() == account
+    }
 }
 
 /// What the admin API takes to create a channel; `kind` cannot change afterwards.

@@ -10,23 +10,7 @@ use lambda_http::request::RequestContext;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
-/// What a caller may do: administrators change configuration; operators read it and work
-/// conversations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Admin,
-    Operator,
-}
-
-impl Role {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "operator" => Some(Role::Operator),
-            _ => None,
-        }
-    }
-}
+pub use domain::access::Role;
 
 /// The authenticated caller. Every handler works in `tenant` only.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,6 +28,34 @@ impl Caller {
             Role::Admin => Ok(()),
             Role::Operator => Err(ApiError::Forbidden("only administrators can change the configuration")),
         }
+    }
+
+    /// The caller as the use cases know them.
+    pub fn person(&self) -> services::desk::Person {
+        services::desk::Person {
+            tenant: self.tenant.clone(),
+            user: self.user.clone(),
+            role: self.role,
+        }
+    }
+}
+
+/// An administrator calling: extracted from the request's head, so a handler taking it refuses
+/// an operator with 403 before its body is read (permission is checked before parsing).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Admin(pub Caller);
+
+impl<S> FromRequestParts<S> for Admin
+where
+    S: Send + Sync,
+    Arc<Authenticator>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require_admin()?;
+        Ok(Admin(caller))
     }
 }
 

@@ -140,5 +140,20 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<services::ServiceError> for ApiError {
+    fn from(e: services::ServiceError) -> Self {
+        use services::ServiceError as S;
+        match e {
+            S::NotFound(what) => ApiError::not_found(what),
+            S::Forbidden(reason) => ApiError::Forbidden(reason),
+            S::Conflict(reason) => ApiError::Conflict(reason),
+            S::Invalid(errors) => ApiError::Validation(errors),
+            S::Avito(reason) => ApiError::BadGateway(reason),
+            S::Transient(detail) => ApiError::Unavailable(detail),
+            S::Permanent(detail) => ApiError::Internal(detail),
+        }
+    }
+}
+
 /// The result type of API handlers.
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -7,7 +7,7 @@ pub mod error;
 pub mod json;
 pub mod paging;
 
-pub use auth::{Authenticator, Caller, Role};
+pub use auth::{Admin, Authenticator, Caller, Role};
 pub use error::{ApiError, ErrorBody};
 pub use json::JsonBody;
 pub use paging::{PageQuery, PageView};

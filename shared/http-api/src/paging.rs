@@ -3,7 +3,7 @@
 //! a page never repeats or skips an item that existed throughout.
 
 use crate::error::ApiError;
-use adapters::ports::Page;
+use adapters::ports::{Page, TimeCursor};
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
@@ -37,6 +37,24 @@ impl PageQuery {
         };
         Ok((limit, after))
     }
+
+    /// The limit and the position to continue after, for a list ordered by time (its cursors
+    /// are [`TimeCursor`]s as they travel in a URL); 400 for a cursor this API did not return.
+    pub fn time_paging(&self) -> Result<(u32, Option<TimeCursor>), ApiError> {
+        let (limit, _) = PageQuery {
+            limit: self.limit.clone(),
+            cursor: None,
+        }
+        .parse()?;
+        let after = match self.cursor.as_deref() {
+            None => None,
+            Some(c) => Some(
+                TimeCursor::parse(c)
+                    .ok_or_else(|| ApiError::BadRequest("cursor is not one this API returned".into()))?,
+            ),
+        };
+        Ok((limit, after))
+    }
 }
 
 /// One page of a listing.
@@ -52,6 +70,14 @@ impl<T> PageView<T> {
         PageView {
             items: page.items.into_iter().map(view).collect(),
             next_cursor: page.next,
+        }
+    }
+
+    /// One page of a list ordered by time, its cursor written for a URL.
+    pub fn from_time_page(page: Page<T, TimeCursor>) -> Self {
+        PageView {
+            items: page.items,
+            next_cursor: page.next.map(|c| c.to_string()),
         }
     }
 }

@@ -15,10 +15,10 @@ use adapters::ports::{ConfigKind, ConfigStore, SystemClock};
 use adapters::secrets::TokenCipher;
 use admin_api::AdminState;
 use http_api::Authenticator;
-use services::answer_wait::TimedJob;
 use services::connection::{ConnectionSettings, Connections};
+use services::inbound::InboundProcessor;
 use services::ports::Ports;
-use services::processing::InboundProcessor;
+use services::timed::TimedJob;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -269,9 +269,7 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
         clock: Arc::new(SystemClock),
     };
     let operator = operator_api::OperatorState {
-        config: worker.processor.ports.config.clone(),
-        conversations: Arc::clone(&worker.processor.ports.conversations),
-        closing: services::closing::Closing {
+        desk: services::desk::Desk {
             ports: worker.processor.ports.clone(),
         },
         auth: Arc::clone(&admin.auth),

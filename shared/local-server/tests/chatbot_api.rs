@@ -210,3 +210,87 @@ async fn a_bot_answers_hands_over_and_finishes_through_its_api() {
         (Some("closed"), Some("bot_finished"))
     );
 }
+
+#[tokio::test]
+async fn a_bot_handing_over_notifies_the_operator_who_gets_the_conversation() {
+    let server = start(Some(&two_tenants()), &[]);
+    let (url, seen) = bot().await;
+    let ch = server.connected_avito_channel().await;
+    // Boris (the operator token's user) is the bot's fallback.
+    let (_, boris) = server
+        .post("/v1/employees", ADMIN, json!({"name": "Борис", "user_id": "boris"}))
+        .await;
+    let boris = boris["id"].as_str().expect("employee").to_owned();
+    let (_, chatbot) = server
+        .post(
+            "/v1/chatbots",
+            ADMIN,
+            json!({"name": "Бот", "url": url, "signing_secret": "bot-signing-secret-0123"}),
+        )
+        .await;
+    let bot_id = chatbot["id"].as_str().expect("bot").to_owned();
+    let (_, token) = server
+        .post(&format!("/v1/chatbots/{bot_id}/api-token"), ADMIN, json!({}))
+        .await;
+    let token = token["api_token"].as_str().expect("token").to_owned();
+    server.work_round_the_clock("UTC").await;
+    let (status, body) = server
+        .put(
+            &format!("/v1/channels/{ch}/settings"),
+            ADMIN,
+            json!({
+            "working_time": {"receiver": {"type": "chatbot", "chatbot_id": bot_id,
+                                          "fallback": {"type": "employee", "employee_id": boris}}}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    server
+        .sandbox(
+            "/accounts/1001/client-messages",
+            json!({"client": {"name": "Иван"}, "text": "Позовите человека"}),
+        )
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let id = loop {
+        if let Some(id) = seen.lock().ok().and_then(|s| s.first().cloned()) {
+            break id;
+        }
+        assert!(Instant::now() < deadline, "the bot got nothing: {}", server.output());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let (_, feed) = server.get("/v1/notifications", common::OPERATOR).await;
+    assert_eq!(feed["items"], json!([]), "nothing for Boris while the bot has it");
+
+    let (status, handed) = as_bot(
+        &server,
+        &token,
+        &format!("/v1/bot/conversations/{id}/handover"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (status, handed["handler"]["employee_id"].as_str()),
+        (StatusCode::OK, Some(boris.as_str())),
+        "{handed}"
+    );
+    let (_, feed) = server.get("/v1/notifications", common::OPERATOR).await;
+    let assigned: Vec<&Value> = feed["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|n| n["kind"] == "assigned" && n["conversation_id"] == id.as_str())
+        .collect();
+    assert_eq!(assigned.len(), 1, "Boris is told once: {feed}");
+    assert_eq!(assigned[0]["text"], "Вам назначено обращение: Иван");
+    // A repeated hand-over finds the conversation no longer the bot's, and tells no one again.
+    let (status, _) = as_bot(
+        &server,
+        &token,
+        &format!("/v1/bot/conversations/{id}/handover"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, feed) = server.get("/v1/notifications", common::OPERATOR).await;
+    assert_eq!(feed["items"].as_array().map(Vec::len), Some(1), "{feed}");
+}

@@ -505,3 +505,100 @@ async fn an_operator_cannot_take_from_the_queue_of_a_group_they_are_not_in() {
         .collect();
     assert_eq!(kinds, vec!["text", "system"], "nothing refused was stored: {messages}");
 }
+
+#[tokio::test]
+async fn completing_names_the_employee_the_caller_works_as_and_takes_show_names() {
+    let server = start(Some(&two_tenants()), &[]);
+    let ch = server.connected_avito_channel().await;
+    // Anna (the administrator's token user) is the employee «Анна Петрова» in the directory.
+    let (status, anna) = server
+        .post(
+            "/v1/employees",
+            ADMIN,
+            json!({"name": "Анна Петрова", "user_id": "anna"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{anna}");
+    let anna_id = anna["id"].as_str().expect("employee id").to_owned();
+    assert_ne!(anna_id, "anna");
+    let (_, me) = server.get("/v1/me", ADMIN).await;
+    assert_eq!(me["employee_id"].as_str(), Some(anna_id.as_str()), "{me}");
+    let sent = server
+        .sandbox(
+            "/accounts/1001/client-messages",
+            json!({"client": {"name": "Вера"}, "text": "Добрый день"}),
+        )
+        .await;
+    let id = opened_conversation(&server, &ch, &sent).await;
+    let (status, taken) = server
+        .post(&format!("/v1/conversations/{id}/take"), ADMIN, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{taken}");
+    // Another operator trying to take it is told who has it, by name.
+    let (status, refused) = server
+        .post(&format!("/v1/conversations/{id}/take"), common::OPERATOR, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert!(
+        refused["message"].as_str().is_some_and(|m| m.contains("Анна Петрова")),
+        "{refused}"
+    );
+    let (status, done) = server
+        .post(&format!("/v1/conversations/{id}/complete"), ADMIN, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let (_, closed) = server.get(&format!("/v1/conversations/{id}"), ADMIN).await;
+    assert_eq!(
+        closed["closing_reason"],
+        json!({"type": "completed", "employee_id": anna_id}),
+        "the employee GET /v1/me names, not the token's user"
+    );
+    let notes: Vec<String> = server.get(&format!("/v1/conversations/{id}/messages"), ADMIN).await.1["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["content"]["text"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        notes.iter().any(|t| t == "Обращение взял оператор Анна Петрова"),
+        "the take note names the person: {notes:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_operator_is_refused_an_administrators_write_before_its_body_is_read() {
+    let server = start(Some(&two_tenants()), &[]);
+    let ch = server.connected_avito_channel().await;
+    for (path, body) in [
+        ("/v1/distribution".to_owned(), "{not json"),
+        ("/v1/distribution".to_owned(), r#"{"mode": 7}"#),
+        ("/v1/schedule".to_owned(), "[]"),
+        (format!("/v1/channels/{ch}/settings"), "{"),
+        ("/v1/employees/nobody".to_owned(), "null"),
+    ] {
+        let r = reqwest::Client::new()
+            .put(format!("{}{path}", server.base))
+            .bearer_auth(common::OPERATOR)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("answer");
+        let status = r.status();
+        let answer: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (StatusCode::FORBIDDEN, Some("forbidden")),
+            "PUT {path} {body}: {answer}"
+        );
+    }
+    let r = reqwest::Client::new()
+        .post(format!("{}/v1/employees", server.base))
+        .bearer_auth(common::OPERATOR)
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

@@ -5,10 +5,11 @@
 //! claimed it sends it. It is sent after the close, so Avito's echo of it finds no open
 //! conversation and opens none.
 
-use crate::auto_replies::AutoReplies;
+use crate::answering::AutoReplies;
+use crate::error::{ServiceError, ServiceResult};
+use crate::outbox;
 use crate::ports::Ports;
-use crate::processing::ProcessError;
-use adapters::ports::StoreError;
+use crate::retry::{settled, until_settled};
 use chrono::{DateTime, Utc};
 use domain::auto_close::is_auto_close_due;
 use domain::conversation::{Author, ClosingReason, Content, ConversationStatus, Delivery, Message};
@@ -41,25 +42,21 @@ impl Closing {
         id: &ConversationId,
         reason: ClosingReason,
         only_if_due: bool,
-    ) -> Result<Closed, ProcessError> {
+    ) -> ServiceResult<Closed> {
         let p = &self.ports;
         let claim_id = format!("close-{id}");
         let mut claimed: Option<Message> = None;
-        loop {
+        let closed = until_settled!("the conversation", {
             let Some(current) = p.conversations.get(tenant, id).await? else {
-                return Err(ProcessError::Permanent("no such conversation".into()));
+                return Err(ServiceError::NotFound("conversation"));
             };
             if current.value.status == ConversationStatus::Closed {
-                return Ok(Closed::AlreadyClosed);
+                return Ok(Some(None));
             }
-            let settings = p
-                .config
-                .channel_settings(tenant, &current.value.channel_id)
-                .await?
-                .unwrap_or_default();
+            let settings = p.settings(tenant, &current.value.channel_id).await?;
             let now = p.clock.now();
             if only_if_due && !is_auto_close_due(current.value.last_activity_at, settings.auto_close_after, now) {
-                return Ok(Closed::NotDue);
+                return Ok(Some(Some(Err(Closed::NotDue))));
             }
             let mut version = current.version;
             let mut conversation = current.value.clone();
@@ -78,44 +75,43 @@ impl Closing {
                     delivery: Some(Delivery::Pending),
                 };
                 let next = conversation.clone().with_message(&message);
-                match p.conversations.add_message(tenant, &next, version, &message).await {
-                    Ok(true) => {
+                match settled(p.conversations.add_message(tenant, &next, version, &message).await)? {
+                    Some(true) => {
                         claimed = Some(message);
                         version += 1;
                         conversation = next;
                     }
                     // Claimed by an earlier attempt: that attempt sends it (or did).
-                    Ok(false) => {}
-                    Err(StoreError::Conflict) => continue,
-                    Err(e) => return Err(e.into()),
+                    Some(false) => {}
+                    None => return Ok(None),
                 }
             }
             let waited = conversation.waiting_since;
             let closed = conversation.closed(now, reason.clone());
-            match p.conversations.close(tenant, &closed, version).await {
-                Ok(()) => {
-                    if let Some(w) = waited {
-                        AutoReplies { ports: p.clone() }.cancel(tenant, id, w).await;
-                    }
-                    let sent = match claimed {
-                        Some(message) => Some(
-                            p.send_claimed(tenant, &closed.channel_id, &closed.chat_id, message)
-                                .await?
-                                .map(drop)
-                                .map_err(|f| f.reason),
-                        ),
-                        None => None,
-                    };
-                    return Ok(Closed::Closed { closing_message: sent });
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
+            Ok(settled(p.conversations.close(tenant, &closed, version).await)?.map(|()| Some(Ok((closed, waited)))))
+        });
+        let (closed, waited) = match closed {
+            None => return Ok(Closed::AlreadyClosed),
+            Some(Err(not_due)) => return Ok(not_due),
+            Some(Ok(closed)) => closed,
+        };
+        if let Some(w) = waited {
+            AutoReplies { ports: p.clone() }.cancel(tenant, id, w).await;
         }
+        let sent = match claimed {
+            Some(message) => Some(
+                outbox::send_claimed(p, tenant, &closed.channel_id, &closed.chat_id, message)
+                    .await?
+                    .map(drop)
+                    .map_err(|f| f.reason),
+            ),
+            None => None,
+        };
+        Ok(Closed::Closed { closing_message: sent })
     }
 
     /// The auto-close sweep: closes what is due at `now`; returns how many it closed.
-    pub async fn sweep(&self, now: DateTime<Utc>) -> Result<usize, ProcessError> {
+    pub async fn sweep(&self, now: DateTime<Utc>) -> ServiceResult<usize> {
         let due = self.ports.conversations.due_for_auto_close(now, 100).await?;
         let mut closed = 0;
         for (tenant, id) in due {

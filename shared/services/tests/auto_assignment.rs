@@ -95,7 +95,7 @@ async fn conversations_go_to_online_operators_least_loaded_first_and_wait_when_n
     assert_eq!(new_conversation(&e, 8).await, queue);
 }
 
-async fn due_jobs(e: &Env) -> Vec<services::answer_wait::TimedJob> {
+async fn due_jobs(e: &Env) -> Vec<services::timed::TimedJob> {
     e.timers
         .take_due("2100-01-01T00:00:00Z".parse().expect("instant"), 100)
         .await
@@ -107,7 +107,7 @@ async fn due_jobs(e: &Env) -> Vec<services::answer_wait::TimedJob> {
 
 #[tokio::test]
 async fn an_unanswered_assignment_passes_to_the_next_operator_then_back_to_the_queue() {
-    use services::answer_wait::TimedJob;
+    use services::timed::TimedJob;
     let e = env().await;
     team(&e, 5).await;
     let distribution = DistributionSettings::try_from(DistributionDoc {
@@ -169,7 +169,7 @@ async fn an_unanswered_assignment_passes_to_the_next_operator_then_back_to_the_q
 
 #[tokio::test]
 async fn an_assignment_answered_in_time_stays() {
-    use services::answer_wait::TimedJob;
+    use services::timed::TimedJob;
     let e = env().await;
     team(&e, 5).await;
     let distribution = DistributionSettings::try_from(DistributionDoc {

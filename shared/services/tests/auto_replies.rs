@@ -6,7 +6,7 @@ mod support;
 
 use domain::conversation::{Author, Delivery};
 use serde_json::{Value, json};
-use services::auto_replies::{AutoReplyJob, Fired};
+use services::answering::{AutoReplyJob, Fired};
 use support::{ACCOUNT, CLIENT, Env, T, env};
 
 async fn configure(e: &Env, settings: Value, works: bool) {
@@ -60,7 +60,9 @@ async fn each_auto_reply_is_planned_at_its_time_and_sent_once_even_when_fired_tw
         "one sequence from the first message; more messages do not restart it"
     );
 
-    let auto = e.processor.auto_replies();
+    let auto = services::answering::AutoReplies {
+        ports: e.processor.ports.clone(),
+    };
     for (job, _) in &jobs {
         assert_eq!(auto.fire(job).await.expect("fired"), Fired::Sent);
         assert_eq!(
@@ -126,7 +128,12 @@ async fn an_answer_before_the_delay_means_no_auto_reply() {
     assert!(planned(&e).await.is_empty(), "cancelled");
     // ...and one that fires anyway (a cancel that lost a race) sends nothing.
     assert_eq!(
-        e.processor.auto_replies().fire(&job).await.expect("fired"),
+        services::answering::AutoReplies {
+            ports: e.processor.ports.clone()
+        }
+        .fire(&job)
+        .await
+        .expect("fired"),
         Fired::Skipped("answered or closed since")
     );
     assert_eq!(sends(&e), 0);
@@ -211,7 +218,7 @@ async fn an_echo_that_overtakes_the_send_confirmation_is_still_recognised_as_our
     let outcome = e
         .process(&e.text(&chat, "avito-echo-1", ACCOUNT, T + 2, "Скоро ответим"))
         .await;
-    assert_eq!(outcome, services::processing::Outcome::Duplicate);
+    assert_eq!(outcome, services::inbound::Outcome::Duplicate);
     let c = e.open(&chat).await;
     assert_eq!(
         c.waiting_since.map(|w| w.timestamp()),
@@ -258,7 +265,7 @@ async fn an_image_echo_that_overtakes_the_upload_confirmation_is_ours_and_brings
         "image",
         json!({"image": {"sizes": {"1280x960": link}}}),
     );
-    assert_eq!(e.process(&echo).await, services::processing::Outcome::Duplicate);
+    assert_eq!(e.process(&echo).await, services::inbound::Outcome::Duplicate);
     let c = e.open(&chat).await;
     let messages = e.messages(&c).await;
     assert_eq!(messages.len(), 2, "one image, not a second one from the echo");

@@ -8,7 +8,7 @@ use adapters::ports::ManualClock;
 use domain::conversation::{ClosingReason, ConversationStatus, Delivery};
 use serde_json::json;
 use services::closing::{Closed, Closing};
-use services::processing::Outcome;
+use services::inbound::Outcome;
 use std::sync::Arc;
 use support::{CLIENT, Env, T, env};
 

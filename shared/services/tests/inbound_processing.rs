@@ -9,7 +9,7 @@ use domain::directory::ChannelStatus;
 use domain::ids::ClientCardId;
 use serde_json::json;
 use services::inbound::InboundEvent;
-use services::processing::Outcome;
+use services::inbound::Outcome;
 use support::{ACCOUNT, CLIENT, T, env};
 
 #[tokio::test]

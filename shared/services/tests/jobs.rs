@@ -9,7 +9,7 @@ use domain::conversation::{Content, Conversation, Handler};
 use domain::ids::ChannelId;
 use serde_json::{Value, json};
 use services::inbound::InboundEvent;
-use services::processing::Outcome;
+use services::inbound::Outcome;
 use support::{ACCOUNT, Env, env};
 
 fn application(e: &Env, channel: &ChannelId, apply_id: &str) -> InboundEvent {
@@ -336,7 +336,7 @@ async fn avito_being_unavailable_leaves_the_delivery_to_be_retried_with_nothing_
     let event = application(&e, &jobs, applied["apply_id"].as_str().expect("id"));
     let failed = e.processor.process(&event).await;
     assert!(
-        matches!(failed, Err(services::processing::ProcessError::Transient(_))),
+        matches!(failed, Err(services::ServiceError::Transient(_))),
         "{failed:?}"
     );
     assert!(
@@ -456,10 +456,15 @@ async fn a_response_follows_the_jobs_channels_own_auto_replies_and_auto_close() 
     let far = "2100-01-01T00:00:00Z".parse().expect("instant");
     let due = e.timers.take_due(far, 100).await.expect("timers");
     assert_eq!(due.len(), 1, "{due:?}");
-    let job: services::auto_replies::AutoReplyJob = serde_json::from_str(&due[0].payload).expect("an auto-reply");
+    let job: services::answering::AutoReplyJob = serde_json::from_str(&due[0].payload).expect("an auto-reply");
     assert_eq!(job.text, "Спасибо за отклик! Скоро ответим.");
-    let fired = e.processor.auto_replies().fire(&job).await.expect("fired");
-    assert_eq!(fired, services::auto_replies::Fired::Sent);
+    let fired = services::answering::AutoReplies {
+        ports: e.processor.ports.clone(),
+    }
+    .fire(&job)
+    .await
+    .expect("fired");
+    assert_eq!(fired, services::answering::Fired::Sent);
     let in_chat: Vec<Option<String>> = e.sandbox.data().chats[&ACCOUNT][chat]
         .messages
         .iter()

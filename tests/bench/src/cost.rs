@@ -8,7 +8,7 @@ use avito_webhook::WebhookState;
 use domain::directory::{AvitoAccount, ChannelDraft, ChannelStatus, WebhookSecretDigests};
 use domain::ids::{ChannelId, TenantId};
 use serde_json::{Value, json};
-use services::processing::InboundProcessor;
+use services::inbound::InboundProcessor;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tower::ServiceExt;

@@ -6,7 +6,8 @@ use super::dynamodb_table::{
     GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, GSI3, GSI3PK, GSI3SK, PK, SK, lost_condition, unavailable,
 };
 use crate::ports::{
-    ConversationStore, Page, StoreError, Versioned, activity_sort_key, created_sort_key, handler_key, message_sort_key,
+    ConversationStore, Page, StoreError, TimeCursor, Versioned, activity_sort_key, created_sort_key, handler_key,
+    message_sort_key, time_page,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -14,7 +15,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use chrono::{DateTime, Utc};
-use domain::conversation::{Conversation, ConversationStatus, Delivery, Message};
+use domain::conversation::{Conversation, ConversationStatus, Delivery, Handler, Message};
 use domain::ids::{ChannelId, ConversationId, TenantId};
 use std::collections::HashMap;
 
@@ -100,7 +101,7 @@ fn failed_conditions(err: &SdkError<TransactWriteItemsError, impl std::fmt::Debu
 
 /// One page from up to `limit + 1` (sort key, conversation) pairs in listing order: the cursor is
 /// the last key shown, set only when more follow.
-fn page_of(mut found: Vec<(String, Conversation)>, limit: u32) -> Page<Conversation> {
+fn page_of<T>(mut found: Vec<(String, T)>, limit: u32) -> Result<Page<T, TimeCursor>, StoreError> {
     let more = found.len() > limit as usize;
     found.truncate(limit as usize);
     let next = if more {
@@ -108,10 +109,10 @@ fn page_of(mut found: Vec<(String, Conversation)>, limit: u32) -> Page<Conversat
     } else {
         None
     };
-    Page {
+    time_page(Page {
         items: found.into_iter().map(|(_, c)| c).collect(),
         next,
-    }
+    })
 }
 
 impl DynamoConversationStore {
@@ -298,13 +299,17 @@ impl ConversationStore for DynamoConversationStore {
         &self,
         tenant: &TenantId,
         conversation: &ConversationId,
-        after: Option<&str>,
+        after: Option<&TimeCursor>,
         limit: u32,
-    ) -> Result<Page<Message>, StoreError> {
+    ) -> Result<Page<Message, TimeCursor>, StoreError> {
         let limit = limit.clamp(1, 1000);
         let pk = messages_pk(tenant, conversation.as_str());
-        let mut start =
-            after.map(|a| HashMap::from([(PK.to_owned(), pk.clone()), (SK.to_owned(), s(format!("MSG#{a}")))]));
+        let mut start = after.map(|a| {
+            HashMap::from([
+                (PK.to_owned(), pk.clone()),
+                (SK.to_owned(), s(format!("MSG#{}", a.sort_key()))),
+            ])
+        });
         let mut items: Vec<(String, Message)> = Vec::new();
         while items.len() <= limit as usize {
             let out = self
@@ -334,17 +339,7 @@ impl ConversationStore for DynamoConversationStore {
                 _ => break,
             }
         }
-        let more = items.len() > limit as usize;
-        items.truncate(limit as usize);
-        let next = if more {
-            items.last().map(|(k, _)| k.clone())
-        } else {
-            None
-        };
-        Ok(Page {
-            items: items.into_iter().map(|(_, m)| m).collect(),
-            next,
-        })
+        page_of(items, limit)
     }
 
     async fn record_delivery(
@@ -413,12 +408,12 @@ impl ConversationStore for DynamoConversationStore {
     async fn open_by_handler(
         &self,
         tenant: &TenantId,
-        handlers: &[String],
-        after: Option<&str>,
+        handlers: &[Handler],
+        after: Option<&TimeCursor>,
         limit: u32,
-    ) -> Result<Page<Conversation>, StoreError> {
+    ) -> Result<Page<Conversation, TimeCursor>, StoreError> {
         let limit = limit.clamp(1, 1000);
-        let bound = after.unwrap_or("~").to_owned();
+        let bound = after.map_or_else(|| "~".to_owned(), TimeCursor::sort_key);
         let mut found: Vec<(String, Conversation)> = Vec::new();
         // One query per handler, each newest first from the cursor; merged, the first `limit` win.
         for handler in handlers {
@@ -430,7 +425,7 @@ impl ConversationStore for DynamoConversationStore {
                 .key_condition_expression("#pk = :pk AND #sk < :bound")
                 .expression_attribute_names("#pk", GSI2PK)
                 .expression_attribute_names("#sk", GSI2SK)
-                .expression_attribute_values(":pk", s(format!("T#{tenant}#H#{handler}")))
+                .expression_attribute_values(":pk", s(format!("T#{tenant}#H#{}", handler_key(handler))))
                 .expression_attribute_values(":bound", s(bound.clone()))
                 .scan_index_forward(false)
                 .limit(i32::try_from(limit + 1).unwrap_or(1001))
@@ -445,10 +440,10 @@ impl ConversationStore for DynamoConversationStore {
             }
         }
         found.sort_by(|a, b| b.0.cmp(&a.0));
-        Ok(page_of(found, limit))
+        page_of(found, limit)
     }
 
-    async fn count_open_by_handler(&self, tenant: &TenantId, handlers: &[String]) -> Result<u64, StoreError> {
+    async fn count_open_by_handler(&self, tenant: &TenantId, handlers: &[Handler]) -> Result<u64, StoreError> {
         let mut total = 0u64;
         for handler in handlers {
             let mut start: Option<HashMap<String, AttributeValue>> = None;
@@ -460,7 +455,7 @@ impl ConversationStore for DynamoConversationStore {
                     .index_name(GSI2)
                     .key_condition_expression("#pk = :pk")
                     .expression_attribute_names("#pk", GSI2PK)
-                    .expression_attribute_values(":pk", s(format!("T#{tenant}#H#{handler}")))
+                    .expression_attribute_values(":pk", s(format!("T#{tenant}#H#{}", handler_key(handler))))
                     .select(aws_sdk_dynamodb::types::Select::Count)
                     .set_exclusive_start_key(start.take())
                     .send()
@@ -480,10 +475,11 @@ impl ConversationStore for DynamoConversationStore {
         &self,
         tenant: &TenantId,
         card: &domain::ids::ClientCardId,
-        after: Option<&str>,
+        after: Option<&TimeCursor>,
         limit: u32,
-    ) -> Result<Page<Conversation>, StoreError> {
+    ) -> Result<Page<Conversation, TimeCursor>, StoreError> {
         let limit = limit.clamp(1, 1000);
+        let bound = after.map_or_else(|| "~".to_owned(), TimeCursor::sort_key);
         let out = self
             .client
             .query()
@@ -493,7 +489,7 @@ impl ConversationStore for DynamoConversationStore {
             .expression_attribute_names("#pk", GSI3PK)
             .expression_attribute_names("#sk", GSI3SK)
             .expression_attribute_values(":pk", s(format!("T#{tenant}#CARD#{card}")))
-            .expression_attribute_values(":bound", s(after.unwrap_or("~").to_owned()))
+            .expression_attribute_values(":bound", s(bound))
             .scan_index_forward(false)
             .limit(i32::try_from(limit + 1).unwrap_or(1001))
             .send()
@@ -506,7 +502,7 @@ impl ConversationStore for DynamoConversationStore {
             };
             found.push((key.clone(), doc_of(item)?));
         }
-        Ok(page_of(found, limit))
+        page_of(found, limit)
     }
 
     async fn due_for_auto_close(

@@ -3,11 +3,12 @@
 
 use super::db::{CachedStatements, Db};
 use crate::ports::{
-    ConversationStore, Page, StoreError, Versioned, activity_sort_key, created_sort_key, handler_key, message_sort_key,
+    ConversationStore, Page, StoreError, TimeCursor, Versioned, activity_sort_key, created_sort_key, handler_key,
+    message_sort_key, time_page,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::conversation::{Conversation, Delivery, Message};
+use domain::conversation::{Conversation, Delivery, Handler, Message};
 use domain::ids::{ChannelId, ConversationId, TenantId};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -69,7 +70,10 @@ const SCHEMA: &str = "
 
 /// One page from `limit + 1` rows of (sort key, document): the cursor is the last key shown, set
 /// only when more follow.
-fn page_of(rows: Vec<(String, String)>, limit: u32) -> Result<Page<Conversation>, StoreError> {
+fn page_of<T: serde::de::DeserializeOwned>(
+    rows: Vec<(String, String)>,
+    limit: u32,
+) -> Result<Page<T, TimeCursor>, StoreError> {
     let more = rows.len() > limit as usize;
     let rows = &rows[..rows.len().min(limit as usize)];
     let next = if more {
@@ -78,7 +82,7 @@ fn page_of(rows: Vec<(String, String)>, limit: u32) -> Result<Page<Conversation>
         None
     };
     let items = rows.iter().map(|(_, d)| decode(d)).collect::<Result<_, _>>()?;
-    Ok(Page { items, next })
+    time_page(Page { items, next })
 }
 
 impl SqliteConversationStore {
@@ -270,13 +274,13 @@ impl ConversationStore for SqliteConversationStore {
         &self,
         tenant: &TenantId,
         conversation: &ConversationId,
-        after: Option<&str>,
+        after: Option<&TimeCursor>,
         limit: u32,
-    ) -> Result<Page<Message>, StoreError> {
+    ) -> Result<Page<Message, TimeCursor>, StoreError> {
         let (t, id, after) = (
             tenant.to_string(),
             conversation.to_string(),
-            after.unwrap_or("").to_owned(),
+            after.map(TimeCursor::sort_key).unwrap_or_default(),
         );
         let limit = limit.max(1);
         self.db
@@ -294,15 +298,7 @@ impl ConversationStore for SqliteConversationStore {
                     .map_err(unavailable)?
                     .collect::<Result<_, _>>()
                     .map_err(unavailable)?;
-                let more = rows.len() > limit as usize;
-                let rows = &rows[..rows.len().min(limit as usize)];
-                let next = if more {
-                    rows.last().map(|(k, _)| k.clone())
-                } else {
-                    None
-                };
-                let items = rows.iter().map(|(_, d)| decode(d)).collect::<Result<_, _>>()?;
-                Ok(Page { items, next })
+                page_of(rows, limit)
             })
             .await
     }
@@ -367,17 +363,18 @@ impl ConversationStore for SqliteConversationStore {
     async fn open_by_handler(
         &self,
         tenant: &TenantId,
-        handlers: &[String],
-        after: Option<&str>,
+        handlers: &[Handler],
+        after: Option<&TimeCursor>,
         limit: u32,
-    ) -> Result<Page<Conversation>, StoreError> {
+    ) -> Result<Page<Conversation, TimeCursor>, StoreError> {
         if handlers.is_empty() {
             return Ok(Page {
                 items: Vec::new(),
                 next: None,
             });
         }
-        let (t, keys, after) = (tenant.to_string(), handlers.to_vec(), after.map(str::to_owned));
+        let keys: Vec<String> = handlers.iter().map(handler_key).collect();
+        let (t, after) = (tenant.to_string(), after.map(TimeCursor::sort_key));
         let limit = limit.max(1);
         self.db
             .run(move |c| {
@@ -399,11 +396,11 @@ impl ConversationStore for SqliteConversationStore {
             .await
     }
 
-    async fn count_open_by_handler(&self, tenant: &TenantId, handlers: &[String]) -> Result<u64, StoreError> {
+    async fn count_open_by_handler(&self, tenant: &TenantId, handlers: &[Handler]) -> Result<u64, StoreError> {
         if handlers.is_empty() {
             return Ok(0);
         }
-        let (t, keys) = (tenant.to_string(), handlers.to_vec());
+        let (t, keys): (String, Vec<String>) = (tenant.to_string(), handlers.iter().map(handler_key).collect());
         self.db
             .run(move |c| {
                 let marks = (0..keys.len())
@@ -426,10 +423,11 @@ impl ConversationStore for SqliteConversationStore {
         &self,
         tenant: &TenantId,
         card: &domain::ids::ClientCardId,
-        after: Option<&str>,
+        after: Option<&TimeCursor>,
         limit: u32,
-    ) -> Result<Page<Conversation>, StoreError> {
-        let (t, card, after) = (tenant.to_string(), card.to_string(), after.unwrap_or("~").to_owned());
+    ) -> Result<Page<Conversation, TimeCursor>, StoreError> {
+        let (t, card) = (tenant.to_string(), card.to_string());
+        let after = after.map_or_else(|| "~".to_owned(), TimeCursor::sort_key);
         let limit = limit.max(1);
         self.db
             .run(move |c| {

@@ -81,9 +81,10 @@ pub struct StoredDoc {
 /// One page of a listing, in id order. `next` is the cursor for the following page, present only
 /// when more documents follow.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Page<T> {
+pub struct Page<T, C = String> {
     pub items: Vec<T>,
-    pub next: Option<String>,
+    /// Where the next page starts, when more follow.
+    pub next: Option<C>,
 }
 
 /// Why a store operation failed.

@@ -8,7 +8,7 @@
 use super::{Page, StoreError, Versioned};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::conversation::{Conversation, Message};
+use domain::conversation::{Conversation, Handler, Message};
 use domain::ids::{ChannelId, ConversationId, TenantId};
 
 #[async_trait]
@@ -44,9 +44,9 @@ pub trait ConversationStore: Send + Sync {
         &self,
         tenant: &TenantId,
         conversation: &ConversationId,
-        after: Option<&str>,
+        after: Option<&TimeCursor>,
         limit: u32,
-    ) -> Result<Page<Message>, StoreError>;
+    ) -> Result<Page<Message, TimeCursor>, StoreError>;
 
     /// Saves the delivery state of one of our stored messages. With `Delivery::Sent` it also
     /// records Avito's id of the message for the channel, so that Avito's echo of it is recognised
@@ -63,20 +63,21 @@ pub trait ConversationStore: Send + Sync {
     /// a message wins.
     async fn replace_message(&self, tenant: &TenantId, expected: &Message, next: &Message) -> Result<bool, StoreError>;
 
-    /// Open conversations that one of `handlers` has (keys from [`handler_key`]), the most recent
-    /// activity first, `limit` at a time, after the cursor `after` (the `next` of the previous
-    /// page). An index kept with every conversation write; never a scan.
+    /// Open conversations that one of `handlers` has, the most recent activity first, `limit` at a
+    /// time, after the cursor `after` (the `next` of the previous page, or
+    /// [`TimeCursor::activity_of`] a conversation listed). An index kept with every conversation
+    /// write; never a scan.
     async fn open_by_handler(
         &self,
         tenant: &TenantId,
-        handlers: &[String],
-        after: Option<&str>,
+        handlers: &[Handler],
+        after: Option<&TimeCursor>,
         limit: u32,
-    ) -> Result<Page<Conversation>, StoreError>;
+    ) -> Result<Page<Conversation, TimeCursor>, StoreError>;
 
     /// How many open conversations `handlers` have (the badges of "My conversations" and
     /// "Queue"); counted on the same index as [`ConversationStore::open_by_handler`].
-    async fn count_open_by_handler(&self, tenant: &TenantId, handlers: &[String]) -> Result<u64, StoreError>;
+    async fn count_open_by_handler(&self, tenant: &TenantId, handlers: &[Handler]) -> Result<u64, StoreError>;
 
     /// The conversations of a client card, open and closed, the newest first (by when they
     /// opened), `limit` at a time after the cursor `after`. An index kept with every conversation
@@ -85,9 +86,9 @@ pub trait ConversationStore: Send + Sync {
         &self,
         tenant: &TenantId,
         card: &domain::ids::ClientCardId,
-        after: Option<&str>,
+        after: Option<&TimeCursor>,
         limit: u32,
-    ) -> Result<Page<Conversation>, StoreError>;
+    ) -> Result<Page<Conversation, TimeCursor>, StoreError>;
 
     /// Open conversations whose auto-close time is at or before `now`, across tenants, earliest
     /// first (an index kept with every conversation write; never a scan). The caller re-reads
@@ -108,16 +109,98 @@ pub trait ConversationStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// A position in a list ordered by time (messages in Avito's order, conversations by activity or
+/// by when they opened): an instant in milliseconds and the id of the item there, so two items of
+/// one millisecond still differ. Written for a URL as `<15 digits>.<id>` ([`TimeCursor::parse`]
+/// reads it back); how a store keys it is the store's own business.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeCursor {
+    millis: i64,
+    id: String,
+}
+
+impl TimeCursor {
+    fn new(at: DateTime<Utc>, id: &str) -> Self {
+        TimeCursor {
+            millis: at.timestamp_millis().max(0),
+            id: id.to_owned(),
+        }
+    }
+
+    /// Before every item at `at` or later (in ascending lists: the items from `at` on follow).
+    pub fn at(at: DateTime<Utc>) -> Self {
+        Self::new(at, "")
+    }
+
+    /// The position of a message.
+    pub fn message(message: &Message) -> Self {
+        Self::new(message.created_at, &message.id)
+    }
+
+    /// The position of an open conversation in the lists by activity.
+    pub fn activity_of(conversation: &Conversation) -> Self {
+        Self::new(conversation.last_activity_at, conversation.id.as_str())
+    }
+
+    /// The position of a conversation in its client card's history.
+    pub fn created_of(conversation: &Conversation) -> Self {
+        Self::new(conversation.created_at, conversation.id.as_str())
+    }
+
+    /// A cursor as [`TimeCursor`]'s `Display` writes it; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (millis, id) = s.split_at_checked(15)?;
+        let id = id.strip_prefix('.')?;
+        let valid = millis.bytes().all(|b| b.is_ascii_digit())
+            && !id.is_empty()
+            && id.len() <= 184
+            && !id.contains(['#', '/'])
+            && !id.chars().any(char::is_control);
+        valid.then(|| TimeCursor {
+            millis: millis.parse().unwrap_or(0),
+            id: id.to_owned(),
+        })
+    }
+
+    /// The store's sort key of this position: `<ms, 15 digits>#<id>`.
+    pub(crate) fn sort_key(&self) -> String {
+        format!("{:015}#{}", self.millis, self.id)
+    }
+
+    /// The position a store's sort key names.
+    pub(crate) fn from_sort_key(key: &str) -> Result<Self, StoreError> {
+        let bad = || StoreError::Corrupt(format!("not a time sort key: {key}"));
+        let (millis, id) = key.split_once('#').ok_or_else(bad)?;
+        Ok(TimeCursor {
+            millis: millis.parse().map_err(|_| bad())?,
+            id: id.to_owned(),
+        })
+    }
+}
+
+impl std::fmt::Display for TimeCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:015}.{}", self.millis, self.id)
+    }
+}
+
+/// A page whose cursor is a store's sort key, as one whose cursor is a [`TimeCursor`].
+pub(crate) fn time_page<T>(page: Page<T>) -> Result<Page<T, TimeCursor>, StoreError> {
+    Ok(Page {
+        items: page.items,
+        next: page.next.as_deref().map(TimeCursor::from_sort_key).transpose()?,
+    })
+}
+
 /// The sort key of a message: Avito's `created` in milliseconds (zero-padded), then its id, so that
 /// listings are in Avito's order and two messages of one millisecond still differ.
-pub fn message_sort_key(message: &Message) -> String {
-    format!("{:015}#{}", message.created_at.timestamp_millis().max(0), message.id)
+pub(crate) fn message_sort_key(message: &Message) -> String {
+    TimeCursor::message(message).sort_key()
 }
 
 /// The index key of who has a conversation: an operator, a group's queue, the general queue or a
 /// chatbot.
-pub fn handler_key(handler: &domain::conversation::Handler) -> String {
-    use domain::conversation::Handler;
+pub(crate) fn handler_key(handler: &Handler) -> String {
     match handler {
         Handler::Operator { employee_id } => format!("OP#{employee_id}"),
         Handler::GroupQueue { group_id } => format!("GQ#{group_id}"),
@@ -128,20 +211,12 @@ pub fn handler_key(handler: &domain::conversation::Handler) -> String {
 
 /// The activity sort key of a conversation in the handler index: its last activity in milliseconds
 /// (zero-padded), then its id; listings run from the greatest down.
-pub fn activity_sort_key(conversation: &Conversation) -> String {
-    format!(
-        "{:015}#{}",
-        conversation.last_activity_at.timestamp_millis().max(0),
-        conversation.id
-    )
+pub(crate) fn activity_sort_key(conversation: &Conversation) -> String {
+    TimeCursor::activity_of(conversation).sort_key()
 }
 
 /// The sort key of a conversation in its client card's history: when it opened, in milliseconds
 /// (zero-padded), then its id; listings run from the greatest down.
-pub fn created_sort_key(conversation: &Conversation) -> String {
-    format!(
-        "{:015}#{}",
-        conversation.created_at.timestamp_millis().max(0),
-        conversation.id
-    )
+pub(crate) fn created_sort_key(conversation: &Conversation) -> String {
+    TimeCursor::created_of(conversation).sort_key()
 }

@@ -12,7 +12,7 @@ use domain::directory::{AvitoAccount, ChannelDraft, ChannelStatus};
 use domain::ids::{ChannelId, TenantId};
 use serde_json::{Value, json};
 use services::inbound::InboundEvent;
-use services::processing::{InboundProcessor, Outcome};
+use services::inbound::{InboundProcessor, Outcome};
 use std::sync::Arc;
 
 pub const ACCOUNT: i64 = 1001;

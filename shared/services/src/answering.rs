@@ -6,9 +6,11 @@
 //! store before sending (the claim is a message with the job's id: a second firing finds it and
 //! sends nothing). An answer cancels what is pending (the firing would skip it anyway).
 
+use crate::error::{ServiceError, ServiceResult};
+use crate::outbox;
 use crate::ports::Ports;
-use crate::processing::ProcessError;
-use adapters::ports::{ScheduledJob, StoreError};
+use crate::retry::{settled, until_settled};
+use adapters::ports::ScheduledJob;
 use chrono::{DateTime, TimeZone, Utc};
 use domain::auto_reply::{AutoReplyCheck, plan_auto_replies, schedule_name, should_send_auto_reply};
 use domain::conversation::{Author, Content, Conversation, ConversationStatus, Delivery, Handler, Message};
@@ -63,22 +65,17 @@ pub struct AutoReplies {
     pub ports: Ports,
 }
 
-fn transient(e: impl std::fmt::Display) -> ProcessError {
-    ProcessError::Transient(e.to_string())
+fn transient(e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Transient(e.to_string())
 }
 
 impl AutoReplies {
     /// Schedules the auto-replies of the waiting period `conversation` is in; returns how many.
-    pub async fn plan(&self, tenant: &TenantId, conversation: &Conversation) -> Result<usize, ProcessError> {
+    pub async fn plan(&self, tenant: &TenantId, conversation: &Conversation) -> ServiceResult<usize> {
         let Some(waiting_since) = conversation.waiting_since else {
             return Ok(0);
         };
-        let settings = self
-            .ports
-            .config
-            .channel_settings(tenant, &conversation.channel_id)
-            .await?
-            .unwrap_or_default();
+        let settings = self.ports.settings(tenant, &conversation.channel_id).await?;
         let schedule = self.ports.config.schedule(tenant).await?;
         let with_chatbot = matches!(conversation.handler, Handler::Chatbot { .. });
         let set = auto_reply_set_for_waiting(&settings, schedule.is_working_at(waiting_since), with_chatbot);
@@ -97,7 +94,7 @@ impl AutoReplies {
                 index: p.index,
                 text: p.text.as_str().to_owned(),
             };
-            let payload = serde_json::to_string(&job).map_err(|e| ProcessError::Permanent(e.to_string()))?;
+            let payload = serde_json::to_string(&job).map_err(|e| ServiceError::Permanent(e.to_string()))?;
             self.ports
                 .scheduler
                 .schedule(&ScheduledJob {
@@ -126,15 +123,15 @@ impl AutoReplies {
     }
 
     /// The schedule's target: sends the auto-reply if it is still due, at most once.
-    pub async fn fire(&self, job: &AutoReplyJob) -> Result<Fired, ProcessError> {
+    pub async fn fire(&self, job: &AutoReplyJob) -> ServiceResult<Fired> {
         let planned_for = Utc
             .timestamp_opt(job.waiting_since, 0)
             .single()
-            .ok_or_else(|| ProcessError::Permanent("bad waiting time".into()))?;
+            .ok_or_else(|| ServiceError::Permanent("bad waiting time".into()))?;
         let message_id = format!("ar-{}", job.name());
-        let (conversation, message) = loop {
+        let claimed = until_settled!("the conversation", {
             let Some(current) = self.ports.conversations.get(&job.tenant, &job.conversation).await? else {
-                return Ok(Fired::Skipped("the conversation no longer exists"));
+                return Ok(Some(Err("the conversation no longer exists")));
             };
             let check = AutoReplyCheck {
                 conversation_open: current.value.status == ConversationStatus::Open,
@@ -143,7 +140,7 @@ impl AutoReplies {
                 already_sent: false,
             };
             if !should_send_auto_reply(check) {
-                return Ok(Fired::Skipped("answered or closed since"));
+                return Ok(Some(Err("answered or closed since")));
             }
             let message = Message {
                 id: message_id.clone(),
@@ -155,22 +152,24 @@ impl AutoReplies {
             };
             let next = current.value.clone().with_message(&message);
             // The claim: a second firing finds this message and sends nothing.
-            match self
+            let added = self
                 .ports
                 .conversations
                 .add_message(&job.tenant, &next, current.version, &message)
-                .await
-            {
-                Ok(true) => break (next, message),
-                Ok(false) => return Ok(Fired::Skipped("already sent")),
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
+                .await;
+            Ok(settled(added)?.map(|added| {
+                if added {
+                    Ok((next, message))
+                } else {
+                    Err("already sent")
+                }
+            }))
+        });
+        let (conversation, message) = match claimed {
+            Ok(claimed) => claimed,
+            Err(why) => return Ok(Fired::Skipped(why)),
         };
-        let sent = self
-            .ports
-            .send_claimed(&job.tenant, &job.channel, &conversation.chat_id, message)
-            .await?;
+        let sent = outbox::send_claimed(&self.ports, &job.tenant, &job.channel, &conversation.chat_id, message).await?;
         let fired = match sent {
             Ok(_) => Fired::Sent,
             Err(failure) => Fired::Failed(failure.reason),

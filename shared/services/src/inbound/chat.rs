@@ -1,0 +1,277 @@
+//! Storing one message of an Avito chat in the chat's open conversation, whichever way it came (a
+//! messenger webhook, or a Jobs chat's history read when its response reaches operators): once per
+//! message, in one conditional write with the conversation as it is after it. A client message
+//! starts a waiting period (auto-replies planned, the operator told) and goes to a chatbot that
+//! has the conversation; a bot that fails or times out hands it to its fallback (R-BOT2). The
+//! account's own message is an answer, unless it is Avito's echo of one of ours.
+
+use super::Outcome;
+use super::content::content_of;
+use super::opening;
+use crate::answering::AutoReplies;
+use crate::assignment;
+use crate::error::ServiceResult;
+use crate::notify;
+use crate::ports::Ports;
+use crate::retry::{settled, until_settled};
+use adapters::ports::{TimeCursor, Versioned};
+use avito_model::messenger::{MessageType, WebhookMessage};
+use chrono::{DateTime, TimeZone, Utc};
+use domain::candidate::JobResponse;
+use domain::conversation::{Author, Content, Conversation, Delivery, Handler, Message};
+use domain::directory::Channel;
+use domain::ids::TenantId;
+use domain::settings::ChannelSettings;
+
+/// What opening a conversation for a chat came to.
+pub(super) enum Opened {
+    New(Box<Versioned<Conversation>>),
+    /// Another worker opened one first (read it and join it).
+    Raced,
+    /// Not opened here, and why.
+    Refused(&'static str),
+}
+
+/// A time Avito gave in unix seconds, or `fallback`.
+pub(super) fn instant(seconds: Option<i64>, fallback: DateTime<Utc>) -> DateTime<Utc> {
+    seconds
+        .and_then(|s| Utc.timestamp_opt(s, 0).single())
+        .unwrap_or(fallback)
+}
+
+/// What the stored write did, for the work after it.
+struct Written {
+    before: Conversation,
+    after: Conversation,
+    message: Message,
+    opened: bool,
+}
+
+/// Stores one message of a chat in `channel`'s conversation of it. With no open conversation, a
+/// client message opens one (for a Jobs chat, the conversation of its `response`); any other
+/// message opens none. `known`: the chat's open conversation (or that it has none) when the
+/// caller just read it, so it is not read again.
+pub(super) async fn store_message(
+    ports: &Ports,
+    tenant: &TenantId,
+    channel: &Channel,
+    settings: &ChannelSettings,
+    value: &WebhookMessage,
+    response: Option<&JobResponse>,
+    mut known: Option<Option<Versioned<Conversation>>>,
+) -> ServiceResult<Outcome> {
+    let now = ports.clock.now();
+    let author = match (&value.kind, value.author_id) {
+        (MessageType::System, _) => Author::System,
+        (_, Some(a)) if Some(a) == channel.account_id() => Author::Account,
+        _ => Author::Client,
+    };
+    let written = until_settled!("the conversation", {
+        let read = match known.take() {
+            Some(read) => read,
+            None => {
+                ports
+                    .conversations
+                    .open_for_chat(tenant, &channel.id, &value.chat_id)
+                    .await?
+            }
+        };
+        let (current, opened) = match read {
+            Some(c) => (c, false),
+            // The account's own message (an auto-reply or closing message coming back, or an
+            // operator writing first in the Avito app) does not open a conversation.
+            None if author != Author::Client => {
+                return Ok(Some(Err(Outcome::Ignored(
+                    "not a client message and no open conversation",
+                ))));
+            }
+            None => match open(ports, tenant, channel, settings, value, response, now).await? {
+                Opened::New(c) => (*c, true),
+                Opened::Raced => return Ok(None),
+                Opened::Refused(why) => return Ok(Some(Err(Outcome::Ignored(why)))),
+            },
+        };
+        let message = Message {
+            id: value.id.clone(),
+            conversation_id: current.value.id.clone(),
+            author: author.clone(),
+            content: content_of(&value.kind, &value.content),
+            created_at: instant(value.created, now),
+            delivery: None,
+        };
+        if message.author == Author::Account && claim_echo(ports, tenant, &current.value, &message).await? {
+            return Ok(Some(Err(Outcome::Duplicate)));
+        }
+        let mut next = current
+            .value
+            .clone()
+            .with_message(&message)
+            .with_auto_close(settings.auto_close_after);
+        if let (Handler::Chatbot { chatbot_id }, Author::Client) = (&next.handler, &message.author)
+            && !deliver_to_bot(ports, tenant, chatbot_id, &next, &message).await?
+        {
+            // R-BOT2: a bot that fails or times out hands the conversation to its fallback.
+            next.handler = assignment::fallback_handler(ports, tenant, &next).await?;
+        }
+        // Planned before the message is stored, so that a failure leaves the event to be
+        // retried whole; planning twice schedules once. A waiting client handed over by a bot
+        // now waits for an operator, so the auto-replies apply from then on too.
+        let starts_waiting = current.value.waiting_since.is_none() && next.waiting_since.is_some();
+        if starts_waiting || (handed_over(&current.value, &next) && next.waiting_since.is_some()) {
+            AutoReplies { ports: ports.clone() }.plan(tenant, &next).await?;
+        }
+        let added = ports
+            .conversations
+            .add_message(tenant, &next, current.version, &message)
+            .await;
+        Ok(settled(added)?.map(|added| {
+            if added {
+                Ok(Written {
+                    before: current.value,
+                    after: next,
+                    message,
+                    opened,
+                })
+            } else {
+                Err(Outcome::Duplicate)
+            }
+        }))
+    });
+    let Written {
+        before,
+        after,
+        message,
+        opened,
+    } = match written {
+        Ok(written) => written,
+        Err(outcome) => return Ok(outcome),
+    };
+    if let (Some(waited), None) = (before.waiting_since, after.waiting_since) {
+        AutoReplies { ports: ports.clone() }
+            .cancel(tenant, &after.id, waited)
+            .await;
+    }
+    if handed_over(&before, &after) {
+        notify::assigned(ports, tenant, &after, message.created_at).await?;
+    }
+    let starts_waiting = before.waiting_since.is_none() && after.waiting_since.is_some();
+    if let (true, false, Some(since)) = (starts_waiting, opened, after.waiting_since) {
+        notify::client_wrote(ports, tenant, &after, since).await?;
+    }
+    Ok(Outcome::Stored {
+        conversation: after.id,
+        opened,
+    })
+}
+
+/// Opens the chat's conversation for a client's message: its response's, or a messenger one.
+async fn open(
+    ports: &Ports,
+    tenant: &TenantId,
+    channel: &Channel,
+    settings: &ChannelSettings,
+    value: &WebhookMessage,
+    response: Option<&JobResponse>,
+    now: DateTime<Utc>,
+) -> ServiceResult<Opened> {
+    match response {
+        Some(r) => Ok(
+            match opening::open_for_response(ports, tenant, channel, settings, r, None, now).await? {
+                Some(c) => Opened::New(Box::new(c)),
+                None => Opened::Raced,
+            },
+        ),
+        None => opening::open_conversation(ports, tenant, channel, settings, value, now).await,
+    }
+}
+
+/// Whether a chatbot's conversation went to a person.
+fn handed_over(before: &Conversation, after: &Conversation) -> bool {
+    matches!(before.handler, Handler::Chatbot { .. }) && !matches!(after.handler, Handler::Chatbot { .. })
+}
+
+/// Delivers a client message to the conversation's chatbot; `false` when the bot is unavailable
+/// (unknown, failing, or slower than the timeout). Events carry the message id, so a bot sees a
+/// repeat of one it got before when a write is retried.
+async fn deliver_to_bot(
+    ports: &Ports,
+    tenant: &TenantId,
+    chatbot: &domain::ids::ChatbotId,
+    conversation: &Conversation,
+    message: &Message,
+) -> ServiceResult<bool> {
+    let Some(bot) = ports
+        .config
+        .get::<domain::directory::Chatbot>(tenant, chatbot.as_str())
+        .await?
+        .map(|v| v.value)
+    else {
+        return Ok(false);
+    };
+    let event = serde_json::json!({
+        "type": "message",
+        "tenant": tenant,
+        "conversation_id": conversation.id,
+        "channel_id": conversation.channel_id,
+        "client": conversation.client,
+        "listing": conversation.listing,
+        "message": message,
+    });
+    match ports.chatbots.deliver(&bot, &event).await {
+        Ok(()) => Ok(true),
+        Err(e) => {
+            tracing::warn!(chatbot = %bot.id, error = %e, "chatbot unavailable; the conversation goes to its fallback");
+            Ok(false)
+        }
+    }
+}
+
+/// Whether `echo` (the account's own message) is Avito's echo of a message we sent and whose
+/// confirmation has not been recorded yet (the echo can overtake it). If so, it is recorded as
+/// that message's delivery, so it is not taken for an operator's reply.
+async fn claim_echo(
+    ports: &Ports,
+    tenant: &TenantId,
+    conversation: &Conversation,
+    echo: &Message,
+) -> ServiceResult<bool> {
+    // An image is matched by kind: its echo carries Avito's link, which ours learns only
+    // from the echo or the send's answer, whichever comes first.
+    let same_content = |ours: &Content| match (&echo.content, ours) {
+        (Content::Text { text }, Content::Text { text: t }) => t == text,
+        (Content::Image { .. }, Content::Image { .. }) => true,
+        _ => false,
+    };
+    if !matches!(echo.content, Content::Text { .. } | Content::Image { .. }) {
+        return Ok(false);
+    }
+    let since = TimeCursor::at(echo.created_at - chrono::TimeDelta::minutes(10));
+    let page = ports
+        .conversations
+        .messages(tenant, &conversation.id, Some(&since), 100)
+        .await?;
+    let ours = page.items.into_iter().find(|m| {
+        matches!(
+            m.author,
+            Author::AutoReply | Author::System | Author::Bot { .. } | Author::Operator { .. }
+        ) && m.delivery == Some(Delivery::Pending)
+            && same_content(&m.content)
+    });
+    let Some(ours) = ours else { return Ok(false) };
+    let content = match ours.content {
+        Content::Image { url: None } => echo.content.clone(),
+        content => content,
+    };
+    let confirmed = Message {
+        delivery: Some(Delivery::Sent {
+            avito_message_id: echo.id.clone(),
+        }),
+        content,
+        ..ours
+    };
+    ports
+        .conversations
+        .record_delivery(tenant, &conversation.channel_id, &confirmed)
+        .await?;
+    Ok(true)
+}

@@ -1,0 +1,60 @@
+//! What operators are told in their notification feed about their conversations: one was assigned
+//! to them, a client wrote and waits. Each notification has a deterministic id, so telling twice
+//! stores one.
+
+use crate::error::ServiceResult;
+use crate::ports::Ports;
+use chrono::{DateTime, Utc};
+use domain::conversation::{Conversation, Handler};
+use domain::ids::TenantId;
+use domain::notification::{Notification, NotificationKind};
+
+/// Tells the operator who has `conversation` (when an operator has it) that it was assigned to
+/// them at `at`; once per assignment.
+pub async fn assigned(
+    ports: &Ports,
+    tenant: &TenantId,
+    conversation: &Conversation,
+    at: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let Handler::Operator { employee_id } = &conversation.handler else {
+        return Ok(());
+    };
+    let notification = Notification {
+        id: format!("assigned-{}-{employee_id}-{}", conversation.id, at.timestamp_millis()),
+        kind: NotificationKind::Assigned,
+        at,
+        text: format!("Вам назначено обращение: {}", who(conversation)),
+        channel_id: conversation.channel_id.clone(),
+        conversation_id: Some(conversation.id.clone()),
+        employee_id: Some(employee_id.clone()),
+    };
+    Ok(ports.config.notify(tenant, &notification).await?)
+}
+
+/// Tells the operator who has `conversation` that the client wrote and waits (since
+/// `waiting_since`); once per waiting period, not per message.
+pub async fn client_wrote(
+    ports: &Ports,
+    tenant: &TenantId,
+    conversation: &Conversation,
+    waiting_since: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let Handler::Operator { employee_id } = &conversation.handler else {
+        return Ok(());
+    };
+    let notification = Notification {
+        id: format!("message-{}-{}", conversation.id, waiting_since.timestamp_millis()),
+        kind: NotificationKind::Message,
+        at: waiting_since,
+        text: format!("Новое сообщение: {}", who(conversation)),
+        channel_id: conversation.channel_id.clone(),
+        conversation_id: Some(conversation.id.clone()),
+        employee_id: Some(employee_id.clone()),
+    };
+    Ok(ports.config.notify(tenant, &notification).await?)
+}
+
+fn who(conversation: &Conversation) -> &str {
+    conversation.client.name.as_deref().unwrap_or("клиент")
+}
