@@ -6,17 +6,27 @@ write. Real DynamoDB transactions are atomic, and our stores rely on that (a con
 transaction that loses a race writes nothing). Serializing DynamoDB calls restores that
 guarantee locally; SQS and the Scheduler stay concurrent (SQS long polls must not block others).
 
+moto also backs up every table a transaction touches with a deep copy before it runs, so a
+transaction's cost grows with the table (the auto-close sweep test opens thousands of
+conversations). A transaction without an Update (ours only put, delete and check conditions,
+which replace or remove items and never change one in place) is backed up by copying the
+table's item maps instead, sharing the items: restoring that copy undoes it just the same.
+
 It also counts the DynamoDB requests it serves, by operation, with the items each transaction
 writes, for the cost benchmark: `GET /_counts` answers them as JSON, `DELETE /_counts` resets.
 
 usage: python moto_server.py HOST PORT
 """
 
+import copy
 import io
 import json
 import sys
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
+
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -57,7 +67,40 @@ def serialize_dynamodb(app):
     return wrapped
 
 
+_shallow_backup = threading.local()
+
+
+def _table_deepcopy(self, memo):
+    if not getattr(_shallow_backup, "on", False):
+        deep = self.__class__.__new__(self.__class__)
+        memo[id(self)] = deep
+        for name, value in self.__dict__.items():
+            setattr(deep, name, copy.deepcopy(value, memo))
+        return deep
+    clone = copy.copy(self)
+    items = defaultdict(dict)
+    for key, value in self.items.items():
+        items[key] = dict(value) if isinstance(value, dict) else value
+    clone.items = items
+    return clone
+
+
+def _install_shallow_transaction_backups() -> None:
+    original = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self, transact_items):
+        _shallow_backup.on = all("Update" not in item for item in transact_items)
+        try:
+            return original(self, transact_items)
+        finally:
+            _shallow_backup.on = False
+
+    DynamoDBBackend.transact_write_items = transact_write_items
+    Table.__deepcopy__ = _table_deepcopy
+
+
 def main() -> None:
+    _install_shallow_transaction_backups()
     host, port = sys.argv[1], int(sys.argv[2])
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(host, port, serialize_dynamodb(app), threaded=True, request_handler=MotoRequestHandler)

@@ -1059,6 +1059,26 @@ pub async fn open_conversations_are_found_when_their_auto_close_time_comes(
         ["c4", "c2"]
     );
     assert!(mine(store.due_for_auto_close(t0(), 1000).await.expect("due")).is_empty());
+
+    // Saving a conversation with a later time moves it in the index; a stale save writes nothing.
+    let mut later = c4.clone();
+    later.auto_close_due_at = due(150);
+    assert!(matches!(
+        store.save(&other, &later, 7).await,
+        Err(crate::ports::StoreError::Conflict)
+    ));
+    store.save(&other, &later, 1).await.expect("save");
+    assert_eq!(
+        mine(
+            store
+                .due_for_auto_close(t0() + TimeDelta::seconds(120), 1000)
+                .await
+                .expect("due")
+        ),
+        ["c2"]
+    );
+    let saved = store.get(&other, &c4.id).await.expect("read").expect("exists");
+    assert_eq!((saved.version, saved.value.auto_close_due_at), (2, due(150)));
 }
 
 pub async fn open_conversations_list_by_handler_most_recent_activity_first(

@@ -143,8 +143,14 @@ impl InboundWorker {
         loop {
             if last_sweep.elapsed() >= Duration::from_secs(5) {
                 last_sweep = std::time::Instant::now();
-                match closing.sweep(chrono::Utc::now()).await {
-                    Ok(n) if n > 0 => tracing::info!(closed = n, "auto-close sweep"),
+                // A sweep shares the worker with the inbound queue: a second at most, the next
+                // one goes on from there.
+                let started = std::time::Instant::now();
+                match closing
+                    .sweep(chrono::Utc::now(), || started.elapsed() < Duration::from_secs(1))
+                    .await
+                {
+                    Ok(swept) if swept.closed > 0 => tracing::info!(closed = swept.closed, "auto-close sweep"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "auto-close sweep failed"),
                 }

@@ -56,7 +56,14 @@ impl Closing {
             let settings = p.settings(tenant, &current.value.channel_id).await?;
             let now = p.clock.now();
             if only_if_due && !is_auto_close_due(current.value.last_activity_at, settings.auto_close_after, now) {
-                return Ok(Some(Some(Err(Closed::NotDue))));
+                // Active since its stored time (or the setting grew): it moves to its real time,
+                // so the sweep's next page reaches past it.
+                let rescheduled = current.value.clone().with_auto_close(settings.auto_close_after);
+                if rescheduled.auto_close_due_at == current.value.auto_close_due_at {
+                    return Ok(Some(Some(Err(Closed::NotDue))));
+                }
+                let saved = p.conversations.save(tenant, &rescheduled, current.version).await;
+                return Ok(settled(saved)?.map(|()| Some(Err(Closed::NotDue))));
             }
             let mut version = current.version;
             let mut conversation = current.value.clone();
@@ -110,19 +117,51 @@ impl Closing {
         Ok(Closed::Closed { closing_message: sent })
     }
 
-    /// The auto-close sweep: closes what is due at `now`; returns how many it closed.
-    pub async fn sweep(&self, now: DateTime<Utc>) -> ServiceResult<usize> {
-        let due = self.ports.conversations.due_for_auto_close(now, 100).await?;
-        let mut closed = 0;
-        for (tenant, id) in due {
-            match self.close(&tenant, &id, ClosingReason::Inactive, true).await {
-                Ok(Closed::Closed { .. }) => closed += 1,
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(conversation = %id, error = %e, "auto-close failed; the next sweep tries again")
+    /// The auto-close sweep: closes every conversation due at `now`, a page at a time, while
+    /// `more_time()` says another page fits. Each conversation is read again before it closes; one
+    /// found active since its stored time moves to its real time, so every page makes way for the
+    /// next and the sweep reaches every truly due conversation however many are open. It ends
+    /// when a page is empty or changed nothing (what failed is tried by the next sweep).
+    pub async fn sweep(&self, now: DateTime<Utc>, more_time: impl Fn() -> bool) -> ServiceResult<Swept> {
+        let mut swept = Swept::default();
+        loop {
+            let due = self.ports.conversations.due_for_auto_close(now, SWEEP_PAGE).await?;
+            let mut progress = false;
+            for (tenant, id) in &due {
+                match self.close(tenant, id, ClosingReason::Inactive, true).await {
+                    Ok(Closed::Closed { .. }) => {
+                        swept.closed += 1;
+                        progress = true;
+                    }
+                    Ok(Closed::NotDue) => {
+                        swept.rescheduled += 1;
+                        progress = true;
+                    }
+                    // Closed meanwhile by someone else: it left the index.
+                    Ok(Closed::AlreadyClosed) | Err(ServiceError::NotFound(_)) => progress = true,
+                    Err(e) => {
+                        swept.failed += 1;
+                        tracing::warn!(conversation = %id, error = %e, "auto-close failed; the next sweep tries again");
+                    }
                 }
             }
+            if due.len() < SWEEP_PAGE as usize || !progress || !more_time() {
+                return Ok(swept);
+            }
         }
-        Ok(closed)
     }
+}
+
+/// How many due conversations the sweep reads at a time.
+pub const SWEEP_PAGE: u32 = 100;
+
+/// What a sweep did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Closed for inactivity.
+    pub closed: usize,
+    /// Found active since their stored time, and moved to their real time.
+    pub rescheduled: usize,
+    /// Not closed for an error (logged); the next sweep tries again.
+    pub failed: usize,
 }

@@ -1,12 +1,12 @@
-//! What operators are told in their notification feed about their conversations: one was assigned
-//! to them, a client wrote and waits. Each notification has a deterministic id, so telling twice
+//! The operators' notification feed: what they are told about their conversations (one was
+//! assigned to them, a client wrote and waits), and how much of it is unread. Each notification has a deterministic id, so telling twice
 //! stores one.
 
 use crate::error::ServiceResult;
 use crate::ports::Ports;
 use chrono::{DateTime, Utc};
 use domain::conversation::{Conversation, Handler};
-use domain::ids::TenantId;
+use domain::ids::{EmployeeId, TenantId};
 use domain::notification::{Notification, NotificationKind};
 
 /// Tells the operator who has `conversation` (when an operator has it) that it was assigned to
@@ -57,4 +57,26 @@ pub async fn client_wrote(
 
 fn who(conversation: &Conversation) -> &str {
     conversation.client.name.as_deref().unwrap_or("клиент")
+}
+
+/// How many of `me`'s notifications are unread, counted up to `cap`.
+pub async fn unread_count(ports: &Ports, tenant: &TenantId, me: &EmployeeId, cap: u32) -> ServiceResult<u32> {
+    let read_until = ports.config.presence(tenant, me).await?.notifications_read_until;
+    let mut count = 0;
+    let mut after: Option<String> = None;
+    loop {
+        let page = ports.config.notifications(tenant, after.as_deref(), 100).await?;
+        for n in &page.items {
+            if read_until.is_some_and(|r| n.at <= r) || count >= cap {
+                return Ok(count);
+            }
+            if n.is_for(me) {
+                count += 1;
+            }
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(count),
+        }
+    }
 }

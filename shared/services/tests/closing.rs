@@ -112,8 +112,8 @@ async fn the_sweep_closes_due_conversations_once_and_leaves_the_others() {
     let sweep_at = T + 7200 + 1;
     let closing = closing_at(&e, at(sweep_at));
     let now = chrono::DateTime::from_timestamp(sweep_at, 0).expect("instant");
-    assert_eq!(closing.sweep(now).await.expect("sweep"), 1);
-    assert_eq!(closing.sweep(now).await.expect("sweep again"), 0);
+    assert_eq!(closing.sweep(now, || true).await.expect("sweep").closed, 1);
+    assert_eq!(closing.sweep(now, || true).await.expect("sweep again").closed, 0);
     assert_eq!(sends(&e), 1, "the closing message once");
     let q = e
         .conversations

@@ -548,6 +548,25 @@ impl ConversationStore for DynamoConversationStore {
         Ok(due.into_iter().take(limit as usize).map(|(_, t, c)| (t, c)).collect())
     }
 
+    async fn save(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(self.conversation_put(tenant, conversation, Some(expected_version))?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if failed_conditions(&e).is_some_and(|f| f.first() == Some(&true)) => Err(StoreError::Conflict),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
     async fn close(
         &self,
         tenant: &TenantId,

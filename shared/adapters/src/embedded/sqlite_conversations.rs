@@ -478,6 +478,31 @@ impl ConversationStore for SqliteConversationStore {
             .await
     }
 
+    async fn save(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        let (t, doc, conv) = (tenant.to_string(), encode(conversation)?, conversation.clone());
+        self.db
+            .run(move |c| {
+                let tx = c.transaction().map_err(unavailable)?;
+                let updated = tx
+                    .execute_cached(
+                        "UPDATE conversations SET doc = ?3, version = version + 1 WHERE tenant = ?1 AND id = ?2 AND version = ?4",
+                        params![t, conv.id.as_str(), doc, expected_version],
+                    )
+                    .map_err(unavailable)?;
+                if updated != 1 {
+                    return Err(StoreError::Conflict);
+                }
+                sync_auto_close(&tx, &t, &conv)?;
+                tx.commit().map_err(unavailable)
+            })
+            .await
+    }
+
     async fn close(
         &self,
         tenant: &TenantId,

@@ -99,6 +99,16 @@ pub trait ConversationStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<(TenantId, ConversationId)>, StoreError>;
 
+    /// Saves an open conversation's own fields (no message: e.g. a new auto-close time) in one
+    /// conditional write; [`StoreError::Conflict`] if it moved past `expected_version`. Its indexes
+    /// follow it, as with every conversation write.
+    async fn save(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        expected_version: u64,
+    ) -> Result<(), StoreError>;
+
     /// Saves a closed conversation and frees its chat for a new one, atomically;
     /// [`StoreError::Conflict`] if it moved past `expected_version`.
     async fn close(

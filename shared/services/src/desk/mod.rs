@@ -14,6 +14,7 @@ pub mod team;
 
 use crate::closing::{Closed, Closing};
 use crate::error::{ServiceError, ServiceResult};
+use crate::notify;
 use crate::outbox;
 use crate::ports::Ports;
 use crate::retry::{settled, until_settled};
@@ -256,7 +257,7 @@ impl Desk {
             mine: store.count_open_by_handler(&person.tenant, &mine).await?,
             queue: store.count_open_by_handler(&person.tenant, &queue).await?,
             unread_notifications: match &staff.employee_id {
-                Some(me) => team::unread_count(&self.ports, &person.tenant, me, 99).await?,
+                Some(me) => notify::unread_count(&self.ports, &person.tenant, me, 99).await?,
                 None => 0,
             },
         })

@@ -148,7 +148,16 @@ impl Desk {
                 created_at: ports.clock.now(),
                 delivery: Some(Delivery::Pending),
             };
-            let next = current.value.clone().with_message(&message);
+            // An answer is activity: the auto-close time follows it.
+            let auto_close_after = ports
+                .settings(tenant, &current.value.channel_id)
+                .await?
+                .auto_close_after;
+            let next = current
+                .value
+                .clone()
+                .with_message(&message)
+                .with_auto_close(auto_close_after);
             let added = ports
                 .conversations
                 .add_message(tenant, &next, current.version, &message)

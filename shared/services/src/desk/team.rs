@@ -5,12 +5,11 @@
 
 use super::{Desk, Person};
 use crate::error::{ServiceError, ServiceResult};
-use crate::ports::Ports;
 use adapters::configuration::Configuration;
 use adapters::ports::Page;
 use chrono::{DateTime, Utc};
 use domain::directory::Presence;
-use domain::ids::{EmployeeId, TenantId};
+use domain::ids::EmployeeId;
 use domain::notification::Notification;
 
 /// Who the caller is.
@@ -30,28 +29,6 @@ pub struct FeedItem {
 }
 
 const NOT_AN_EMPLOYEE: ServiceError = ServiceError::Forbidden("only employees work conversations");
-
-/// How many of `me`'s notifications are unread, counted up to `cap`.
-pub(crate) async fn unread_count(ports: &Ports, tenant: &TenantId, me: &EmployeeId, cap: u32) -> ServiceResult<u32> {
-    let read_until = ports.config.presence(tenant, me).await?.notifications_read_until;
-    let mut count = 0;
-    let mut after: Option<String> = None;
-    loop {
-        let page = ports.config.notifications(tenant, after.as_deref(), 100).await?;
-        for n in &page.items {
-            if read_until.is_some_and(|r| n.at <= r) || count >= cap {
-                return Ok(count);
-            }
-            if n.is_for(me) {
-                count += 1;
-            }
-        }
-        match page.next {
-            Some(next) => after = Some(next),
-            None => return Ok(count),
-        }
-    }
-}
 
 impl Desk {
     /// The employee the caller works as, or 403.

@@ -7,7 +7,7 @@
 
 use super::Outcome;
 use super::content::content_of;
-use super::opening;
+use super::opening::{self, Opened, instant};
 use crate::answering::AutoReplies;
 use crate::assignment;
 use crate::error::ServiceResult;
@@ -16,28 +16,12 @@ use crate::ports::Ports;
 use crate::retry::{settled, until_settled};
 use adapters::ports::{TimeCursor, Versioned};
 use avito_model::messenger::{MessageType, WebhookMessage};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use domain::candidate::JobResponse;
 use domain::conversation::{Author, Content, Conversation, Delivery, Handler, Message};
 use domain::directory::Channel;
 use domain::ids::TenantId;
 use domain::settings::ChannelSettings;
-
-/// What opening a conversation for a chat came to.
-pub(super) enum Opened {
-    New(Box<Versioned<Conversation>>),
-    /// Another worker opened one first (read it and join it).
-    Raced,
-    /// Not opened here, and why.
-    Refused(&'static str),
-}
-
-/// A time Avito gave in unix seconds, or `fallback`.
-pub(super) fn instant(seconds: Option<i64>, fallback: DateTime<Utc>) -> DateTime<Utc> {
-    seconds
-        .and_then(|s| Utc.timestamp_opt(s, 0).single())
-        .unwrap_or(fallback)
-}
 
 /// What the stored write did, for the work after it.
 struct Written {

@@ -4,20 +4,35 @@
 //! notification «Отклик на вакансию: …» once). Both are routed like any new conversation
 //! ([`crate::assignment::route`]) and built with the domain's one constructor.
 
-use super::chat::{Opened, instant};
 use crate::assignment;
 use crate::error::ServiceResult;
 use crate::ports::Ports;
 use crate::retry::{settled, until_settled};
 use adapters::ports::{StoreError, Versioned};
 use avito_model::messenger::WebhookMessage;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use domain::candidate::JobResponse;
 use domain::conversation::{CardKind, ClientCard, ClientRef, Conversation, Listing, Opening};
 use domain::directory::{Channel, ChannelKind};
 use domain::ids::{ChannelId, ClientCardId, ConversationId, TenantId};
 use domain::notification::Notification;
 use domain::settings::ChannelSettings;
+
+/// What opening a conversation for a chat came to.
+pub(super) enum Opened {
+    New(Box<Versioned<Conversation>>),
+    /// Another worker opened one first (read it and join it).
+    Raced,
+    /// Not opened here, and why.
+    Refused(&'static str),
+}
+
+/// A time Avito gave in unix seconds, or `fallback`.
+pub(super) fn instant(seconds: Option<i64>, fallback: DateTime<Utc>) -> DateTime<Utc> {
+    seconds
+        .and_then(|s| Utc.timestamp_opt(s, 0).single())
+        .unwrap_or(fallback)
+}
 
 /// Whether a listing is a vacancy: Avito's vacancies live under its `/vakansii/` category.
 fn is_vacancy(listing: &Listing) -> bool {
