@@ -111,7 +111,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(state: AdminState) -> Router {
     let router = api().0;
     let doc = Json(openapi());
-    router
+    let router = router
         .route("/openapi.json", get(move || std::future::ready(doc.clone())))
         .route(
             "/health",
@@ -120,5 +120,6 @@ pub fn router(state: AdminState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
         // The web interface (static, no authentication: it signs in against the API itself).
-        .merge(web_ui::router())
+        .merge(web_ui::router());
+    http_api::secured(router)
 }

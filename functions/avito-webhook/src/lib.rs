@@ -63,11 +63,21 @@ async fn receiving_channel(
     }
 }
 
-/// The body, or 400 if it is larger than [`MAX_BODY_BYTES`].
-async fn read_body(body: Body) -> Result<Bytes, Response> {
-    axum::body::to_bytes(body, MAX_BODY_BYTES)
+/// A delivery to a receiving channel whose secret `matches`: the tenant, the channel and the
+/// body (403 before the body is read when the channel or secret is wrong; 400 for a body larger
+/// than [`MAX_BODY_BYTES`]).
+async fn delivery(
+    config: &Configuration,
+    tenant: &str,
+    channel: &str,
+    matches: impl Fn(&Channel) -> bool,
+    body: Body,
+) -> Result<(TenantId, Channel, Bytes), Response> {
+    let (tenant, channel) = receiving_channel(config, tenant, channel, matches).await?;
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
-        .map_err(|_| answer(StatusCode::BAD_REQUEST, "the body is too large or unreadable"))
+        .map_err(|_| answer(StatusCode::BAD_REQUEST, "the body is too large or unreadable"))?;
+    Ok((tenant, channel, bytes))
 }
 
 async fn accept(state: &WebhookState, event: InboundEvent) -> Response {
@@ -111,12 +121,8 @@ pub async fn messenger(
             .as_ref()
             .is_some_and(|s| secret_matches(&secret, &s.messenger))
     };
-    let (tenant, channel) = match receiving_channel(&state.config, &tenant, &channel, matches).await {
+    let (tenant, channel, bytes) = match delivery(&state.config, &tenant, &channel, matches, body).await {
         Ok(found) => found,
-        Err(r) => return r,
-    };
-    let bytes = match read_body(body).await {
-        Ok(b) => b,
         Err(r) => return r,
     };
     let (Ok(envelope), Ok(raw)) = (
@@ -158,12 +164,8 @@ pub async fn jobs(
             .and_then(|s| s.jobs.as_ref())
             .is_some_and(|d| secret_matches(presented, d))
     };
-    let (tenant, channel) = match receiving_channel(&state.config, &tenant, &channel, matches).await {
+    let (tenant, channel, bytes) = match delivery(&state.config, &tenant, &channel, matches, body).await {
         Ok(found) => found,
-        Err(r) => return r,
-    };
-    let bytes = match read_body(body).await {
-        Ok(b) => b,
         Err(r) => return r,
     };
     if bytes.iter().all(u8::is_ascii_whitespace) {

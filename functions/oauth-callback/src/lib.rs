@@ -101,7 +101,9 @@ pub async fn callback(State(connections): State<Connections>, Query(q): Query<Ca
 
 /// The callback's router.
 pub fn router(connections: Connections) -> Router {
-    Router::new()
-        .route(CALLBACK_PATH, get(callback))
-        .with_state(connections)
+    http_api::secured(
+        Router::new()
+            .route(CALLBACK_PATH, get(callback))
+            .with_state(connections),
+    )
 }

@@ -1,6 +1,6 @@
 //! Client cards as operators see and keep them (R-OP2, R-OP3, R-OP5): who the client of a
 //! conversation is, made a client and edited, their history across channels, and writing to them
-//! from the card.
+//! from the card. The HTTP edge of [`services::desk::records`] and [`services::desk::reply`].
 
 use crate::OperatorState;
 use crate::reply::{ReplyBody, replied_view};

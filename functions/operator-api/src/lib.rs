@@ -2,7 +2,8 @@
 //! (and, for Avito Jobs, the candidate card), replies and resends, taking and returning, completing
 //! (R-CL1: the closing message goes out once), client cards, presence, the notification feed, and
 //! the chatbot API ([`bot`]). An axum router: `lambda_http::run` on AWS, mounted by the local
-//! server.
+//! server. Each handler parses the request, calls one [`services::desk::Desk`] use case and maps
+//! its result; the rules (who may act, what a command changes) live there and in the domain.
 
 pub mod bot;
 pub mod cards;
@@ -244,5 +245,5 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The operator API's routes.
 pub fn router(state: OperatorState) -> Router {
-    api().0.with_state(state)
+    http_api::secured(api().0.with_state(state))
 }

@@ -1,7 +1,8 @@
 //! The operator's notification feed, newest first: responses to vacancies (R-J2: «Отклик на
 //! вакансию: …», for everyone), conversations assigned to them, and clients writing again in their
 //! conversations. Each shows whether it is unread; marking the feed read up to a time is one
-//! request. A client polls the first page and stops at the first notification it has seen.
+//! request. A client polls the first page and stops at the first notification it has seen. The
+//! HTTP edge of [`services::desk::team`].
 
 use crate::OperatorState;
 use axum::Json;

@@ -1,6 +1,6 @@
 //! Who the caller is (`GET /v1/me`, for an interface to show the right screens), and an
 //! operator's presence: online operators under capacity get auto-assigned conversations (R-CS2);
-//! offline ones get none.
+//! offline ones get none. The HTTP edge of [`services::desk::team`].
 
 use crate::OperatorState;
 use axum::Json;

@@ -1,6 +1,6 @@
 //! What operators record about a conversation (R-OP2, R-OP3): its topic and its links to one client
 //! card, one deal and one organization, saved together in one request; internal comments; and the
-//! deals and organizations to link to (create or pick).
+//! deals and organizations to link to (create or pick). The HTTP edge of [`services::desk::records`].
 
 use crate::OperatorState;
 use axum::Json;

@@ -3,7 +3,7 @@
 //! decides where a message ends. Images go through Avito's upload; Avito's messenger sends nothing
 //! else, so any other file is refused with 422 that says so. Every reply carries a client-chosen idempotency key: the same key again returns the
 //! first reply and sends nothing. A reply ends the client's waiting period and cancels pending
-//! auto-replies.
+//! auto-replies. The HTTP edge of [`services::desk::reply`].
 
 use crate::OperatorState;
 use axum::Json;

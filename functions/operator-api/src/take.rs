@@ -2,6 +2,7 @@
 //! the same conversation at once exactly one gets it; the other is told who has it (409). An
 //! operator takes only from the general queue and their groups' queues (administrators from any).
 //! Each take and return is a visible note, written in the same conditional write as the new handler.
+//! The HTTP edge of [`services::desk::Desk::take`] and [`services::desk::Desk::return_to_queue`].
 
 use crate::OperatorState;
 use axum::Json;

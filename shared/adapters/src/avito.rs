@@ -86,6 +86,18 @@ impl AvitoError {
     }
 }
 
+/// A failure to obtain an access token, as the failure of the call that needed it: the call was
+/// never carried out (it was not sent, or Avito refused it for its token), so even a 5xx from the
+/// token endpoint proves it ([`AvitoError::proves_not_processed`]).
+fn not_sent(e: AvitoError) -> AvitoError {
+    match e {
+        AvitoError::Unavailable(m) | AvitoError::Malformed(m) => {
+            AvitoError::Credentials(format!("no valid access token could be obtained ({m})"))
+        }
+        other => other,
+    }
+}
+
 /// Where a call's access token comes from.
 #[async_trait::async_trait]
 pub trait AccessTokenSource: Send + Sync {
@@ -198,7 +210,7 @@ impl AvitoClient {
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<T, AvitoError> {
         let mut token = match tokens {
-            Some(t) => Some(t.access_token().await?),
+            Some(t) => Some(t.access_token().await.map_err(not_sent)?),
             None => None,
         };
         let mut refreshed = false;
@@ -245,7 +257,9 @@ impl AvitoClient {
                     attempt -= 1;
                     if let Some(source) = tokens {
                         let rejected = token.take().unwrap_or_default();
-                        token = Some(source.refreshed_token(&rejected).await?);
+                        // Avito refused the request with the old token; a failure to get a new
+                        // one leaves it refused, so the request was not carried out.
+                        token = Some(source.refreshed_token(&rejected).await.map_err(not_sent)?);
                     }
                 }
                 StatusCode::UNAUTHORIZED => return Err(AvitoError::Unauthorized),

@@ -246,23 +246,26 @@ impl TokenVault {
             }
             // Take the lease; losing the race means someone else refreshes: wait for them.
             let leased = self.seal(&creds, Some(now + LEASE_SECONDS))?;
-            match self
-                .shared
-                .store
-                .replace(
-                    &self.tenant,
-                    ConfigKind::Credentials,
-                    self.channel.as_str(),
-                    &leased,
-                    version,
-                )
-                .await
-            {
+            match self.replace_sealed(&leased, version).await {
                 Ok(leased_version) => return self.refresh_holding_lease(creds, leased_version).await,
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(store_err(e)),
             }
         }
+    }
+
+    /// Replaces the sealed credentials if they are still at `version`; the new version.
+    async fn replace_sealed(&self, sealed: &str, version: u64) -> Result<u64, StoreError> {
+        self.shared
+            .store
+            .replace(
+                &self.tenant,
+                ConfigKind::Credentials,
+                self.channel.as_str(),
+                sealed,
+                version,
+            )
+            .await
     }
 
     async fn refresh_holding_lease(&self, creds: ChannelCredentials, version: u64) -> Result<String, AvitoError> {
@@ -300,18 +303,7 @@ impl TokenVault {
             Err(e) => (creds, Err(e)),
         };
         let doc = self.seal(&next, None)?;
-        match self
-            .shared
-            .store
-            .replace(
-                &self.tenant,
-                ConfigKind::Credentials,
-                self.channel.as_str(),
-                &doc,
-                version,
-            )
-            .await
-        {
+        match self.replace_sealed(&doc, version).await {
             Ok(_) => outcome,
             // The lease expired and someone else moved on, or the channel was disconnected
             // meanwhile: what we obtained is not the newest pair, so do not use it.

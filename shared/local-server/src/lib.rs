@@ -287,7 +287,8 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
     if let Some(sb) = sandbox {
         router = router.nest("/sandbox", avito_sandbox::router(sb));
     }
-    Ok((router, worker))
+    // Every page and answer of the one server carries the security headers (the sandbox's too).
+    Ok((http_api::secured(router), worker))
 }
 
 /// Binds, prints where it listens (and the development tokens when in use), and serves until

@@ -602,3 +602,51 @@ async fn an_operator_is_refused_an_administrators_write_before_its_body_is_read(
         .expect("answer");
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_reply_refused_for_its_token_whose_refresh_failed_can_be_sent_again() {
+    let server = start(Some(&two_tenants()), &[]);
+    let ch = server.connected_avito_channel().await;
+    let sent = server
+        .sandbox(
+            "/accounts/1001/client-messages",
+            json!({"client": {"name": "Лев"}, "text": "Добрый день"}),
+        )
+        .await;
+    let id = opened_conversation(&server, &ch, &sent).await;
+    // The tokens expire at Avito, and the token endpoint answers 502 once: the send is refused
+    // for its token (403) and no new token comes, so nothing reached the chat.
+    server.sandbox("/accounts/1001/expire-tokens", json!({})).await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/sandbox/_sandbox/faults", server.base))
+        .json(&json!({"operation": "getAccessToken", "status": 502, "times": 1}))
+        .send()
+        .await
+        .expect("fault");
+    assert!(r.status().is_success());
+    let path = format!("/v1/conversations/{id}/messages");
+    let (status, failed) = server
+        .post(&path, ADMIN, json!({"text": "Здравствуйте!", "idempotency_key": "t1"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{failed}");
+    assert_eq!(
+        (
+            failed["delivery"]["state"].as_str(),
+            failed["delivery"]["resendable"].as_bool()
+        ),
+        (Some("failed"), Some(true)),
+        "it provably never left: {failed}"
+    );
+    let (status, resent) = server.post(&format!("{path}/op-t1/resend"), ADMIN, json!({})).await;
+    assert_eq!(
+        (status, resent["delivery"]["state"].as_str()),
+        (StatusCode::OK, Some("sent")),
+        "{resent}"
+    );
+    let calls = server.sandbox_calls().await;
+    let delivered = calls
+        .iter()
+        .filter(|c| c["operation"] == "postSendMessage" && c["status"] == 200)
+        .count();
+    assert_eq!(delivered, 1, "{calls:?}");
+}

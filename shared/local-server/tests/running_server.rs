@@ -161,3 +161,33 @@ async fn channel_settings_through_the_running_server() {
     // None of the refused requests changed what was saved.
     assert_eq!(server.get(&path, ADMIN).await.1, valid);
 }
+
+#[tokio::test]
+async fn every_page_carries_the_security_headers() {
+    let server = start(Some(&two_tenants()), &[]);
+    for path in [
+        "/",
+        "/ui/app.js",
+        "/avito/oauth/callback?code=x&state=nope",
+        "/sandbox/oauth?response_type=code&client_id=x&scope=messenger:read&state=s",
+        "/v1/me",
+        "/nowhere",
+    ] {
+        let r = reqwest::get(format!("{}{path}", server.base)).await.expect("answers");
+        let header = |name: &str| {
+            r.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let csp = header("content-security-policy");
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"),
+            "{path}: {csp:?}"
+        );
+        assert_eq!(header("x-frame-options"), "DENY", "{path}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+    }
+}

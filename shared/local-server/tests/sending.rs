@@ -110,3 +110,50 @@ async fn a_pdf_is_refused_with_the_reason_and_nothing_is_sent() {
         "only the client's message: {page}"
     );
 }
+
+#[tokio::test]
+async fn an_idempotency_key_reused_for_another_text_is_refused_and_sends_nothing() {
+    let server = start(Some(&two_tenants()), &[]);
+    server.connected_avito_channel().await;
+    let id = conversation(&server).await;
+    let path = format!("/v1/conversations/{id}/messages");
+    let (status, first) = server
+        .post(&path, ADMIN, json!({"text": "Сейчас пришлю", "idempotency_key": "k1"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, again) = server
+        .post(&path, ADMIN, json!({"text": "Сейчас пришлю", "idempotency_key": "k1"}))
+        .await;
+    assert_eq!(
+        (status, &again["id"]),
+        (StatusCode::OK, &first["id"]),
+        "a retry: {again}"
+    );
+    let (status, other) = server
+        .post(
+            &path,
+            ADMIN,
+            json!({"text": "Фото будет завтра", "idempotency_key": "k1"}),
+        )
+        .await;
+    assert_eq!(
+        (status, other["error"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict")),
+        "another message under a used key: {other}"
+    );
+    assert!(
+        other["message"].as_str().is_some_and(|m| m.contains("another message")),
+        "{other}"
+    );
+    let calls = server.sandbox_calls().await;
+    assert_eq!(operations(&calls, "postSendMessage"), 1, "one message reached the chat");
+    let (_, messages) = server.get(&format!("/v1/conversations/{id}/messages"), ADMIN).await;
+    let texts: Vec<&str> = messages["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["author"]["type"] == "operator")
+        .filter_map(|m| m["content"]["text"].as_str())
+        .collect();
+    assert_eq!(texts, ["Сейчас пришлю"]);
+}

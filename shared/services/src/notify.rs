@@ -17,19 +17,8 @@ pub async fn assigned(
     conversation: &Conversation,
     at: DateTime<Utc>,
 ) -> ServiceResult<()> {
-    let Handler::Operator { employee_id } = &conversation.handler else {
-        return Ok(());
-    };
-    let notification = Notification {
-        id: format!("assigned-{}-{employee_id}-{}", conversation.id, at.timestamp_millis()),
-        kind: NotificationKind::Assigned,
-        at,
-        text: format!("Вам назначено обращение: {}", who(conversation)),
-        channel_id: conversation.channel_id.clone(),
-        conversation_id: Some(conversation.id.clone()),
-        employee_id: Some(employee_id.clone()),
-    };
-    Ok(ports.config.notify(tenant, &notification).await?)
+    let text = format!("Вам назначено обращение: {}", who(conversation));
+    tell(ports, tenant, conversation, NotificationKind::Assigned, at, text).await
 }
 
 /// Tells the operator who has `conversation` that the client wrote and waits (since
@@ -40,14 +29,40 @@ pub async fn client_wrote(
     conversation: &Conversation,
     waiting_since: DateTime<Utc>,
 ) -> ServiceResult<()> {
+    let text = format!("Новое сообщение: {}", who(conversation));
+    tell(
+        ports,
+        tenant,
+        conversation,
+        NotificationKind::Message,
+        waiting_since,
+        text,
+    )
+    .await
+}
+
+/// A notification to the operator who has `conversation`, if one has it; its id names what
+/// happened and when, so telling twice stores one.
+async fn tell(
+    ports: &Ports,
+    tenant: &TenantId,
+    conversation: &Conversation,
+    kind: NotificationKind,
+    at: DateTime<Utc>,
+    text: String,
+) -> ServiceResult<()> {
     let Handler::Operator { employee_id } = &conversation.handler else {
         return Ok(());
     };
+    let id = match kind {
+        NotificationKind::Assigned => format!("assigned-{}-{employee_id}-{}", conversation.id, at.timestamp_millis()),
+        _ => format!("message-{}-{}", conversation.id, at.timestamp_millis()),
+    };
     let notification = Notification {
-        id: format!("message-{}-{}", conversation.id, waiting_since.timestamp_millis()),
-        kind: NotificationKind::Message,
-        at: waiting_since,
-        text: format!("Новое сообщение: {}", who(conversation)),
+        id,
+        kind,
+        at,
+        text,
         channel_id: conversation.channel_id.clone(),
         conversation_id: Some(conversation.id.clone()),
         employee_id: Some(employee_id.clone()),

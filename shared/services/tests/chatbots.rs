@@ -157,3 +157,55 @@ async fn a_failing_or_missing_bot_hands_over_too_also_in_the_middle_of_a_convers
     assert_eq!(e.open(&chat).await.handler, support_queue());
     assert_eq!(planned(&e).await, 1, "the waiting client now gets the auto-replies");
 }
+
+#[tokio::test]
+async fn a_bot_gets_a_message_once_however_often_avito_delivers_it() {
+    let mut e = env().await;
+    let (url, received) = bot(Behaviour::Accept).await;
+    configure(&mut e, &url).await;
+    let chat = e.sandbox_chat().await;
+    let first = e.text(&chat, "m1", CLIENT, T, "Сколько стоит?");
+    // Avito delivers a message three times to each of two subscribed URLs.
+    for _ in 0..6 {
+        e.process(&first).await;
+    }
+    e.process(&e.text(&chat, "m2", CLIENT, T + 5, "И доставка?")).await;
+    e.process(&first).await;
+    let texts: Vec<String> = received
+        .lock()
+        .map(|r| {
+            r.iter()
+                .map(|(event, _)| event["message"]["content"]["text"].to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        texts,
+        ["\"Сколько стоит?\"", "\"И доставка?\""],
+        "each message once, in order"
+    );
+}
+
+#[tokio::test]
+async fn a_bot_that_fails_leaves_a_visible_note_when_it_hands_over() {
+    let mut e = env().await;
+    let (url, received) = bot(Behaviour::Fail).await;
+    configure(&mut e, &url).await;
+    let chat = e.sandbox_chat().await;
+    let event = e.text(&chat, "m1", CLIENT, T, "Здравствуйте");
+    e.process(&event).await;
+    e.process(&event).await;
+    let conversation = e.open(&chat).await;
+    assert_eq!(conversation.handler, support_queue());
+    let notes: Vec<String> = e
+        .messages(&conversation)
+        .await
+        .into_iter()
+        .filter_map(|m| match m.content {
+            domain::conversation::Content::System { text, .. } => text,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes, ["Чат-бот не ответил: обращение передано оператору"], "one note");
+    assert_eq!(received.lock().map(|r| r.len()).unwrap_or_default(), 1, "tried once");
+}

@@ -59,22 +59,46 @@ impl DynamoConfigStore {
     }
 }
 
-#[async_trait]
-impl ConfigStore for DynamoConfigStore {
-    async fn insert(&self, tenant: &TenantId, kind: ConfigKind, id: &str, doc: &str) -> Result<(), StoreError> {
-        let result = self
+impl DynamoConfigStore {
+    /// Puts a document at version 1 if it does not exist (`expected: None`), or at the next
+    /// version if it is still at `expected`.
+    async fn put_doc(
+        &self,
+        tenant: &TenantId,
+        kind: ConfigKind,
+        id: &str,
+        doc: &str,
+        expected: Option<u64>,
+    ) -> Result<
+        aws_sdk_dynamodb::operation::put_item::PutItemOutput,
+        aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::put_item::PutItemError>,
+    > {
+        let put = self
             .client
             .put_item()
             .table_name(&self.table)
             .item(PK, tenant_pk(tenant))
             .item(SK, sort_key(kind, id))
             .item("doc", AttributeValue::S(doc.to_owned()))
-            .item("version", AttributeValue::N("1".into()))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        match result {
+            .item("version", AttributeValue::N(expected.map_or(1, |v| v + 1).to_string()));
+        match expected {
+            None => put
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK),
+            Some(v) => put
+                .condition_expression("#version = :expected")
+                .expression_attribute_names("#version", "version")
+                .expression_attribute_values(":expected", AttributeValue::N(v.to_string())),
+        }
+        .send()
+        .await
+    }
+}
+
+#[async_trait]
+impl ConfigStore for DynamoConfigStore {
+    async fn insert(&self, tenant: &TenantId, kind: ConfigKind, id: &str, doc: &str) -> Result<(), StoreError> {
+        match self.put_doc(tenant, kind, id, doc, None).await {
             Ok(_) => Ok(()),
             Err(e) if lost_condition(&e) => Err(StoreError::Conflict),
             Err(e) => Err(unavailable(e)),
@@ -148,19 +172,7 @@ impl ConfigStore for DynamoConfigStore {
         expected_version: u64,
     ) -> Result<u64, StoreError> {
         let new_version = expected_version + 1;
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item(PK, tenant_pk(tenant))
-            .item(SK, sort_key(kind, id))
-            .item("doc", AttributeValue::S(doc.to_owned()))
-            .item("version", AttributeValue::N(new_version.to_string()))
-            .condition_expression("#version = :expected")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":expected", AttributeValue::N(expected_version.to_string()))
-            .send()
-            .await;
+        let result = self.put_doc(tenant, kind, id, doc, Some(expected_version)).await;
         match result {
             Ok(_) => Ok(new_version),
             Err(e) if lost_condition(&e) => {

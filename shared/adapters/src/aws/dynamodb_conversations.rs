@@ -176,6 +176,42 @@ impl DynamoConversationStore {
         Ok(TransactWriteItem::builder().put(build(put.build())?).build())
     }
 
+    /// Up to `limit + 1` conversations of partition `pk` of `index` (keyed `pk_attr`, `sk_attr`),
+    /// newest first below the sort key `bound`, each with its sort key.
+    async fn newest_below(
+        &self,
+        index: &str,
+        pk_attr: &str,
+        sk_attr: &str,
+        pk: String,
+        bound: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, Conversation)>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression("#pk = :pk AND #sk < :bound")
+            .expression_attribute_names("#pk", pk_attr)
+            .expression_attribute_names("#sk", sk_attr)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":bound", s(bound.to_owned()))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit + 1).unwrap_or(1001))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let mut found = Vec::new();
+        for item in out.items() {
+            let Some(AttributeValue::S(key)) = item.get(sk_attr) else {
+                continue;
+            };
+            found.push((key.clone(), doc_of(item)?));
+        }
+        Ok(found)
+    }
+
     async fn read(&self, key: Item) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
@@ -417,27 +453,8 @@ impl ConversationStore for DynamoConversationStore {
         let mut found: Vec<(String, Conversation)> = Vec::new();
         // One query per handler, each newest first from the cursor; merged, the first `limit` win.
         for handler in handlers {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI2)
-                .key_condition_expression("#pk = :pk AND #sk < :bound")
-                .expression_attribute_names("#pk", GSI2PK)
-                .expression_attribute_names("#sk", GSI2SK)
-                .expression_attribute_values(":pk", s(format!("T#{tenant}#H#{}", handler_key(handler))))
-                .expression_attribute_values(":bound", s(bound.clone()))
-                .scan_index_forward(false)
-                .limit(i32::try_from(limit + 1).unwrap_or(1001))
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items() {
-                let Some(AttributeValue::S(key)) = item.get(GSI2SK) else {
-                    continue;
-                };
-                found.push((key.clone(), doc_of(item)?));
-            }
+            let pk = format!("T#{tenant}#H#{}", handler_key(handler));
+            found.extend(self.newest_below(GSI2, GSI2PK, GSI2SK, pk, &bound, limit).await?);
         }
         found.sort_by(|a, b| b.0.cmp(&a.0));
         page_of(found, limit)
@@ -480,28 +497,8 @@ impl ConversationStore for DynamoConversationStore {
     ) -> Result<Page<Conversation, TimeCursor>, StoreError> {
         let limit = limit.clamp(1, 1000);
         let bound = after.map_or_else(|| "~".to_owned(), TimeCursor::sort_key);
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(GSI3)
-            .key_condition_expression("#pk = :pk AND #sk < :bound")
-            .expression_attribute_names("#pk", GSI3PK)
-            .expression_attribute_names("#sk", GSI3SK)
-            .expression_attribute_values(":pk", s(format!("T#{tenant}#CARD#{card}")))
-            .expression_attribute_values(":bound", s(bound))
-            .scan_index_forward(false)
-            .limit(i32::try_from(limit + 1).unwrap_or(1001))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let mut found = Vec::new();
-        for item in out.items() {
-            let Some(AttributeValue::S(key)) = item.get(GSI3SK) else {
-                continue;
-            };
-            found.push((key.clone(), doc_of(item)?));
-        }
+        let pk = format!("T#{tenant}#CARD#{card}");
+        let found = self.newest_below(GSI3, GSI3PK, GSI3SK, pk, &bound, limit).await?;
         page_of(found, limit)
     }
 

@@ -148,6 +148,27 @@ fn sync_auto_close(c: &Connection, tenant: &str, conversation: &Conversation) ->
     .map_err(unavailable)
 }
 
+/// Writes a conversation's next version if it is still at `expected_version` (else
+/// [`StoreError::Conflict`]), with its indexes, inside the caller's transaction.
+fn update_versioned(
+    tx: &Connection,
+    tenant: &str,
+    conversation: &Conversation,
+    doc: &str,
+    expected_version: u64,
+) -> Result<(), StoreError> {
+    let updated = tx
+        .execute_cached(
+            "UPDATE conversations SET doc = ?3, version = version + 1 WHERE tenant = ?1 AND id = ?2 AND version = ?4",
+            params![tenant, conversation.id.as_str(), doc, expected_version],
+        )
+        .map_err(unavailable)?;
+    if updated != 1 {
+        return Err(StoreError::Conflict);
+    }
+    sync_auto_close(tx, tenant, conversation)
+}
+
 fn read_conversation(c: &Connection, tenant: &str, id: &str) -> Result<Option<Versioned<Conversation>>, StoreError> {
     let row: Option<(String, u64)> = c
         .query_row_cached(
@@ -249,16 +270,7 @@ impl ConversationStore for SqliteConversationStore {
             if first == 0 {
                 return Ok(false);
             }
-            let updated = tx
-                .execute_cached(
-                    "UPDATE conversations SET doc = ?3, version = version + 1 WHERE tenant = ?1 AND id = ?2 AND version = ?4",
-                    params![t, conv_id, conv_doc, expected_version],
-                )
-                .map_err(unavailable)?;
-            if updated != 1 {
-                return Err(StoreError::Conflict);
-            }
-            sync_auto_close(&tx, &t, &whole)?;
+            update_versioned(&tx, &t, &whole, &conv_doc, expected_version)?;
             tx.execute_cached(
                 "INSERT INTO messages (tenant, conversation_id, sort_key, doc) VALUES (?1, ?2, ?3, ?4)",
                 params![t, conv_id, sort_key, msg_doc],
@@ -488,16 +500,7 @@ impl ConversationStore for SqliteConversationStore {
         self.db
             .run(move |c| {
                 let tx = c.transaction().map_err(unavailable)?;
-                let updated = tx
-                    .execute_cached(
-                        "UPDATE conversations SET doc = ?3, version = version + 1 WHERE tenant = ?1 AND id = ?2 AND version = ?4",
-                        params![t, conv.id.as_str(), doc, expected_version],
-                    )
-                    .map_err(unavailable)?;
-                if updated != 1 {
-                    return Err(StoreError::Conflict);
-                }
-                sync_auto_close(&tx, &t, &conv)?;
+                update_versioned(&tx, &t, &conv, &doc, expected_version)?;
                 tx.commit().map_err(unavailable)
             })
             .await
@@ -510,25 +513,17 @@ impl ConversationStore for SqliteConversationStore {
         expected_version: u64,
     ) -> Result<(), StoreError> {
         let (t, doc, conv) = (tenant.to_string(), encode(conversation)?, conversation.clone());
-        self.db.run(move |c| {
-            let tx = c.transaction().map_err(unavailable)?;
-            let updated = tx
-                .execute_cached(
-                    "UPDATE conversations SET doc = ?3, version = version + 1 WHERE tenant = ?1 AND id = ?2 AND version = ?4",
-                    params![t, conv.id.as_str(), doc, expected_version],
-                )
-                .map_err(unavailable)?;
-            if updated != 1 {
-                return Err(StoreError::Conflict);
-            }
-            sync_auto_close(&tx, &t, &conv)?;
-            tx.execute_cached(
+        self.db
+            .run(move |c| {
+                let tx = c.transaction().map_err(unavailable)?;
+                update_versioned(&tx, &t, &conv, &doc, expected_version)?;
+                tx.execute_cached(
                 "DELETE FROM open_chats WHERE tenant = ?1 AND channel = ?2 AND chat_id = ?3 AND conversation_id = ?4",
                 params![t, conv.channel_id.as_str(), conv.chat_id, conv.id.as_str()],
             )
             .map_err(unavailable)?;
-            tx.commit().map_err(unavailable)
-        })
-        .await
+                tx.commit().map_err(unavailable)
+            })
+            .await
     }
 }

@@ -113,15 +113,7 @@ impl Desk {
                 created_at: ports.clock.now(),
                 delivery: Some(Delivery::Pending),
             };
-            let auto_close_after = ports
-                .settings(&caller.tenant, &current.value.channel_id)
-                .await?
-                .auto_close_after;
-            let next = current
-                .value
-                .clone()
-                .with_message(&message)
-                .with_auto_close(auto_close_after);
+            let next = self.answered(&caller.tenant, &current.value, &message).await?;
             let added = ports
                 .conversations
                 .add_message(&caller.tenant, &next, current.version, &message)

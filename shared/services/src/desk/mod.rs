@@ -162,6 +162,21 @@ impl Desk {
             .await?)
     }
 
+    /// `current` after an answer of ours (`message`): activity moves on, the waiting period ends,
+    /// and the auto-close time follows the activity.
+    async fn answered(
+        &self,
+        tenant: &TenantId,
+        current: &Conversation,
+        message: &Message,
+    ) -> ServiceResult<Conversation> {
+        let settings = self.ports.settings(tenant, &current.channel_id).await?;
+        Ok(current
+            .clone()
+            .with_message(message)
+            .with_auto_close(settings.auto_close_after))
+    }
+
     /// The handlers a list covers for `staff`.
     async fn handlers_of(&self, tenant: &TenantId, staff: &Staff, view: View) -> ServiceResult<Vec<Handler>> {
         Ok(match view {

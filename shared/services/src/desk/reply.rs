@@ -88,6 +88,26 @@ async fn find(
     }
 }
 
+/// The first message sent under a reused idempotency key, when the retry asks for the same
+/// message (the same text; an image for an image, whose bytes are not kept); 409 when the key
+/// was used for another message, so a different reply is never silently dropped.
+fn repeated(first: Message, asked: &Content) -> ServiceResult<Message> {
+    let same = match (&first.content, asked) {
+        (Content::Text { text: a }, Content::Text { text: b }) => a == b,
+        (Content::Image { .. }, Content::Image { .. }) => true,
+        // Deleted since: the key's message was this one.
+        (Content::Deleted, _) => true,
+        _ => false,
+    };
+    if same {
+        Ok(first)
+    } else {
+        Err(ServiceError::Conflict(
+            "this idempotency key was used for another message; choose a new key for a new reply".into(),
+        ))
+    }
+}
+
 /// Ends the waiting period `waited` began (its pending auto-replies are cancelled), then sends.
 pub(crate) async fn end_waiting(
     ports: &Ports,
@@ -128,7 +148,7 @@ impl Desk {
             if current.value.status != ConversationStatus::Open {
                 // A retry of a reply that was sent before the conversation closed still finds it.
                 if let Some(first) = find(ports, tenant, &current.value.id, &message_id).await? {
-                    return Ok(Some(Err(first)));
+                    return repeated(first, &content).map(|first| Some(Err(first)));
                 }
                 return Err(ServiceError::Conflict("the conversation is closed".into()));
             }
@@ -148,16 +168,7 @@ impl Desk {
                 created_at: ports.clock.now(),
                 delivery: Some(Delivery::Pending),
             };
-            // An answer is activity: the auto-close time follows it.
-            let auto_close_after = ports
-                .settings(tenant, &current.value.channel_id)
-                .await?
-                .auto_close_after;
-            let next = current
-                .value
-                .clone()
-                .with_message(&message)
-                .with_auto_close(auto_close_after);
+            let next = self.answered(tenant, &current.value, &message).await?;
             let added = ports
                 .conversations
                 .add_message(tenant, &next, current.version, &message)
@@ -169,12 +180,12 @@ impl Desk {
                     message,
                     waited: current.value.waiting_since,
                 }))),
-                Some(false) => find(ports, tenant, &current.value.id, &message_id)
-                    .await?
-                    .map(|first| Some(Err(first)))
-                    .ok_or_else(|| {
-                        ServiceError::Conflict("this idempotency key was used in another conversation".into())
-                    }),
+                Some(false) => match find(ports, tenant, &current.value.id, &message_id).await? {
+                    Some(first) => repeated(first, &content).map(|first| Some(Err(first))),
+                    None => Err(ServiceError::Conflict(
+                        "this idempotency key was used in another conversation".into(),
+                    )),
+                },
             }
         }))
     }

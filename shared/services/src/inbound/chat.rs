@@ -1,8 +1,9 @@
 //! Storing one message of an Avito chat in the chat's open conversation, whichever way it came (a
 //! messenger webhook, or a Jobs chat's history read when its response reaches operators): once per
 //! message, in one conditional write with the conversation as it is after it. A client message
-//! starts a waiting period (auto-replies planned, the operator told) and goes to a chatbot that
-//! has the conversation; a bot that fails or times out hands it to its fallback (R-BOT2). The
+//! starts a waiting period (auto-replies planned, the operator told) and, once stored, goes to a
+//! chatbot that has the conversation (once, whatever Avito repeats); a bot that fails or times out
+//! hands it to its fallback with a visible note (R-BOT2). The
 //! account's own message is an answer, unless it is Avito's echo of one of ours.
 
 use super::Outcome;
@@ -18,7 +19,7 @@ use adapters::ports::{TimeCursor, Versioned};
 use avito_model::messenger::{MessageType, WebhookMessage};
 use chrono::{DateTime, Utc};
 use domain::candidate::JobResponse;
-use domain::conversation::{Author, Content, Conversation, Delivery, Handler, Message};
+use domain::conversation::{Author, Content, Conversation, ConversationStatus, Delivery, Handler, Message};
 use domain::directory::Channel;
 use domain::ids::TenantId;
 use domain::settings::ChannelSettings;
@@ -86,22 +87,14 @@ pub(super) async fn store_message(
         if message.author == Author::Account && claim_echo(ports, tenant, &current.value, &message).await? {
             return Ok(Some(Err(Outcome::Duplicate)));
         }
-        let mut next = current
+        let next = current
             .value
             .clone()
             .with_message(&message)
             .with_auto_close(settings.auto_close_after);
-        if let (Handler::Chatbot { chatbot_id }, Author::Client) = (&next.handler, &message.author)
-            && !deliver_to_bot(ports, tenant, chatbot_id, &next, &message).await?
-        {
-            // R-BOT2: a bot that fails or times out hands the conversation to its fallback.
-            next.handler = assignment::fallback_handler(ports, tenant, &next).await?;
-        }
         // Planned before the message is stored, so that a failure leaves the event to be
-        // retried whole; planning twice schedules once. A waiting client handed over by a bot
-        // now waits for an operator, so the auto-replies apply from then on too.
-        let starts_waiting = current.value.waiting_since.is_none() && next.waiting_since.is_some();
-        if starts_waiting || (handed_over(&current.value, &next) && next.waiting_since.is_some()) {
+        // retried whole; planning twice schedules once (none while a chatbot has it).
+        if current.value.waiting_since.is_none() && next.waiting_since.is_some() {
             AutoReplies { ports: ports.clone() }.plan(tenant, &next).await?;
         }
         let added = ports
@@ -135,8 +128,16 @@ pub(super) async fn store_message(
             .cancel(tenant, &after.id, waited)
             .await;
     }
-    if handed_over(&before, &after) {
-        notify::assigned(ports, tenant, &after, message.created_at).await?;
+    // A chatbot gets the client's message once: only the copy that was newly stored here, after
+    // it is stored (a repeated or reordered delivery finds it stored and goes no further).
+    let mut after = after;
+    if let (Handler::Chatbot { chatbot_id }, Author::Client) = (&after.handler, &message.author) {
+        let chatbot_id = chatbot_id.clone();
+        if !deliver_to_bot(ports, tenant, &chatbot_id, &after, &message).await?
+            && let Some(handed) = bot_unavailable(ports, tenant, &after.id, &chatbot_id, &message).await?
+        {
+            after = handed;
+        }
     }
     let starts_waiting = before.waiting_since.is_none() && after.waiting_since.is_some();
     if let (true, false, Some(since)) = (starts_waiting, opened, after.waiting_since) {
@@ -169,9 +170,55 @@ async fn open(
     }
 }
 
-/// Whether a chatbot's conversation went to a person.
-fn handed_over(before: &Conversation, after: &Conversation) -> bool {
-    matches!(before.handler, Handler::Chatbot { .. }) && !matches!(after.handler, Handler::Chatbot { .. })
+/// R-BOT2: the chatbot that has the conversation failed or timed out on `message`, so the
+/// conversation goes to the bot's fallback, with a visible note, in one conditional write (once per
+/// message: the note's id names it); a client still waiting now waits for a person, so the
+/// auto-replies apply, and the operator who gets it is told. `None`: it is not with that bot any
+/// more (handed over meanwhile).
+async fn bot_unavailable(
+    ports: &Ports,
+    tenant: &TenantId,
+    id: &domain::ids::ConversationId,
+    chatbot: &domain::ids::ChatbotId,
+    message: &Message,
+) -> ServiceResult<Option<Conversation>> {
+    let handed = until_settled!("the conversation", {
+        let Some(current) = ports.conversations.get(tenant, id).await? else {
+            return Ok(Some(None));
+        };
+        let still_the_bots = matches!(&current.value.handler, Handler::Chatbot { chatbot_id } if chatbot_id == chatbot);
+        if current.value.status != ConversationStatus::Open || !still_the_bots {
+            return Ok(Some(None));
+        }
+        let note = Message {
+            id: format!("bot-unavailable-{}", message.id),
+            conversation_id: current.value.id.clone(),
+            author: Author::System,
+            content: Content::System {
+                text: Some("Чат-бот не ответил: обращение передано оператору".to_owned()),
+                flow_id: None,
+            },
+            created_at: ports.clock.now(),
+            delivery: None,
+        };
+        let mut next = current.value.clone().with_message(&note);
+        next.handler = assignment::fallback_handler(ports, tenant, &next).await?;
+        if next.waiting_since.is_some() {
+            AutoReplies { ports: ports.clone() }.plan(tenant, &next).await?;
+        }
+        let added = ports
+            .conversations
+            .add_message(tenant, &next, current.version, &note)
+            .await;
+        Ok(settled(added)?.map(|added| added.then_some((next, note.created_at))))
+    });
+    match handed {
+        Some((conversation, at)) => {
+            notify::assigned(ports, tenant, &conversation, at).await?;
+            Ok(Some(conversation))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Delivers a client message to the conversation's chatbot; `false` when the bot is unavailable
