@@ -763,7 +763,9 @@ pub async fn messages_list_in_avitos_order_whatever_the_arrival_order(store: Arc
     let t = fresh_tenant();
     let c = conversation("c1", "u2i-1");
     store.open(&t, &c).await.expect("open");
-    for (id, second) in [("m3", 30), ("m1", 10), ("m5", 50), ("m2", 20), ("m4", 40)] {
+    // Within one second (Avito's times are in seconds) they keep the order they arrived in:
+    // "zz" before "aa", pages of two cut between them.
+    for (id, second) in [("m3", 30), ("m1", 10), ("zz", 60), ("m5", 50), ("m2", 20), ("aa", 60), ("m4", 40)] {
         let m = message(&c, id, second);
         let current = store.get(&t, &c.id).await.expect("read").expect("exists");
         assert!(
@@ -783,7 +785,7 @@ pub async fn messages_list_in_avitos_order_whatever_the_arrival_order(store: Arc
             None => break,
         }
     }
-    assert_eq!(seen, ["m1", "m2", "m3", "m4", "m5"]);
+    assert_eq!(seen, ["m1", "m2", "m3", "m4", "m5", "zz", "aa"]);
 }
 
 pub async fn closing_frees_the_chat_for_a_new_conversation(store: Arc<dyn crate::ports::ConversationStore>) {

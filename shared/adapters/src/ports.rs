@@ -12,7 +12,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 
 pub use config_store::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
 pub use conversation_store::{ConversationStore, TimeCursor};
-pub(crate) use conversation_store::{activity_sort_key, created_sort_key, handler_key, message_sort_key, time_page};
+pub(crate) use conversation_store::{
+    activity_sort_key, added_message_key, created_sort_key, handler_key, message_sort_key, time_page,
+};
 pub use queue::{Queue, QueueError, QueuedMessage};
 pub use scheduler::{ScheduledJob, Scheduler, SchedulerError};
 

@@ -65,6 +65,18 @@ async fn out_of_order_deliveries_keep_avitos_order() {
 }
 
 #[tokio::test]
+async fn two_quick_messages_of_one_second_keep_the_order_they_arrived_in() {
+    let e = env().await;
+    let chat = e.sandbox_chat().await;
+    // Avito's ids say nothing of order; these would sort the other way round.
+    for id in ["f9c2", "0a17", "7be4"] {
+        e.process(&e.text(&chat, id, CLIENT, T, id)).await;
+    }
+    let c = e.open(&chat).await;
+    assert_eq!(e.ids(&c).await, ["f9c2", "0a17", "7be4"]);
+}
+
+#[tokio::test]
 async fn the_accounts_own_message_is_an_operator_reply_not_a_client_message() {
     let e = env().await;
     let chat = e.sandbox_chat().await;

@@ -6,8 +6,8 @@ use super::dynamodb_table::{
     GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, GSI3, GSI3PK, GSI3SK, PK, SK, lost_condition, unavailable,
 };
 use crate::ports::{
-    ConversationStore, Page, StoreError, TimeCursor, Versioned, activity_sort_key, created_sort_key, handler_key,
-    message_sort_key, time_page,
+    ConversationStore, Page, StoreError, TimeCursor, Versioned, activity_sort_key, added_message_key, created_sort_key,
+    handler_key, message_sort_key, time_page,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -304,7 +304,10 @@ impl ConversationStore for DynamoConversationStore {
         )?;
         let message_item = HashMap::from([
             (PK.to_owned(), messages_pk(tenant, conversation.id.as_str())),
-            (SK.to_owned(), s(format!("MSG#{}", message_sort_key(message)))),
+            (
+                SK.to_owned(),
+                s(format!("MSG#{}", added_message_key(message, expected_version + 1))),
+            ),
             ("doc".to_owned(), s(encode(message)?)),
         ]);
         let message_put = build(

@@ -3,8 +3,8 @@
 
 use super::db::{CachedStatements, Db};
 use crate::ports::{
-    ConversationStore, Page, StoreError, TimeCursor, Versioned, activity_sort_key, created_sort_key, handler_key,
-    message_sort_key, time_page,
+    ConversationStore, Page, StoreError, TimeCursor, Versioned, activity_sort_key, added_message_key, created_sort_key,
+    handler_key, message_sort_key, time_page,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -257,7 +257,7 @@ impl ConversationStore for SqliteConversationStore {
             conversation.id.to_string(),
             conversation.channel_id.to_string(),
             message.id.clone(),
-            message_sort_key(message),
+            added_message_key(message, expected_version + 1),
         );
         self.db.run(move |c| {
             let tx = c.transaction().map_err(unavailable)?;

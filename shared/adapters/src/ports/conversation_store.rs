@@ -208,6 +208,22 @@ pub(crate) fn message_sort_key(message: &Message) -> String {
     TimeCursor::message(message).sort_key()
 }
 
+/// The sort key a message is stored under when it is added with the conversation at `version`
+/// (its new version). A message from Avito (no delivery state of ours) is never addressed again,
+/// so its key carries the version between its time and its id: two messages of one second (Avito
+/// gives seconds) list in the order they arrived. Ours keep [`message_sort_key`], by which their
+/// delivery is recorded later.
+pub(crate) fn added_message_key(message: &Message, version: u64) -> String {
+    if message.delivery.is_some() {
+        return message_sort_key(message);
+    }
+    format!(
+        "{:015}#{version:010}.{}",
+        message.created_at.timestamp_millis().max(0),
+        message.id
+    )
+}
+
 /// The index key of who has a conversation: an operator, a group's queue, the general queue or a
 /// chatbot.
 pub(crate) fn handler_key(handler: &Handler) -> String {
