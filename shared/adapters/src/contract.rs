@@ -765,7 +765,15 @@ pub async fn messages_list_in_avitos_order_whatever_the_arrival_order(store: Arc
     store.open(&t, &c).await.expect("open");
     // Within one second (Avito's times are in seconds) they keep the order they arrived in:
     // "zz" before "aa", pages of two cut between them.
-    for (id, second) in [("m3", 30), ("m1", 10), ("zz", 60), ("m5", 50), ("m2", 20), ("aa", 60), ("m4", 40)] {
+    for (id, second) in [
+        ("m3", 30),
+        ("m1", 10),
+        ("zz", 60),
+        ("m5", 50),
+        ("m2", 20),
+        ("aa", 60),
+        ("m4", 40),
+    ] {
         let m = message(&c, id, second);
         let current = store.get(&t, &c.id).await.expect("read").expect("exists");
         assert!(

@@ -7,11 +7,13 @@
 //!   return, edit, comment, complete, write from a client card; a bot's send, hand-over, finish),
 //!   and client cards, deals and organizations;
 //! - [`inbound`]: what an Avito webhook delivery does (messenger messages, Jobs responses);
-//! - [`timed`]: what a schedule fires (an auto-reply, an answer wait);
+//! - [`timed`]: what a schedule fires (an auto-reply, an answer wait, a retried enrichment);
 //! - [`closing`]: completing, finishing and auto-closing, with the closing message once;
 //! - [`assignment`]: who gets a new conversation, the answer wait, the chatbot's fallback;
 //! - [`answering`]: the delayed auto-replies of a waiting period;
 //! - [`outbox`]: sending a claimed message of ours to Avito and recording how it went;
+//! - [`enrichment`]: the client's name and the listing from Avito's chat info, retried later when
+//!   Avito is unavailable;
 //! - [`notify`]: the operators' notification feed;
 //! - [`ports`], [`retry`], [`error`]: what the use cases act through, the bounded
 //!   read-change-write, the one error type.
@@ -24,6 +26,7 @@ pub mod assignment;
 pub mod closing;
 pub mod connection;
 pub mod desk;
+pub mod enrichment;
 pub mod environment;
 pub mod error;
 pub mod inbound;

@@ -1,9 +1,11 @@
 //! Timed jobs: what the scheduler fires (EventBridge Scheduler on AWS, durable timers locally),
 //! read from the schedule's payload and handed to the use case it belongs to: an auto-reply
-//! ([`crate::answering`]) or an answer wait ([`crate::assignment`]).
+//! ([`crate::answering`]), an answer wait ([`crate::assignment`]) or a retried enrichment
+//! ([`crate::enrichment`]).
 
 use crate::answering::{AutoReplies, AutoReplyJob};
 use crate::assignment::AnswerWaitJob;
+use crate::enrichment::EnrichJob;
 use crate::error::ServiceResult;
 use crate::ports::Ports;
 use serde::Deserialize;
@@ -14,6 +16,7 @@ use serde::Deserialize;
 pub enum TimedJob {
     AnswerWait(AnswerWaitJob),
     AutoReply(AutoReplyJob),
+    Enrich(EnrichJob),
 }
 
 impl TimedJob {
@@ -25,6 +28,7 @@ impl TimedJob {
                 .fire(job)
                 .await
                 .map(|f| format!("{f:?}")),
+            TimedJob::Enrich(job) => job.fire(ports).await.map(|e| format!("{e:?}")),
         }
     }
 }

@@ -49,6 +49,50 @@ async fn a_new_conversation_carries_the_client_and_the_listing_from_chat_info() 
 }
 
 #[tokio::test]
+async fn a_conversation_opened_while_chat_info_failed_is_enriched_later() {
+    let e = env().await;
+    let chat = e.sandbox_chat().await;
+    e.sandbox.data().faults.push(avito_sandbox::state::Fault {
+        operation: "getChatByIdV2".into(),
+        status: 503,
+        times: 6,
+        retry_after: None,
+    });
+    e.process(&e.text(&chat, "m1", CLIENT, T, "Ещё продаёте?")).await;
+    let c = e.open(&chat).await;
+    assert_eq!(c.client.name, None, "opened at once, without the chat info");
+    assert_eq!(e.ids(&c).await, ["m1"], "the message was not held back");
+    let fire = async || {
+        let due = e
+            .timers
+            .take_due("2100-01-01T00:00:00Z".parse().expect("instant"), 100)
+            .await
+            .expect("timers");
+        let mut fired = Vec::new();
+        for job in due {
+            let job: services::timed::TimedJob = serde_json::from_str(&job.payload).expect("a timed job");
+            fired.push(job.fire(&e.processor.ports).await.expect("fired"));
+        }
+        fired
+    };
+    // The first retry meets Avito still failing and plans the next; the next one enriches.
+    assert_eq!(fire().await, ["Retrying"]);
+    assert_eq!(fire().await, ["Done"]);
+    assert_eq!(fire().await, Vec::<String>::new(), "nothing more planned");
+    let c = e.open(&chat).await;
+    assert_eq!(c.client.name.as_deref(), Some("Иван"));
+    assert_eq!(c.listing.and_then(|l| l.title).as_deref(), Some("Велосипед"));
+    let card: domain::conversation::ClientCard = e
+        .config
+        .get(&e.tenant, c.client.card_id.expect("card").as_str())
+        .await
+        .expect("read")
+        .expect("card")
+        .value;
+    assert_eq!(card.name.as_deref(), Some("Иван"), "the guest card is named too");
+}
+
+#[tokio::test]
 async fn out_of_order_deliveries_keep_avitos_order() {
     let e = env().await;
     let chat = e.sandbox_chat().await;

@@ -5,6 +5,7 @@
 //! ([`crate::assignment::route`]) and built with the domain's one constructor.
 
 use crate::assignment;
+use crate::enrichment::{self, EnrichJob};
 use crate::error::ServiceResult;
 use crate::ports::Ports;
 use crate::retry::{settled, until_settled};
@@ -48,7 +49,7 @@ pub(super) async fn open_conversation(
     value: &WebhookMessage,
     now: DateTime<Utc>,
 ) -> ServiceResult<Opened> {
-    let (mut client, listing) = chat_details(ports, tenant, channel, value).await;
+    let (mut client, listing, enriched) = chat_details(ports, tenant, channel, value).await;
     if listing.as_ref().is_some_and(is_vacancy) && has_jobs_channel(ports, tenant, channel).await? {
         return Ok(Opened::Refused(
             "a vacancy's chat: it joins its response's conversation when the response arrives",
@@ -72,6 +73,17 @@ pub(super) async fn open_conversation(
     match ports.conversations.open(tenant, &conversation).await {
         Ok(()) => {
             assignment::assigned(ports, tenant, &conversation, &routed).await?;
+            if !enriched {
+                let retry = EnrichJob {
+                    tenant: tenant.clone(),
+                    channel: channel.id.clone(),
+                    conversation: conversation.id.clone(),
+                    account: value.user_id,
+                    chat_id: value.chat_id.clone(),
+                    attempt: 1,
+                };
+                retry.schedule(ports, now).await?;
+            }
             Ok(Opened::New(Box::new(Versioned {
                 value: conversation,
                 version: 1,
@@ -116,48 +128,33 @@ async fn client_card(
     Ok(Some(ports.config.link_card(tenant, avito_user_id, &guest).await?))
 }
 
-/// The client's name and the listing from Avito's chat info (R-IN3). Avito being unavailable
-/// does not hold the conversation back: it opens with what the webhook says.
+/// The client's name and the listing from Avito's chat info (R-IN3), or (when Avito is
+/// unavailable) what the webhook says and `false`: the conversation opens at once and is enriched
+/// later ([`crate::enrichment`]).
 async fn chat_details(
     ports: &Ports,
     tenant: &TenantId,
     channel: &Channel,
     value: &WebhookMessage,
-) -> (ClientRef, Option<Listing>) {
-    let fallback = (
-        ClientRef {
-            avito_user_id: value.author_id,
-            name: None,
-            card_id: None,
-        },
-        value.item_id.map(|id| Listing {
-            item_id: Some(id),
-            ..Default::default()
-        }),
-    );
-    let vault = ports.vaults.channel(tenant, &channel.id);
-    match ports.avito.chat(&vault, value.user_id, &value.chat_id).await {
-        Ok(chat) => {
-            let client = chat
-                .users
-                .iter()
-                .find(|u| u.id != Some(value.user_id))
-                .map(|u| ClientRef {
-                    avito_user_id: u.id,
-                    name: u.name.clone(),
-                    card_id: None,
-                });
-            let listing = chat.context.and_then(|c| c.value).map(|item| Listing {
-                item_id: item.id.or(value.item_id),
-                title: item.title,
-                price: item.price_string,
-                url: item.url,
-            });
-            (client.unwrap_or(fallback.0), listing.or(fallback.1))
-        }
+) -> (ClientRef, Option<Listing>, bool) {
+    let fallback_client = ClientRef {
+        avito_user_id: value.author_id,
+        name: None,
+        card_id: None,
+    };
+    let fallback_listing = value.item_id.map(|id| Listing {
+        item_id: Some(id),
+        ..Default::default()
+    });
+    match enrichment::chat_details(ports, tenant, &channel.id, value.user_id, &value.chat_id, value.item_id).await {
+        Ok(details) => (
+            details.client.unwrap_or(fallback_client),
+            details.listing.or(fallback_listing),
+            true,
+        ),
         Err(e) => {
             tracing::warn!(error = %e, channel = %channel.id, "chat info unavailable; the conversation opens without it");
-            fallback
+            (fallback_client, fallback_listing, false)
         }
     }
 }
