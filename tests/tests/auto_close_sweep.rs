@@ -51,7 +51,9 @@ fn ports(
         config: Configuration::new(config),
         conversations,
         scheduler: Arc::new(SqliteScheduler::open(scheduler_file).expect("timers")),
-        chatbots: Arc::new(adapters::chatbot_http::HttpChatbotGateway::new(Duration::from_secs(1)).expect("chatbots")),
+        chatbots: Arc::new(
+            adapters::chatbot_http::HttpChatbotGateway::new(Duration::from_secs(1), false).expect("chatbots"),
+        ),
         avito,
         vaults,
         clock: Arc::new(SystemClock),

@@ -145,6 +145,15 @@ impl AdminEntity for Chatbot {
         Ok(bot)
     }
 
+    /// A bot's URL must not point at our own network (SSRF): refused at registration as well as
+    /// at every call.
+    async fn check_references(state: &AdminState, _tenant: &TenantId, value: &Self) -> ApiResult<()> {
+        match domain::network::refused_destination(&value.url, state.chatbots_on_loopback) {
+            Some(reason) => Err(ValidationErrors::single("url", reason).into()),
+            None => Ok(()),
+        }
+    }
+
     fn view(self) -> ChatbotView {
         ChatbotView {
             has_api_token: self.api_token_digest.is_some(),

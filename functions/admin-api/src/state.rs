@@ -12,6 +12,8 @@ pub struct AdminState {
     pub config: Configuration,
     pub connections: Connections,
     pub auth: Arc<Authenticator>,
+    /// Whether chatbots on this machine (loopback) may be registered: local development only.
+    pub chatbots_on_loopback: bool,
 }
 
 impl AdminState {
@@ -20,6 +22,15 @@ impl AdminState {
             config,
             connections,
             auth: Arc::new(auth),
+            chatbots_on_loopback: false,
+        }
+    }
+
+    /// Lets chatbots on loopback be registered (see `services::environment::CHATBOTS_ON_LOOPBACK`).
+    pub fn with_chatbots_on_loopback(self, allowed: bool) -> Self {
+        Self {
+            chatbots_on_loopback: allowed,
+            ..self
         }
     }
 }

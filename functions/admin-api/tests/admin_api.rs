@@ -645,3 +645,28 @@ async fn the_schedule_and_distribution_are_whole_documents_with_defaults() {
         .await;
     assert_eq!(r.fields(), ["mode", "capacity_per_operator", "answer_wait_seconds"]);
 }
+
+#[tokio::test]
+async fn a_chatbot_url_inside_our_network_is_refused() {
+    let api = api();
+    for url in [
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+        "http://127.0.0.1:8080/events",
+        "http://[::1]/events",
+        "http://10.0.0.7/events",
+        "http://localhost/events",
+        "http://metadata.google.internal/",
+    ] {
+        let r = api
+            .send(
+                "POST",
+                "/v1/chatbots",
+                ADMIN,
+                json!({"name": "Бот", "url": url, "signing_secret": "bot-signing-secret-0123"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {}", r.body);
+        assert_eq!(r.body["fields"][0]["field"], "url", "{url}: {}", r.body);
+    }
+    assert_eq!(api.get("/v1/chatbots", ADMIN).await.body["items"], json!([]));
+}

@@ -2,28 +2,64 @@
 //! with the bot's secret: `X-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">` and
 //! `X-Timestamp: <unix seconds>`, so the bot can check both origin and freshness. A bot is the same
 //! external service locally and on AWS, so this one implementation serves both.
+//!
+//! A bot's URL is a tenant's choice, so only public addresses are called
+//! ([`domain::network`]): an address in the URL is checked before the call, a name on every address
+//! it resolves to (at the call, so a name that resolves differently later is caught), and
+//! redirects are not followed.
 
 use crate::ports::{ChatbotError, ChatbotGateway};
 use async_trait::async_trait;
 use domain::directory::Chatbot;
+use domain::network::{is_allowed_destination, refused_destination};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The HTTP [`ChatbotGateway`].
 #[derive(Clone, Debug)]
 pub struct HttpChatbotGateway {
     http: reqwest::Client,
+    allow_loopback: bool,
 }
 
 impl HttpChatbotGateway {
-    /// With `timeout` per delivery (a bot slower than that is unavailable).
-    pub fn new(timeout: Duration) -> Result<Self, String> {
+    /// With `timeout` per delivery (a bot slower than that is unavailable). `allow_loopback`:
+    /// bots on this machine may be called too (local development and tests); never on AWS.
+    pub fn new(timeout: Duration, allow_loopback: bool) -> Result<Self, String> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(PublicAddresses { allow_loopback }))
             .build()
             .map_err(|e| e.to_string())?;
-        Ok(Self { http })
+        Ok(Self { http, allow_loopback })
+    }
+}
+
+/// Resolves a bot's host name, refusing it when any address it resolves to is not one a tenant
+/// may make us call.
+struct PublicAddresses {
+    allow_loopback: bool,
+}
+
+impl reqwest::dns::Resolve for PublicAddresses {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_loopback = self.allow_loopback;
+        Box::pin(async move {
+            let addresses: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            if addresses.is_empty()
+                || addresses
+                    .iter()
+                    .any(|a| !is_allowed_destination(a.ip(), allow_loopback))
+            {
+                return Err(format!("{} does not resolve to public addresses only", name.as_str()).into());
+            }
+            let addresses: reqwest::dns::Addrs = Box::new(addresses.into_iter());
+            Ok(addresses)
+        })
     }
 }
 
@@ -41,6 +77,9 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 #[async_trait]
 impl ChatbotGateway for HttpChatbotGateway {
     async fn deliver(&self, bot: &Chatbot, event: &serde_json::Value) -> Result<(), ChatbotError> {
+        if let Some(reason) = refused_destination(&bot.url, self.allow_loopback) {
+            return Err(ChatbotError::NotAllowed(reason));
+        }
         let body = event.to_string();
         let timestamp = chrono::Utc::now().timestamp();
         let sig = signature(bot.signing_secret.expose(), timestamp, &body);
@@ -55,6 +94,8 @@ impl ChatbotGateway for HttpChatbotGateway {
             .await;
         match result {
             Ok(r) if r.status().is_success() => Ok(()),
+            // Not followed: the bot answers itself or not at all.
+            Ok(r) if r.status().is_redirection() => Err(ChatbotError::Refused(r.status().as_u16())),
             Ok(r) => Err(ChatbotError::Refused(r.status().as_u16())),
             Err(e) if e.is_timeout() => Err(ChatbotError::Timeout),
             Err(e) => Err(ChatbotError::Unreachable(if e.is_connect() {
@@ -63,5 +104,79 @@ impl ChatbotGateway for HttpChatbotGateway {
                 "request failed".into()
             })),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::dns::Resolve;
+
+    fn bot(url: String) -> Chatbot {
+        domain::directory::ChatbotDraft {
+            name: "Бот".into(),
+            url,
+            signing_secret: Some("bot-signing-secret-0123".into()),
+        }
+        .validate(domain::ids::ChatbotId::parse("b").expect("id"), None)
+        .expect("bot")
+    }
+
+    /// A server on loopback answering every request with `status` (and a redirect to `location`),
+    /// counting the requests.
+    async fn server(status: u16, location: &str) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&hits);
+        let location = location.to_owned();
+        let app = axum::Router::new().fallback(move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let location = location.clone();
+            async move {
+                let status = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK);
+                (status, [("location", location)], "")
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/events", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        (url, hits)
+    }
+
+    #[tokio::test]
+    async fn a_bot_on_our_network_is_not_called_unless_loopback_is_allowed() {
+        let (url, hits) = server(200, "").await;
+        let strict = HttpChatbotGateway::new(Duration::from_secs(2), false).expect("gateway");
+        let refused = strict.deliver(&bot(url.clone()), &serde_json::json!({})).await;
+        assert!(matches!(refused, Err(ChatbotError::NotAllowed(_))), "{refused:?}");
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+        let local = HttpChatbotGateway::new(Duration::from_secs(2), true).expect("gateway");
+        assert!(local.deliver(&bot(url), &serde_json::json!({})).await.is_ok());
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_name_resolving_to_a_private_address_is_refused_at_the_call() {
+        let resolver = PublicAddresses { allow_loopback: false };
+        let name: reqwest::dns::Name = "localhost".parse().expect("name");
+        assert!(resolver.resolve(name).await.is_err());
+        let loopback = PublicAddresses { allow_loopback: true };
+        let name: reqwest::dns::Name = "localhost".parse().expect("name");
+        assert!(loopback.resolve(name).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_not_followed() {
+        let (inside, inside_hits) = server(200, "").await;
+        let (url, _) = server(307, &inside).await;
+        let gateway = HttpChatbotGateway::new(Duration::from_secs(2), true).expect("gateway");
+        let answer = gateway.deliver(&bot(url), &serde_json::json!({})).await;
+        assert!(matches!(answer, Err(ChatbotError::Refused(307))), "{answer:?}");
+        assert_eq!(
+            inside_hits.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "the redirect's target was not called"
+        );
     }
 }

@@ -16,6 +16,7 @@ pub mod conversation;
 pub mod directory;
 pub mod distribution;
 pub mod ids;
+pub mod network;
 pub mod notification;
 pub mod routing;
 pub mod schedule;

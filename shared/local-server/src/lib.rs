@@ -73,6 +73,9 @@ pub struct LocalConfig {
     pub avito: AvitoTarget,
     /// `TOKEN_ENCRYPTION_KEYS` and `TOKEN_ENCRYPTION_KEY_ID`, or a key generated in the data directory.
     pub token_keys: Option<(String, String)>,
+    /// `CHATBOT_ALLOW_LOOPBACK=1`: chatbots on this machine may be registered and called (for
+    /// developing a bot locally); unset, only public addresses are.
+    pub chatbots_on_loopback: bool,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -117,6 +120,7 @@ impl LocalConfig {
             auth,
             dev_tokens,
             public_base_url: env("PUBLIC_BASE_URL"),
+            chatbots_on_loopback: services::environment::chatbots_on_loopback(&env),
             avito,
             token_keys,
         })
@@ -243,7 +247,8 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
     let vaults_for_router = vaults.clone();
     let connections = Connections::new(Arc::clone(&store), vaults, settings);
     let config_access = Configuration::new(Arc::clone(&store));
-    let admin = AdminState::new(config_access.clone(), connections.clone(), config.auth);
+    let admin = AdminState::new(config_access.clone(), connections.clone(), config.auth)
+        .with_chatbots_on_loopback(config.chatbots_on_loopback);
     let queue = Arc::new(
         SqliteQueue::open(&config.data_dir.join("inbound-queue.sqlite3"), INBOUND_MAX_RECEIVES)
             .map_err(|e| e.to_string())?,
@@ -261,6 +266,7 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
                 scheduler: timers,
                 chatbots: Arc::new(adapters::chatbot_http::HttpChatbotGateway::new(
                     services::environment::CHATBOT_TIMEOUT,
+                    config.chatbots_on_loopback,
                 )?),
                 avito: vaults_for_router.avito.clone(),
                 vaults: vaults_for_router,

@@ -8,6 +8,7 @@
 //! | `AVITO_CLIENT_ID`, `AVITO_CLIENT_SECRET` | the Avito app (from SSM/Secrets Manager on AWS) |
 //! | `AVITO_API_BASE_URL`, `AVITO_OAUTH_URL` | Avito's API and authorize page (default: Avito's) |
 //! | `TOKEN_ENCRYPTION_KEYS`, `TOKEN_ENCRYPTION_KEY_ID` | the key ring sealing tokens (`id:64 hex`, ...) |
+//! | `CHATBOT_ALLOW_LOOPBACK` | `1`: chatbots on this machine may be called (local development only) |
 
 use crate::connection::{ConnectionSettings, Connections};
 use crate::ports::Ports;
@@ -18,6 +19,15 @@ use adapters::credentials::{AppCredentials, Vaults};
 use adapters::ports::{ConfigKind, ConfigStore, SystemClock};
 use adapters::secrets::TokenCipher;
 use std::sync::Arc;
+
+/// The variable that lets chatbots on this machine (loopback) be registered and called: for local
+/// development and tests only; unset, only public addresses are.
+pub const CHATBOTS_ON_LOOPBACK: &str = "CHATBOT_ALLOW_LOOPBACK";
+
+/// Whether `vars` allow chatbots on loopback ([`CHATBOTS_ON_LOOPBACK`] set to `1` or `true`).
+pub fn chatbots_on_loopback(vars: Variables) -> bool {
+    vars(CHATBOTS_ON_LOOPBACK).is_some_and(|v| matches!(v.trim(), "1" | "true"))
+}
 
 /// How long a chatbot may take to accept an event before it counts as unavailable (R-BOT2).
 pub const CHATBOT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -114,7 +124,10 @@ pub async fn ports_from(vars: Variables<'_>) -> Result<Ports, String> {
         config: Configuration::new(store),
         conversations: Arc::new(DynamoConversationStore::new(dynamodb, table)),
         scheduler: Arc::new(scheduler),
-        chatbots: Arc::new(adapters::chatbot_http::HttpChatbotGateway::new(CHATBOT_TIMEOUT)?),
+        chatbots: Arc::new(adapters::chatbot_http::HttpChatbotGateway::new(
+            CHATBOT_TIMEOUT,
+            chatbots_on_loopback(vars),
+        )?),
         avito: vaults.avito.clone(),
         vaults,
         clock: Arc::new(SystemClock),

@@ -14,6 +14,9 @@ pub enum ChatbotError {
     Refused(u16),
     #[error("the chatbot cannot be reached: {0}")]
     Unreachable(String),
+    /// Its URL points at an address a tenant may not make us call.
+    #[error("the chatbot's URL {0}")]
+    NotAllowed(&'static str),
 }
 
 #[async_trait]

@@ -68,6 +68,8 @@ pub fn start(tokens: Option<&str>, env: &[(&str, &str)]) -> Server {
     if let Some(t) = tokens {
         cmd.env("LOCAL_API_TOKENS", t);
     }
+    // The tests' chatbots listen on loopback.
+    cmd.env("CHATBOT_ALLOW_LOOPBACK", "1");
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -102,7 +102,7 @@ pub async fn env() -> Env {
             conversations: Arc::clone(&conversations),
             scheduler: timers.clone(),
             chatbots: Arc::new(
-                adapters::chatbot_http::HttpChatbotGateway::new(services::environment::CHATBOT_TIMEOUT)
+                adapters::chatbot_http::HttpChatbotGateway::new(services::environment::CHATBOT_TIMEOUT, true)
                     .expect("chatbot client"),
             ),
             vaults,
