@@ -52,7 +52,8 @@ fn ports(
         conversations,
         scheduler: Arc::new(SqliteScheduler::open(scheduler_file).expect("timers")),
         chatbots: Arc::new(
-            adapters::chatbot_http::HttpChatbotGateway::new(Duration::from_secs(1), false).expect("chatbots"),
+            adapters::chatbot_http::HttpChatbotGateway::new(Duration::from_secs(1), false, Arc::clone(&vaults.cipher))
+                .expect("chatbots"),
         ),
         avito,
         vaults,

@@ -121,7 +121,10 @@ async fn aws() -> Aws {
             config,
             conversations,
             scheduler: Arc::clone(&scheduler),
-            chatbots: Arc::new(HttpChatbotGateway::new(Duration::from_secs(1), true).expect("chatbot client")),
+            chatbots: Arc::new(
+                HttpChatbotGateway::new(Duration::from_secs(1), true, Arc::clone(&vaults.cipher))
+                    .expect("chatbot client"),
+            ),
             avito,
             vaults,
             clock: Arc::new(SystemClock),

@@ -30,6 +30,11 @@ pub(crate) trait AdminEntity: ConfigEntity + Clone + Sized + 'static {
     fn view(self) -> Self::View;
 
     /// 422 naming the field if something it refers to does not exist in the tenant.
+    /// The value as stored: what must not rest in plain text is sealed (default: as it is).
+    fn sealed(self, _state: &AdminState) -> ApiResult<Self> {
+        Ok(self)
+    }
+
     async fn check_references(_state: &AdminState, _tenant: &TenantId, _value: &Self) -> ApiResult<()> {
         Ok(())
     }
@@ -82,6 +87,7 @@ pub(crate) async fn create<T: AdminEntity>(
 ) -> ApiResult<(StatusCode, HeaderMap, Json<T::View>)> {
     let value = T::build(draft, new_id(), None)?;
     T::check_references(state, &caller.tenant, &value).await?;
+    let value = value.sealed(state)?;
     state.config.create(&caller.tenant, &value).await?;
     let mut headers = HeaderMap::new();
     if let Ok(location) = HeaderValue::from_str(&format!("{}/{}", T::COLLECTION, value.entity_id())) {
@@ -103,6 +109,7 @@ pub(crate) async fn replace<T: AdminEntity>(
     let current = load::<T>(state, &caller.tenant, id).await?;
     let value = T::build(draft, id.to_owned(), Some(&current.value))?;
     T::check_references(state, &caller.tenant, &value).await?;
+    let value = value.sealed(state)?;
     state.config.replace(&caller.tenant, &value, current.version).await?;
     Ok(Json(value.view()))
 }

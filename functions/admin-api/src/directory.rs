@@ -145,6 +145,12 @@ impl AdminEntity for Chatbot {
         Ok(bot)
     }
 
+    /// Its signing secret rests sealed (only the gateway that signs opens it).
+    fn sealed(self, state: &AdminState) -> Result<Self, ApiError> {
+        adapters::chatbot_http::seal_signing_secret(state.connections.cipher(), self)
+            .map_err(|e| ApiError::Internal(e.to_string()))
+    }
+
     /// A bot's URL must not point at our own network (SSRF): refused at registration as well as
     /// at every call.
     async fn check_references(state: &AdminState, _tenant: &TenantId, value: &Self) -> ApiResult<()> {

@@ -9,8 +9,10 @@
 //! redirects are not followed.
 
 use crate::ports::{ChatbotError, ChatbotGateway};
+use crate::secrets::{CipherError, TokenCipher};
 use async_trait::async_trait;
-use domain::directory::Chatbot;
+use domain::directory::{Chatbot, SigningSecret};
+use domain::ids::ChatbotId;
 use domain::network::{is_allowed_destination, refused_destination};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -23,19 +25,54 @@ use std::time::Duration;
 pub struct HttpChatbotGateway {
     http: reqwest::Client,
     allow_loopback: bool,
+    cipher: Arc<TokenCipher>,
+}
+
+/// What a bot's signing secret is sealed for: the bot (a sealed secret copied onto another bot
+/// does not open).
+fn secret_record(bot: &ChatbotId) -> String {
+    format!("chatbot/{bot}")
+}
+
+/// `bot` with its signing secret sealed for storing (a sealed one stays as it is).
+pub fn seal_signing_secret(cipher: &TokenCipher, bot: Chatbot) -> Result<Chatbot, CipherError> {
+    if bot.signing_secret.is_sealed() {
+        return Ok(bot);
+    }
+    let sealed = cipher.seal_text(bot.signing_secret.expose(), &secret_record(&bot.id))?;
+    Ok(Chatbot {
+        signing_secret: SigningSecret::sealed(sealed),
+        ..bot
+    })
+}
+
+/// The key `bot`'s events are signed with: its secret opened (one stored before sealing is used
+/// as it is).
+fn signing_key(cipher: &TokenCipher, bot: &Chatbot) -> Result<String, CipherError> {
+    let secret = bot.signing_secret.expose();
+    if bot.signing_secret.is_sealed() {
+        cipher.open_text(secret, &secret_record(&bot.id))
+    } else {
+        Ok(secret.to_owned())
+    }
 }
 
 impl HttpChatbotGateway {
     /// With `timeout` per delivery (a bot slower than that is unavailable). `allow_loopback`:
     /// bots on this machine may be called too (local development and tests); never on AWS.
-    pub fn new(timeout: Duration, allow_loopback: bool) -> Result<Self, String> {
+    /// `cipher` opens the bots' sealed signing secrets.
+    pub fn new(timeout: Duration, allow_loopback: bool, cipher: Arc<TokenCipher>) -> Result<Self, String> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .dns_resolver(Arc::new(PublicAddresses { allow_loopback }))
             .build()
             .map_err(|e| e.to_string())?;
-        Ok(Self { http, allow_loopback })
+        Ok(Self {
+            http,
+            allow_loopback,
+            cipher,
+        })
     }
 }
 
@@ -82,7 +119,11 @@ impl ChatbotGateway for HttpChatbotGateway {
         }
         let body = event.to_string();
         let timestamp = chrono::Utc::now().timestamp();
-        let sig = signature(bot.signing_secret.expose(), timestamp, &body);
+        let key = signing_key(&self.cipher, bot).map_err(|e| {
+            tracing::error!(chatbot = %bot.id, error = %e, "the chatbot's signing secret does not open");
+            ChatbotError::Unreachable("its signing secret cannot be opened".into())
+        })?;
+        let sig = signature(&key, timestamp, &body);
         let result = self
             .http
             .post(&bot.url)
@@ -111,6 +152,36 @@ impl ChatbotGateway for HttpChatbotGateway {
 mod tests {
     use super::*;
     use reqwest::dns::Resolve;
+
+    fn cipher() -> Arc<TokenCipher> {
+        Arc::new(
+            TokenCipher::from_config(
+                "k1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+                "k1",
+            )
+            .expect("keys"),
+        )
+    }
+
+    #[test]
+    fn a_sealed_secret_opens_only_for_its_bot_and_signs_as_the_plain_one() {
+        let cipher = cipher();
+        let plain = bot("https://bot.example/events".into());
+        let sealed = seal_signing_secret(&cipher, plain.clone()).expect("sealed");
+        assert!(sealed.signing_secret.is_sealed());
+        assert!(!sealed.signing_secret.expose().contains("bot-signing-secret-0123"));
+        assert_eq!(signing_key(&cipher, &sealed).expect("opens"), "bot-signing-secret-0123");
+        assert_eq!(
+            signing_key(&cipher, &plain).expect("as typed"),
+            "bot-signing-secret-0123"
+        );
+        let copied = Chatbot {
+            id: ChatbotId::parse("other").expect("id"),
+            ..sealed.clone()
+        };
+        assert!(signing_key(&cipher, &copied).is_err(), "bound to its bot");
+        assert_eq!(seal_signing_secret(&cipher, sealed.clone()).expect("kept"), sealed);
+    }
 
     fn bot(url: String) -> Chatbot {
         domain::directory::ChatbotDraft {
@@ -147,11 +218,11 @@ mod tests {
     #[tokio::test]
     async fn a_bot_on_our_network_is_not_called_unless_loopback_is_allowed() {
         let (url, hits) = server(200, "").await;
-        let strict = HttpChatbotGateway::new(Duration::from_secs(2), false).expect("gateway");
+        let strict = HttpChatbotGateway::new(Duration::from_secs(2), false, cipher()).expect("gateway");
         let refused = strict.deliver(&bot(url.clone()), &serde_json::json!({})).await;
         assert!(matches!(refused, Err(ChatbotError::NotAllowed(_))), "{refused:?}");
         assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
-        let local = HttpChatbotGateway::new(Duration::from_secs(2), true).expect("gateway");
+        let local = HttpChatbotGateway::new(Duration::from_secs(2), true, cipher()).expect("gateway");
         assert!(local.deliver(&bot(url), &serde_json::json!({})).await.is_ok());
         assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
@@ -170,7 +241,7 @@ mod tests {
     async fn a_redirect_is_not_followed() {
         let (inside, inside_hits) = server(200, "").await;
         let (url, _) = server(307, &inside).await;
-        let gateway = HttpChatbotGateway::new(Duration::from_secs(2), true).expect("gateway");
+        let gateway = HttpChatbotGateway::new(Duration::from_secs(2), true, cipher()).expect("gateway");
         let answer = gateway.deliver(&bot(url), &serde_json::json!({})).await;
         assert!(matches!(answer, Err(ChatbotError::Refused(307))), "{answer:?}");
         assert_eq!(

@@ -163,6 +163,29 @@ impl TokenCipher {
             .map_err(|_| CipherError::Tampered)
     }
 
+    /// Seals `plaintext` as one line of text, `sealed:<key id>:<nonce>:<data>`, bound to `record`.
+    pub fn seal_text(&self, plaintext: &str, record: &str) -> Result<String, CipherError> {
+        let sealed = self.seal(plaintext.as_bytes(), record)?;
+        Ok(format!("sealed:{}:{}:{}", sealed.key_id, sealed.nonce, sealed.data))
+    }
+
+    /// Opens what [`TokenCipher::seal_text`] sealed for `record`.
+    pub fn open_text(&self, text: &str, record: &str) -> Result<String, CipherError> {
+        let mut parts = text
+            .strip_prefix("sealed:")
+            .ok_or(CipherError::Tampered)?
+            .splitn(3, ':');
+        let (Some(key_id), Some(nonce), Some(data)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(CipherError::Tampered);
+        };
+        let sealed = Sealed {
+            key_id: key_id.to_owned(),
+            nonce: nonce.to_owned(),
+            data: data.to_owned(),
+        };
+        String::from_utf8(self.open(&sealed, record)?).map_err(|_| CipherError::Tampered)
+    }
+
     /// The id of the key new values are sealed with.
     pub fn current_key_id(&self) -> &str {
         &self.current

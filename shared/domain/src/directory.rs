@@ -167,11 +167,15 @@ impl GroupDraft {
 }
 
 /// The secret a chatbot's events are signed with. Never shown: `Debug` hides it and the admin API
-/// returns only whether one is set.
+/// returns only whether one is set. At rest it is sealed ([`SigningSecret::sealed`]): only the
+/// code that signs opens it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SigningSecret(String);
 
 impl SigningSecret {
+    /// How a sealed secret's text begins; a secret as typed may not.
+    pub const SEALED_PREFIX: &'static str = "sealed:";
+
     pub fn parse(s: &str) -> Result<Self, String> {
         if !SIGNING_SECRET_CHARS.contains(&char_len(s)) || s.chars().any(char::is_whitespace) {
             return Err(format!(
@@ -180,10 +184,23 @@ impl SigningSecret {
                 SIGNING_SECRET_CHARS.end()
             ));
         }
+        if s.starts_with(Self::SEALED_PREFIX) {
+            return Err(format!("must not begin with \"{}\"", Self::SEALED_PREFIX));
+        }
         Ok(Self(s.to_owned()))
     }
 
-    /// The secret itself, for signing only.
+    /// A secret as its sealed text (beginning with [`SigningSecret::SEALED_PREFIX`]).
+    pub fn sealed(text: String) -> Self {
+        Self(text)
+    }
+
+    /// Whether it is sealed (else it is as typed: just validated, or stored before sealing).
+    pub fn is_sealed(&self) -> bool {
+        self.0.starts_with(Self::SEALED_PREFIX)
+    }
+
+    /// The secret as held: as typed, or its sealed text.
     pub fn expose(&self) -> &str {
         &self.0
     }

@@ -267,6 +267,7 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
                 chatbots: Arc::new(adapters::chatbot_http::HttpChatbotGateway::new(
                     services::environment::CHATBOT_TIMEOUT,
                     config.chatbots_on_loopback,
+                    Arc::clone(&vaults_for_router.cipher),
                 )?),
                 avito: vaults_for_router.avito.clone(),
                 vaults: vaults_for_router,

@@ -294,3 +294,84 @@ async fn a_bot_handing_over_notifies_the_operator_who_gets_the_conversation() {
     let (_, feed) = server.get("/v1/notifications", common::OPERATOR).await;
     assert_eq!(feed["items"].as_array().map(Vec::len), Some(1), "{feed}");
 }
+
+#[tokio::test]
+async fn a_chatbots_signing_secret_rests_sealed_and_still_signs_its_events() {
+    const SECRET: &str = "bot-signing-secret-sealed-0123";
+    let server = start(Some(&two_tenants()), &[]);
+    // A bot that checks the signature of what it gets.
+    let verified = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&verified);
+    let app = axum::Router::new().route(
+        "/events",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let log = Arc::clone(&log);
+            async move {
+                let header = |name: &str| {
+                    headers
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                let timestamp: i64 = header("x-timestamp").parse().unwrap_or_default();
+                let expected = format!("sha256={}", adapters::chatbot_http::signature(SECRET, timestamp, &body));
+                if let Ok(mut l) = log.lock() {
+                    l.push(header("x-signature") == expected);
+                }
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/events", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let ch = server.connected_avito_channel().await;
+    let (_, group) = server.post("/v1/groups", ADMIN, json!({"name": "Поддержка"})).await;
+    let (status, chatbot) = server
+        .post(
+            "/v1/chatbots",
+            ADMIN,
+            json!({"name": "Бот", "url": url, "signing_secret": SECRET}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{chatbot}");
+    server.work_round_the_clock("UTC").await;
+    server
+        .put(
+            &format!("/v1/channels/{ch}/settings"),
+            ADMIN,
+            json!({
+            "working_time": {"receiver": {"type": "chatbot", "chatbot_id": chatbot["id"],
+                                          "fallback": {"type": "group", "group_id": group["id"]}}}}),
+        )
+        .await;
+    server
+        .sandbox(
+            "/accounts/1001/client-messages",
+            json!({"client": {"name": "Иван"}, "text": "Здравствуйте"}),
+        )
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while verified.lock().map(|v| v.is_empty()).unwrap_or(true) {
+        assert!(Instant::now() < deadline, "the bot got nothing: {}", server.output());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        verified.lock().map(|v| v.clone()).unwrap_or_default(),
+        [true],
+        "signed with the secret"
+    );
+    // Nothing the store wrote holds the secret in plain text.
+    for entry in std::fs::read_dir(server.data.path()).expect("data directory") {
+        let path = entry.expect("entry").path();
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+            "{} holds the secret",
+            path.display()
+        );
+    }
+}

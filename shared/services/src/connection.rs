@@ -107,6 +107,13 @@ pub struct Connections {
     clock: Arc<dyn Clock>,
 }
 
+impl Connections {
+    /// The key ring secrets are sealed with at rest (tokens, chatbots' signing secrets).
+    pub fn cipher(&self) -> &adapters::secrets::TokenCipher {
+        &self.vaults.cipher
+    }
+}
+
 fn random_hex(bytes: usize) -> Result<String, ConnectionError> {
     crate::random_hex(bytes).map_err(|e| ConnectionError::Store(StoreError::Unavailable(e)))
 }

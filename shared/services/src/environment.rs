@@ -127,6 +127,7 @@ pub async fn ports_from(vars: Variables<'_>) -> Result<Ports, String> {
         chatbots: Arc::new(adapters::chatbot_http::HttpChatbotGateway::new(
             CHATBOT_TIMEOUT,
             chatbots_on_loopback(vars),
+            Arc::clone(&vaults.cipher),
         )?),
         avito: vaults.avito.clone(),
         vaults,

@@ -68,7 +68,14 @@ async fn bot(behaviour: Behaviour) -> (String, Arc<Mutex<Vec<(Value, bool)>>>) {
 /// A chatbot receiver with the group "support" as its fallback, working-time auto-replies, and a
 /// round-the-clock schedule.
 async fn configure(e: &mut Env, url: &str) {
-    e.processor.ports.chatbots = Arc::new(HttpChatbotGateway::new(Duration::from_millis(500), true).expect("gateway"));
+    e.processor.ports.chatbots = Arc::new(
+        HttpChatbotGateway::new(
+            Duration::from_millis(500),
+            true,
+            Arc::clone(&e.processor.ports.vaults.cipher),
+        )
+        .expect("gateway"),
+    );
     let bot = ChatbotDraft {
         name: "Бот".into(),
         url: url.into(),

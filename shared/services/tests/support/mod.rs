@@ -102,8 +102,12 @@ pub async fn env() -> Env {
             conversations: Arc::clone(&conversations),
             scheduler: timers.clone(),
             chatbots: Arc::new(
-                adapters::chatbot_http::HttpChatbotGateway::new(services::environment::CHATBOT_TIMEOUT, true)
-                    .expect("chatbot client"),
+                adapters::chatbot_http::HttpChatbotGateway::new(
+                    services::environment::CHATBOT_TIMEOUT,
+                    true,
+                    Arc::clone(&vaults.cipher),
+                )
+                .expect("chatbot client"),
             ),
             vaults,
             avito,
