@@ -637,16 +637,17 @@ impl AvitoClient {
 
     /// `GET /job/v2/resumes/{resume_id}` with the fields a contact center shows.
     pub async fn resume(&self, tokens: &dyn AccessTokenSource, resume_id: &str) -> Result<Resume, AvitoError> {
+        // Every parameter Avito documents for a resume, shown on the candidate card.
+        const RESUME_PARAMS: &str = "ability_to_business_trip,address,age,business_area,driver_licence,\
+             driver_licence_category,education,education_list,experience,experience_list,language_list,moving,\
+             nationality,pol,razreshenie_na_rabotu_v_rossii,schedule";
         let path = format!("/job/v2/resumes/{}", path_segment(resume_id));
         let query = [
             (
                 "fields",
                 "title,url,description,salary,address_details,is_active".to_owned(),
             ),
-            (
-                "params",
-                "experience,experience_list,education,education_list,age,address,schedule".to_owned(),
-            ),
+            ("params", RESUME_PARAMS.to_owned()),
         ];
         self.get(tokens, &path, &query).await
     }

@@ -188,8 +188,12 @@ pub struct Application {
 }
 
 impl Application {
-    /// The messenger chat of the response, if it has one (`by_phone` ones do not).
+    /// The messenger chat of the response, if it has one: a `by_phone` response has none, even
+    /// when its contacts name a chat.
     pub fn chat_id(&self) -> Option<&str> {
+        if self.kind == Some(ApplicationType::ByPhone) {
+            return None;
+        }
         self.contacts.as_ref()?.chat.as_ref()?.value.as_deref()
     }
 }
@@ -257,4 +261,21 @@ pub struct Vacancy {
     pub is_active: Option<bool>,
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_by_phone_has_no_chat_even_when_its_contacts_name_one() {
+        let with_chat = |kind: &str| -> Application {
+            serde_json::from_value(serde_json::json!({
+                "id": "a1", "type": kind, "contacts": {"chat": {"value": "u2i-1"}}
+            }))
+            .expect("an application")
+        };
+        assert_eq!(with_chat("by_chat").chat_id(), Some("u2i-1"));
+        assert_eq!(with_chat("by_phone").chat_id(), None);
+    }
 }

@@ -314,6 +314,9 @@ pub struct Candidate {
 pub struct ResumeSpec {
     pub title: String,
     pub experience: Option<String>,
+    /// More of the resume's `params` in Avito's shapes (`schedule`, `pol`, `experience_list`, ...).
+    #[serde(default)]
+    pub params: serde_json::Map<String, serde_json::Value>,
 }
 
 /// "Candidate applies to vacancy V".
@@ -399,6 +402,8 @@ pub async fn apply(State(sb): State<Sandbox>, Path(account): Path<i64>, Json(a):
             .as_ref()
             .map(|_| (4_000_000_000 + data.next_number()).to_string());
         if let (Some(rid), Some(spec)) = (&resume_id, &a.resume) {
+            let mut params = spec.params.clone();
+            params.insert("experience".into(), json!(spec.experience));
             let mut contacts = Vec::new();
             if let Some(phone) = &a.candidate.phone {
                 contacts.push(ResumeContact {
@@ -416,7 +421,7 @@ pub async fn apply(State(sb): State<Sandbox>, Path(account): Path<i64>, Json(a):
                 rid.clone(),
                 (
                     json!({"id": rid.parse::<i64>().unwrap_or(0), "title": spec.title, "url": format!("https://www.avito.ru/rezume/{rid}"),
-                           "params": {"experience": spec.experience}}),
+                           "params": params}),
                     ResumeContacts { name: Some(a.candidate.name.clone()), full_name: None, contacts, already_bought: Some(false) },
                 ),
             );

@@ -83,6 +83,90 @@ async fn texts(e: &Env, c: &Conversation) -> Vec<String> {
 }
 
 #[tokio::test]
+async fn every_resume_field_avito_documents_is_on_the_card_in_russian() {
+    let e = env().await;
+    let jobs = e.jobs_channel("jobs", None).await;
+    let mut body = courier(true);
+    body["resume"]["params"] = json!({
+        "ability_to_business_trip": "Иногда",
+        "driver_licence": "true",
+        "pol": "Женский",
+        "razreshenie_na_rabotu_v_rossii": "Да",
+        "schedule": "fullDay",
+        "experience_list": [
+            {"company": "МТС", "position": "Эксперт клиентского сервиса", "work_start": "2015-07-01",
+             "work_finish": "2018-09-01", "responsibilities": "Консультирование"},
+            {"company": "Самокат", "position": "Курьер", "work_start": "2019-01-10"}
+        ],
+        "education_list": [{"institution": "МГИМО МИД РФ", "specialty": "Финансы и кредит", "education_stop": "1995"}],
+        "language_list": [{"language": "Английский", "language_level": "Средний"}]
+    });
+    let applied = apply(&e, body).await;
+    let apply_id = applied["apply_id"].as_str().expect("apply id");
+    e.process(&application(&e, &jobs, apply_id)).await;
+    let c = open_conversation(&e, &jobs, applied["chat_id"].as_str().expect("chat"))
+        .await
+        .expect("conversation");
+    let details: Vec<(String, String)> = c
+        .candidate
+        .and_then(|k| k.resume)
+        .expect("resume")
+        .details
+        .into_iter()
+        .map(|d| (d.label, d.value))
+        .collect();
+    for expected in [
+        ("Готовность к командировкам", "Иногда"),
+        ("Водительское удостоверение", "да"),
+        ("Пол", "Женский"),
+        ("Разрешение на работу в России", "Да"),
+        ("График работы", "Полный день"),
+        (
+            "Место работы",
+            "Эксперт клиентского сервиса, МТС, 2015-07-01 — 2018-09-01. Консультирование",
+        ),
+        ("Место работы", "Курьер, Самокат, с 2019-01-10 по настоящее время"),
+        ("Учебное заведение", "МГИМО МИД РФ, Финансы и кредит, 1995"),
+        ("Язык", "Английский — Средний"),
+        ("Опыт работы", "3 года"),
+    ] {
+        assert!(
+            details.iter().any(|(l, v)| (l.as_str(), v.as_str()) == expected),
+            "{expected:?} in {details:?}"
+        );
+    }
+    assert!(
+        details.iter().all(|(l, _)| !l.contains('_')),
+        "no raw keys: {details:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_listing_takes_the_vacancys_title_once_avito_gives_it() {
+    let e = env().await;
+    let jobs = e.jobs_channel("jobs", None).await;
+    let applied = apply(&e, courier(true)).await;
+    let apply_id = applied["apply_id"].as_str().expect("apply id");
+    let chat = applied["chat_id"].as_str().expect("chat");
+    e.sandbox.data().faults.push(avito_sandbox::state::Fault {
+        operation: "vacancyGetItem".into(),
+        status: 404,
+        times: 1,
+        retry_after: None,
+    });
+    let event = application(&e, &jobs, apply_id);
+    e.process(&event).await;
+    let c = open_conversation(&e, &jobs, chat).await.expect("conversation");
+    assert_eq!(c.listing.and_then(|l| l.title), None, "the vacancy was not found at first");
+    // The response changes; this time the vacancy reads.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    e.control(&format!("/accounts/{ACCOUNT}/applications/{apply_id}/touch"), json!({})).await;
+    e.process(&event).await;
+    let c = open_conversation(&e, &jobs, chat).await.expect("conversation");
+    assert_eq!(c.listing.and_then(|l| l.title).as_deref(), Some("Курьер"));
+}
+
+#[tokio::test]
 async fn a_response_becomes_a_conversation_with_the_candidate_card_and_a_notification() {
     let e = env().await;
     let jobs = e.jobs_channel("jobs", None).await;

@@ -84,7 +84,8 @@ function contentView(m) {
     case "location":
       return h("div", {}, "Геопозиция: ", c.text || `${c.lat}, ${c.lon}`);
     case "call":
-      return h("em", {}, `Звонок${c.status ? `: ${c.status}` : ""}`);
+      // Avito documents one status: "missed".
+      return h("em", {}, c.status === "missed" ? "Пропущенный звонок" : "Звонок");
     case "system":
       return h("em", {}, c.text || "Системное сообщение Авито");
     case "deleted":

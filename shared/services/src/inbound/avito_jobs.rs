@@ -57,26 +57,51 @@ fn refusal_note(what: &str, e: &AvitoError) -> Result<String, ServiceError> {
     }
 }
 
-/// A resume parameter's label for operators.
+/// A resume parameter's label for operators, in Russian: every parameter Avito documents for a
+/// resume (`GET /job/v2/resumes/{id}`, `params`); an undocumented one keeps its name after «Другое».
 fn param_label(key: &str) -> String {
-    match key {
-        "experience" => "Опыт работы",
-        "education" => "Образование",
+    let label = match key {
+        "ability_to_business_trip" => "Готовность к командировкам",
+        "address" => "Где хочет работать",
         "age" => "Возраст",
-        "address" => "Адрес",
+        "business_area" => "Сфера деятельности",
+        "driver_licence" => "Водительское удостоверение",
+        "driver_licence_category" => "Категории прав",
+        "education" => "Образование",
+        "education_list" => "Учебное заведение",
+        "experience" => "Опыт работы",
+        "experience_list" => "Место работы",
+        "language_list" => "Язык",
+        "moving" => "Переезд",
+        "nationality" => "Гражданство",
+        "pol" => "Пол",
+        "razreshenie_na_rabotu_v_rossii" => "Разрешение на работу в России",
         "schedule" => "График работы",
         "salary" => "Желаемая зарплата",
-        "nationality" => "Гражданство",
-        "business_area" => "Сфера деятельности",
-        "moving" => "Переезд",
-        "driver_licence_category" => "Права категории",
-        other => other,
-    }
-    .to_owned()
+        other => return format!("Другое ({other})"),
+    };
+    label.to_owned()
 }
 
-/// A JSON value as text for a card: strings, numbers, flags and lists of them; nested documents
-/// are left out (their shape is not documented).
+/// A parameter's value in Russian where Avito gives a code (the schedule; yes and no).
+fn param_value(key: &str, value: String) -> String {
+    let russian = match (key, value.as_str()) {
+        ("schedule", "flyInFlyOut") => "Вахта",
+        ("schedule", "partTime") => "Неполный день",
+        ("schedule", "fullDay") => "Полный день",
+        ("schedule", "flexible") => "Плавающий",
+        ("schedule", "shift") => "Сменный",
+        ("schedule", "remote") => "Удалённая работа",
+        ("schedule", "fiveDay") => "Пятидневная рабочая неделя",
+        ("schedule", "sixDay") => "Шестидневная рабочая неделя",
+        (_, "true") => "да",
+        (_, "false") => "нет",
+        _ => return value,
+    };
+    russian.to_owned()
+}
+
+/// A JSON value as text for a card: strings, numbers, flags and lists of them.
 fn plain_text(value: &serde_json::Value) -> Option<String> {
     match value {
         serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
@@ -90,15 +115,56 @@ fn plain_text(value: &serde_json::Value) -> Option<String> {
     }
 }
 
+/// One entry of a documented list parameter (a job, a school, a language) as one line.
+fn list_entry(key: &str, entry: &serde_json::Value) -> Option<String> {
+    let field = |name: &str| entry.get(name).and_then(plain_text);
+    let joined = |parts: Vec<Option<String>>, separator: &str| {
+        let parts: Vec<String> = parts.into_iter().flatten().collect();
+        (!parts.is_empty()).then(|| parts.join(separator))
+    };
+    match key {
+        "experience_list" => {
+            let period = match (field("work_start"), field("work_finish")) {
+                (Some(start), Some(finish)) => Some(format!("{start} — {finish}")),
+                (Some(start), None) => Some(format!("с {start} по настоящее время")),
+                (None, Some(finish)) => Some(format!("по {finish}")),
+                (None, None) => None,
+            };
+            let head = joined(vec![field("position"), field("company"), period], ", ");
+            joined(vec![head, field("responsibilities")], ". ")
+        }
+        "education_list" => joined(
+            vec![field("institution"), field("specialty"), field("education_stop")],
+            ", ",
+        ),
+        "language_list" => joined(vec![field("language"), field("language_level")], " — "),
+        _ => plain_text(entry),
+    }
+}
+
 fn resume_summary(id: &str, resume: Resume) -> ResumeSummary {
     let mut details = Vec::new();
     if let Some(serde_json::Value::Object(params)) = &resume.params {
         for (key, value) in params {
-            if let Some(value) = plain_text(value) {
-                details.push(LabeledValue {
-                    label: param_label(key),
-                    value,
-                });
+            match value {
+                serde_json::Value::Array(entries) if entries.iter().any(serde_json::Value::is_object) => {
+                    for entry in entries {
+                        if let Some(value) = list_entry(key, entry) {
+                            details.push(LabeledValue {
+                                label: param_label(key),
+                                value,
+                            });
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(value) = plain_text(value) {
+                        details.push(LabeledValue {
+                            label: param_label(key),
+                            value: param_value(key, value),
+                        });
+                    }
+                }
             }
         }
     }
@@ -393,6 +459,14 @@ async fn update_response_conversation(
         next.candidate = Some(response.candidate.clone());
         if next.client.name.is_none() {
             next.client.name = response.candidate.full_name.clone();
+        }
+        // The vacancy learned since (it was unavailable at first) names the listing.
+        let vacancy = &response.candidate.vacancy;
+        let listing = next.listing.get_or_insert_with(Default::default);
+        if listing.title.is_none() && vacancy.title.is_some() {
+            listing.title = vacancy.title.clone();
+            listing.url = listing.url.clone().or_else(|| vacancy.url.clone());
+            listing.item_id = listing.item_id.or(vacancy.id);
         }
         let added = ports
             .conversations
