@@ -217,6 +217,7 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
         .routes(routes!(messages, reply::reply))
         .routes(routes!(reply::resend))
         .routes(routes!(reply::delete))
+        .routes(routes!(reply::voice))
         .routes(routes!(complete))
         .routes(routes!(take::take))
         .routes(routes!(take::return_to_queue))

@@ -118,6 +118,34 @@ pub async fn resend(
     Ok(Json(s.desk.resend(&caller.person(), &id, &message_id).await?))
 }
 
+/// Where a voice message plays.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct VoiceLink {
+    /// Avito's link to the file (opus in an .mp4 container), valid for an hour: ask again to play
+    /// it later.
+    pub url: String,
+}
+
+/// `GET /v1/conversations/{id}/messages/{message_id}/voice`: a link that plays a voice message,
+/// asked of Avito now (its links last an hour).
+#[utoipa::path(get, path = "/v1/conversations/{id}/messages/{message_id}/voice", tag = "conversations",
+    params(("id" = String, Path), ("message_id" = String, Path)),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The link", body = VoiceLink),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 404, description = "No such conversation, or no such voice message in it", body = http_api::ErrorBody),
+        (status = 502, description = "Avito gave no link", body = http_api::ErrorBody)
+    ))]
+pub async fn voice(
+    State(s): State<OperatorState>,
+    caller: Caller,
+    Path((id, message_id)): Path<(String, String)>,
+) -> ApiResult<Json<VoiceLink>> {
+    let url = s.desk.voice_link(&caller.person(), &id, &message_id).await?;
+    Ok(Json(VoiceLink { url }))
+}
+
 /// `DELETE /v1/conversations/{id}/messages/{message_id}`: deletes a message of ours from the
 /// client's Avito chat. Avito allows it within an hour of sending; later is 409 with the reason.
 /// The message stays in the conversation as deleted; deleting it again changes nothing.

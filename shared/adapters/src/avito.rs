@@ -558,7 +558,9 @@ impl AvitoClient {
         voice_ids: &[&str],
     ) -> Result<VoiceFiles, AvitoError> {
         let path = format!("/messenger/v1/accounts/{user_id}/getVoiceFiles");
-        self.get(tokens, &path, &[("voice_ids", voice_ids.join(","))]).await
+        // An array parameter: repeated, as Avito's OpenAPI file describes it.
+        let query: Vec<(&str, String)> = voice_ids.iter().map(|id| ("voice_ids", (*id).to_owned())).collect();
+        self.get(tokens, &path, &query).await
     }
 
     /// `PUT /job/v1/applications/webhook`: Avito checks the URL with an empty POST first.

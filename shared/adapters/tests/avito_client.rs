@@ -245,9 +245,16 @@ async fn voice_messages_resolve_to_download_links() {
         )
         .await;
     assert!(sent["chat_id"].is_string());
+    e.control(
+        &format!("/_sandbox/accounts/{ACCOUNT}/client-messages"),
+        json!({"type": "voice", "content": {"voice": {"voice_id": "v-2"}}}),
+    )
+    .await;
+    // `voice_ids` is an array parameter: each id its own `voice_ids=` (joined with commas the
+    // sandbox, like Avito, would look for one id "v-1,unknown,v-2").
     let files = e
         .client
-        .voice_files(&e.tokens, ACCOUNT, &["v-1", "unknown"])
+        .voice_files(&e.tokens, ACCOUNT, &["v-1", "unknown", "v-2"])
         .await
         .expect("voice");
     assert!(
@@ -256,6 +263,7 @@ async fn voice_messages_resolve_to_download_links() {
             .get("v-1")
             .is_some_and(|u| u.ends_with("/_sandbox/voice/v-1.mp4"))
     );
+    assert!(files.voices_urls.contains_key("v-2"), "{:?}", files.voices_urls);
     assert!(!files.voices_urls.contains_key("unknown"));
 }
 

@@ -501,24 +501,20 @@ pub async fn mark_read(
     Ok(Json(OkResponse { ok: true }))
 }
 
-#[derive(Deserialize)]
-pub struct VoiceQuery {
-    voice_ids: Option<String>,
-}
-
-/// `GET /messenger/v1/accounts/{user_id}/getVoiceFiles?voice_ids=a,b`.
+/// `GET /messenger/v1/accounts/{user_id}/getVoiceFiles?voice_ids=a&voice_ids=b` (an array
+/// parameter, repeated; a comma is part of an id, as at Avito).
 pub async fn voice_files(
     State(sb): State<Sandbox>,
     headers: HeaderMap,
     Path(user_id): Path<i64>,
-    Query(q): Query<VoiceQuery>,
+    Query(q): Query<Vec<(String, String)>>,
 ) -> ApiResult<Json<VoiceFiles>> {
     authorize_user(&sb, &headers, "messenger:read", user_id)?;
     let data = sb.data();
     let voices_urls = q
-        .voice_ids
-        .unwrap_or_default()
-        .split(',')
+        .iter()
+        .filter(|(key, _)| key == "voice_ids")
+        .map(|(_, id)| id.as_str())
         .filter(|id| data.voices.contains_key(*id))
         .map(|id| {
             (

@@ -157,3 +157,39 @@ async fn an_idempotency_key_reused_for_another_text_is_refused_and_sends_nothing
         .collect();
     assert_eq!(texts, ["Сейчас пришлю"]);
 }
+
+#[tokio::test]
+async fn an_operator_plays_a_clients_voice_message_through_a_fresh_link() {
+    let server = start(Some(&two_tenants()), &[]);
+    server.connected_avito_channel().await;
+    let c = server
+        .client_writes(
+            json!({"client": {"name": "Олег"}, "type": "voice", "content": {"voice": {"voice_id": "vc-42"}}}),
+        )
+        .await;
+    let id = c["id"].as_str().expect("id");
+    let (_, messages) = server.get(&format!("/v1/conversations/{id}/messages"), ADMIN).await;
+    let voice = messages["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["content"]["type"] == "voice")
+        .expect("the voice message")
+        .clone();
+    let message_id = voice["id"].as_str().expect("message id");
+    let (status, link) = server
+        .get(&format!("/v1/conversations/{id}/messages/{message_id}/voice"), ADMIN)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{link}");
+    let url = link["url"].as_str().expect("url");
+    let file = reqwest::get(url).await.expect("the file answers");
+    assert_eq!(file.status(), StatusCode::OK, "{url}");
+    // Avito's array parameter goes repeated, not comma-joined.
+    let calls = server.sandbox_calls().await;
+    assert_eq!(operations(&calls, "getVoiceFiles"), 1, "{calls:?}");
+    // Not a voice message: 404.
+    let (status, _) = server
+        .get(&format!("/v1/conversations/{id}/messages/nope/voice"), ADMIN)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

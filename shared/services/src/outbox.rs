@@ -173,6 +173,24 @@ pub async fn mark_read(ports: &Ports, tenant: &TenantId, conversation: &Conversa
     }
 }
 
+/// A link that plays a voice message of the conversation's Avito chat. Avito's links last an
+/// hour, so one is asked for each time someone plays it.
+pub async fn voice_link(
+    ports: &Ports,
+    tenant: &TenantId,
+    conversation: &Conversation,
+    voice_id: &str,
+) -> Result<Option<String>, AvitoError> {
+    let account = ports
+        .connected_account(tenant, &conversation.channel_id)
+        .await
+        .map_err(|e| AvitoError::Unavailable(e.to_string()))?
+        .ok_or_else(|| AvitoError::Credentials("the channel is not connected".into()))?;
+    let vault = ports.vaults.channel(tenant, &conversation.channel_id);
+    let files = ports.avito.voice_files(&vault, account, &[voice_id]).await?;
+    Ok(files.voices_urls.get(voice_id).cloned())
+}
+
 /// Deletes a message of ours in the client's Avito chat (Avito allows it within an hour).
 pub async fn delete_sent(
     ports: &Ports,

@@ -157,10 +157,15 @@ async fn the_listing_takes_the_vacancys_title_once_avito_gives_it() {
     let event = application(&e, &jobs, apply_id);
     e.process(&event).await;
     let c = open_conversation(&e, &jobs, chat).await.expect("conversation");
-    assert_eq!(c.listing.and_then(|l| l.title), None, "the vacancy was not found at first");
+    assert_eq!(
+        c.listing.and_then(|l| l.title),
+        None,
+        "the vacancy was not found at first"
+    );
     // The response changes; this time the vacancy reads.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    e.control(&format!("/accounts/{ACCOUNT}/applications/{apply_id}/touch"), json!({})).await;
+    e.control(&format!("/accounts/{ACCOUNT}/applications/{apply_id}/touch"), json!({}))
+        .await;
     e.process(&event).await;
     let c = open_conversation(&e, &jobs, chat).await.expect("conversation");
     assert_eq!(c.listing.and_then(|l| l.title).as_deref(), Some("Курьер"));

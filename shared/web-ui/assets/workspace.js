@@ -66,6 +66,32 @@ function failure(message) {
   return d?.state === "failed" ? d.reason : null;
 }
 
+/** A voice message: a button that asks for Avito's link (it lasts an hour) and plays it. */
+function voiceView(m) {
+  if (!m.content?.voice_id) return h("em", {}, "Голосовое сообщение");
+  const box = h("span", { class: "voice" });
+  const play = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      onclick: async () => {
+        play.disabled = true;
+        try {
+          const link = await get(`/v1/conversations/${m.conversation_id}/messages/${m.id}/voice`);
+          show(box, h("audio", { controls: true, autoplay: true, src: link.url, "aria-label": "Голосовое сообщение" }));
+        } catch (e) {
+          play.disabled = false;
+          toast(e.message, "error");
+        }
+      },
+    },
+    "▶ Прослушать голосовое сообщение",
+  );
+  show(box, play);
+  return box;
+}
+
 function contentView(m) {
   const c = m.content || {};
   switch (c.type) {
@@ -76,7 +102,7 @@ function contentView(m) {
     case "image":
       return c.url ? h("a", { href: c.url, target: "_blank", rel: "noopener" }, h("img", { src: c.url, alt: "Изображение", class: "image" })) : h("em", {}, "Изображение");
     case "voice":
-      return h("em", {}, "Голосовое сообщение");
+      return voiceView(m);
     case "link":
       return h("a", { href: c.url, target: "_blank", rel: "noopener" }, c.text || c.url || "Ссылка");
     case "item":

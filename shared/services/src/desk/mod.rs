@@ -177,6 +177,24 @@ impl Desk {
             .with_auto_close(settings.auto_close_after))
     }
 
+    /// A link that plays a voice message (Avito's, valid for an hour: asked for at each play).
+    pub async fn voice_link(&self, person: &Person, id: &str, message_id: &str) -> ServiceResult<String> {
+        let conversation = self.conversation(&person.tenant, id).await?;
+        let message = reply::find(&self.ports, &person.tenant, &conversation.id, message_id)
+            .await?
+            .ok_or(ServiceError::NotFound("message"))?;
+        let Content::Voice {
+            voice_id: Some(voice_id),
+        } = &message.content
+        else {
+            return Err(ServiceError::NotFound("voice message"));
+        };
+        outbox::voice_link(&self.ports, &person.tenant, &conversation, voice_id)
+            .await
+            .map_err(|e| ServiceError::Avito(e.to_string()))?
+            .ok_or_else(|| ServiceError::Avito("Avito has no file for this voice message".into()))
+    }
+
     /// The handlers a list covers for `staff`.
     async fn handlers_of(&self, tenant: &TenantId, staff: &Staff, view: View) -> ServiceResult<Vec<Handler>> {
         Ok(match view {

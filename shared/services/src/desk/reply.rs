@@ -66,7 +66,7 @@ struct Claimed {
 }
 
 /// The stored message with `id` in a conversation (a reply made before with the same key).
-async fn find(
+pub(crate) async fn find(
     ports: &Ports,
     tenant: &TenantId,
     conversation: &ConversationId,
