@@ -222,12 +222,16 @@ pub struct ChannelView {
     /// When superseded: the channel (in another channel group) that took the account over.
     #[schema(value_type = Option<String>)]
     pub superseded_by: Option<ChannelId>,
+    /// Avito refuses the channel's authorization (the grant was revoked or expired): it still
+    /// receives, but nothing can be sent until it is connected again.
+    pub needs_reauthorization: bool,
 }
 
 impl From<Channel> for ChannelView {
     fn from(c: Channel) -> Self {
         ChannelView {
             receiving: c.is_receiving(),
+            needs_reauthorization: c.is_receiving() && c.authorization_refused_at.is_some(),
             id: c.id,
             name: c.name.into(),
             kind: c.kind,

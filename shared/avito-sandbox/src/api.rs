@@ -709,6 +709,18 @@ pub fn expire_account_tokens(sb: &Sandbox, account: i64) -> usize {
     n
 }
 
+/// Forgets every token and refresh token of `account` and its personal key pairs (as when the
+/// owner revokes the app's access or makes new keys): calls with them are refused, and so are
+/// refreshes.
+pub fn revoke_account_grants(sb: &Sandbox, account: i64) -> usize {
+    let mut data = sb.data();
+    let before = data.access.len() + data.refresh.len() + data.apps.len();
+    data.access.retain(|_, g| g.account != account);
+    data.refresh.retain(|_, g| g.account != account);
+    data.apps.retain(|_, a| a.account != Some(account));
+    before - data.access.len() - data.refresh.len() - data.apps.len()
+}
+
 /// Response helper for "no such thing".
 pub fn not_found() -> Response {
     avito_error(StatusCode::NOT_FOUND, "not found").into_response()

@@ -127,6 +127,12 @@ pub async fn chat_messages(State(sb): State<Sandbox>, Path((id, chat_id)): Path<
     }
 }
 
+/// `POST /_sandbox/accounts/{id}/revoke-tokens`: the account's tokens and refresh tokens are
+/// forgotten (the owner revoked the app's access).
+pub async fn revoke_tokens(State(sb): State<Sandbox>, Path(id): Path<i64>) -> Json<serde_json::Value> {
+    Json(json!({"revoked": crate::api::revoke_account_grants(&sb, id)}))
+}
+
 /// `POST /_sandbox/accounts/{id}/expire-tokens`: every access token of the account expires now.
 pub async fn expire_tokens(State(sb): State<Sandbox>, Path(id): Path<i64>) -> Json<serde_json::Value> {
     Json(json!({"expired": expire_account_tokens(&sb, id)}))

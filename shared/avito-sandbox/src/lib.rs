@@ -129,6 +129,17 @@ async fn faults_and_log(State(sb): State<Sandbox>, matched: MatchedPath, req: Re
     response
 }
 
+/// After every request that may change something, the sandbox's state is written to its state
+/// file (when it has one), so a restart of the local server changes nothing.
+async fn keep_state(State(sb): State<Sandbox>, req: Request, next: Next) -> Response {
+    let changes = req.method() != Method::GET;
+    let response = next.run(req).await;
+    if changes {
+        sb.save();
+    }
+    response
+}
+
 fn form_value(body: &[u8], key: &str) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?;
     text.split('&').find_map(|pair| {
@@ -191,6 +202,7 @@ pub fn router(sb: Sandbox) -> Router {
         .route("/_sandbox/accounts", post(control::create_account))
         .route("/_sandbox/accounts/{id}", get(control::account))
         .route("/_sandbox/accounts/{id}/expire-tokens", post(control::expire_tokens))
+        .route("/_sandbox/accounts/{id}/revoke-tokens", post(control::revoke_tokens))
         .route(
             "/_sandbox/accounts/{id}/chats/{chat_id}/messages",
             get(control::chat_messages),
@@ -214,7 +226,10 @@ pub fn router(sb: Sandbox) -> Router {
         .route("/_sandbox/profile/{id}", get(control::profile))
         .route("/oauth", get(oauth::authorize_page))
         .route("/oauth/decision", post(oauth::decide));
-    avito.merge(control).with_state(sb)
+    avito
+        .merge(control)
+        .layer(middleware::from_fn_with_state(sb.clone(), keep_state))
+        .with_state(sb)
 }
 
 /// The demo data `make run` starts with: two accounts (a shop and a recruiting agency), a partner

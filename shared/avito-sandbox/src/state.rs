@@ -20,7 +20,7 @@ pub fn random_hex() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Account {
     pub id: i64,
     pub name: String,
@@ -29,14 +29,14 @@ pub struct Account {
 
 /// A registered client: a partner app (authorization_code, redirect URI) or an account's personal
 /// key pair (client_credentials, `account` set).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct App {
     pub client_secret: String,
     pub redirect_uri: Option<String>,
     pub account: Option<i64>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct AccessGrant {
     pub account: i64,
     pub expires_at: i64,
@@ -44,14 +44,14 @@ pub struct AccessGrant {
     pub scopes: Option<Vec<String>>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct RefreshGrant {
     pub account: i64,
     pub client_id: String,
     pub scopes: Vec<String>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct CodeGrant {
     pub account: i64,
     pub client_id: String,
@@ -59,7 +59,7 @@ pub struct CodeGrant {
     pub expires_at: i64,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ChatState {
     pub chat: Chat,
     pub messages: Vec<Message>,
@@ -122,6 +122,67 @@ impl Data {
     }
 }
 
+/// What the sandbox keeps across restarts when it has a state file: accounts, apps, tokens,
+/// chats and Jobs data (not the injected faults, delays, the call log or held deliveries).
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct Durable {
+    accounts: BTreeMap<i64, Account>,
+    apps: HashMap<String, App>,
+    access: HashMap<String, AccessGrant>,
+    refresh: HashMap<String, RefreshGrant>,
+    codes: HashMap<String, CodeGrant>,
+    messenger_hooks: BTreeMap<i64, Vec<String>>,
+    job_hooks: BTreeMap<i64, Vec<JobWebhook>>,
+    chats: BTreeMap<i64, BTreeMap<String, ChatState>>,
+    uploaded_images: HashMap<String, (i64, avito_model::messenger::ImageSizes)>,
+    voices: HashMap<String, String>,
+    applications: BTreeMap<i64, Vec<Application>>,
+    vacancies: BTreeMap<i64, serde_json::Value>,
+    resumes: BTreeMap<String, (serde_json::Value, avito_model::jobs::ResumeContacts)>,
+    next_id: i64,
+}
+
+impl Data {
+    fn durable(&self) -> Durable {
+        Durable {
+            accounts: self.accounts.clone(),
+            apps: self.apps.clone(),
+            access: self.access.clone(),
+            refresh: self.refresh.clone(),
+            codes: self.codes.clone(),
+            messenger_hooks: self.messenger_hooks.clone(),
+            job_hooks: self.job_hooks.clone(),
+            chats: self.chats.clone(),
+            uploaded_images: self.uploaded_images.clone(),
+            voices: self.voices.clone(),
+            applications: self.applications.clone(),
+            vacancies: self.vacancies.clone(),
+            resumes: self.resumes.clone(),
+            next_id: self.next_id,
+        }
+    }
+
+    fn from_durable(d: Durable) -> Self {
+        Data {
+            accounts: d.accounts,
+            apps: d.apps,
+            access: d.access,
+            refresh: d.refresh,
+            codes: d.codes,
+            messenger_hooks: d.messenger_hooks,
+            job_hooks: d.job_hooks,
+            chats: d.chats,
+            uploaded_images: d.uploaded_images,
+            voices: d.voices,
+            applications: d.applications,
+            vacancies: d.vacancies,
+            resumes: d.resumes,
+            next_id: d.next_id,
+            ..Data::default()
+        }
+    }
+}
+
 /// The sandbox's configuration.
 #[derive(Clone, Debug)]
 pub struct SandboxConfig {
@@ -132,6 +193,9 @@ pub struct SandboxConfig {
     pub access_ttl: i64,
     /// Whether subscribing checks the URL with a verification request, as Avito does.
     pub verify_subscriptions: bool,
+    /// Where the sandbox keeps its accounts, tokens and chats across restarts (the local
+    /// server's data directory); `None`: in memory only.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for SandboxConfig {
@@ -140,6 +204,7 @@ impl Default for SandboxConfig {
             public_base: "http://127.0.0.1:8090".into(),
             access_ttl: 86_400,
             verify_subscriptions: true,
+            state_file: None,
         }
     }
 }
@@ -158,10 +223,42 @@ impl Sandbox {
             .timeout(Duration::from_secs(3))
             .build()
             .unwrap_or_default();
+        let data = match &config.state_file {
+            Some(path) => match std::fs::read(path) {
+                Ok(bytes) => match serde_json::from_slice::<Durable>(&bytes) {
+                    Ok(durable) => Data::from_durable(durable),
+                    Err(e) => {
+                        tracing::warn!(file = %path.display(), error = %e, "the sandbox's state does not read; starting afresh");
+                        Data::default()
+                    }
+                },
+                Err(_) => Data::default(),
+            },
+            None => Data::default(),
+        };
         Self {
             config: Arc::new(config),
-            data: Arc::new(Mutex::new(Data::default())),
+            data: Arc::new(Mutex::new(data)),
             http,
+        }
+    }
+
+    /// Writes what the sandbox keeps across restarts to its state file, if it has one (whole, then
+    /// renamed into place, so a crash leaves the previous state).
+    pub fn save(&self) {
+        let Some(path) = &self.config.state_file else {
+            return;
+        };
+        let bytes = match serde_json::to_vec(&self.data().durable()) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "the sandbox's state cannot be written");
+                return;
+            }
+        };
+        let temporary = path.with_extension("json.tmp");
+        if let Err(e) = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path)) {
+            tracing::warn!(file = %path.display(), error = %e, "the sandbox's state cannot be written");
         }
     }
 

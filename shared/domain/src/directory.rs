@@ -372,6 +372,11 @@ pub struct Channel {
     /// Set while connected.
     #[serde(default)]
     pub webhook_secrets: Option<WebhookSecretDigests>,
+    /// Since when Avito refuses the channel's authorization (its token cannot be refreshed: the
+    /// grant was revoked or expired): it still receives, but nothing can be sent until an
+    /// administrator connects it again. Cleared by connecting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_refused_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Channel {
@@ -424,6 +429,7 @@ impl ChannelDraft {
                 account: None,
                 superseded_by: None,
                 webhook_secrets: None,
+                authorization_refused_at: None,
             }),
             _ => Err(errors),
         }

@@ -211,9 +211,11 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
         AvitoTarget::Sandbox => {
             let sb = avito_sandbox::Sandbox::new(avito_sandbox::SandboxConfig {
                 public_base: format!("{base}/sandbox"),
+                state_file: Some(config.data_dir.join("avito-sandbox.json")),
                 ..Default::default()
             });
             avito_sandbox::seed_demo(&sb, &format!("{public_base}{}", oauth_callback::CALLBACK_PATH));
+            sb.save();
             let app = AppCredentials {
                 client_id: avito_sandbox::SANDBOX_CLIENT_ID.into(),
                 client_secret: avito_sandbox::SANDBOX_CLIENT_SECRET.into(),

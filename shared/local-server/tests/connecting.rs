@@ -411,3 +411,91 @@ async fn no_token_or_secret_appears_in_logs_or_answers_of_connect_refresh_and_di
         assert!(!answers.contains(secret.as_str()), "an answer contains {secret}");
     }
 }
+
+#[tokio::test]
+async fn a_restart_of_the_local_server_changes_nothing() {
+    let server = start(Some(&two_tenants()), &[]);
+    let ch = server.connected_avito_channel().await;
+    let c = server
+        .client_writes(json!({"client": {"name": "Вера"}, "text": "Добрый день"}))
+        .await;
+    let id = c["id"].as_str().expect("id").to_owned();
+    let server = server.restart(Some(&two_tenants()));
+    let (_, channel) = server.get(&format!("/v1/channels/{ch}"), ADMIN).await;
+    assert_eq!(
+        (
+            channel["receiving"].as_bool(),
+            channel["needs_reauthorization"].as_bool()
+        ),
+        (Some(true), Some(false)),
+        "{channel}"
+    );
+    // The sandbox still knows the account, its tokens and the chat: the reply goes out.
+    let (status, reply) = server
+        .post(
+            &format!("/v1/conversations/{id}/messages"),
+            ADMIN,
+            json!({"text": "Здравствуйте!", "idempotency_key": "after-restart"}),
+        )
+        .await;
+    assert_eq!(
+        (status, reply["delivery"]["state"].as_str()),
+        (StatusCode::CREATED, Some("sent")),
+        "{reply}"
+    );
+    // And a client keeps writing into the same conversation.
+    let again = server
+        .client_writes(json!({"chat_id": c["chat_id"], "text": "Спасибо"}))
+        .await;
+    assert_eq!(again["id"].as_str(), Some(id.as_str()));
+}
+
+#[tokio::test]
+async fn a_channel_whose_authorization_avito_refuses_shows_it_must_be_connected_again() {
+    let server = start(Some(&two_tenants()), &[]);
+    let ch = server.connected_avito_channel().await;
+    let c = server
+        .client_writes(json!({"client": {"name": "Лев"}, "text": "Есть в наличии?"}))
+        .await;
+    let id = c["id"].as_str().expect("id");
+    // The owner revokes the access and makes new keys at Avito.
+    server.sandbox("/accounts/1001/revoke-tokens", json!({})).await;
+    let (status, reply) = server
+        .post(
+            &format!("/v1/conversations/{id}/messages"),
+            ADMIN,
+            json!({"text": "Да", "idempotency_key": "r1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    assert_eq!(reply["delivery"]["state"], "failed", "{reply}");
+    let (_, channel) = server.get(&format!("/v1/channels/{ch}"), ADMIN).await;
+    assert_eq!(
+        (
+            channel["receiving"].as_bool(),
+            channel["needs_reauthorization"].as_bool()
+        ),
+        (Some(true), Some(true)),
+        "it still receives, and says it must be connected again: {channel}"
+    );
+    // Connecting again (with the new keys) clears it.
+    let added = reqwest::Client::new()
+        .post(format!("{}/sandbox/_sandbox/apps", server.base))
+        .json(
+            &json!({"client_id": "personal-1001-new", "client_secret": "personal-secret-1001-new", "account_id": 1001}),
+        )
+        .send()
+        .await
+        .expect("new keys");
+    assert!(added.status().is_success());
+    let (status, connected) = server
+        .post(
+            &format!("/v1/channels/{ch}/connect"),
+            ADMIN,
+            json!({"client_id": "personal-1001-new", "client_secret": "personal-secret-1001-new"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{connected}");
+    let (_, channel) = server.get(&format!("/v1/channels/{ch}"), ADMIN).await;
+    assert_eq!(channel["needs_reauthorization"], false, "{channel}");
+}

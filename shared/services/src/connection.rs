@@ -323,6 +323,7 @@ impl Connections {
         let mut channel = current.value;
         channel.status = ChannelStatus::Connected;
         channel.superseded_by = None;
+        channel.authorization_refused_at = None;
         channel.account = Some(AvitoAccount {
             id: me.id,
             name: me.name.unwrap_or_default(),

@@ -5,8 +5,10 @@
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::ports::Ports;
+use crate::retry::{settled, until_settled};
 use adapters::avito::AvitoError;
 use domain::conversation::{Content, Conversation, Delivery, Message};
+use domain::directory::Channel;
 use domain::ids::{ChannelId, TenantId};
 
 /// Why Avito did not take a message of ours, as recorded on it.
@@ -97,9 +99,19 @@ async fn deliver(
     outgoing: Outgoing,
 ) -> ServiceResult<Sent> {
     let account = ports.connected_account(tenant, channel_id).await?;
-    let failure = |e: AvitoError, resendable: bool| SendFailure {
-        reason: e.to_string(),
-        resendable: resendable && e.proves_not_processed(),
+    // Avito refusing the channel's grant is noted on the channel after the send.
+    let grant_refused = std::sync::Mutex::new(None);
+    let failure = |e: AvitoError, resendable: bool| {
+        let failure = SendFailure {
+            reason: e.to_string(),
+            resendable: resendable && e.proves_not_processed(),
+        };
+        if matches!(e, AvitoError::InvalidGrant | AvitoError::InvalidClient)
+            && let Ok(mut refused) = grant_refused.lock()
+        {
+            *refused = Some(e);
+        }
+        failure
     };
     let outcome = match account {
         _ if !domain::candidate::is_avito_chat(chat_id) => Err(SendFailure {
@@ -155,7 +167,40 @@ async fn deliver(
         .conversations
         .record_delivery(tenant, channel_id, &with_delivery(message, &outcome))
         .await?;
+    let refused = grant_refused.into_inner().ok().flatten();
+    if let Some(e) = refused {
+        note_refused_authorization(ports, tenant, channel_id, &e).await;
+    }
     Ok(outcome)
+}
+
+/// Notes on the channel that Avito refuses its authorization when `e` says so (the token
+/// endpoint refused the grant or the app): an administrator sees it must be connected again.
+/// Best effort: a failure to note it is logged.
+pub async fn note_refused_authorization(ports: &Ports, tenant: &TenantId, channel_id: &ChannelId, e: &AvitoError) {
+    if !matches!(e, AvitoError::InvalidGrant | AvitoError::InvalidClient) {
+        return;
+    }
+    let noted: ServiceResult<()> = async {
+        until_settled!("the channel", {
+            let Some(current) = ports.config.get::<Channel>(tenant, channel_id.as_str()).await? else {
+                return Ok(Some(()));
+            };
+            if current.value.authorization_refused_at.is_some() || !current.value.is_receiving() {
+                return Ok(Some(()));
+            }
+            let next = Channel {
+                authorization_refused_at: Some(ports.clock.now()),
+                ..current.value
+            };
+            Ok(settled(ports.config.replace(tenant, &next, current.version).await)?.map(drop))
+        });
+        Ok(())
+    }
+    .await;
+    if let Err(e) = noted {
+        tracing::warn!(channel = %channel_id, error = %e, "could not note the refused authorization");
+    }
 }
 
 /// Marks the conversation's Avito chat read (an operator opened it), so the client sees their

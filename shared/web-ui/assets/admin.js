@@ -102,6 +102,13 @@ function channelRow(c, byId, groupName, refresh) {
       `Аккаунт подключён в другой группе каналов${other ? ` («${groupName.get(other.channel_group_id) || ""}», канал «${other.name}»)` : ""}: этот канал больше не получает обращения.`,
     );
   }
+  if (c.needs_reauthorization) {
+    warning = h(
+      "div",
+      { class: "warning", role: "alert" },
+      "Авито больше не принимает ключи этого канала: ответы не отправляются. Подключите канал заново.",
+    );
+  }
   const connected = c.status === "connected";
   return h(
     "tr",
@@ -114,6 +121,9 @@ function channelRow(c, byId, groupName, refresh) {
       "td",
       { class: "actions" },
       h("a", { href: `#/channels/${encodeURIComponent(c.id)}/settings`, class: "button" }, "Настройки"),
+      connected && c.needs_reauthorization
+        ? h("button", { type: "button", class: "primary", onclick: () => connectDialog(c, refresh) }, "Подключить заново")
+        : null,
       connected
         ? h("button", { type: "button", class: "danger", onclick: () => disconnect(c, refresh) }, "Отключить")
         : h("button", { type: "button", class: "primary", onclick: () => connectDialog(c, refresh) }, "Подключить"),

@@ -51,7 +51,22 @@ fn drain(mut from: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
 
 /// Starts the server with `tokens` (`None`: the development tokens) and extra environment.
 pub fn start(tokens: Option<&str>, env: &[(&str, &str)]) -> Server {
-    let data = tempfile::tempdir().expect("temporary data directory");
+    start_in(tempfile::tempdir().expect("temporary data directory"), tokens, env)
+}
+
+impl Server {
+    /// Stops the server (as Ctrl-C or a crash would) and starts it again on the same data
+    /// directory, with `tokens`.
+    pub fn restart(mut self, tokens: Option<&str>) -> Server {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let data = std::mem::replace(&mut self.data, tempfile::tempdir().expect("placeholder"));
+        start_in(data, tokens, &[])
+    }
+}
+
+/// Starts the server on the data directory `data`.
+pub fn start_in(data: tempfile::TempDir, tokens: Option<&str>, env: &[(&str, &str)]) -> Server {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_avito-cc-local"));
     cmd.env("LOCAL_ADDR", "127.0.0.1:0").env("LOCAL_DATA_DIR", data.path());
     for var in [
