@@ -269,3 +269,46 @@ test("connecting the account in another group supersedes the first channel; disc
   await row.getByText("Отключён").waitFor();
   await row.getByRole("button", { name: "Подключить" }).waitFor();
 });
+
+test("an administrator sees a delivery that changed nothing, with why, and replays it", async () => {
+  const api = async (method, path, body) => {
+    const r = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    assert.ok(r.ok, `${path}: ${r.status}`);
+    return r.json();
+  };
+  const group = await api("POST", "/v1/channel-groups", { name: "Самара" });
+  const channel = await api("POST", "/v1/channels", { name: "Авито Самара", kind: "avito", channel_group_id: group.id });
+  await api("POST", `/v1/channels/${channel.id}/connect`, { client_id: "personal-1001", client_secret: "personal-secret-1001" });
+  // A message for another Avito account reaches the channel's webhook.
+  const account = await (await fetch(`${base}/sandbox/_sandbox/accounts/1001`)).json();
+  const hook = account.messenger_subscriptions.at(-1);
+  const now = Math.floor(Date.now() / 1000);
+  const delivered = await fetch(hook, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      id: "env-ui",
+      version: "v3.0.0",
+      timestamp: now,
+      payload: {
+        type: "message",
+        value: { id: "ui-other", chat_id: "u2i-ui", user_id: 999001, author_id: 999002, created: now, type: "text", content: { text: "Привет" } },
+      },
+    }),
+  });
+  assert.equal(delivered.status, 200);
+  for (let i = 0; i < 100 && (await api("GET", "/v1/ignored-deliveries")).items.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await signIn(ADMIN);
+  await page.getByRole("link", { name: "Необработанные доставки" }).click();
+  const row = page.locator("tr", { hasText: "Сообщение для другого аккаунта Авито" });
+  await row.getByText("Авито Самара").waitFor();
+  await shot("admin-ignored");
+  await row.getByRole("button", { name: "Повторить" }).click();
+  await page.getByText(/Снова не обработано: Сообщение для другого аккаунта Авито/).waitFor();
+});

@@ -6,7 +6,8 @@
 //!
 //! Avito's verification requests (`{}` for the messenger, an empty body for Jobs) are answered 200.
 //! A delivery is answered 200 only after it is durably on the queue; if the queue cannot take it the
-//! answer is 503, so that Avito delivers it again. Malformed or oversized bodies are answered 400 and
+//! answer is 503, so that Avito delivers it again. Malformed or oversized bodies, and a messenger
+//! body that is neither the verification nor an envelope carrying a message, are answered 400 and
 //! nothing is queued. No Avito call and no routing happen here: that is the router's work.
 
 use adapters::configuration::Configuration;
@@ -131,11 +132,17 @@ pub async fn messenger(
     ) else {
         return answer(StatusCode::BAD_REQUEST, "the body is not a messenger webhook");
     };
-    if !raw.is_object() {
-        return answer(StatusCode::BAD_REQUEST, "the body is not a messenger webhook");
+    match raw.as_object() {
+        None => return answer(StatusCode::BAD_REQUEST, "the body is not a messenger webhook"),
+        // Avito's verification request is an empty object.
+        Some(fields) if fields.is_empty() => return answer(StatusCode::OK, "verified"),
+        Some(_) => {}
     }
-    if envelope.is_verification() {
-        return answer(StatusCode::OK, "verified");
+    if envelope.payload.and_then(|p| p.value).is_none() {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            "the body is not a messenger webhook: it carries no message (payload.value)",
+        );
     }
     let received_at_ms = state.clock.now().timestamp_millis();
     accept(

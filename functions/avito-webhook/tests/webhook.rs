@@ -185,6 +185,10 @@ async fn malformed_and_oversized_bodies_are_400_and_queue_nothing() {
         b"[]".to_vec(),
         b"\"text\"".to_vec(),
         br#"{"payload": {"value": {"id": 5}}}"#.to_vec(),
+        // Neither the verification `{}` nor an envelope carrying a message.
+        br#"{"id": "x"}"#.to_vec(),
+        br#"{"hello": "world"}"#.to_vec(),
+        br#"{"id": "x", "payload": {"type": "message"}}"#.to_vec(),
         huge.to_string().into_bytes(),
     ] {
         assert_eq!(post(&e.state, MESSENGER, &[], body).await, StatusCode::BAD_REQUEST);

@@ -7,6 +7,7 @@
 
 pub mod bot;
 pub mod cards;
+pub mod ignored;
 pub mod notifications;
 pub mod presence;
 pub mod records;
@@ -218,6 +219,8 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reply::resend))
         .routes(routes!(reply::delete))
         .routes(routes!(reply::voice))
+        .routes(routes!(ignored::list))
+        .routes(routes!(ignored::replay))
         .routes(routes!(complete))
         .routes(routes!(take::take))
         .routes(routes!(take::return_to_queue))

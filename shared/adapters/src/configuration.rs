@@ -68,6 +68,34 @@ fn decode_page<T: DeserializeOwned>(kind: ConfigKind, page: Page<StoredDoc>) -> 
     Ok(Page { items, next: page.next })
 }
 
+/// A delivery from Avito that was well-formed but changed nothing (R-X1), kept where an
+/// administrator sees why and can replay it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct IgnoredDelivery {
+    /// Its place in the newest-first list: `<inverted receive time>-<digest of the delivery>`, so
+    /// the same delivery processed again is one record.
+    pub key: String,
+    /// When it was received.
+    pub received_at: chrono::DateTime<chrono::Utc>,
+    pub channel_id: ChannelId,
+    /// A stable code of why.
+    pub code: String,
+    /// Why, for administrators.
+    pub reason: String,
+    /// The delivery as it was queued (JSON), to replay it.
+    pub event: String,
+}
+
+impl IgnoredDelivery {
+    /// The key of a delivery received at `received_at` whose content digests to `digest`.
+    pub fn key_of(received_at: chrono::DateTime<chrono::Utc>, digest: &str) -> String {
+        format!(
+            "{:015}-{digest}",
+            NOTIFICATION_CLOCK - received_at.timestamp_millis().clamp(0, NOTIFICATION_CLOCK)
+        )
+    }
+}
+
 /// The tenant's configuration, typed.
 #[derive(Clone)]
 pub struct Configuration {
@@ -350,6 +378,45 @@ impl Configuration {
     ) -> Result<Page<Notification>, StoreError> {
         let kind = ConfigKind::Notification;
         decode_page(kind, self.store.list(tenant, kind, after, limit).await?)
+    }
+
+    /// Keeps a delivery that changed nothing, once (the same delivery again is one record); its id
+    /// (`IgnoredDelivery::key`) orders the newest first.
+    pub async fn record_ignored(&self, tenant: &TenantId, delivery: &IgnoredDelivery) -> Result<(), StoreError> {
+        match self
+            .store
+            .insert(tenant, ConfigKind::IgnoredDelivery, &delivery.key, &encode(delivery)?)
+            .await
+        {
+            Ok(()) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The deliveries that changed nothing, newest first, `limit` at a time after `after`.
+    pub async fn ignored_deliveries(
+        &self,
+        tenant: &TenantId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<IgnoredDelivery>, StoreError> {
+        let kind = ConfigKind::IgnoredDelivery;
+        decode_page(kind, self.store.list(tenant, kind, after, limit).await?)
+    }
+
+    /// One delivery that changed nothing, by its key.
+    pub async fn ignored_delivery(&self, tenant: &TenantId, key: &str) -> Result<Option<IgnoredDelivery>, StoreError> {
+        let kind = ConfigKind::IgnoredDelivery;
+        self.store
+            .get(tenant, kind, key)
+            .await?
+            .map(|d| decode(kind, &d))
+            .transpose()
+    }
+
+    /// Forgets a delivery that changed nothing (it was replayed); `false` when it was not kept.
+    pub async fn forget_ignored(&self, tenant: &TenantId, key: &str) -> Result<bool, StoreError> {
+        self.store.delete(tenant, ConfigKind::IgnoredDelivery, key).await
     }
 
     async fn singleton<T: DeserializeOwned + Default>(

@@ -78,9 +78,21 @@ async fn completing_sends_the_closing_message_exactly_once() {
         ),
         "{messages:?}"
     );
-    // Avito's echo of the closing message opens nothing.
-    let echo = e.text(&chat, "echo-1", support::ACCOUNT, T + 61, CLOSING);
-    assert!(matches!(e.process(&echo).await, Outcome::Ignored(_)));
+    // Avito's echo of the closing message (Avito's id of what we sent) opens nothing and is no
+    // ignored delivery: it is the closing message, already stored.
+    let Some(Delivery::Sent { avito_message_id }) = messages.last().and_then(|m| m.delivery.clone()) else {
+        panic!("sent: {messages:?}");
+    };
+    let echo = e.text(&chat, &avito_message_id, support::ACCOUNT, T + 61, CLOSING);
+    assert_eq!(e.process(&echo).await, Outcome::Duplicate);
+    assert!(
+        e.conversations
+            .open_for_chat(&e.tenant, &c.channel_id, &chat)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert_eq!(e.messages(&c).await.len(), messages.len(), "nothing added");
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 // Administrator screens: channel groups and channels (connect, disconnect), a channel's
 // settings, the working schedule.
 import { all, get, post, put } from "./api.js";
-import { confirmDialog, h, setTimeZone, show, showFieldErrors, submitting, toast } from "./view.js";
+import { confirmDialog, h, setTimeZone, show, showFieldErrors, submitting, toast, when } from "./view.js";
 
 const STATUS = {
   not_connected: "Не подключён",
@@ -530,4 +530,76 @@ export async function scheduleScreen(main) {
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Сохранить расписание")),
   );
   show(main, h("h1", {}, "Расписание работы"), form);
+}
+
+/** What a replay did, for a toast. */
+function replayedText(r) {
+  switch (r.outcome) {
+    case "stored":
+      return "Доставка обработана: сообщение в обращении";
+    case "duplicate":
+      return "Это сообщение уже было сохранено";
+    case "held":
+      return "Отклик ждёт сообщения кандидата";
+    default:
+      return `Снова не обработано: ${r.reason || ""}`;
+  }
+}
+
+/** Deliveries from Avito that changed nothing: why, and a replay. */
+export async function ignoredScreen(main) {
+  const page = await get("/v1/ignored-deliveries?limit=100");
+  const refresh = () => ignoredScreen(main);
+  const rows = page.items.map((d) =>
+    h(
+      "tr",
+      {},
+      h("td", {}, when(d.received_at)),
+      h("td", {}, d.channel_name || "канал удалён"),
+      h("td", {}, d.reason),
+      h(
+        "td",
+        { class: "actions" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            onclick: async (ev) => {
+              ev.target.disabled = true;
+              try {
+                const r = await post(`/v1/ignored-deliveries/${encodeURIComponent(d.id)}/replay`, {});
+                toast(replayedText(r), r.outcome === "ignored" ? "error" : "info");
+              } catch (e) {
+                toast(e.message, "error");
+              }
+              await refresh();
+            },
+          },
+          "Повторить",
+        ),
+      ),
+    ),
+  );
+  show(
+    main,
+    h("h1", {}, "Необработанные доставки"),
+    h(
+      "p",
+      { class: "muted" },
+      "Доставки Авито, которые ничего не изменили, с причиной. Повтор обрабатывает доставку заново, как если бы она пришла сейчас.",
+    ),
+    h(
+      "section",
+      { class: "card" },
+      rows.length
+        ? h(
+            "table",
+            {},
+            h("thead", {}, h("tr", {}, h("th", {}, "Получена"), h("th", {}, "Канал"), h("th", {}, "Причина"), h("th", {}, ""))),
+            h("tbody", {}, rows),
+          )
+        : h("p", { class: "muted" }, "Все доставки Авито обработаны."),
+    ),
+  );
 }

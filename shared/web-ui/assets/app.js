@@ -1,7 +1,7 @@
 // The page: sign-in, the sections a role may open, and hash routing between screens.
 import { ApiError, get, session } from "./api.js";
 import { h, setTimeZone, show, toast } from "./view.js";
-import { channelsScreen, scheduleScreen, settingsScreen } from "./admin.js";
+import { channelsScreen, ignoredScreen, scheduleScreen, settingsScreen } from "./admin.js";
 import { workspaceScreen, stopPolling } from "./workspace.js";
 
 const main = document.getElementById("main");
@@ -67,6 +67,7 @@ function navigation() {
       ? [
           ["#/channels", "Каналы"],
           ["#/schedule", "Расписание"],
+          ["#/ignored", "Необработанные доставки"],
           ["#/work/mine", "Рабочее место"],
         ]
       : [["#/work/mine", "Рабочее место"]];
@@ -106,6 +107,8 @@ async function route() {
       await channelsScreen(main);
     } else if (role === "admin" && section === "schedule") {
       await scheduleScreen(main);
+    } else if (role === "admin" && section === "ignored") {
+      await ignoredScreen(main);
     } else {
       await workspaceScreen(main, parts.slice(1));
     }

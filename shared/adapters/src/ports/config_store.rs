@@ -38,6 +38,9 @@ pub enum ConfigKind {
     Deal,
     /// An organization conversations may be linked to.
     Organization,
+    /// A delivery from Avito that changed nothing, kept for administrators; its id orders the
+    /// newest first.
+    IgnoredDelivery,
 }
 
 impl ConfigKind {
@@ -65,6 +68,7 @@ impl ConfigKind {
             ConfigKind::Notification => "NOTE#",
             ConfigKind::Deal => "DEAL#",
             ConfigKind::Organization => "ORG#",
+            ConfigKind::IgnoredDelivery => "IGNORED#",
         }
     }
 }

@@ -30,7 +30,64 @@ pub struct FeedItem {
 
 const NOT_AN_EMPLOYEE: ServiceError = ServiceError::Forbidden("only employees work conversations");
 
+/// Refused unless `person` is an administrator.
+fn administrator(person: &Person) -> ServiceResult<()> {
+    match person.role {
+        domain::access::Role::Admin => Ok(()),
+        domain::access::Role::Operator => Err(ServiceError::Forbidden(
+            "only administrators see and replay ignored deliveries",
+        )),
+    }
+}
+
 impl Desk {
+    /// The deliveries from Avito that changed nothing, newest first, each with its channel's name
+    /// (empty when the channel was deleted) (administrators).
+    pub async fn ignored_deliveries(
+        &self,
+        person: &Person,
+        after: Option<&str>,
+        limit: u32,
+    ) -> ServiceResult<Page<(adapters::configuration::IgnoredDelivery, String)>> {
+        administrator(person)?;
+        let page = self
+            .ports
+            .config
+            .ignored_deliveries(&person.tenant, after, limit)
+            .await?;
+        let channels = self
+            .ports
+            .config
+            .list_all::<domain::directory::Channel>(&person.tenant)
+            .await?;
+        let named = page
+            .items
+            .into_iter()
+            .map(|d| {
+                let name = channels
+                    .iter()
+                    .find(|c| c.id == d.channel_id)
+                    .map(|c| c.name.as_str().to_owned())
+                    .unwrap_or_default();
+                (d, name)
+            })
+            .collect();
+        Ok(Page {
+            items: named,
+            next: page.next,
+        })
+    }
+
+    /// Processes a kept delivery again (administrators); what it did now.
+    pub async fn replay_ignored(&self, person: &Person, key: &str) -> ServiceResult<crate::inbound::Outcome> {
+        administrator(person)?;
+        crate::inbound::InboundProcessor {
+            ports: self.ports.clone(),
+        }
+        .replay(&person.tenant, key)
+        .await
+    }
+
     /// The employee the caller works as, or 403.
     async fn me(&self, person: &Person) -> ServiceResult<EmployeeId> {
         self.employee_id(person).await?.ok_or(NOT_AN_EMPLOYEE)

@@ -17,9 +17,9 @@
 //! employers) leaves a note on the card and the response goes on with what is known. What may
 //! pass (Avito unavailable, rate limits, credentials) is retried through the queue.
 
-use super::Outcome;
 use super::chat;
 use super::opening;
+use super::{Ignored, Outcome};
 use crate::answering::AutoReplies;
 use crate::error::{ServiceError, ServiceResult};
 use crate::ports::Ports;
@@ -240,20 +240,20 @@ pub(super) async fn application(
     apply_id: &str,
 ) -> ServiceResult<Outcome> {
     let Some(channel) = ports.channel(tenant, channel_id).await? else {
-        return Ok(Outcome::Ignored("the channel no longer exists"));
+        return Ok(Outcome::Ignored(Ignored::ChannelGone));
     };
     if channel.kind != ChannelKind::AvitoJobs {
-        return Ok(Outcome::Ignored("not an Avito Jobs channel"));
+        return Ok(Outcome::Ignored(Ignored::NotJobsChannel));
     }
     let Some(account) = channel.account_id().filter(|_| channel.is_receiving()) else {
-        return Ok(Outcome::Ignored("the channel is not connected"));
+        return Ok(Outcome::Ignored(Ignored::NotConnected));
     };
     let vault = ports.vaults.channel(tenant, &channel.id);
     let stored = ports.config.get::<JobResponse>(tenant, apply_id).await?;
     let application = match ports.avito.applications_by_ids(&vault, &[apply_id.to_owned()]).await {
         Ok(found) => match found.applies.into_iter().find(|a| a.id == apply_id) {
             Some(a) => Ok(a),
-            None if stored.is_none() => return Ok(Outcome::Ignored("Avito does not know this response")),
+            None if stored.is_none() => return Ok(Outcome::Ignored(Ignored::UnknownResponse)),
             None => Err("Отклик: не найдено в Avito".to_owned()),
         },
         Err(e) => Err(refusal_note("Отклик", &e)?),
@@ -436,9 +436,7 @@ async fn update_response_conversation(
             .open_for_chat(tenant, &response.channel_id, &key)
             .await?
         else {
-            return Ok(Some(Outcome::Ignored(
-                "the response changed; its conversation is closed",
-            )));
+            return Ok(Some(Outcome::Ignored(Ignored::ResponseConversationClosed)));
         };
         let note = Message {
             id: format!(

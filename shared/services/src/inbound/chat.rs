@@ -6,9 +6,9 @@
 //! hands it to its fallback with a visible note (R-BOT2). The
 //! account's own message is an answer, unless it is Avito's echo of one of ours.
 
-use super::Outcome;
 use super::content::content_of;
 use super::opening::{self, Opened, instant};
+use super::{Ignored, Outcome};
 use crate::answering::AutoReplies;
 use crate::assignment;
 use crate::error::ServiceResult;
@@ -63,13 +63,15 @@ pub(super) async fn store_message(
         };
         let (current, opened) = match read {
             Some(c) => (c, false),
-            // The account's own message (an auto-reply or closing message coming back, or an
-            // operator writing first in the Avito app) does not open a conversation.
-            None if author != Author::Client => {
-                return Ok(Some(Err(Outcome::Ignored(
-                    "not a client message and no open conversation",
-                ))));
-            }
+            // The account's own message (a closing message coming back, or someone writing
+            // from the Avito app after the conversation closed) opens none: it joins the chat's
+            // latest conversation, the client's history.
+            None if author != Author::Client => match latest_of_chat(ports, tenant, channel, value).await? {
+                Some(latest) => (latest, false),
+                None => {
+                    return Ok(Some(Err(Outcome::Ignored(Ignored::AccountMessageWithoutConversation))));
+                }
+            },
             None => match open(ports, tenant, channel, settings, value, response, now).await? {
                 Opened::New(c) => (*c, true),
                 Opened::Raced => return Ok(None),
@@ -147,6 +149,34 @@ pub(super) async fn store_message(
         conversation: after.id,
         opened,
     })
+}
+
+/// The chat's latest conversation (closed, since none is open): found through the chat's client
+/// (Avito's chat info) and their card's history.
+async fn latest_of_chat(
+    ports: &Ports,
+    tenant: &TenantId,
+    channel: &Channel,
+    value: &WebhookMessage,
+) -> ServiceResult<Option<Versioned<Conversation>>> {
+    let details = crate::enrichment::chat_details(ports, tenant, &channel.id, value.user_id, &value.chat_id, None)
+        .await
+        .map_err(|e| crate::error::ServiceError::Transient(format!("the chat's client: {e}")))?;
+    let Some(client) = details.client.and_then(|c| c.avito_user_id) else {
+        return Ok(None);
+    };
+    let Some(card) = ports.config.card_of_avito_user(tenant, client).await? else {
+        return Ok(None);
+    };
+    let history = ports.conversations.by_client_card(tenant, &card, None, 50).await?;
+    let latest = history
+        .items
+        .into_iter()
+        .find(|c| c.channel_id == channel.id && c.chat_id == value.chat_id);
+    match latest {
+        Some(c) => Ok(ports.conversations.get(tenant, &c.id).await?),
+        None => Ok(None),
+    }
 }
 
 /// Opens the chat's conversation for a client's message: its response's, or a messenger one.

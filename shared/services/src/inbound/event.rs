@@ -34,6 +34,38 @@ impl InboundEvent {
         serde_json::from_str(s)
     }
 
+    /// The tenant it is for.
+    pub fn tenant(&self) -> &TenantId {
+        match self {
+            InboundEvent::Messenger { tenant, .. } | InboundEvent::Application { tenant, .. } => tenant,
+        }
+    }
+
+    /// The channel whose webhook received it.
+    pub fn channel(&self) -> &ChannelId {
+        match self {
+            InboundEvent::Messenger { channel, .. } | InboundEvent::Application { channel, .. } => channel,
+        }
+    }
+
+    /// When it was received (unix milliseconds).
+    pub fn received_at_ms(&self) -> i64 {
+        match self {
+            InboundEvent::Messenger { received_at_ms, .. } | InboundEvent::Application { received_at_ms, .. } => {
+                *received_at_ms
+            }
+        }
+    }
+
+    /// The same delivery, as received at `ms` (a replay).
+    pub fn received_now(&mut self, ms: i64) {
+        match self {
+            InboundEvent::Messenger { received_at_ms, .. } | InboundEvent::Application { received_at_ms, .. } => {
+                *received_at_ms = ms;
+            }
+        }
+    }
+
     /// Events with the same key are about one Avito chat (or one Jobs response) and are best
     /// processed in the order they came; events with different keys may go side by side.
     pub fn ordering_key(&self) -> String {

@@ -4,8 +4,8 @@
 //! response belongs to the Jobs channel's conversation whichever of the account's channels the
 //! webhook reached; a vacancy's chat arriving before its response opens nothing here.
 
-use super::Outcome;
 use super::chat;
+use super::{Ignored, Outcome};
 use crate::error::ServiceResult;
 use crate::ports::Ports;
 use avito_model::messenger::WebhookMessage;
@@ -21,13 +21,13 @@ pub(super) async fn message(
     value: &WebhookMessage,
 ) -> ServiceResult<Outcome> {
     let Some(receiving) = ports.channel(tenant, channel_id).await? else {
-        return Ok(Outcome::Ignored("the channel no longer exists"));
+        return Ok(Outcome::Ignored(Ignored::ChannelGone));
     };
     if !receiving.is_receiving() {
-        return Ok(Outcome::Ignored("the channel is not connected"));
+        return Ok(Outcome::Ignored(Ignored::NotConnected));
     }
     if !receiving.receives_for(Some(value.user_id)) {
-        return Ok(Outcome::Ignored("the webhook is for another Avito account"));
+        return Ok(Outcome::Ignored(Ignored::OtherAccount));
     }
     // An Avito channel's chat with an open conversation stays where it is: that conversation,
     // read once here, is the one the message joins (no need to ask whose chat it is).
@@ -45,9 +45,7 @@ pub(super) async fn message(
         _ => match chat_owner(ports, tenant, &receiving, &value.chat_id).await? {
             Some(owner) => owner,
             None => {
-                return Ok(Outcome::Ignored(
-                    "not a chat of this channel (read with its response when that arrives)",
-                ));
+                return Ok(Outcome::Ignored(Ignored::NotThisAccountsChat));
             }
         },
     };

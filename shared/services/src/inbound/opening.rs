@@ -4,6 +4,7 @@
 //! notification «Отклик на вакансию: …» once). Both are routed like any new conversation
 //! ([`crate::assignment::route`]) and built with the domain's one constructor.
 
+use super::Ignored;
 use crate::assignment;
 use crate::enrichment::{self, EnrichJob};
 use crate::error::ServiceResult;
@@ -25,7 +26,7 @@ pub(super) enum Opened {
     /// Another worker opened one first (read it and join it).
     Raced,
     /// Not opened here, and why.
-    Refused(&'static str),
+    Refused(Ignored),
 }
 
 /// A time Avito gave in unix seconds, or `fallback`.
@@ -51,9 +52,7 @@ pub(super) async fn open_conversation(
 ) -> ServiceResult<Opened> {
     let (mut client, listing, enriched) = chat_details(ports, tenant, channel, value).await;
     if listing.as_ref().is_some_and(is_vacancy) && has_jobs_channel(ports, tenant, channel).await? {
-        return Ok(Opened::Refused(
-            "a vacancy's chat: it joins its response's conversation when the response arrives",
-        ));
+        return Ok(Opened::Refused(Ignored::VacancyChat));
     }
     client.card_id = client_card(ports, tenant, &client, now).await?;
     let routed = assignment::route(ports, tenant, settings, now, true).await?;
