@@ -1,38 +1,45 @@
-//! AWS implementations of the ports: DynamoDB (single table; see `TABLE_DESIGN.md`) SQS and EventBridge Scheduler.
+//! AWS implementations of the ports: DynamoDB (single table; see `TABLE_DESIGN.md`), SQS and
+//! EventBridge Scheduler, each behind its own feature (`aws-dynamodb`, `aws-sqs`, `aws-scheduler`;
+//! `aws` for all three) so a function links only the SDKs it calls. The resources themselves are
+//! declared in `infra/template.yaml`; the `aws-stack` crate creates them from it on a local
+//! endpoint.
 
+#[cfg(feature = "aws-dynamodb")]
 mod dynamodb_config;
+#[cfg(feature = "aws-dynamodb")]
 mod dynamodb_conversations;
+#[cfg(feature = "aws-dynamodb")]
 mod dynamodb_table;
+#[cfg(feature = "aws-scheduler")]
 mod eventbridge_scheduler;
+#[cfg(feature = "aws-sqs")]
 mod sqs_queue;
 
+#[cfg(feature = "aws-dynamodb")]
 pub use dynamodb_config::DynamoConfigStore;
+#[cfg(feature = "aws-dynamodb")]
 pub use dynamodb_conversations::DynamoConversationStore;
-pub use dynamodb_table::{create_table, dynamodb_client_from_env};
-pub use eventbridge_scheduler::{EventBridgeScheduler, create_schedule_group, scheduler_client_from_env};
-pub use sqs_queue::{SqsQueue, create_queues, sqs_client_from_env};
+#[cfg(feature = "aws-dynamodb")]
+pub use dynamodb_table::dynamodb_client_from_env;
+#[cfg(feature = "aws-scheduler")]
+pub use eventbridge_scheduler::{EventBridgeScheduler, scheduler_client_from_env};
+#[cfg(feature = "aws-sqs")]
+pub use sqs_queue::{SqsQueue, sqs_client_from_env};
 
-/// Creates, on the endpoint the environment names, what the SAM template would (the table, the
-/// inbound queue with its dead-letter queue, the auto-reply schedule group), named after `prefix`;
-/// returns the environment the functions read to use them. Idempotent: what exists is kept.
-pub async fn create_stack_resources(prefix: &str) -> Result<Vec<(&'static str, String)>, String> {
-    let table = format!("{prefix}-table");
-    create_table(&dynamodb_client_from_env().await, &table).await?;
-    let (queue, dead_letters) = create_queues(&sqs_client_from_env().await, &format!("{prefix}-inbound"), 5).await?;
-    let group = format!("{prefix}-autoreplies");
-    create_schedule_group(&scheduler_client_from_env().await, &group).await?;
-    Ok(vec![
-        ("TABLE_NAME", table),
-        ("INBOUND_QUEUE_URL", queue),
-        ("INBOUND_DEAD_LETTER_QUEUE_URL", dead_letters),
-        ("SCHEDULER_GROUP", group),
-        (
-            "AUTOREPLY_TARGET_ARN",
-            "arn:aws:lambda:us-east-1:123456789012:function:autoreply".to_owned(),
-        ),
-        (
-            "SCHEDULER_ROLE_ARN",
-            "arn:aws:iam::123456789012:role/scheduler-invoke".to_owned(),
-        ),
-    ])
+use aws_config::BehaviorVersion;
+use aws_config::timeout::TimeoutConfig;
+use std::time::Duration;
+
+/// The AWS configuration every client shares: the standard environment (region, credentials, and
+/// `AWS_ENDPOINT_URL` for a local endpoint), with timeouts set, since the SDK sets none by default.
+pub(crate) async fn sdk_config_from_env() -> aws_config::SdkConfig {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .operation_attempt_timeout(Duration::from_secs(3))
+        .operation_timeout(Duration::from_secs(10))
+        .build();
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .load()
+        .await
 }

@@ -10,6 +10,10 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::time::Duration;
 
+/// How long a chatbot may take to accept an event before it counts as unavailable (R-BOT2): what
+/// the Lambda functions and the local server both give [`HttpChatbotGateway::new`].
+pub const CHATBOT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The HTTP [`ChatbotGateway`].
 #[derive(Clone, Debug)]
 pub struct HttpChatbotGateway {

@@ -254,7 +254,7 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
                 conversations,
                 scheduler: timers,
                 chatbots: Arc::new(adapters::chatbot_http::HttpChatbotGateway::new(
-                    services::environment::CHATBOT_TIMEOUT,
+                    adapters::chatbot_http::CHATBOT_TIMEOUT,
                 )?),
                 avito: vaults_for_router.avito.clone(),
                 vaults: vaults_for_router,

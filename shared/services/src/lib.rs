@@ -5,6 +5,7 @@ pub mod answer_wait;
 pub mod auto_replies;
 pub mod closing;
 pub mod connection;
+#[cfg(feature = "aws")]
 pub mod environment;
 pub mod inbound;
 pub mod jobs;
