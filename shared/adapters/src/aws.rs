@@ -28,17 +28,24 @@ pub use sqs_queue::{SqsQueue, sqs_client_from_env};
 
 use aws_config::BehaviorVersion;
 use aws_config::timeout::TimeoutConfig;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use std::time::Duration;
 
 /// The AWS configuration every client shares: the standard environment (region, credentials, and
-/// `AWS_ENDPOINT_URL` for a local endpoint), with timeouts set, since the SDK sets none by default.
+/// `AWS_ENDPOINT_URL` for a local endpoint), with timeouts set, since the SDK sets none by default,
+/// and an HTTPS client on rustls with ring (the SDK's default would add aws-lc-rs beside the ring
+/// that reqwest links: about a megabyte more in every function).
 pub(crate) async fn sdk_config_from_env() -> aws_config::SdkConfig {
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https();
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(2))
         .operation_attempt_timeout(Duration::from_secs(3))
         .operation_timeout(Duration::from_secs(10))
         .build();
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https)
         .timeout_config(timeouts)
         .load()
         .await
