@@ -26,16 +26,27 @@ pub use eventbridge_scheduler::{EventBridgeScheduler, scheduler_client_from_env}
 #[cfg(feature = "aws-sqs")]
 pub use sqs_queue::{SqsQueue, sqs_client_from_env};
 
-use aws_config::BehaviorVersion;
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use std::time::Duration;
 
-/// The AWS configuration every client shares: the standard environment (region, credentials, and
-/// `AWS_ENDPOINT_URL` for a local endpoint), with timeouts set, since the SDK sets none by default,
-/// and an HTTPS client on rustls with ring (the SDK's default would add aws-lc-rs beside the ring
-/// that reqwest links: about a megabyte more in every function).
-pub(crate) async fn sdk_config_from_env() -> aws_config::SdkConfig {
+/// The AWS configuration every client shares, from the environment a Lambda function has:
+/// `AWS_REGION` (or `AWS_DEFAULT_REGION`), credentials from `AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, and `AWS_ENDPOINT_URL` for a local endpoint
+/// (moto). Not `aws_config::defaults()`: its chain of credential providers (profiles, SSO, web
+/// identity through STS, ECS, instance metadata) serves none of our functions and weighs on every
+/// binary. Timeouts are set, since the SDK sets none by default, and the HTTPS client is rustls on
+/// ring (the SDK's default would add aws-lc-rs beside the ring that reqwest links: about a
+/// megabyte more in every function).
+pub(crate) async fn sdk_config_from_env() -> SdkConfig {
+    sdk_config(&|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+}
+
+fn sdk_config(vars: &dyn Fn(&str) -> Option<String>) -> SdkConfig {
     let https = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .build_https();
@@ -44,9 +55,44 @@ pub(crate) async fn sdk_config_from_env() -> aws_config::SdkConfig {
         .operation_attempt_timeout(Duration::from_secs(3))
         .operation_timeout(Duration::from_secs(10))
         .build();
-    aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https)
+    let mut config = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(
+            vars("AWS_REGION")
+                .or_else(|| vars("AWS_DEFAULT_REGION"))
+                .map(Region::new),
+        )
+        .credentials_provider(SharedCredentialsProvider::new(
+            EnvironmentVariableCredentialsProvider::new(),
+        ))
+        .retry_config(RetryConfig::standard())
         .timeout_config(timeouts)
-        .load()
-        .await
+        .http_client(https);
+    if let Some(endpoint) = vars("AWS_ENDPOINT_URL") {
+        config = config.endpoint_url(endpoint);
+    }
+    config.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configuration_comes_from_the_lambda_environment() {
+        let env = |name: &str| match name {
+            "AWS_DEFAULT_REGION" => Some("eu-west-1".to_owned()),
+            "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:5000".to_owned()),
+            _ => None,
+        };
+        let config = sdk_config(&env);
+        assert_eq!(config.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert_eq!(config.endpoint_url(), Some("http://127.0.0.1:5000"));
+        assert!(config.credentials_provider().is_some());
+        assert!(config.http_client().is_some());
+        let env = |name: &str| (name == "AWS_REGION").then(|| "us-east-1".to_owned());
+        let config = sdk_config(&env);
+        assert_eq!(config.region().map(|r| r.as_ref()), Some("us-east-1"));
+        assert_eq!(config.endpoint_url(), None);
+    }
 }

@@ -33,9 +33,8 @@ pub(crate) const GSI3: &str = "GSI3";
 pub(crate) const GSI3PK: &str = "GSI3PK";
 pub(crate) const GSI3SK: &str = "GSI3SK";
 
-/// A DynamoDB client from the standard AWS environment (region, credentials, and
-/// `AWS_ENDPOINT_URL`/`AWS_ENDPOINT_URL_DYNAMODB` for a local endpoint), with timeouts set: the SDK
-/// sets none by default.
+/// A DynamoDB client from the Lambda environment (region, credentials, and `AWS_ENDPOINT_URL` for a
+/// local endpoint), with timeouts set: the SDK sets none by default.
 pub async fn dynamodb_client_from_env() -> Client {
     Client::new(&super::sdk_config_from_env().await)
 }
