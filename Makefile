@@ -75,10 +75,12 @@ $(VENV)/bin/cargo-lambda: $(VENV)/bin/moto_server
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'cargo-lambda==$(CARGO_LAMBDA_VERSION)'
 
 ## One arm64 `bootstrap` per function in target/lambda/<function>/, built in one cargo invocation
-## (dependencies compiled once for all); then each binary's size.
+## (dependencies compiled once for all); then each binary's size. `-p` selects the function packages
+## only, so their features alone decide the adapters' (AWS, no SQLite): without it every workspace
+## member is selected and the local server's `embedded` comes along.
 build: $(VENV)/bin/cargo-lambda
 	@rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --profile functions --arm64 --lambda-dir $(LAMBDA_DIR) $(addprefix --bin ,$(FUNCTIONS))
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --profile functions --arm64 --lambda-dir $(LAMBDA_DIR) $(addprefix -p ,$(FUNCTIONS)) $(addprefix --bin ,$(FUNCTIONS))
 	@for f in $(FUNCTIONS); do printf '%-16s %s bytes\n' "$$f" "$$(stat -c %s $(LAMBDA_DIR)/$$f/bootstrap)"; done
 
 ## The functions under `cargo lambda watch` on moto and the sandbox (see the README).
@@ -88,7 +90,7 @@ watch: venv $(VENV)/bin/cargo-lambda
 ## The benchmarks, written to BENCHMARKS.md (release build; moto started and stopped).
 bench: venv
 	$(CARGO) build --release -q --bin avito-cc-local --bin bench
-	$(CARGO) build --profile functions -q $(addprefix --bin ,$(FUNCTIONS))
+	$(CARGO) build --profile functions -q $(addprefix -p ,$(FUNCTIONS)) $(addprefix --bin ,$(FUNCTIONS))
 	$(CARGO) bench -q -p domain --bench hot_paths
 	tests/scripts/with-moto.sh $(VENV) $(CARGO) run --release -q -p benchmarks --bin bench -- \
 		BENCHMARKS.md "$${CARGO_TARGET_DIR:-target}/release" $(LAMBDA_DIR) "$${CARGO_TARGET_DIR:-target}/criterion" \

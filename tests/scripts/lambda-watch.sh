@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every Lambda function under `cargo lambda watch`, against the AWS endpoint in AWS_ENDPOINT_URL
 # (moto, from with-moto.sh) and a standalone Avito sandbox. Creates the table, the queues and the
-# schedule group first (as the SAM template would), and hands the functions the environment they
-# read on AWS.
+# schedule group first, as infra/template.yaml declares them (avito-cc-aws-setup reads it), and
+# hands the functions the environment they read on AWS.
 #   usage: tests/scripts/lambda-watch.sh VENV_DIR [INVOKE_PORT]
 # HTTP functions answer at http://127.0.0.1:PORT/lambda-url/<function>/<path>; event functions are
 # invoked with `cargo lambda invoke <function> --invoke-address 127.0.0.1 --invoke-port PORT --data-file infra/events/<file>`.
@@ -15,7 +15,7 @@ command -v cargo-lambda >/dev/null || { echo "cargo-lambda is not installed in $
 
 free_port() { "$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 sandbox_port=$(free_port)
-cargo build --quiet -p avito-sandbox -p local-server --bin avito-sandbox --bin avito-cc-aws-setup
+cargo build --quiet -p avito-sandbox -p aws-stack --bin avito-sandbox --bin avito-cc-aws-setup
 target=${CARGO_TARGET_DIR:-target}
 SANDBOX_ADDR=127.0.0.1:$sandbox_port SANDBOX_REDIRECT_URI=http://127.0.0.1:$port/lambda-url/oauth-callback/avito/oauth/callback \
     "$target/debug/avito-sandbox" >&2 &

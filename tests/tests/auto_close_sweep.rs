@@ -142,7 +142,7 @@ async fn on_sqlite() {
 
 #[tokio::test]
 async fn on_dynamodb() {
-    use adapters::aws::{DynamoConfigStore, DynamoConversationStore, create_table, dynamodb_client_from_env};
+    use adapters::aws::{DynamoConfigStore, DynamoConversationStore, dynamodb_client_from_env};
     let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
     assert!(
         endpoint.starts_with("http://127.0.0.1"),
@@ -150,7 +150,10 @@ async fn on_dynamodb() {
     );
     let table = format!("sweep-{}", uuid::Uuid::new_v4().simple());
     let client = dynamodb_client_from_env().await;
-    create_table(&client, &table).await.expect("table");
+    let template = aws_stack::StackTemplate::repository().expect("infra/template.yaml");
+    aws_stack::create_table(&client, template.table().expect("the table"), &table)
+        .await
+        .expect("table");
     let dir = tempfile::tempdir().expect("dir");
     let config: Arc<dyn ConfigStore> = Arc::new(DynamoConfigStore::new(client.clone(), table.clone()));
     let conversations: Arc<dyn ConversationStore> = Arc::new(DynamoConversationStore::new(client, table));

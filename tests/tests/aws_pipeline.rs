@@ -1,12 +1,13 @@
 //! AWS mode on moto: a webhook delivery → the receiver (DynamoDB config) → SQS → the router's
 //! Lambda handler → a conversation in DynamoDB; the auto-replies it plans are EventBridge schedules
 //! with the right name, time and input, an answer deletes them, and the auto-reply function invoked
-//! with a schedule's input sends once. The sandbox stands in for Avito.
+//! with a schedule's input sends once. The sandbox stands in for Avito. The table, the queues and
+//! the schedule group are the template's (`aws-stack` creates them from `infra/template.yaml`).
 
 use adapters::avito::{AvitoClient, RetryPolicy};
 use adapters::aws::{
-    DynamoConfigStore, DynamoConversationStore, EventBridgeScheduler, SqsQueue, create_queues, create_schedule_group,
-    create_table, dynamodb_client_from_env, scheduler_client_from_env, sqs_client_from_env,
+    DynamoConfigStore, DynamoConversationStore, EventBridgeScheduler, SqsQueue, dynamodb_client_from_env,
+    scheduler_client_from_env, sqs_client_from_env,
 };
 use adapters::chatbot_http::HttpChatbotGateway;
 use adapters::configuration::Configuration;
@@ -47,22 +48,23 @@ async fn aws() -> Aws {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     let unique = format!("{nanos}-{}", N.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-    let table = format!("pipeline-{unique}");
+    // Its own stack: moto replaces a group (losing its schedules) when it is created again.
+    let env: std::collections::HashMap<String, String> =
+        aws_stack::create_stack_resources(&format!("pipeline-{unique}"))
+            .await
+            .expect("the template's resources")
+            .into_iter()
+            .collect();
+    let var = |name: &str| env.get(name).cloned().expect(name);
+    let table = var("TABLE_NAME");
     let dynamodb = dynamodb_client_from_env().await;
-    create_table(&dynamodb, &table).await.expect("table");
     let sqs = sqs_client_from_env().await;
-    let (url, dlq) = create_queues(&sqs, &format!("inbound-{unique}"), 5)
-        .await
-        .expect("queues");
-    let scheduler_client = scheduler_client_from_env().await;
-    // Its own group: moto replaces a group (losing its schedules) when it is created again.
-    let group = format!("autoreplies-{unique}");
-    create_schedule_group(&scheduler_client, &group).await.expect("group");
+    let (url, dlq) = (var("INBOUND_QUEUE_URL"), var("INBOUND_DEAD_LETTER_QUEUE_URL"));
     let scheduler: Arc<dyn Scheduler> = Arc::new(EventBridgeScheduler::new(
-        scheduler_client,
-        group,
-        "arn:aws:lambda:us-east-1:123456789012:function:autoreply",
-        "arn:aws:iam::123456789012:role/scheduler-invoke",
+        scheduler_client_from_env().await,
+        var("SCHEDULER_GROUP"),
+        var("AUTOREPLY_TARGET_ARN"),
+        var("SCHEDULER_ROLE_ARN"),
     ));
     let store: Arc<dyn ConfigStore> = Arc::new(DynamoConfigStore::new(dynamodb.clone(), table.clone()));
     let conversations: Arc<dyn ConversationStore> = Arc::new(DynamoConversationStore::new(dynamodb, table));

@@ -1,8 +1,9 @@
-//! The configuration store contract on DynamoDB, against moto in server mode on 127.0.0.1.
+//! The configuration store contract on DynamoDB, against moto in server mode on 127.0.0.1, on the
+//! table `infra/template.yaml` declares (created from it by `aws-stack`).
 //! `make test` starts moto and sets `AWS_ENDPOINT_URL`; without it these tests fail and say so,
 //! rather than pass without having run.
 
-use adapters::aws::{DynamoConfigStore, create_table, dynamodb_client_from_env};
+use adapters::aws::{DynamoConfigStore, dynamodb_client_from_env};
 use adapters::ports::ConfigStore;
 use std::sync::{Arc, LazyLock};
 
@@ -22,22 +23,30 @@ async fn dynamodb_store() -> Arc<dyn ConfigStore> {
          (and AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION) to a moto server"
     );
     let client = dynamodb_client_from_env().await;
-    create_table(&client, &TABLE).await.expect("create the table in moto");
+    create_table(&client).await;
     Arc::new(DynamoConfigStore::new(client, TABLE.as_str()))
+}
+
+/// The template's table, as [`TABLE`].
+async fn create_table(client: &aws_sdk_dynamodb::Client) {
+    let template = aws_stack::StackTemplate::repository().expect("infra/template.yaml");
+    aws_stack::create_table(client, template.table().expect("the table"), &TABLE)
+        .await
+        .expect("create the table in moto");
 }
 
 adapters::config_store_contract!(dynamodb_store());
 adapters::credentials_contract!(dynamodb_store());
 
 mod conversations {
-    use adapters::aws::{DynamoConversationStore, create_table, dynamodb_client_from_env};
+    use adapters::aws::{DynamoConversationStore, dynamodb_client_from_env};
     use adapters::ports::ConversationStore;
     use std::sync::Arc;
 
     async fn dynamodb_conversations() -> Arc<dyn ConversationStore> {
         let _ = super::dynamodb_store().await;
         let client = dynamodb_client_from_env().await;
-        create_table(&client, &super::TABLE).await.expect("table");
+        super::create_table(&client).await;
         Arc::new(DynamoConversationStore::new(client, super::TABLE.as_str()))
     }
 

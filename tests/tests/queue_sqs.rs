@@ -1,6 +1,8 @@
-//! The queue contract on SQS, against moto on 127.0.0.1 (started by `make test`).
+//! The queue contract on SQS, against moto on 127.0.0.1 (started by `make test`), on the inbound
+//! queue and its dead-letter queue as `infra/template.yaml` declares them, except that the contract
+//! wants dead letters after 2 receives.
 
-use adapters::aws::{SqsQueue, create_queues, sqs_client_from_env};
+use adapters::aws::{SqsQueue, sqs_client_from_env};
 use adapters::ports::Queue;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -16,10 +18,20 @@ async fn sqs_queue() -> Arc<dyn Queue> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    let name = format!("inbound-{nanos}-{}", N.fetch_add(1, Ordering::Relaxed));
+    let prefix = format!("queue-{nanos}-{}", N.fetch_add(1, Ordering::Relaxed));
     let client = sqs_client_from_env().await;
-    let (url, dlq) = create_queues(&client, &name, 2).await.expect("create queues in moto");
-    Arc::new(SqsQueue::new(client, url, dlq))
+    let queues = aws_stack::StackTemplate::repository()
+        .expect("infra/template.yaml")
+        .with_max_receive_count(2)
+        .create_queues(&client, &prefix)
+        .await
+        .expect("create queues in moto");
+    let url = |id: &str| queues.get(id).expect("the template's queue").to_owned();
+    Arc::new(SqsQueue::new(
+        client,
+        url("InboundQueue"),
+        url("InboundDeadLetterQueue"),
+    ))
 }
 
 adapters::queue_contract!(sqs_queue());

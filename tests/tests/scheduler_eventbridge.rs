@@ -1,8 +1,9 @@
 //! The scheduler contract on EventBridge Scheduler, against moto on 127.0.0.1 (moto never fires
 //! schedules: the contract checks what is created and deleted).
 
-use adapters::aws::{EventBridgeScheduler, create_schedule_group, scheduler_client_from_env};
+use adapters::aws::{EventBridgeScheduler, scheduler_client_from_env};
 use adapters::ports::Scheduler;
+use aws_stack::create_schedule_group;
 use std::sync::Arc;
 
 async fn eventbridge_scheduler() -> Arc<dyn Scheduler> {

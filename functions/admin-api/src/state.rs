@@ -26,7 +26,7 @@ impl AdminState {
         }
     }
 
-    /// Lets chatbots on loopback be registered (see `services::environment::CHATBOTS_ON_LOOPBACK`).
+    /// Lets chatbots on loopback be registered (see `adapters::chatbot_http::CHATBOTS_ON_LOOPBACK`).
     pub fn with_chatbots_on_loopback(self, allowed: bool) -> Self {
         Self {
             chatbots_on_loopback: allowed,

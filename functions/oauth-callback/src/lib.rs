@@ -7,8 +7,9 @@ use adapters::avito::AvitoError;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
+use html_page::escape;
 use serde::Deserialize;
 use services::connection::{ConnectionError, Connections};
 
@@ -23,22 +24,13 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
+/// The outcome page: `text` (escaped) and the way back to the channels.
 fn page(status: StatusCode, title: &str, text: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>{t}</title></head>\
-         <body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\"><h1>{t}</h1><p>{x}</p>\
-         <p><a href=\"/#/channels\">Вернуться к каналам</a></p></body></html>",
-        t = escape(title),
-        x = escape(text)
+    let body = format!(
+        "<p>{}</p><p><a href=\"/#/channels\">Вернуться к каналам</a></p>",
+        escape(text)
     );
-    (status, Html(html)).into_response()
+    html_page::page(status, title, &body)
 }
 
 /// `GET /avito/oauth/callback`.

@@ -20,6 +20,19 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How long a chatbot may take to accept an event before it counts as unavailable (R-BOT2): what
+/// the Lambda functions and the local server both give [`HttpChatbotGateway::new`].
+pub const CHATBOT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The variable that lets chatbots on this machine (loopback) be registered and called: for local
+/// development and tests only; unset, only public addresses are.
+pub const CHATBOTS_ON_LOOPBACK: &str = "CHATBOT_ALLOW_LOOPBACK";
+
+/// Whether `vars` allow chatbots on loopback ([`CHATBOTS_ON_LOOPBACK`] set to `1` or `true`).
+pub fn chatbots_on_loopback(vars: &dyn Fn(&str) -> Option<String>) -> bool {
+    vars(CHATBOTS_ON_LOOPBACK).is_some_and(|v| matches!(v.trim(), "1" | "true"))
+}
+
 /// The HTTP [`ChatbotGateway`].
 #[derive(Clone, Debug)]
 pub struct HttpChatbotGateway {

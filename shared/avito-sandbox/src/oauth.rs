@@ -5,25 +5,15 @@ use crate::api::new_code;
 use crate::state::Sandbox;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
+use html_page::escape;
 use serde::Deserialize;
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
+/// A sandbox page: `body` (markup) and the note that this is not Avito.
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>{t}</title></head>\
-         <body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\"><h1>{t}</h1>{body}\
-         <p style=\"color:#888\">Avito sandbox: a local stand-in for Avito's authorization page.</p></body></html>",
-        t = escape(title)
-    );
-    (status, Html(html)).into_response()
+    let body =
+        format!("{body}<p style=\"color:#888\">Avito sandbox: a local stand-in for Avito's authorization page.</p>");
+    html_page::page(status, title, &body)
 }
 
 #[derive(Deserialize)]

@@ -120,7 +120,7 @@ impl LocalConfig {
             auth,
             dev_tokens,
             public_base_url: env("PUBLIC_BASE_URL"),
-            chatbots_on_loopback: services::environment::chatbots_on_loopback(&env),
+            chatbots_on_loopback: adapters::chatbot_http::chatbots_on_loopback(&env),
             avito,
             token_keys,
         })
@@ -267,7 +267,7 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
                 conversations,
                 scheduler: timers,
                 chatbots: Arc::new(adapters::chatbot_http::HttpChatbotGateway::new(
-                    services::environment::CHATBOT_TIMEOUT,
+                    adapters::chatbot_http::CHATBOT_TIMEOUT,
                     config.chatbots_on_loopback,
                     Arc::clone(&vaults_for_router.cipher),
                 )?),

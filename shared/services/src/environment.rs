@@ -20,17 +20,8 @@ use adapters::ports::{ConfigKind, ConfigStore, SystemClock};
 use adapters::secrets::TokenCipher;
 use std::sync::Arc;
 
-/// The variable that lets chatbots on this machine (loopback) be registered and called: for local
-/// development and tests only; unset, only public addresses are.
-pub const CHATBOTS_ON_LOOPBACK: &str = "CHATBOT_ALLOW_LOOPBACK";
-
-/// Whether `vars` allow chatbots on loopback ([`CHATBOTS_ON_LOOPBACK`] set to `1` or `true`).
-pub fn chatbots_on_loopback(vars: Variables) -> bool {
-    vars(CHATBOTS_ON_LOOPBACK).is_some_and(|v| matches!(v.trim(), "1" | "true"))
-}
-
-/// How long a chatbot may take to accept an event before it counts as unavailable (R-BOT2).
-pub const CHATBOT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+pub use adapters::chatbot_http::CHATBOT_TIMEOUT;
+use adapters::chatbot_http::chatbots_on_loopback;
 
 /// Where variables come from: the process environment on Lambda, a map in the benchmarks.
 pub type Variables<'a> = &'a dyn Fn(&str) -> Option<String>;

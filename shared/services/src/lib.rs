@@ -27,6 +27,7 @@ pub mod closing;
 pub mod connection;
 pub mod desk;
 pub mod enrichment;
+#[cfg(feature = "aws")]
 pub mod environment;
 pub mod error;
 pub mod inbound;

@@ -74,18 +74,21 @@ pub async fn measure() -> Result<CostReport, String> {
     .map_err(|e| e.to_string())?;
     avito_sandbox::seed_demo(&sandbox, "http://127.0.0.1:1/cb");
     let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
-    let mut vars: HashMap<&str, String> = adapters::aws::create_stack_resources(&format!("bench-{nanos}"))
+    let mut vars: HashMap<String, String> = aws_stack::create_stack_resources(&format!("bench-{nanos}"))
         .await?
         .into_iter()
         .collect();
-    vars.insert("AVITO_API_BASE_URL", sandbox_base.clone());
-    vars.insert("AVITO_CLIENT_ID", avito_sandbox::SANDBOX_CLIENT_ID.into());
-    vars.insert("AVITO_CLIENT_SECRET", avito_sandbox::SANDBOX_CLIENT_SECRET.into());
+    vars.insert("AVITO_API_BASE_URL".into(), sandbox_base.clone());
+    vars.insert("AVITO_CLIENT_ID".into(), avito_sandbox::SANDBOX_CLIENT_ID.into());
     vars.insert(
-        "TOKEN_ENCRYPTION_KEYS",
+        "AVITO_CLIENT_SECRET".into(),
+        avito_sandbox::SANDBOX_CLIENT_SECRET.into(),
+    );
+    vars.insert(
+        "TOKEN_ENCRYPTION_KEYS".into(),
         "k1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f".into(),
     );
-    vars.insert("TOKEN_ENCRYPTION_KEY_ID", "k1".into());
+    vars.insert("TOKEN_ENCRYPTION_KEY_ID".into(), "k1".into());
     let lookup = |name: &str| vars.get(name).cloned();
     let ports = services::environment::ports_from(&lookup).await?;
     let queue: Arc<dyn Queue> = Arc::new(adapters::aws::SqsQueue::new(

@@ -342,8 +342,9 @@ async fn bench(args: Vec<String>) {
     }
     let _ = writeln!(
         out,
-        "\nThe `functions` profile (opt-level \"s\", fat LTO) took the arm64 binaries from 9.8–14.9 MB \
-         (release) to these sizes; those above 8 MB miss the size aim. Start to ready is met by all."
+        "\nThe arm64 sizes come from the `functions` profile (opt-level \"z\", fat LTO), the AWS SDK on \
+         rustls with ring and configured from the Lambda environment (see the README); those above 8 MB \
+         miss the size aim. Start to ready is met by all."
     );
     let _ = writeln!(out, "\n## Domain hot paths\n");
     let _ = writeln!(

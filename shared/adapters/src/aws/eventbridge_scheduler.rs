@@ -42,18 +42,9 @@ impl EventBridgeScheduler {
     }
 }
 
-/// Creates a schedule group (for tests and local runs against moto; the SAM template declares it).
-pub async fn create_schedule_group(client: &Client, name: &str) -> Result<(), String> {
-    match client.create_schedule_group().name(name).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_conflict_exception()) => Ok(()),
-        Err(e) => Err(DisplayErrorContext(e).to_string()),
-    }
-}
-
 /// An EventBridge Scheduler client from the standard AWS environment.
 pub async fn scheduler_client_from_env() -> Client {
-    Client::new(&super::dynamodb_table::sdk_config_from_env().await)
+    Client::new(&super::sdk_config_from_env().await)
 }
 
 #[async_trait]

@@ -62,41 +62,6 @@ impl SqsQueue {
     }
 }
 
-/// Creates a queue and its dead-letter queue (after `max_receives` receives), for tests and local
-/// runs against moto; returns their URLs.
-pub async fn create_queues(client: &Client, name: &str, max_receives: u32) -> Result<(String, String), String> {
-    let err = |e: String| e;
-    let dlq = client
-        .create_queue()
-        .queue_name(format!("{name}-dlq"))
-        .send()
-        .await
-        .map_err(|e| err(DisplayErrorContext(e).to_string()))?;
-    let dlq_url = dlq.queue_url().ok_or("no dead-letter queue URL")?.to_owned();
-    let attrs = client
-        .get_queue_attributes()
-        .queue_url(&dlq_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .map_err(|e| DisplayErrorContext(e).to_string())?;
-    let arn = attrs
-        .attributes()
-        .and_then(|a| a.get(&QueueAttributeName::QueueArn))
-        .ok_or("no dead-letter queue ARN")?
-        .clone();
-    let redrive =
-        serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": max_receives.to_string()}).to_string();
-    let main = client
-        .create_queue()
-        .queue_name(name)
-        .attributes(QueueAttributeName::RedrivePolicy, redrive)
-        .send()
-        .await
-        .map_err(|e| DisplayErrorContext(e).to_string())?;
-    Ok((main.queue_url().ok_or("no queue URL")?.to_owned(), dlq_url))
-}
-
 #[async_trait]
 impl Queue for SqsQueue {
     async fn send(&self, body: &str) -> Result<(), QueueError> {
@@ -169,5 +134,5 @@ impl Queue for SqsQueue {
 
 /// An SQS client from the standard AWS environment (like the DynamoDB one).
 pub async fn sqs_client_from_env() -> Client {
-    Client::new(&super::dynamodb_table::sdk_config_from_env().await)
+    Client::new(&super::sdk_config_from_env().await)
 }
