@@ -218,6 +218,21 @@ pub async fn mark_read(ports: &Ports, tenant: &TenantId, conversation: &Conversa
     }
 }
 
+/// The Avito account and the token vault to act in the conversation's chat with; refused when the
+/// channel is not connected.
+async fn chat_access(
+    ports: &Ports,
+    tenant: &TenantId,
+    conversation: &Conversation,
+) -> Result<(i64, adapters::credentials::TokenVault), AvitoError> {
+    let account = ports
+        .connected_account(tenant, &conversation.channel_id)
+        .await
+        .map_err(|e| AvitoError::Unavailable(e.to_string()))?
+        .ok_or_else(|| AvitoError::Credentials("the channel is not connected".into()))?;
+    Ok((account, ports.vaults.channel(tenant, &conversation.channel_id)))
+}
+
 /// A link that plays a voice message of the conversation's Avito chat. Avito's links last an
 /// hour, so one is asked for each time someone plays it.
 pub async fn voice_link(
@@ -226,12 +241,7 @@ pub async fn voice_link(
     conversation: &Conversation,
     voice_id: &str,
 ) -> Result<Option<String>, AvitoError> {
-    let account = ports
-        .connected_account(tenant, &conversation.channel_id)
-        .await
-        .map_err(|e| AvitoError::Unavailable(e.to_string()))?
-        .ok_or_else(|| AvitoError::Credentials("the channel is not connected".into()))?;
-    let vault = ports.vaults.channel(tenant, &conversation.channel_id);
+    let (account, vault) = chat_access(ports, tenant, conversation).await?;
     let files = ports.avito.voice_files(&vault, account, &[voice_id]).await?;
     Ok(files.voices_urls.get(voice_id).cloned())
 }
@@ -243,12 +253,7 @@ pub async fn delete_sent(
     conversation: &Conversation,
     avito_message_id: &str,
 ) -> Result<(), AvitoError> {
-    let account = ports
-        .connected_account(tenant, &conversation.channel_id)
-        .await
-        .map_err(|e| AvitoError::Unavailable(e.to_string()))?
-        .ok_or_else(|| AvitoError::Credentials("the channel is not connected".into()))?;
-    let vault = ports.vaults.channel(tenant, &conversation.channel_id);
+    let (account, vault) = chat_access(ports, tenant, conversation).await?;
     ports
         .avito
         .delete_message(&vault, account, &conversation.chat_id, avito_message_id)
