@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    adapters::logging::init_lambda_logging();
     let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
     let auth = Authenticator::ApiGatewayJwt {
         tenant_claim: std::env::var("JWT_TENANT_CLAIM").unwrap_or_else(|_| "tenant_id".into()),

@@ -6,7 +6,7 @@ use services::closing::Closing;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    adapters::logging::init_lambda_logging();
     let closing = Closing {
         ports: services::environment::ports_from_env().await?,
     };

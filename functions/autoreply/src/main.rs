@@ -5,7 +5,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    adapters::logging::init_lambda_logging();
     let ports = services::environment::ports_from_env().await?;
     let ports = &ports;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {

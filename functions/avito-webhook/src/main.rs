@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    adapters::logging::init_lambda_logging();
     let var = |name: &'static str| std::env::var(name).map_err(|_| format!("{name} is not set"));
     let store = DynamoConfigStore::new(dynamodb_client_from_env().await, var("TABLE_NAME")?);
     let queue = SqsQueue::new(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    adapters::logging::init_lambda_logging();
     let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set")?;
     let store: Arc<dyn ConfigStore> = Arc::new(DynamoConfigStore::new(dynamodb_client_from_env().await, table));
     let connections = services::environment::connections_from_env(store)?;

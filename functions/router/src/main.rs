@@ -6,7 +6,7 @@ use services::inbound::InboundProcessor;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    adapters::logging::init_lambda_logging();
     let processor = InboundProcessor {
         ports: services::environment::ports_from_env().await?,
     };

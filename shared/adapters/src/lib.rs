@@ -16,6 +16,8 @@ pub mod configuration;
 pub mod credentials;
 #[cfg(feature = "embedded")]
 pub mod embedded;
+#[cfg(feature = "lambda-logging")]
+pub mod logging;
 pub mod ports;
 pub mod secrets;
 
