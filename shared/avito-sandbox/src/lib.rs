@@ -129,13 +129,13 @@ async fn faults_and_log(State(sb): State<Sandbox>, matched: MatchedPath, req: Re
     response
 }
 
-/// After every request that may change something, the sandbox's state is written to its state
-/// file (when it has one), so a restart of the local server changes nothing.
+/// A request that may change something marks the sandbox's state to be written to its state file
+/// (when it has one: [`Sandbox::keep_saving`]), so a restart of the local server changes nothing.
 async fn keep_state(State(sb): State<Sandbox>, req: Request, next: Next) -> Response {
     let changes = req.method() != Method::GET;
     let response = next.run(req).await;
     if changes {
-        sb.save();
+        sb.changed();
     }
     response
 }

@@ -214,6 +214,8 @@ impl Default for SandboxConfig {
 pub struct Sandbox {
     pub config: Arc<SandboxConfig>,
     data: Arc<Mutex<Data>>,
+    /// Changed since the state file was last written.
+    unsaved: Arc<std::sync::atomic::AtomicBool>,
     pub http: reqwest::Client,
 }
 
@@ -239,8 +241,35 @@ impl Sandbox {
         Self {
             config: Arc::new(config),
             data: Arc::new(Mutex::new(data)),
+            unsaved: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             http,
         }
+    }
+
+    /// Notes that something changed: the state file is written within a second
+    /// ([`Sandbox::keep_saving`]), not on every request (it holds every chat).
+    pub fn changed(&self) {
+        self.unsaved.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Writes the state file every second while something changed, for as long as the process
+    /// runs (a restart loses at most the last second). Call once, from the runtime.
+    pub fn keep_saving(&self) {
+        if self.config.state_file.is_none() {
+            return;
+        }
+        let sb = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if sb.unsaved.swap(false, std::sync::atomic::Ordering::AcqRel) {
+                    let saving = sb.clone();
+                    // Serializing every chat is work for a blocking thread, not the runtime's.
+                    let _ = tokio::task::spawn_blocking(move || saving.save()).await;
+                }
+            }
+        });
     }
 
     /// Writes what the sandbox keeps across restarts to its state file, if it has one (whole, then

@@ -216,6 +216,7 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
             });
             avito_sandbox::seed_demo(&sb, &format!("{public_base}{}", oauth_callback::CALLBACK_PATH));
             sb.save();
+            sb.keep_saving();
             let app = AppCredentials {
                 client_id: avito_sandbox::SANDBOX_CLIENT_ID.into(),
                 client_secret: avito_sandbox::SANDBOX_CLIENT_SECRET.into(),

@@ -420,6 +420,8 @@ async fn a_restart_of_the_local_server_changes_nothing() {
         .client_writes(json!({"client": {"name": "Вера"}, "text": "Добрый день"}))
         .await;
     let id = c["id"].as_str().expect("id").to_owned();
+    // The sandbox writes its state within a second of a change; then the process is killed.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let server = server.restart(Some(&two_tenants()));
     let (_, channel) = server.get(&format!("/v1/channels/{ch}"), ADMIN).await;
     assert_eq!(
