@@ -12,6 +12,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 
 pub use config_store::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
 pub use conversation_store::{ConversationStore, TimeCursor};
+// The stores' keys: used by the store implementations only (none without a store feature).
+#[cfg_attr(not(any(feature = "aws-dynamodb", feature = "embedded")), allow(unused_imports))]
 pub(crate) use conversation_store::{
     activity_sort_key, added_message_key, created_sort_key, handler_key, message_sort_key, time_page,
 };

@@ -13,7 +13,8 @@ use serde::Serialize;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// A stable machine-readable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
-    /// `conflict`, `validation_failed`, `avito_error`, `unavailable`, `internal`.
+    /// `conflict`, `payload_too_large`, `validation_failed`, `avito_error`, `unavailable`,
+    /// `internal`.
     pub error: &'static str,
     /// A sentence for people.
     pub message: String,
@@ -40,6 +41,9 @@ pub enum ApiError {
     /// 409: the request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// 413: the body is larger than the route accepts.
+    #[error("the request body is too large")]
+    TooLarge,
     /// 422: the document is readable but its values are not valid.
     #[error("validation failed")]
     Validation(ValidationErrors),
@@ -66,6 +70,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -80,6 +85,11 @@ impl ApiError {
             ApiError::Forbidden(m) => ("forbidden", m.to_owned(), Vec::new()),
             ApiError::NotFound(m) => ("not_found", m, Vec::new()),
             ApiError::Conflict(m) => ("conflict", m, Vec::new()),
+            ApiError::TooLarge => (
+                "payload_too_large",
+                "the request body is too large".to_owned(),
+                Vec::new(),
+            ),
             ApiError::Validation(errors) => {
                 let message = errors
                     .0

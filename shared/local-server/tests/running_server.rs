@@ -191,3 +191,25 @@ async fn every_page_carries_the_security_headers() {
         assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_413_and_changes_nothing() {
+    let server = start(Some(&two_tenants()), &[]);
+    let padding = "x".repeat(300 * 1024);
+    let body =
+        format!(r#"{{"mode": "queue", "capacity_per_operator": 5, "answer_wait_seconds": 60, "pad": "{padding}"}}"#);
+    let r = reqwest::Client::new()
+        .put(format!("{}/v1/distribution", server.base))
+        .bearer_auth(ADMIN)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let answer: Value = r.json().await.expect("JSON");
+    assert_eq!(answer["error"], "payload_too_large", "{answer}");
+    let (_, distribution) = server.get("/v1/distribution", ADMIN).await;
+    assert_eq!(distribution["mode"], "queue", "nothing saved: {distribution}");
+    assert_ne!(distribution["capacity_per_operator"], 5, "{distribution}");
+}
