@@ -125,12 +125,9 @@ impl InboundProcessor {
     }
 
     async fn record_ignored(&self, event: &InboundEvent, why: Ignored) -> ServiceResult<()> {
-        use sha2::Digest;
         let json = event.to_json().map_err(|e| ServiceError::Permanent(e.to_string()))?;
-        let digest: String = sha2::Sha256::digest(json.as_bytes())[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        // 16 hex characters of the delivery's SHA-256: the same delivery, the same record.
+        let digest = crate::connection::digest(&json)[..16].to_owned();
         let received_at =
             chrono::DateTime::from_timestamp_millis(event.received_at_ms()).unwrap_or_else(|| self.ports.clock.now());
         let delivery = adapters::configuration::IgnoredDelivery {
