@@ -10,11 +10,12 @@ use crate::crud::{AdminEntity, crud_handlers};
 use crate::state::AdminState;
 use axum::Json;
 use axum::http::{HeaderMap, StatusCode};
+use domain::access::Role;
 use domain::directory::{
     AvitoAccount, Channel, ChannelDraft, ChannelGroup, ChannelGroupDraft, ChannelKind, ChannelStatus, Chatbot,
     ChatbotDraft, Employee, EmployeeDraft, Group, GroupDraft,
 };
-use domain::ids::{ChannelGroupId, ChannelId, ChatbotId, TenantId};
+use domain::ids::{ChannelGroupId, ChannelId, ChatbotId, EmployeeId, TenantId};
 use domain::settings::References;
 use domain::validation::ValidationErrors;
 use http_api::ApiError;
@@ -54,6 +55,24 @@ fn still_referenced(noun: &str, by: &[(&str, Vec<String>)]) -> ApiResult<()> {
     )))
 }
 
+/// 409 when `employee` is the tenant's last enabled administrator (demoting, disabling or
+/// deleting them would leave nobody to administer the tenant).
+async fn keeps_an_administrator(state: &AdminState, tenant: &TenantId, employee: &EmployeeId) -> ApiResult<()> {
+    let admins: Vec<Employee> = state
+        .config
+        .list_all::<Employee>(tenant)
+        .await?
+        .into_iter()
+        .filter(|e| e.role == Role::Admin && !e.disabled)
+        .collect();
+    if admins.len() == 1 && admins.iter().any(|e| &e.id == employee) {
+        return Err(ApiError::Conflict(
+            "this is the last administrator who can sign in; make someone else an administrator first".into(),
+        ));
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl AdminEntity for Employee {
     type Draft = EmployeeDraft;
@@ -69,7 +88,15 @@ impl AdminEntity for Employee {
         self
     }
 
+    async fn check_references(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
+        if value.role == Role::Admin && !value.disabled {
+            return Ok(());
+        }
+        keeps_an_administrator(state, tenant, &value.id).await
+    }
+
     async fn check_deletable(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
+        keeps_an_administrator(state, tenant, &value.id).await?;
         let groups: Vec<String> = state
             .config
             .list_all::<Group>(tenant)

@@ -55,11 +55,11 @@ const NOTIFICATION_CLOCK: i64 = 999_999_999_999_999;
 
 pub use crate::ports::Versioned;
 
-fn encode<T: Serialize>(value: &T) -> Result<String, StoreError> {
+pub(crate) fn encode<T: Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("cannot encode: {e}")))
 }
 
-fn decode<T: DeserializeOwned>(kind: ConfigKind, stored: &StoredDoc) -> Result<T, StoreError> {
+pub(crate) fn decode<T: DeserializeOwned>(kind: ConfigKind, stored: &StoredDoc) -> Result<T, StoreError> {
     serde_json::from_str(&stored.doc).map_err(|e| StoreError::Corrupt(format!("{kind:?} {}: {e}", stored.id)))
 }
 
@@ -99,7 +99,7 @@ impl IgnoredDelivery {
 /// The tenant's configuration, typed.
 #[derive(Clone)]
 pub struct Configuration {
-    store: Arc<dyn ConfigStore>,
+    pub(crate) store: Arc<dyn ConfigStore>,
 }
 
 impl Configuration {

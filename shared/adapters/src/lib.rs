@@ -20,6 +20,7 @@ pub mod embedded;
 pub mod logging;
 pub mod ports;
 pub mod secrets;
+pub mod sign_in_records;
 
 #[cfg(feature = "contract")]
 pub mod contract;

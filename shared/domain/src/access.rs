@@ -8,9 +8,12 @@ use crate::ids::{EmployeeId, GroupId};
 
 /// What a person signed in may do: administrators change configuration and act on any
 /// conversation of the tenant; operators read configuration and work conversations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     Admin,
+    #[default]
     Operator,
 }
 

@@ -1,6 +1,8 @@
 //! The tenant's directory: employees, groups, chatbots, channel groups and channels. Each entity
 //! has a draft (what the admin API accepts) that validates into the entity.
 
+use crate::access::Role;
+use crate::identity::EmailAddress;
 use crate::ids::{ChannelGroupId, ChannelId, ChatbotId, EmployeeId, GroupId};
 use crate::validation::{ValidationErrors, char_len};
 use serde::{Deserialize, Serialize};
@@ -63,6 +65,12 @@ pub struct Employee {
     pub email: Option<String>,
     /// The identity provider's subject (`sub`) this employee signs in as.
     pub user_id: Option<String>,
+    /// What they may do when signed in; an operator unless made an administrator.
+    #[serde(default)]
+    pub role: Role,
+    /// A disabled employee cannot sign in, and their sessions stop working at the next request.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 /// What the admin API takes to create or replace an employee.
@@ -75,6 +83,11 @@ pub struct EmployeeDraft {
     pub email: Option<String>,
     #[serde(default)]
     pub user_id: Option<String>,
+    /// `operator` when absent.
+    #[serde(default)]
+    pub role: Role,
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 impl EmployeeDraft {
@@ -82,14 +95,14 @@ impl EmployeeDraft {
         let mut errors = ValidationErrors::new();
         let name = name_field("name", &self.name, &mut errors);
         let email = self.email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
-        if let Some(e) = &email {
-            let plausible = e.len() <= 254
-                && !e.contains(char::is_whitespace)
-                && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
-            if !plausible {
-                errors.add("email", "must be an e-mail address such as operator@example.ru");
+        let email = match email.as_deref().map(EmailAddress::parse) {
+            None => None,
+            Some(Ok(e)) => Some(String::from(e)),
+            Some(Err(m)) => {
+                errors.add("email", m);
+                None
             }
-        }
+        };
         let user_id = self.user_id.filter(|u| !u.is_empty());
         if user_id
             .as_ref()
@@ -103,6 +116,8 @@ impl EmployeeDraft {
                 name,
                 email,
                 user_id,
+                role: self.role,
+                disabled: self.disabled,
             }),
             _ => Err(errors),
         }
@@ -499,7 +514,7 @@ mod tests {
         let d = EmployeeDraft {
             name: "Анна".into(),
             email: Some("anna".into()),
-            user_id: None,
+            ..Default::default()
         };
         assert_eq!(
             d.validate(id("e1")).map_err(|e| e.fields().join(",")),
@@ -509,6 +524,7 @@ mod tests {
             name: "Анна".into(),
             email: Some("anna@shop.ru".into()),
             user_id: Some("u-1".into()),
+            ..Default::default()
         };
         assert!(d.validate(id("e1")).is_ok());
     }

@@ -93,6 +93,19 @@ entity_id!(
     /// An employee (operator) of the tenant.
     EmployeeId
 );
+
+impl TenantId {
+    /// The partition of what belongs to the installation rather than to one tenant (which tenant
+    /// an e-mail signs in to). No tenant is given an id starting with `_`.
+    pub fn installation() -> Self {
+        Self("_installation".to_owned())
+    }
+
+    /// Whether a tenant may have this id: not the installation's reserved ones.
+    pub fn is_reserved(&self) -> bool {
+        self.0.starts_with('_')
+    }
+}
 entity_id!(
     /// A group of employees.
     GroupId

@@ -15,6 +15,7 @@ pub mod clients;
 pub mod conversation;
 pub mod directory;
 pub mod distribution;
+pub mod identity;
 pub mod ids;
 pub mod network;
 pub mod notification;

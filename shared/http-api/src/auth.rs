@@ -1,12 +1,15 @@
 //! Who is calling. On AWS, API Gateway's JWT authorizer has verified the token before the request
-//! reaches us, and we read its claims (tenant, subject, role). Locally, bearer tokens come from
-//! configuration, each bound to a tenant, a user and a role, and are compared in constant time.
+//! reaches us, and we read its claims (tenant, subject, role). Locally, a person signed in sends
+//! the session cookie (and, on a request that changes something, the session's CSRF token in the
+//! `X-CSRF-Token` header); scripts and bots send a bearer token from configuration, bound to a
+//! tenant, a user and a role, compared in constant time.
 
 use crate::error::ApiError;
 use axum::extract::{FromRef, FromRequestParts};
 use domain::ids::TenantId;
 use http::request::Parts;
 use lambda_http::request::RequestContext;
+use services::identity::Identity;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
@@ -61,11 +64,19 @@ where
 
 /// The shortest local token accepted.
 pub const MIN_LOCAL_TOKEN_LEN: usize = 12;
+/// The cookie holding a signed-in browser's session (HttpOnly, SameSite=Strict).
+pub const SESSION_COOKIE: &str = "cc_session";
+/// The header a session's state-changing request carries its CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// How callers are recognised.
 pub enum Authenticator {
-    /// Bearer tokens from configuration (the local server).
-    StaticTokens(Vec<(String, Caller)>),
+    /// The local server: bearer tokens from configuration, and the sessions of people signed in
+    /// (when `sessions` is set).
+    Local {
+        tokens: Vec<(String, Caller)>,
+        sessions: Option<Identity>,
+    },
     /// The claims of API Gateway's JWT authorizer (on AWS).
     ApiGatewayJwt {
         /// The claim holding the tenant id.
@@ -78,7 +89,12 @@ pub enum Authenticator {
 impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Authenticator::StaticTokens(list) => write!(f, "StaticTokens({} tokens)", list.len()),
+            Authenticator::Local { tokens, sessions } => write!(
+                f,
+                "Local({} tokens, sessions {})",
+                tokens.len(),
+                if sessions.is_some() { "on" } else { "off" }
+            ),
             Authenticator::ApiGatewayJwt {
                 tenant_claim,
                 role_claim,
@@ -125,14 +141,33 @@ impl Authenticator {
         if out.is_empty() {
             return Err("no tokens configured".into());
         }
-        Ok(Authenticator::StaticTokens(out))
+        Ok(Authenticator::Local {
+            tokens: out,
+            sessions: None,
+        })
     }
 
-    /// The caller of a request, or 401.
-    pub fn authenticate(&self, parts: &Parts) -> Result<Caller, ApiError> {
+    /// Also recognises people signed in with a session cookie (the local server's own sign-in).
+    pub fn with_sessions(self, identity: Identity) -> Self {
         match self {
-            Authenticator::StaticTokens(tokens) => {
-                let presented = bearer_token(parts).ok_or(ApiError::Unauthorized("a bearer token is required"))?;
+            Authenticator::Local { tokens, .. } => Authenticator::Local {
+                tokens,
+                sessions: Some(identity),
+            },
+            other => other,
+        }
+    }
+
+    /// The caller of a request, or 401 (403 `csrf_failed` for a session's state-changing request
+    /// without its CSRF token).
+    pub async fn authenticate(&self, parts: &Parts) -> Result<Caller, ApiError> {
+        match self {
+            Authenticator::Local { tokens, sessions } => {
+                let presented = match (bearer_token(parts), sessions, session_cookie(&parts.headers)) {
+                    (Some(token), _, _) => token,
+                    (None, Some(identity), Some(cookie)) => return session_caller(identity, parts, cookie).await,
+                    _ => return Err(ApiError::Unauthorized("sign in, or send a bearer token")),
+                };
                 let mut found = None;
                 // Compare against every token, without stopping early.
                 for (token, caller) in tokens {
@@ -175,6 +210,38 @@ impl Authenticator {
     }
 }
 
+async fn session_caller(identity: &Identity, parts: &Parts, cookie: &str) -> Result<Caller, ApiError> {
+    let signed_in = identity
+        .session(cookie)
+        .await?
+        .ok_or(ApiError::Unauthorized("the session has ended; sign in again"))?;
+    if !parts.method.is_safe() {
+        let proof = parts.headers.get(CSRF_HEADER).map(|v| v.as_bytes()).unwrap_or_default();
+        if !bool::from(proof.ct_eq(signed_in.csrf_token.as_bytes())) {
+            return Err(ApiError::CsrfRejected);
+        }
+    }
+    let person = signed_in.person;
+    Ok(Caller {
+        tenant: person.tenant,
+        user: person.user,
+        role: person.role,
+    })
+}
+
+/// The value of the session cookie, if the request has one.
+pub fn session_cookie(headers: &http::HeaderMap) -> Option<&str> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+        .filter(|v| !v.is_empty())
+}
+
 fn bearer_token(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -192,7 +259,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Arc::<Authenticator>::from_ref(state).authenticate(parts)
+        Arc::<Authenticator>::from_ref(state).authenticate(parts).await
     }
 }
 
@@ -217,10 +284,11 @@ mod tests {
             .expect("valid token list")
     }
 
-    #[test]
-    fn a_configured_token_names_its_tenant_user_and_role() {
+    #[tokio::test]
+    async fn a_configured_token_names_its_tenant_user_and_role() {
         let caller = local()
             .authenticate(&parts(Some("Bearer oper-token-4567")))
+            .await
             .expect("authenticated");
         assert_eq!(
             (caller.tenant.as_str(), caller.user.as_str(), caller.role),
@@ -229,15 +297,15 @@ mod tests {
         assert!(caller.require_admin().is_err());
     }
 
-    #[test]
-    fn missing_or_unknown_tokens_are_401() {
+    #[tokio::test]
+    async fn missing_or_unknown_tokens_are_401() {
         for auth in [
             None,
             Some("Bearer nope-nope-nope"),
             Some("Basic admin-token-123"),
             Some("Bearer "),
         ] {
-            let err = local().authenticate(&parts(auth)).expect_err("rejected");
+            let err = local().authenticate(&parts(auth)).await.expect_err("rejected");
             assert_eq!(err.status(), http::StatusCode::UNAUTHORIZED, "{auth:?}");
         }
     }
@@ -250,8 +318,8 @@ mod tests {
         assert!(!err.contains("long-enough-token"), "{err}");
     }
 
-    #[test]
-    fn api_gateway_jwt_claims_name_the_caller() {
+    #[tokio::test]
+    async fn api_gateway_jwt_claims_name_the_caller() {
         let claims = HashMap::from([
             ("sub".to_owned(), "user-1".to_owned()),
             ("tenant_id".to_owned(), "acme".to_owned()),
@@ -269,9 +337,9 @@ mod tests {
             tenant_claim: "tenant_id".into(),
             role_claim: "role".into(),
         };
-        let caller = auth.authenticate(&p).expect("authenticated");
+        let caller = auth.authenticate(&p).await.expect("authenticated");
         assert_eq!((caller.tenant.as_str(), caller.role), ("acme", Role::Admin));
         // Without the authorizer's context nothing is trusted.
-        assert!(auth.authenticate(&parts(Some("Bearer x"))).is_err());
+        assert!(auth.authenticate(&parts(Some("Bearer x"))).await.is_err());
     }
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 pub struct ErrorBody {
     /// A stable machine-readable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
     /// `conflict`, `payload_too_large`, `validation_failed`, `avito_error`, `unavailable`,
-    /// `internal`.
+    /// `internal`, `csrf_failed`, `too_many_attempts`.
     pub error: &'static str,
     /// A sentence for people.
     pub message: String,
@@ -41,6 +41,12 @@ pub enum ApiError {
     /// 409: the request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// 403: a request made with a session cookie that changes something lacks the CSRF proof.
+    #[error("the request lacks the X-CSRF-Token of the session")]
+    CsrfRejected,
+    /// 429: too many failed attempts; refused until `retry_after_seconds` have passed.
+    #[error("too many failed attempts")]
+    TooManyAttempts { retry_after_seconds: u64 },
     /// 413: the body is larger than the route accepts.
     #[error("the request body is too large")]
     TooLarge,
@@ -71,6 +77,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::CsrfRejected => StatusCode::FORBIDDEN,
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -88,6 +96,16 @@ impl ApiError {
             ApiError::TooLarge => (
                 "payload_too_large",
                 "the request body is too large".to_owned(),
+                Vec::new(),
+            ),
+            ApiError::CsrfRejected => (
+                "csrf_failed",
+                "the request lacks the X-CSRF-Token of the session; reload the page".to_owned(),
+                Vec::new(),
+            ),
+            ApiError::TooManyAttempts { retry_after_seconds } => (
+                "too_many_attempts",
+                format!("too many failed attempts; try again in {retry_after_seconds} seconds"),
                 Vec::new(),
             ),
             ApiError::Validation(errors) => {
@@ -121,11 +139,20 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let unauthorized = matches!(self, ApiError::Unauthorized(_));
+        let retry_after = match &self {
+            ApiError::TooManyAttempts { retry_after_seconds } => Some(*retry_after_seconds),
+            _ => None,
+        };
         let mut response = (status, Json(self.body())).into_response();
         if unauthorized {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -158,6 +185,8 @@ impl From<services::ServiceError> for ApiError {
             S::Forbidden(reason) => ApiError::Forbidden(reason),
             S::Conflict(reason) => ApiError::Conflict(reason),
             S::Invalid(errors) => ApiError::Validation(errors),
+            S::Unauthorized(reason) => ApiError::Unauthorized(reason),
+            S::TooManyAttempts { retry_after_seconds } => ApiError::TooManyAttempts { retry_after_seconds },
             S::Avito(reason) => ApiError::BadGateway(reason),
             S::Transient(detail) => ApiError::Unavailable(detail),
             S::Permanent(detail) => ApiError::Internal(detail),

@@ -16,6 +16,7 @@ use adapters::secrets::TokenCipher;
 use admin_api::AdminState;
 use http_api::Authenticator;
 use services::connection::{ConnectionSettings, Connections};
+use services::identity::Identity;
 use services::inbound::InboundProcessor;
 use services::ports::Ports;
 use services::timed::TimedJob;
@@ -24,11 +25,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod sign_in;
+
 /// The development tokens used when `LOCAL_API_TOKENS` is not set: tenant `demo`, an administrator
 /// and an operator. For trying the product on one machine only.
 pub const DEV_TOKENS: &str = "dev-admin-token:demo:admin:admin,dev-operator-token:demo:operator:operator";
 pub const DEV_ADMIN_TOKEN: &str = "dev-admin-token";
 pub const DEV_OPERATOR_TOKEN: &str = "dev-operator-token";
+/// The tenant of the local server's people (the development tokens' tenant too).
+pub const LOCAL_TENANT: &str = "demo";
 /// The configuration the webhook and the router read on every message, kept in memory.
 const CACHED_CONFIGURATION: [ConfigKind; 6] = [
     ConfigKind::Channel,
@@ -194,7 +199,7 @@ impl InboundWorker {
 
 /// Opens the embedded stores and builds the router of every HTTP function, for a server reachable
 /// at `base` (e.g. `http://127.0.0.1:8080`), and the worker that routes what the webhooks accept.
-pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWorker), String> {
+pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWorker, Identity), String> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create the data directory {}: {e}", config.data_dir.display()))?;
     let file: Arc<dyn ConfigStore> =
@@ -243,15 +248,24 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
         clock: Arc::new(SystemClock),
     };
     let settings = ConnectionSettings {
-        public_base_url: public_base,
+        public_base_url: public_base.clone(),
         oauth_url,
         app: app_credentials,
     };
     let vaults_for_router = vaults.clone();
     let connections = Connections::new(Arc::clone(&store), vaults, settings);
     let config_access = Configuration::new(Arc::clone(&store));
-    let admin = AdminState::new(config_access.clone(), connections.clone(), config.auth)
-        .with_chatbots_on_loopback(config.chatbots_on_loopback);
+    let identity = Identity {
+        config: config_access.clone(),
+        clock: Arc::new(SystemClock),
+    };
+    let secure_cookie = settings_base_is_https(&public_base);
+    let admin = AdminState::new(
+        config_access.clone(),
+        connections.clone(),
+        config.auth.with_sessions(identity.clone()),
+    )
+    .with_chatbots_on_loopback(config.chatbots_on_loopback);
     let queue = Arc::new(
         SqliteQueue::open(&config.data_dir.join("inbound-queue.sqlite3"), INBOUND_MAX_RECEIVES)
             .map_err(|e| e.to_string())?,
@@ -290,7 +304,14 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
         },
         auth: Arc::clone(&admin.auth),
     };
+    let sign_in = sign_in::SignInState {
+        identity: identity.clone(),
+        auth: Arc::clone(&admin.auth),
+        secure_cookie,
+        public_base_url: public_base,
+    };
     let mut router = admin_api::router(admin)
+        .merge(sign_in::router(sign_in))
         .merge(oauth_callback::router(connections))
         .merge(avito_webhook::router(webhooks))
         .merge(operator_api::router(operator));
@@ -298,7 +319,12 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
         router = router.nest("/sandbox", avito_sandbox::router(sb));
     }
     // Every page and answer of the one server carries the security headers (the sandbox's too).
-    Ok((http_api::secured(router), worker))
+    Ok((http_api::secured(router), worker, identity))
+}
+
+/// Whether people reach the server over HTTPS (then the session cookie is `Secure`).
+fn settings_base_is_https(base: &str) -> bool {
+    base.starts_with("https://")
 }
 
 /// Binds, prints where it listens (and the development tokens when in use), and serves until
@@ -312,7 +338,14 @@ pub async fn serve(config: LocalConfig) -> Result<(), String> {
     let base = format!("http://{addr}");
     let (data_dir, dev_tokens) = (config.data_dir.clone(), config.dev_tokens);
     let sandbox = matches!(config.avito, AvitoTarget::Sandbox);
-    let (router, worker) = app(config, &base)?;
+    let (router, worker, identity) = app(config, &base)?;
+    let first_administrator = match domain::ids::TenantId::parse(LOCAL_TENANT) {
+        Ok(tenant) => identity
+            .first_administrator_link(&tenant)
+            .await
+            .map_err(|e| format!("cannot prepare the first administrator's link: {e}"))?,
+        Err(e) => return Err(format!("the local tenant: {e}")),
+    };
     tokio::spawn(worker.run());
     println!("Avito contact center (local) listening on {base}");
     println!("  data directory: {}", data_dir.display());
@@ -324,6 +357,13 @@ pub async fn serve(config: LocalConfig) -> Result<(), String> {
         );
     } else {
         println!("  Avito: the configured app");
+    }
+    match &first_administrator {
+        Some(link) => println!(
+            "  first administrator: open {} (once, within 72 hours) to choose your name, e-mail and password",
+            sign_in::invitation_url(&base, link)
+        ),
+        None => println!("  sign in at {base}/ with your e-mail and password"),
     }
     if dev_tokens {
         println!("  development admin token: {DEV_ADMIN_TOKEN} (operator: {DEV_OPERATOR_TOKEN}), tenant \"demo\"");

@@ -17,6 +17,12 @@ pub enum ServiceError {
     /// The current state does not allow it (closed, taken, already used, changed meanwhile).
     #[error("{0}")]
     Conflict(String),
+    /// Not signed in, or the credentials are not accepted.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// Too many failed attempts: refused for this many seconds more, whatever is presented.
+    #[error("too many failed attempts; try again in {retry_after_seconds} s")]
+    TooManyAttempts { retry_after_seconds: u64 },
     /// The values asked for are not valid, each field named.
     #[error("validation failed")]
     Invalid(ValidationErrors),

@@ -18,7 +18,8 @@
 //! - [`ports`], [`retry`], [`error`]: what the use cases act through, the bounded
 //!   read-change-write, the one error type.
 //!
-//! Beside them: [`connection`] (connecting a channel to an Avito account) and, for the Lambda
+//! Beside them: [`connection`] (connecting a channel to an Avito account), [`identity`] (signing
+//! in with the product's own accounts, where no identity provider does it) and, for the Lambda
 //! functions, [`environment`] (the ports from the environment).
 
 pub mod answering;
@@ -30,6 +31,7 @@ pub mod enrichment;
 #[cfg(feature = "aws")]
 pub mod environment;
 pub mod error;
+pub mod identity;
 pub mod inbound;
 pub mod notify;
 pub mod outbox;

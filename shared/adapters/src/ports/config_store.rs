@@ -41,6 +41,15 @@ pub enum ConfigKind {
     /// A delivery from Avito that changed nothing, kept for administrators; its id orders the
     /// newest first.
     IgnoredDelivery,
+    /// A person's own sign-in account (password hash, failures); its id is the employee's.
+    Account,
+    /// A pending invitation link; its id is the digest of the link's secret.
+    Invitation,
+    /// A signed-in browser; its id is the digest of the cookie's secret.
+    Session,
+    /// Which tenant and employee an e-mail signs in to; kept in the installation's own partition
+    /// (`domain::identity::INSTALLATION`), its id the digest of the e-mail.
+    SignInName,
 }
 
 impl ConfigKind {
@@ -69,6 +78,10 @@ impl ConfigKind {
             ConfigKind::Deal => "DEAL#",
             ConfigKind::Organization => "ORG#",
             ConfigKind::IgnoredDelivery => "IGNORED#",
+            ConfigKind::Account => "ACCOUNT#",
+            ConfigKind::Invitation => "INVITE#",
+            ConfigKind::Session => "SESSION#",
+            ConfigKind::SignInName => "SIGNIN#",
         }
     }
 }

@@ -1,0 +1,572 @@
+//! Signing in as oneself where no external identity provider does it (the local server; on AWS,
+//! Cognito does this): an administrator invites an employee, who sets a password through a
+//! one-time link and signs in with their e-mail; a session is a cookie's secret, expiring and
+//! revocable; repeated wrong passwords lock sign-in for a while (`domain::identity`).
+//!
+//! Secrets (link and cookie) are `<tenant>.<secret>`: the store keeps only the secret's SHA-256
+//! digest, so what the store holds cannot sign anyone in. Passwords are hashed with Argon2id.
+
+use crate::connection::digest;
+use crate::desk::Person;
+use crate::error::{ServiceError, ServiceResult};
+use crate::retry::{settled, until_settled};
+use adapters::configuration::Configuration;
+use adapters::ports::Clock;
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::{DateTime, Utc};
+use domain::access::Role;
+use domain::directory::{Employee, EmployeeDraft};
+use domain::identity::{
+    Account, EmailAddress, FailedSignIns, Invitation, InvitationPurpose, SESSION_LIFETIME, Session, SignInName,
+    check_new_password,
+};
+use domain::ids::{EmployeeId, TenantId};
+use domain::validation::ValidationErrors;
+use std::sync::{Arc, OnceLock};
+
+/// What a wrong e-mail or password is told: the same either way, so the answer does not say
+/// which e-mails have accounts.
+const WRONG_CREDENTIALS: &str = "the e-mail or the password is wrong";
+const INVITATION_GONE: &str = "invitation (the link was used, replaced or has expired)";
+
+/// A secret handed out once (in a link or a cookie), with the tenant it belongs to.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential {
+    tenant: TenantId,
+    secret: String,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Credential({}, …)", self.tenant)
+    }
+}
+
+impl Credential {
+    fn new(tenant: &TenantId) -> ServiceResult<Self> {
+        Ok(Self {
+            tenant: tenant.clone(),
+            secret: crate::random_hex(32).map_err(ServiceError::Transient)?,
+        })
+    }
+
+    /// Reads `<tenant>.<64 hex>`; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (tenant, secret) = s.trim().split_once('.')?;
+        let tenant = TenantId::parse(tenant).ok()?;
+        let well_formed = secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit());
+        (well_formed && !tenant.is_reserved()).then(|| Self {
+            tenant,
+            secret: secret.to_owned(),
+        })
+    }
+
+    /// The form handed out: `<tenant>.<secret>`.
+    pub fn reveal(&self) -> String {
+        format!("{}.{}", self.tenant, self.secret)
+    }
+
+    pub fn tenant(&self) -> &TenantId {
+        &self.tenant
+    }
+
+    /// The store key: the secret's digest.
+    fn key(&self) -> String {
+        digest(&self.secret)
+    }
+}
+
+/// A browser signed in: the cookie's value, the CSRF proof its state-changing requests carry, who.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub session: Credential,
+    pub csrf_token: String,
+    pub person: Person,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The caller of a request made with a session cookie.
+#[derive(Clone, Debug)]
+pub struct SessionCaller {
+    pub person: Person,
+    pub csrf_token: String,
+}
+
+/// A one-time link's secret (the page is `/#/invite/<token>`), and until when it works.
+#[derive(Debug)]
+pub struct InvitationLink {
+    pub token: Credential,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What the first administrator chooses on the welcome page.
+#[derive(Clone, Debug, Default)]
+pub struct NewAdministrator {
+    pub name: String,
+    pub email: String,
+}
+
+/// The sign-in use cases on the configuration store.
+#[derive(Clone)]
+pub struct Identity {
+    pub config: Configuration,
+    pub clock: Arc<dyn Clock>,
+}
+
+fn argon2() -> Argon2<'static> {
+    // Argon2id, 19 MiB, 2 passes, 1 lane: OWASP's recommended minimum.
+    Argon2::default()
+}
+
+async fn hash_password(password: &str) -> ServiceResult<String> {
+    let password = password.to_owned();
+    let mut salt = [0u8; 16];
+    getrandom::getrandom(&mut salt).map_err(|e| ServiceError::Transient(format!("no randomness: {e}")))?;
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::encode_b64(&salt).map_err(|e| ServiceError::Permanent(e.to_string()))?;
+        argon2()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| ServiceError::Permanent(format!("cannot hash: {e}")))
+    })
+    .await
+    .map_err(|e| ServiceError::Permanent(format!("hashing stopped: {e}")))?
+}
+
+/// Whether `password` matches the stored hash; with no hash, a hash of nothing known is checked
+/// so that the answer takes as long as for an account.
+async fn verify_password(password: &str, hash: Option<&str>) -> bool {
+    static UNUSABLE: OnceLock<Option<String>> = OnceLock::new();
+    let hash = match hash {
+        Some(h) => h.to_owned(),
+        None => match UNUSABLE.get_or_init(|| {
+            let salt = SaltString::encode_b64(b"no-such-account!").ok()?;
+            argon2()
+                .hash_password(b"no account has this password", &salt)
+                .ok()
+                .map(|h| h.to_string())
+        }) {
+            Some(h) => h.clone(),
+            None => return false,
+        },
+    };
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .unwrap_or(false)
+}
+
+impl Identity {
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Signs in with an e-mail and a password: a new session, or 401 (the same for an unknown
+    /// e-mail and a wrong password), or 429 while sign-in is locked after repeated failures.
+    pub async fn sign_in(&self, email: &str, password: &str) -> ServiceResult<SignedIn> {
+        let Some((tenant, employee)) = self.account_of(email).await? else {
+            verify_password(password, None).await;
+            return Err(ServiceError::Unauthorized(WRONG_CREDENTIALS));
+        };
+        let now = self.now();
+        let matched = until_settled!("the account", {
+            let Some(account) = self
+                .config
+                .sign_in_record::<Account>(&tenant, employee.id.as_str())
+                .await?
+            else {
+                verify_password(password, None).await;
+                return Err(ServiceError::Unauthorized(WRONG_CREDENTIALS));
+            };
+            if let Err(until) = account.value.failures.check(now) {
+                let seconds = (until - now).num_seconds().max(1);
+                return Err(ServiceError::TooManyAttempts {
+                    retry_after_seconds: u64::try_from(seconds).unwrap_or(1),
+                });
+            }
+            let hash = account.value.password_hash.as_deref();
+            let matched = hash.is_some() && verify_password(password, hash).await;
+            let failures = if matched {
+                FailedSignIns::default()
+            } else {
+                account.value.failures.failed(now)
+            };
+            if failures == account.value.failures {
+                Ok(Some(matched))
+            } else {
+                let changed = Account {
+                    failures,
+                    ..account.value
+                };
+                settled(
+                    self.config
+                        .replace_sign_in_record(&tenant, employee.id.as_str(), &changed, account.version)
+                        .await
+                        .map(|_| matched),
+                )
+            }
+        });
+        if !matched {
+            return Err(ServiceError::Unauthorized(WRONG_CREDENTIALS));
+        }
+        if employee.disabled {
+            return Err(ServiceError::Forbidden(
+                "this employee is disabled; an administrator can enable them again",
+            ));
+        }
+        self.start_session(&tenant, &employee).await
+    }
+
+    /// The tenant and employee an e-mail signs in as, when the index and the employee agree.
+    async fn account_of(&self, email: &str) -> ServiceResult<Option<(TenantId, Employee)>> {
+        let Ok(email) = EmailAddress::parse(email) else {
+            return Ok(None);
+        };
+        let Some(name) = self
+            .config
+            .sign_in_record::<SignInName>(&TenantId::installation(), &digest(email.as_str()))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let SignInName { tenant, employee } = name.value;
+        let employee = self.config.get::<Employee>(&tenant, employee.as_str()).await?;
+        Ok(employee
+            .map(|e| e.value)
+            .filter(|e| e.email.as_deref() == Some(email.as_str()))
+            .map(|e| (tenant, e)))
+    }
+
+    async fn start_session(&self, tenant: &TenantId, employee: &Employee) -> ServiceResult<SignedIn> {
+        let session = Credential::new(tenant)?;
+        let csrf_token = crate::random_hex(32).map_err(ServiceError::Transient)?;
+        let expires_at = self.now() + SESSION_LIFETIME;
+        let record = Session {
+            employee: employee.id.clone(),
+            csrf_token: csrf_token.clone(),
+            expires_at,
+        };
+        self.config
+            .insert_sign_in_record(tenant, &session.key(), &record)
+            .await?;
+        Ok(SignedIn {
+            session,
+            csrf_token,
+            person: person(tenant, employee),
+            expires_at,
+        })
+    }
+
+    /// Who a session cookie signs in, or `None` when it is unknown, expired, signed out, or its
+    /// employee is gone or disabled. The role is the employee's now.
+    pub async fn session(&self, cookie: &str) -> ServiceResult<Option<SessionCaller>> {
+        let Some(credential) = Credential::parse(cookie) else {
+            return Ok(None);
+        };
+        let tenant = credential.tenant();
+        let Some(session) = self.config.sign_in_record::<Session>(tenant, &credential.key()).await? else {
+            return Ok(None);
+        };
+        if !session.value.is_valid_at(self.now()) {
+            self.config
+                .delete_sign_in_record::<Session>(tenant, &credential.key())
+                .await?;
+            return Ok(None);
+        }
+        let employee = self
+            .config
+            .get::<Employee>(tenant, session.value.employee.as_str())
+            .await?
+            .map(|e| e.value)
+            .filter(|e| !e.disabled);
+        Ok(employee.map(|e| SessionCaller {
+            person: person(tenant, &e),
+            csrf_token: session.value.csrf_token,
+        }))
+    }
+
+    /// Ends a session (signing out); nothing to do for one already ended.
+    pub async fn sign_out(&self, cookie: &str) -> ServiceResult<()> {
+        if let Some(credential) = Credential::parse(cookie) {
+            self.config
+                .delete_sign_in_record::<Session>(credential.tenant(), &credential.key())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// An administrator invites an employee (who must have an e-mail): a one-time link to set
+    /// their password. Inviting again gives a new link (the old one keeps working until it
+    /// expires or is used); a password already set stays until the new one is.
+    pub async fn invite(&self, admin: &Person, employee: &EmployeeId) -> ServiceResult<InvitationLink> {
+        if admin.role != Role::Admin {
+            return Err(ServiceError::Forbidden("only administrators invite employees"));
+        }
+        let tenant = &admin.tenant;
+        let employee = self
+            .config
+            .get::<Employee>(tenant, employee.as_str())
+            .await?
+            .ok_or(ServiceError::NotFound("employee"))?
+            .value;
+        if employee.disabled {
+            return Err(ServiceError::Conflict(
+                "this employee is disabled; enable them before inviting".into(),
+            ));
+        }
+        let email = employee_email(&employee)?;
+        self.claim_sign_in_name(&email, tenant, &employee.id).await?;
+        self.keep_account(tenant, &employee.id, &email, None).await?;
+        self.new_invitation(
+            tenant,
+            InvitationPurpose::Employee {
+                employee: employee.id.clone(),
+            },
+        )
+        .await
+    }
+
+    /// A link to become the tenant's first administrator, while it has no administrator who can
+    /// sign in; `None` once it has one.
+    pub async fn first_administrator_link(&self, tenant: &TenantId) -> ServiceResult<Option<InvitationLink>> {
+        for employee in self.config.list_all::<Employee>(tenant).await? {
+            if employee.role != Role::Admin || employee.disabled {
+                continue;
+            }
+            let account = self
+                .config
+                .sign_in_record::<Account>(tenant, employee.id.as_str())
+                .await?;
+            if account.is_some_and(|a| a.value.password_hash.is_some()) {
+                return Ok(None);
+            }
+        }
+        self.new_invitation(tenant, InvitationPurpose::FirstAdministrator)
+            .await
+            .map(Some)
+    }
+
+    async fn new_invitation(&self, tenant: &TenantId, purpose: InvitationPurpose) -> ServiceResult<InvitationLink> {
+        let token = Credential::new(tenant)?;
+        let invitation = Invitation::new(purpose, self.now());
+        self.config
+            .insert_sign_in_record(tenant, &token.key(), &invitation)
+            .await?;
+        Ok(InvitationLink {
+            token,
+            expires_at: invitation.expires_at,
+        })
+    }
+
+    /// What an invitation link is for, while it works: `Some(employee)` for an invited employee,
+    /// `None` for the first administrator. 404 when the link is used, replaced or expired.
+    pub async fn invitation(&self, token: &str) -> ServiceResult<Option<Employee>> {
+        let (_, invitation) = self.valid_invitation(token).await?;
+        match invitation.purpose {
+            InvitationPurpose::FirstAdministrator => Ok(None),
+            InvitationPurpose::Employee { employee } => {
+                let tenant = Credential::parse(token)
+                    .map(|c| c.tenant)
+                    .ok_or(ServiceError::NotFound(INVITATION_GONE))?;
+                let employee = self
+                    .config
+                    .get::<Employee>(&tenant, employee.as_str())
+                    .await?
+                    .ok_or(ServiceError::NotFound(INVITATION_GONE))?;
+                Ok(Some(employee.value))
+            }
+        }
+    }
+
+    async fn valid_invitation(&self, token: &str) -> ServiceResult<(Credential, Invitation)> {
+        let credential = Credential::parse(token).ok_or(ServiceError::NotFound(INVITATION_GONE))?;
+        let invitation = self
+            .config
+            .sign_in_record::<Invitation>(credential.tenant(), &credential.key())
+            .await?
+            .ok_or(ServiceError::NotFound(INVITATION_GONE))?
+            .value;
+        if !invitation.is_valid_at(self.now()) {
+            return Err(ServiceError::NotFound(INVITATION_GONE));
+        }
+        Ok((credential, invitation))
+    }
+
+    /// Uses an invitation link once: sets the password (and, for the first administrator, creates
+    /// them from `new_admin`), then signs them in. Values are checked before the link is used up.
+    pub async fn accept_invitation(
+        &self,
+        token: &str,
+        password: &str,
+        new_admin: Option<NewAdministrator>,
+    ) -> ServiceResult<SignedIn> {
+        let (credential, invitation) = self.valid_invitation(token).await?;
+        let tenant = credential.tenant().clone();
+        let mut errors = ValidationErrors::new();
+        if let Err(m) = check_new_password(password) {
+            errors.add("password", m);
+        }
+        let employee = match &invitation.purpose {
+            InvitationPurpose::FirstAdministrator => {
+                let NewAdministrator { name, email } = new_admin.unwrap_or_default();
+                if email.trim().is_empty() {
+                    errors.add("email", "must not be empty");
+                }
+                let draft = EmployeeDraft {
+                    name,
+                    email: Some(email),
+                    user_id: None,
+                    role: Role::Admin,
+                    disabled: false,
+                };
+                match draft.validate(crate::new_id(EmployeeId::parse)?) {
+                    Ok(e) => Some(e),
+                    Err(e) => {
+                        errors.0.extend(e.0);
+                        None
+                    }
+                }
+            }
+            InvitationPurpose::Employee { employee } => {
+                let found = self
+                    .config
+                    .get::<Employee>(&tenant, employee.as_str())
+                    .await?
+                    .ok_or(ServiceError::NotFound(INVITATION_GONE))?
+                    .value;
+                if found.disabled {
+                    return Err(ServiceError::Forbidden("this employee is disabled"));
+                }
+                Some(found)
+            }
+        };
+        let employee = match employee {
+            Some(e) if errors.is_empty() => e,
+            _ => return Err(ServiceError::Invalid(errors)),
+        };
+        let email = employee_email(&employee)?;
+        self.claim_sign_in_name(&email, &tenant, &employee.id).await?;
+        // Used up before anything else is written: a second use finds nothing.
+        if !self
+            .config
+            .delete_sign_in_record::<Invitation>(&tenant, &credential.key())
+            .await?
+        {
+            return Err(ServiceError::NotFound(INVITATION_GONE));
+        }
+        if matches!(invitation.purpose, InvitationPurpose::FirstAdministrator) {
+            self.config.create(&tenant, &employee).await?;
+        }
+        let hash = hash_password(password).await?;
+        self.keep_account(&tenant, &employee.id, &email, Some(hash)).await?;
+        self.start_session(&tenant, &employee).await
+    }
+
+    /// Makes the e-mail sign in to this employee: refused (409) when it signs in to someone else
+    /// who still has it; taken over when that someone is gone or has another e-mail now.
+    async fn claim_sign_in_name(
+        &self,
+        email: &EmailAddress,
+        tenant: &TenantId,
+        employee: &EmployeeId,
+    ) -> ServiceResult<()> {
+        let installation = TenantId::installation();
+        let key = digest(email.as_str());
+        let mine = SignInName {
+            tenant: tenant.clone(),
+            employee: employee.clone(),
+        };
+        until_settled!("the e-mail's account", {
+            let Some(existing) = self.config.sign_in_record::<SignInName>(&installation, &key).await? else {
+                return settled(self.config.insert_sign_in_record(&installation, &key, &mine).await);
+            };
+            if existing.value == mine {
+                return Ok(Some(()));
+            }
+            let holder = self
+                .config
+                .get::<Employee>(&existing.value.tenant, existing.value.employee.as_str())
+                .await?;
+            if holder.is_some_and(|h| h.value.email.as_deref() == Some(email.as_str())) {
+                return Err(ServiceError::Conflict(
+                    "another account already signs in with this e-mail".into(),
+                ));
+            }
+            settled(
+                self.config
+                    .replace_sign_in_record(&installation, &key, &mine, existing.version)
+                    .await
+                    .map(drop),
+            )
+        });
+        Ok(())
+    }
+
+    /// Keeps the employee's account at `email`, with a new password hash when given (which also
+    /// ends a lock: the person proved who they are through the link).
+    async fn keep_account(
+        &self,
+        tenant: &TenantId,
+        employee: &EmployeeId,
+        email: &EmailAddress,
+        new_hash: Option<String>,
+    ) -> ServiceResult<()> {
+        until_settled!("the account", {
+            match self.config.sign_in_record::<Account>(tenant, employee.as_str()).await? {
+                None => {
+                    let account = Account {
+                        email: email.clone(),
+                        password_hash: new_hash.clone(),
+                        failures: FailedSignIns::default(),
+                    };
+                    settled(
+                        self.config
+                            .insert_sign_in_record(tenant, employee.as_str(), &account)
+                            .await,
+                    )
+                }
+                Some(existing) => {
+                    let mut account = existing.value.clone();
+                    account.email = email.clone();
+                    if let Some(hash) = &new_hash {
+                        account.password_hash = Some(hash.clone());
+                        account.failures = FailedSignIns::default();
+                    }
+                    if account == existing.value {
+                        return Ok(Some(()));
+                    }
+                    settled(
+                        self.config
+                            .replace_sign_in_record(tenant, employee.as_str(), &account, existing.version)
+                            .await
+                            .map(drop),
+                    )
+                }
+            }
+        });
+        Ok(())
+    }
+}
+
+fn employee_email(employee: &Employee) -> ServiceResult<EmailAddress> {
+    employee
+        .email
+        .as_deref()
+        .and_then(|e| EmailAddress::parse(e).ok())
+        .ok_or_else(|| {
+            let mut errors = ValidationErrors::new();
+            errors.add("email", "the employee needs an e-mail to sign in; add it first");
+            ServiceError::Invalid(errors)
+        })
+}
+
+fn person(tenant: &TenantId, employee: &Employee) -> Person {
+    Person {
+        tenant: tenant.clone(),
+        user: employee.id.to_string(),
+        role: employee.role,
+    }
+}
