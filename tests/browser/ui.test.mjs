@@ -16,12 +16,18 @@ import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = join(here, "screenshots");
-const ADMIN = "dev-admin-token";
-const OPERATOR = "dev-operator-token";
+// People sign in as themselves: the first administrator through the link the server prints, the
+// operator through the invitation the administrator makes in the first test.
+const ADMIN = { email: "anna@romashka.ru", password: "пароль-анны-2026", name: "Анна Петрова" };
+const OPERATOR = { email: "olga@romashka.ru", password: "пароль-ольги-2026", name: "Ольга Смирнова" };
+// The development token, for the few set-up steps made through the API as a script would.
+const API_TOKEN = "dev-admin-token";
 const CLOSING = "Спасибо за обращение! Хорошего дня.";
 
 let server;
 let base;
+let firstAdminLink;
+let context;
 let dataDir;
 let browser;
 let page;
@@ -36,11 +42,15 @@ async function startServer() {
   const lines = createInterface({ input: server.stdout });
   base = await new Promise((resolve, reject) => {
     const timeout = setTimeout(() => reject(new Error("the local server printed no address")), 30000);
+    let address;
     lines.on("line", (line) => {
       const m = /listening on (http:\/\/\S+)/.exec(line);
-      if (m) {
+      if (m) address = m[1];
+      const link = /first administrator: open (\S+)/.exec(line);
+      if (link) firstAdminLink = link[1];
+      if (address && /development admin token|tokens: from/.test(line)) {
         clearTimeout(timeout);
-        resolve(m[1]);
+        resolve(address);
       }
     });
     server.on("exit", (code) => reject(new Error(`the local server exited (${code})`)));
@@ -62,12 +72,36 @@ async function shot(name) {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 }
 
-async function signIn(token) {
-  await page.goto(`${base}/`);
-  await page.evaluate(() => localStorage.clear());
-  await page.reload();
-  await page.getByPlaceholder("Токен доступа").fill(token);
-  await page.getByRole("button", { name: "Войти" }).click();
+/** Signs `who` in on `on` (the main page by default), from a fresh start (no session cookie). */
+async function signIn(who, on = page) {
+  await on.context().clearCookies();
+  await on.goto(`${base}/`);
+  await on.getByLabel("E-mail").fill(who.email);
+  await on.getByLabel("Пароль").fill(who.password);
+  await on.getByRole("button", { name: "Войти" }).click();
+  await on.getByRole("button", { name: "Выйти" }).waitFor();
+}
+
+/** A call to our API with the development token, as a script would make it. */
+async function api(method, path, body) {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  assert.ok(r.ok, `${path}: ${r.status}`);
+  return r.status === 204 ? null : r.json();
+}
+
+/** Sets a password on an invitation page (`link`) in `on`. */
+async function setPassword(on, link, password, extra = {}) {
+  await on.goto(link);
+  if (extra.name) await on.getByLabel("Имя").fill(extra.name);
+  if (extra.email) await on.getByLabel("E-mail").fill(extra.email);
+  await on.getByLabel(/^Пароль \(не короче/).fill(password);
+  await on.getByLabel("Пароль ещё раз").fill(password);
+  await on.getByRole("button", { name: "Сохранить и войти" }).click();
+  await on.getByRole("button", { name: "Выйти" }).waitFor();
 }
 
 before(async () => {
@@ -86,7 +120,7 @@ before(async () => {
       "--disable-sync",
     ],
   });
-  const context = await browser.newContext({ locale: "ru-RU", viewport: { width: 1400, height: 900 } });
+  context = await browser.newContext({ locale: "ru-RU", viewport: { width: 1400, height: 900 } });
   page = await context.newPage();
   page.setDefaultTimeout(15000);
 });
@@ -95,6 +129,54 @@ after(async () => {
   await browser?.close();
   server?.kill();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+test("the first administrator sets a password through the printed link and invites an operator, who sets theirs", async () => {
+  assert.ok(firstAdminLink, "the server printed the first administrator's link");
+  assert.ok(firstAdminLink.includes("#/invite/"), "the token travels in the fragment, not to the server");
+  await setPassword(page, firstAdminLink, ADMIN.password, { name: ADMIN.name, email: ADMIN.email });
+  await page.getByText(`${ADMIN.name} · администратор`).waitFor();
+  // The link worked once.
+  await page.context().clearCookies();
+  await page.goto(firstAdminLink);
+  await page.getByText(/Ссылка-приглашение уже использована или устарела/).waitFor();
+
+  await signIn(ADMIN);
+  await page.getByRole("link", { name: "Сотрудники" }).click();
+  await page.getByPlaceholder("Имя и фамилия").fill(OPERATOR.name);
+  await page.getByPlaceholder("E-mail для входа").fill(OPERATOR.email);
+  await page.getByRole("button", { name: "Пригласить" }).click();
+  const link = await page.locator(".once input.secret").inputValue();
+  assert.match(link, /#\/invite\/demo\.[0-9a-f]{64}$/);
+  await page.locator('tr[data-employee="Ольга Смирнова"]').getByText("Оператор").waitFor();
+  await shot("admin-team-invited");
+
+  // No session token where a script could read it.
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+  assert.ok(!/cc_session|[0-9a-f]{64}/.test(stored), `nothing secret in storage: ${stored}`);
+  const cookie = (await page.context().cookies()).find((c) => c.name === "cc_session");
+  assert.ok(cookie?.httpOnly, "the session cookie is HttpOnly");
+  assert.equal(cookie?.sameSite, "Strict");
+  // A state-changing request with the cookie but without the CSRF token is refused.
+  const forged = await page.evaluate(async () => {
+    const r = await fetch("/v1/channel-groups", { method: "POST", body: JSON.stringify({ name: "Подделка" }) });
+    return { status: r.status, body: await r.json() };
+  });
+  assert.equal(forged.status, 403);
+  assert.equal(forged.body.error, "csrf_failed");
+
+  const other = await browser.newContext({ locale: "ru-RU", viewport: { width: 1400, height: 900 } });
+  const op = await other.newPage();
+  await op.goto(link);
+  await op.getByRole("heading", { name: `Здравствуйте, ${OPERATOR.name}!` }).waitFor();
+  await op.getByLabel(/^Пароль \(не короче/).fill("короткий");
+  await op.getByLabel("Пароль ещё раз").fill("короткий");
+  await op.getByRole("button", { name: "Сохранить и войти" }).click();
+  await op.getByText("Не короче 10 символов").waitFor();
+  await op.screenshot({ path: join(shots, "invitation-password.png"), fullPage: true });
+  await setPassword(op, link, OPERATOR.password);
+  await op.getByText(`${OPERATOR.name} · оператор`).waitFor();
+  await other.close();
 });
 
 test("an administrator connects a channel through Avito's page, sets it up and sees a validation error", async () => {
@@ -179,7 +261,7 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
   await shot("operator-queue");
 
   await page.getByRole("button", { name: "Взять в работу" }).click();
-  await page.getByText(/у оператора operator/).waitFor();
+  await page.getByText(`у оператора ${OPERATOR.name}`).waitFor();
   await page.locator('.badge[data-count="Мои обращения"]').filter({ hasText: "1" }).waitFor();
 
   // The client writes again: the open conversation shows it without reloading.
@@ -271,15 +353,6 @@ test("connecting the account in another group supersedes the first channel; disc
 });
 
 test("an administrator sees a delivery that changed nothing, with why, and replays it", async () => {
-  const api = async (method, path, body) => {
-    const r = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    assert.ok(r.ok, `${path}: ${r.status}`);
-    return r.json();
-  };
   const group = await api("POST", "/v1/channel-groups", { name: "Самара" });
   const channel = await api("POST", "/v1/channels", { name: "Авито Самара", kind: "avito", channel_group_id: group.id });
   await api("POST", `/v1/channels/${channel.id}/connect`, { client_id: "personal-1001", client_secret: "personal-secret-1001" });
@@ -311,4 +384,77 @@ test("an administrator sees a delivery that changed nothing, with why, and repla
   await shot("admin-ignored");
   await row.getByRole("button", { name: "Повторить" }).click();
   await page.getByText(/Снова не обработано: Сообщение для другого аккаунта Авито/).waitFor();
+});
+
+test("an operator goes online, gets a conversation by auto-assignment, signs out; disabled, their session ends; wrong passwords lock", async () => {
+  await signIn(ADMIN);
+  await page.getByRole("link", { name: "Группы" }).click();
+  await page.getByLabel("Название новой группы").fill("Продажи");
+  await page.locator("form", { hasText: "Новая группа" }).getByLabel(OPERATOR.name).check();
+  await page.getByRole("button", { name: "Создать группу" }).click();
+  await page.locator('form[data-group="Продажи"]').getByText(`Сейчас: ${OPERATOR.name}`).waitFor();
+  await shot("admin-groups");
+
+  await page.getByRole("link", { name: "Распределение" }).click();
+  await page.getByText("Автоназначение").click();
+  await page.getByRole("button", { name: "Сохранить" }).click();
+  await page.getByText("Сохранено", { exact: true }).waitFor();
+  await shot("admin-distribution");
+
+  // Account 1001's channel now (the last connected, «Авито Самара») routes to the group.
+  const groups = (await api("GET", "/v1/groups")).items;
+  const sales = groups.find((g) => g.name === "Продажи");
+  const channels = (await api("GET", "/v1/channels")).items;
+  const samara = channels.find((c) => c.name === "Авито Самара");
+  await api("PUT", `/v1/channels/${samara.id}/settings`, { working_time: { receiver: { type: "group", group_id: sales.id } } });
+
+  const other = await browser.newContext({ locale: "ru-RU", viewport: { width: 1400, height: 900 } });
+  const op = await other.newPage();
+  op.setDefaultTimeout(15000);
+  await signIn(OPERATOR, op);
+  await op.getByRole("button", { name: "○ Не на линии" }).click();
+  await op.getByRole("button", { name: "● На линии" }).waitFor();
+
+  const sent = await sandbox("POST", "/accounts/1001/client-messages", { text: "Есть доставка в Самару?", client: { name: "Пётр" } });
+  await op.getByRole("link", { name: /Мои обращения/ }).click();
+  await op.locator(`a[data-chat="${sent.chat_id}"]`).waitFor();
+  await op.locator('.badge[data-count="Мои обращения"]').filter({ hasText: "1" }).waitFor();
+  await op.screenshot({ path: join(shots, "operator-online.png"), fullPage: true });
+
+  // The administrator's team screen: who is online and how many conversations each holds.
+  await page.getByRole("link", { name: "Сотрудники" }).click();
+  const olga = page.locator(`tr[data-employee="${OPERATOR.name}"]`);
+  await olga.getByText("На линии", { exact: true }).waitFor();
+  assert.equal((await olga.locator("td.number").textContent()).trim(), "1");
+  await shot("admin-team");
+
+  // Signing out ends the session: the cookie no longer opens the API.
+  await op.getByRole("button", { name: "Выйти" }).click();
+  await op.getByRole("heading", { name: "Вход" }).waitFor();
+  const after = await op.evaluate(async () => (await fetch("/v1/me")).status);
+  assert.equal(after, 401);
+
+  // Disabled: the open session stops at its next request.
+  await signIn(OPERATOR, op);
+  await olga.getByRole("button", { name: "Отключить" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Отключить" }).click();
+  await olga.getByText("Отключён").waitFor();
+  await op.getByRole("heading", { name: "Вход" }).waitFor({ timeout: 10000 });
+  await op.getByText("Сеанс завершён. Войдите снова.").waitFor();
+
+  // Five wrong passwords lock sign-in, even for the right one.
+  for (let i = 0; i < 5; i++) {
+    await op.getByLabel("E-mail").fill(OPERATOR.email);
+    await op.getByLabel("Пароль").fill(`неверный-пароль-${i}`);
+    await op.getByRole("button", { name: "Войти" }).click();
+    await op.getByText("Неверный e-mail или пароль.").waitFor();
+    // The form empties the password when the answer came: one attempt at a time.
+    await op.waitForFunction(() => document.getElementById("password")?.value === "");
+  }
+  await op.getByLabel("E-mail").fill(OPERATOR.email);
+  await op.getByLabel("Пароль").fill(OPERATOR.password);
+  await op.getByRole("button", { name: "Войти" }).click();
+  await op.getByText(/Слишком много неудачных попыток/).waitFor();
+  await op.screenshot({ path: join(shots, "sign-in-locked.png"), fullPage: true });
+  await other.close();
 });

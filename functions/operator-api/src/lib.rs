@@ -234,6 +234,7 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
         .routes(routes!(notifications::notifications))
         .routes(routes!(notifications::mark_read))
         .routes(routes!(presence::me))
+        .routes(routes!(presence::team))
         .routes(routes!(presence::get_presence, presence::put_presence))
         .routes(routes!(bot::send))
         .routes(routes!(bot::handover))

@@ -49,6 +49,44 @@ pub async fn me(State(s): State<OperatorState>, caller: Caller) -> ApiResult<Jso
     }))
 }
 
+/// An employee on the team screen.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TeamMemberView {
+    pub employee: domain::directory::Employee,
+    /// Whether they said they are at work (auto-assignment gives them conversations).
+    pub online: bool,
+    /// Open conversations assigned to them now.
+    pub open_conversations: u64,
+}
+
+/// The team.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TeamView {
+    /// By name.
+    pub items: Vec<TeamMemberView>,
+}
+
+/// `GET /v1/team`: every employee by name, who is online and how many conversations each holds.
+#[utoipa::path(get, path = "/v1/team", tag = "conversations",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The team", body = TeamView),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody)
+    ))]
+pub async fn team(State(s): State<OperatorState>, caller: Caller) -> ApiResult<Json<TeamView>> {
+    let team = s.desk.team(&caller.person()).await?;
+    Ok(Json(TeamView {
+        items: team
+            .into_iter()
+            .map(|m| TeamMemberView {
+                employee: m.employee,
+                online: m.online,
+                open_conversations: m.open_conversations,
+            })
+            .collect(),
+    }))
+}
+
 /// `GET /v1/me/presence`.
 #[utoipa::path(get, path = "/v1/me/presence", tag = "conversations",
     security(("bearer" = [])),

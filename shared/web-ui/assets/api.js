@@ -1,16 +1,14 @@
-// The documented API on this origin (`/v1/...`), called with the signed-in bearer token.
-
-const TOKEN_KEY = "avito-cc-token";
+// The documented API on this origin (`/v1/...`). A person signed in is known by the session
+// cookie (HttpOnly: this code never sees it); a request that changes something also carries the
+// session's CSRF token, kept in memory only (never in storage or a URL).
 
 export const session = {
-  get token() {
-    return localStorage.getItem(TOKEN_KEY);
-  },
-  set(token) {
-    localStorage.setItem(TOKEN_KEY, token);
+  csrf: null,
+  set(csrf) {
+    this.csrf = csrf;
   },
   clear() {
-    localStorage.removeItem(TOKEN_KEY);
+    this.csrf = null;
   },
 };
 
@@ -26,7 +24,8 @@ export class ApiError extends Error {
 
 /** One request; the JSON answer (or null). `raw` sends a Blob/File as the body as it is. */
 export async function api(method, path, body, raw) {
-  const headers = { authorization: `Bearer ${session.token || ""}` };
+  const headers = {};
+  if (method !== "GET" && session.csrf) headers["x-csrf-token"] = session.csrf;
   let payload;
   if (raw) {
     payload = raw;
@@ -37,7 +36,7 @@ export async function api(method, path, body, raw) {
   }
   let resp;
   try {
-    resp = await fetch(path, { method, headers, body: payload });
+    resp = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
   } catch {
     throw new ApiError(0, { message: "Сервер недоступен. Проверьте соединение и повторите." });
   }

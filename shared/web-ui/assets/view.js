@@ -104,7 +104,7 @@ export function showFieldErrors(form, error, summary) {
       unplaced.push(`${f.field}: ${ru(f.message)}`);
     }
   }
-  const lines = unplaced.length ? unplaced : error.fields?.length ? [] : [error.message];
+  const lines = unplaced.length ? unplaced : error.fields?.length ? [] : [ru(error.message)];
   show(summary, ...lines.map((l) => h("div", { class: "field-error", role: "alert" }, l)));
 }
 
@@ -154,6 +154,17 @@ const MESSAGES = [
   [/^this date is listed twice$/, () => "Эта дата указана дважды"],
   [/^this date is also a holiday/, () => "Эта дата уже выходная; выберите одно"],
   [/^at most (\d+) intervals a day$/, (m) => `Не больше ${m[1]} интервалов в день`],
+  [/^must be at least (\d+) characters$/, (m) => `Не короче ${m[1]} символов`],
+  [/^must not be only spaces$/, () => "Не только пробелы"],
+  [/^must be an e-mail address/, () => "Введите e-mail, например operator@example.ru"],
+  [/^the employee needs an e-mail to sign in/, () => "Укажите e-mail сотрудника: с ним он будет входить"],
+  [/^another account already signs in with this e-mail$/, () => "С этим e-mail уже входит другой сотрудник"],
+  [/^this is the last administrator who can sign in/, () => "Это последний администратор: сначала назначьте администратором кого-то ещё"],
+  [/^this employee is disabled; enable them before inviting$/, () => "Сотрудник отключён: включите его, чтобы пригласить"],
+  [/^this employee is still used by (.*)$/, () => "Сотрудник ещё указан в группах или настройках каналов: сначала уберите его оттуда"],
+  [/^this group is still used by (.*)$/, () => "Группа ещё указана в настройках каналов: сначала измените их"],
+  [/^this chatbot is still used by (.*)$/, () => "Чат-бот ещё указан в настройках каналов: сначала измените их"],
+  [/^must be an absolute http:\/\/ or https:\/\/ URL$/, () => "Адрес вида https://bot.example.ru/events"],
   [/^no such (employee|group|chatbot)/, (m) => ({ employee: "Нет такого сотрудника", group: "Нет такой группы", chatbot: "Нет такого чат-бота" })[m[1]]],
 ];
 

@@ -14,6 +14,23 @@ let timer = null;
 /** What the screen shows now, so a refresh changes only what changed. */
 const state = { view: "mine", conversationId: null, listKey: "", messagesKey: "", conversationKey: "" };
 
+/** Names of the tenant's people, groups and bots, so the screens never show an id. */
+const names = { employees: new Map(), groups: new Map(), chatbots: new Map() };
+
+async function loadNames() {
+  const [employees, groups, chatbots] = await Promise.all([
+    all("/v1/employees"),
+    all("/v1/groups"),
+    all("/v1/chatbots").catch(() => []),
+  ]);
+  names.employees = new Map(employees.map((e) => [e.id, e.name]));
+  names.groups = new Map(groups.map((g) => [g.id, g.name]));
+  names.chatbots = new Map(chatbots.map((b) => [b.id, b.name]));
+}
+
+const employeeName = (id) => names.employees.get(id) || "сотрудник не найден";
+const groupName = (id) => names.groups.get(id) || "удалённой группы";
+
 export function stopPolling() {
   clearInterval(timer);
   timer = null;
@@ -24,11 +41,11 @@ function authorLabel(a, c) {
     case "client":
       return c?.candidate?.full_name || c?.client?.name || "Клиент";
     case "operator":
-      return `Оператор ${a.employee_id}`;
+      return employeeName(a.employee_id);
     case "account":
       return "Аккаунт (из приложения Авито)";
     case "bot":
-      return "Чат-бот";
+      return names.chatbots.has(a.chatbot_id) ? `Чат-бот «${names.chatbots.get(a.chatbot_id)}»` : "Чат-бот";
     case "auto_reply":
       return "Автоответ";
     case "system":
@@ -41,13 +58,13 @@ function authorLabel(a, c) {
 function handlerLabel(hd) {
   switch (hd?.type) {
     case "operator":
-      return `у оператора ${hd.employee_id}`;
+      return `у оператора ${employeeName(hd.employee_id)}`;
     case "group_queue":
-      return `в очереди группы ${hd.group_id}`;
+      return `в очереди группы «${groupName(hd.group_id)}»`;
     case "general_queue":
       return "в общей очереди";
     case "chatbot":
-      return "у чат-бота";
+      return names.chatbots.has(hd.chatbot_id) ? `у чат-бота «${names.chatbots.get(hd.chatbot_id)}»` : "у чат-бота";
     default:
       return "";
   }
@@ -158,9 +175,20 @@ export async function workspaceScreen(main, parts) {
     if (state.conversationId) await conversationView(detail, state.conversationId);
     else if (!detail.childElementCount) show(detail, h("p", { class: "muted empty" }, "Выберите обращение слева."));
   };
+  await loadNames();
   await refresh();
   stopPolling();
-  timer = setInterval(() => refresh().catch((e) => console.warn(e)), POLL_MS);
+  timer = setInterval(
+    () =>
+      refresh().catch((e) => {
+        if (e.status === 401) {
+          // The session ended (signed out elsewhere, disabled, expired): back to signing in.
+          stopPolling();
+          window.dispatchEvent(new CustomEvent("session-ended"));
+        } else console.warn(e);
+      }),
+    POLL_MS,
+  );
 }
 
 function tab(href, label, count, active) {

@@ -21,6 +21,15 @@ pub struct Me {
     pub name: Option<String>,
 }
 
+/// An employee as the team screen shows them: whether they are online and how many open
+/// conversations they hold now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamMember {
+    pub employee: domain::directory::Employee,
+    pub online: bool,
+    pub open_conversations: u64,
+}
+
 /// A notification in a feed, and whether it is newer than the caller's "read until".
 #[derive(Clone, Debug, PartialEq)]
 pub struct FeedItem {
@@ -106,6 +115,32 @@ impl Desk {
                 name: None,
             },
         })
+    }
+
+    /// Every employee of the tenant by name, each with their presence and the open conversations
+    /// assigned to them (every employee of the tenant may see this: it is the directory).
+    pub async fn team(&self, person: &Person) -> ServiceResult<Vec<TeamMember>> {
+        let tenant = &person.tenant;
+        let mut employees = self
+            .ports
+            .config
+            .list_all::<domain::directory::Employee>(tenant)
+            .await?;
+        employees.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+        let mut team = Vec::with_capacity(employees.len());
+        for employee in employees {
+            let online = self.ports.config.presence(tenant, &employee.id).await?.online;
+            let mine = [domain::conversation::Handler::Operator {
+                employee_id: employee.id.clone(),
+            }];
+            let open_conversations = self.ports.conversations.count_open_by_handler(tenant, &mine).await?;
+            team.push(TeamMember {
+                employee,
+                online,
+                open_conversations,
+            });
+        }
+        Ok(team)
     }
 
     /// The caller's presence.
