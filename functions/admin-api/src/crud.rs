@@ -44,6 +44,11 @@ pub(crate) trait AdminEntity: ConfigEntity + Clone + Sized + 'static {
         Ok(())
     }
 
+    /// Work to do after it was created or replaced (e.g. sign-in follows an employee's role).
+    async fn after_write(_state: &AdminState, _tenant: &TenantId, _value: &Self) -> ApiResult<()> {
+        Ok(())
+    }
+
     /// Work to do after it was deleted (its dependent documents).
     async fn after_delete(_state: &AdminState, _tenant: &TenantId, _value: &Self) -> ApiResult<()> {
         Ok(())
@@ -89,6 +94,7 @@ pub(crate) async fn create<T: AdminEntity>(
     T::check_references(state, &caller.tenant, &value).await?;
     let value = value.sealed(state)?;
     state.config.create(&caller.tenant, &value).await?;
+    T::after_write(state, &caller.tenant, &value).await?;
     let mut headers = HeaderMap::new();
     if let Ok(location) = HeaderValue::from_str(&format!("{}/{}", T::COLLECTION, value.entity_id())) {
         headers.insert(header::LOCATION, location);
@@ -111,6 +117,7 @@ pub(crate) async fn replace<T: AdminEntity>(
     T::check_references(state, &caller.tenant, &value).await?;
     let value = value.sealed(state)?;
     state.config.replace(&caller.tenant, &value, current.version).await?;
+    T::after_write(state, &caller.tenant, &value).await?;
     Ok(Json(value.view()))
 }
 

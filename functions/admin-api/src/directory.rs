@@ -95,6 +95,19 @@ impl AdminEntity for Employee {
         keeps_an_administrator(state, tenant, &value.id).await
     }
 
+    async fn after_write(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
+        Ok(state.accounts.follow(tenant, value).await?)
+    }
+
+    async fn after_delete(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
+        // A deleted employee signs in no more: the provider follows them as disabled.
+        let gone = Employee {
+            disabled: true,
+            ..value.clone()
+        };
+        Ok(state.accounts.follow(tenant, &gone).await?)
+    }
+
     async fn check_deletable(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
         keeps_an_administrator(state, tenant, &value.id).await?;
         let groups: Vec<String> = state

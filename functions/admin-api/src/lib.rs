@@ -8,6 +8,7 @@ mod chatbot_token;
 mod connection;
 mod crud;
 mod directory;
+mod invitation;
 mod settings;
 mod state;
 
@@ -90,6 +91,7 @@ fn api() -> (Router<AdminState>, utoipa::openapi::OpenApi) {
             directory::channels::delete
         ))
         .routes(routes!(chatbot_token::issue))
+        .routes(routes!(invitation::invite))
         .routes(routes!(connection::start_authorization))
         .routes(routes!(connection::connect))
         .routes(routes!(connection::disconnect))

@@ -17,6 +17,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     };
     let store: Arc<dyn ConfigStore> = Arc::new(DynamoConfigStore::new(dynamodb_client_from_env().await, table));
     let connections = services::environment::connections_from_env(Arc::clone(&store))?;
-    let state = AdminState::new(Configuration::new(store), connections, auth);
+    let identity = services::environment::identity_provider_from_env().await?;
+    let state = AdminState::new(Configuration::new(store), connections, auth, identity);
     lambda_http::run(admin_api::router(state)).await
 }

@@ -1,24 +1,39 @@
 //! What the admin API's handlers share.
 
 use adapters::configuration::Configuration;
+use adapters::ports::IdentityProvider;
 use axum::extract::FromRef;
 use http_api::Authenticator;
 use services::connection::Connections;
+use services::identity::SignInAccounts;
 use std::sync::Arc;
 
-/// The configuration store, the connection use cases and the way callers are recognised.
+/// The configuration store, the connection use cases, the sign-in accounts (invitations) and the
+/// way callers are recognised.
 #[derive(Clone)]
 pub struct AdminState {
     pub config: Configuration,
     pub connections: Connections,
+    pub accounts: SignInAccounts,
     pub auth: Arc<Authenticator>,
     /// Whether chatbots on this machine (loopback) may be registered: local development only.
     pub chatbots_on_loopback: bool,
 }
 
 impl AdminState {
-    pub fn new(config: Configuration, connections: Connections, auth: Authenticator) -> Self {
+    /// `identity`: where people's sign-in accounts live (Cognito on AWS, the product's own
+    /// accounts locally).
+    pub fn new(
+        config: Configuration,
+        connections: Connections,
+        auth: Authenticator,
+        identity: Arc<dyn IdentityProvider>,
+    ) -> Self {
         Self {
+            accounts: SignInAccounts {
+                config: config.clone(),
+                provider: identity,
+            },
             config,
             connections,
             auth: Arc::new(auth),

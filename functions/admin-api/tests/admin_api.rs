@@ -79,7 +79,15 @@ fn api() -> Api {
     };
     let connections = Connections::new(Arc::clone(&store), vaults, settings);
     Api {
-        router: admin_api::router(AdminState::new(Configuration::new(store), connections, auth)),
+        router: admin_api::router(AdminState::new(
+            Configuration::new(Arc::clone(&store)),
+            connections,
+            auth,
+            Arc::new(services::identity::Identity {
+                config: Configuration::new(store),
+                clock: Arc::new(SystemClock),
+            }),
+        )),
         _dir: dir,
     }
 }

@@ -4,6 +4,7 @@ mod chatbot;
 mod clock;
 mod config_store;
 mod conversation_store;
+mod identity_provider;
 mod queue;
 mod scheduler;
 
@@ -12,6 +13,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 
 pub use config_store::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
 pub use conversation_store::{ConversationStore, TimeCursor};
+pub use identity_provider::{IdentityError, IdentityProvider, InvitationSent};
 // The stores' keys: used by the store implementations only (none without a store feature).
 #[cfg_attr(not(any(feature = "aws-dynamodb", feature = "embedded")), allow(unused_imports))]
 pub(crate) use conversation_store::{

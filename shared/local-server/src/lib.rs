@@ -264,6 +264,7 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
         config_access.clone(),
         connections.clone(),
         config.auth.with_sessions(identity.clone()),
+        Arc::new(identity.clone()),
     )
     .with_chatbots_on_loopback(config.chatbots_on_loopback);
     let queue = Arc::new(
@@ -308,7 +309,6 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
         identity: identity.clone(),
         auth: Arc::clone(&admin.auth),
         secure_cookie,
-        public_base_url: public_base,
     };
     let mut router = admin_api::router(admin)
         .merge(sign_in::router(sign_in))

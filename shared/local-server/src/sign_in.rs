@@ -7,14 +7,13 @@
 //!   SameSite=Strict, Secure when the server is reached over HTTPS) and answers the CSRF token.
 //! - `GET /v1/session`: the CSRF token of the current session (the page keeps it in memory only).
 //! - `DELETE /v1/session`: signs out (with the CSRF token).
-//! - `POST /v1/employees/{id}/invitation`: an administrator's one-time link for an employee.
 //! - `POST /v1/invitation` `{token}`: what a link is for (whom it invites), without using it.
 //! - `POST /v1/invitation/accept` `{token, password, name?, email?}`: sets the password, signs in.
 //!
 //! Tokens travel in bodies, never in a URL the server sees (the page reads the link's token from
 //! the fragment).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -22,7 +21,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use http_api::auth::{SESSION_COOKIE, session_cookie};
 use http_api::error::ApiResult;
-use http_api::{Admin, ApiError, Authenticator, Caller, JsonBody};
+use http_api::{ApiError, Authenticator, Caller, JsonBody};
 use serde::{Deserialize, Serialize};
 use services::identity::{Identity, InvitationLink, NewAdministrator, SignedIn};
 use std::sync::Arc;
@@ -34,8 +33,6 @@ pub struct SignInState {
     pub auth: Arc<Authenticator>,
     /// Whether the cookie is marked `Secure` (the server is reached over HTTPS).
     pub secure_cookie: bool,
-    /// Where people open the product (`http://127.0.0.1:8080`), for invitation links.
-    pub public_base_url: String,
 }
 
 impl axum::extract::FromRef<SignInState> for Arc<Authenticator> {
@@ -48,7 +45,6 @@ impl axum::extract::FromRef<SignInState> for Arc<Authenticator> {
 pub fn router(state: SignInState) -> Router {
     Router::new()
         .route("/v1/session", post(sign_in).get(current).delete(sign_out))
-        .route("/v1/employees/{id}/invitation", post(invite))
         .route("/v1/invitation", post(invitation))
         .route("/v1/invitation/accept", post(accept))
         .with_state(state)
@@ -126,27 +122,6 @@ async fn sign_out(State(s): State<SignInState>, caller: Caller, headers: HeaderM
 
 fn cookie_of(headers: &HeaderMap) -> Option<String> {
     session_cookie(headers).map(str::to_owned)
-}
-
-#[derive(Serialize)]
-struct InvitationLinkView {
-    /// The page the employee opens (once) to set their password.
-    link: String,
-    expires_at: chrono::DateTime<chrono::Utc>,
-}
-
-async fn invite(
-    State(s): State<SignInState>,
-    Admin(admin): Admin,
-    Path(id): Path<String>,
-) -> ApiResult<Json<InvitationLinkView>> {
-    let id = domain::ids::EmployeeId::parse(id).map_err(|_| ApiError::not_found("employee"))?;
-    let link = s.identity.invite(&admin.person(), &id).await?;
-    tracing::info!(tenant = %admin.tenant, by = %admin.user, employee = %id, "employee invited");
-    Ok(Json(InvitationLinkView {
-        link: invitation_url(&s.public_base_url, &link),
-        expires_at: link.expires_at,
-    }))
 }
 
 #[derive(Deserialize)]

@@ -108,6 +108,11 @@ pub struct Connections {
 }
 
 impl Connections {
+    /// Where people and Avito reach the product (`https://…`, no trailing slash).
+    pub fn public_base_url(&self) -> &str {
+        self.settings.public_base_url.trim_end_matches('/')
+    }
+
     /// The key ring secrets are sealed with at rest (tokens, chatbots' signing secrets).
     pub fn cipher(&self) -> &adapters::secrets::TokenCipher {
         &self.vaults.cipher

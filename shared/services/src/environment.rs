@@ -125,3 +125,9 @@ pub async fn ports_from(vars: Variables<'_>) -> Result<Ports, String> {
         clock: Arc::new(SystemClock),
     })
 }
+
+/// Where people's sign-in accounts live on AWS: Amazon Cognito's user pool (`COGNITO_USER_POOL_ID`).
+/// Until the Cognito adapter is wired, start-up fails with this reason rather than pretending.
+pub async fn identity_provider_from_env() -> Result<Arc<dyn adapters::ports::IdentityProvider>, String> {
+    Err("the Cognito identity provider is not wired yet (COGNITO_USER_POOL_ID)".into())
+}

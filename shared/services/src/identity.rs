@@ -3,6 +3,9 @@
 //! one-time link and signs in with their e-mail; a session is a cookie's secret, expiring and
 //! revocable; repeated wrong passwords lock sign-in for a while (`domain::identity`).
 //!
+//! [`Identity`] is also the local server's [`IdentityProvider`]; [`SignInAccounts`] invites
+//! employees and keeps sign-in in step with the directory, whichever provider holds the accounts.
+//!
 //! Secrets (link and cookie) are `<tenant>.<secret>`: the store keeps only the secret's SHA-256
 //! digest, so what the store holds cannot sign anyone in. Passwords are hashed with Argon2id.
 
@@ -11,7 +14,7 @@ use crate::desk::Person;
 use crate::error::{ServiceError, ServiceResult};
 use crate::retry::{settled, until_settled};
 use adapters::configuration::Configuration;
-use adapters::ports::Clock;
+use adapters::ports::{Clock, IdentityError, IdentityProvider, InvitationSent};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Utc};
@@ -298,37 +301,6 @@ impl Identity {
         Ok(())
     }
 
-    /// An administrator invites an employee (who must have an e-mail): a one-time link to set
-    /// their password. Inviting again gives a new link (the old one keeps working until it
-    /// expires or is used); a password already set stays until the new one is.
-    pub async fn invite(&self, admin: &Person, employee: &EmployeeId) -> ServiceResult<InvitationLink> {
-        if admin.role != Role::Admin {
-            return Err(ServiceError::Forbidden("only administrators invite employees"));
-        }
-        let tenant = &admin.tenant;
-        let employee = self
-            .config
-            .get::<Employee>(tenant, employee.as_str())
-            .await?
-            .ok_or(ServiceError::NotFound("employee"))?
-            .value;
-        if employee.disabled {
-            return Err(ServiceError::Conflict(
-                "this employee is disabled; enable them before inviting".into(),
-            ));
-        }
-        let email = employee_email(&employee)?;
-        self.claim_sign_in_name(&email, tenant, &employee.id).await?;
-        self.keep_account(tenant, &employee.id, &email, None).await?;
-        self.new_invitation(
-            tenant,
-            InvitationPurpose::Employee {
-                employee: employee.id.clone(),
-            },
-        )
-        .await
-    }
-
     /// A link to become the tenant's first administrator, while it has no administrator who can
     /// sign in; `None` once it has one.
     pub async fn first_administrator_link(&self, tenant: &TenantId) -> ServiceResult<Option<InvitationLink>> {
@@ -548,6 +520,110 @@ impl Identity {
             }
         });
         Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl IdentityProvider for Identity {
+    /// A one-time link to set the password (the old link keeps working until it expires or is
+    /// used; a password already set stays until the new one is).
+    async fn invite(&self, tenant: &TenantId, employee: &Employee) -> Result<InvitationSent, IdentityError> {
+        let email =
+            employee_email(employee).map_err(|_| IdentityError::Refused("the employee has no e-mail".into()))?;
+        let link = async {
+            self.claim_sign_in_name(&email, tenant, &employee.id).await?;
+            self.keep_account(tenant, &employee.id, &email, None).await?;
+            self.new_invitation(
+                tenant,
+                InvitationPurpose::Employee {
+                    employee: employee.id.clone(),
+                },
+            )
+            .await
+        }
+        .await
+        .map_err(|e| match e {
+            ServiceError::Conflict(m) => IdentityError::Taken(m),
+            other => IdentityError::Unavailable(other.to_string()),
+        })?;
+        Ok(InvitationSent::Link {
+            token: link.token.reveal(),
+            expires_at: link.expires_at,
+        })
+    }
+
+    /// Nothing to do: every request reads the employee's role and whether they are disabled.
+    async fn follow(&self, _tenant: &TenantId, _employee: &Employee) -> Result<(), IdentityError> {
+        Ok(())
+    }
+}
+
+/// Inviting employees and keeping sign-in in step with the directory, whichever provider holds
+/// the accounts.
+#[derive(Clone)]
+pub struct SignInAccounts {
+    pub config: Configuration,
+    pub provider: Arc<dyn IdentityProvider>,
+}
+
+impl SignInAccounts {
+    /// An administrator invites an employee, who must have an e-mail and not be disabled. With
+    /// an e-mailing provider the employee's `user_id` becomes the subject they will sign in as.
+    pub async fn invite(&self, admin: &Person, employee: &EmployeeId) -> ServiceResult<InvitationSent> {
+        if admin.role != Role::Admin {
+            return Err(ServiceError::Forbidden("only administrators invite employees"));
+        }
+        let tenant = &admin.tenant;
+        let found = self
+            .config
+            .get::<Employee>(tenant, employee.as_str())
+            .await?
+            .ok_or(ServiceError::NotFound("employee"))?;
+        if found.value.disabled {
+            return Err(ServiceError::Conflict(
+                "this employee is disabled; enable them before inviting".into(),
+            ));
+        }
+        employee_email(&found.value)?;
+        let sent = self
+            .provider
+            .invite(tenant, &found.value)
+            .await
+            .map_err(provider_error)?;
+        if let InvitationSent::Emailed { subject } = &sent {
+            until_settled!("the employee", {
+                let Some(current) = self.config.get::<Employee>(tenant, employee.as_str()).await? else {
+                    return Err(ServiceError::NotFound("employee"));
+                };
+                if current.value.user_id.as_deref() == Some(subject.as_str()) {
+                    return Ok(Some(()));
+                }
+                let linked = Employee {
+                    user_id: Some(subject.clone()),
+                    ..current.value
+                };
+                settled(self.config.replace(tenant, &linked, current.version).await.map(drop))
+            });
+        }
+        Ok(sent)
+    }
+
+    /// After an administrator changed an employee: the provider follows their role and whether
+    /// they may sign in.
+    pub async fn follow(&self, tenant: &TenantId, employee: &Employee) -> ServiceResult<()> {
+        self.provider.follow(tenant, employee).await.map_err(provider_error)
+    }
+}
+
+fn provider_error(e: IdentityError) -> ServiceError {
+    match e {
+        IdentityError::Taken(m) => ServiceError::Conflict(m),
+        IdentityError::Refused(m) => {
+            let mut errors = ValidationErrors::new();
+            errors.add("email", m);
+            ServiceError::Invalid(errors)
+        }
+        IdentityError::Unavailable(m) => ServiceError::Transient(m),
     }
 }
 

@@ -43,6 +43,9 @@ function employeeDraft(e, change) {
 
 async function inviteLink(employee) {
   const invitation = await post(`/v1/employees/${encodeURIComponent(employee.id)}/invitation`);
+  if (invitation.delivery === "email") {
+    return h("p", { role: "status" }, `Приглашение отправлено на ${employee.email}: в письме временный пароль для первого входа.`);
+  }
   return onceBox(
     `Ссылка для входа: ${employee.name}`,
     invitation.link,
