@@ -457,4 +457,17 @@ test("an operator goes online, gets a conversation by auto-assignment, signs out
   await op.getByText(/Слишком много неудачных попыток/).waitFor();
   await op.screenshot({ path: join(shots, "sign-in-locked.png"), fullPage: true });
   await other.close();
+
+  // The administrators' audit log: who signed in, who changed the team and the settings.
+  await page.getByRole("link", { name: "Журнал" }).click();
+  await page.getByRole("heading", { name: "Журнал действий" }).waitFor();
+  await page.locator('tr[data-action="sign_in_locked"]').first().getByText(OPERATOR.name).waitFor();
+  await page
+    .locator('tr[data-action="changed"]', { hasText: `сотрудник «${OPERATOR.name}»` })
+    .first()
+    .getByText(ADMIN.name)
+    .waitFor();
+  await page.locator('tr[data-action="distribution_changed"]').first().getByText(ADMIN.name).waitFor();
+  await page.locator('tr[data-action="signed_in"]', { hasText: OPERATOR.name }).first().waitFor();
+  await shot("admin-audit");
 });

@@ -4,6 +4,7 @@
 use crate::state::AdminState;
 use axum::Json;
 use axum::extract::{Path, State};
+use domain::audit::{AuditAction, AuditSubjectKind};
 use domain::directory::Chatbot;
 use domain::ids::is_valid_id;
 use http_api::error::ApiResult;
@@ -47,5 +48,9 @@ pub async fn issue(
     let mut bot = current.value;
     bot.api_token_digest = Some(services::connection::digest(&api_token));
     s.config.replace(&caller.tenant, &bot, current.version).await?;
+    let subject = services::audit::subject(AuditSubjectKind::Chatbot, bot.id.as_str(), bot.name.as_str());
+    s.audit
+        .record(&caller.person(), AuditAction::ChatbotTokenIssued, subject)
+        .await;
     Ok(Json(ApiTokenView { api_token }))
 }

@@ -7,10 +7,12 @@ use crate::state::AdminState;
 use adapters::avito::AvitoError;
 use axum::Json;
 use axum::extract::{Path, State};
+use domain::audit::{AuditAction, AuditSubjectKind};
 use domain::validation::ValidationErrors;
 use http_api::error::ApiResult;
 use http_api::{Admin, ApiError, JsonBody};
 use serde::{Deserialize, Serialize};
+use services::audit;
 use services::connection::ConnectionError;
 
 /// Maps a connection failure to the API's errors.
@@ -58,7 +60,7 @@ pub async fn start_authorization(
 ) -> ApiResult<Json<AuthorizationView>> {
     let start = s
         .connections
-        .start_authorization(&caller.tenant, &id)
+        .start_authorization(&caller.person(), &id)
         .await
         .map_err(api_error)?;
     Ok(Json(AuthorizationView {
@@ -99,6 +101,10 @@ pub async fn connect(
         .connect_with_client_credentials(&caller.tenant, &id, &body.client_id, &body.client_secret)
         .await
         .map_err(api_error)?;
+    let subject = audit::subject(AuditSubjectKind::Channel, channel.id.as_str(), channel.name.as_str());
+    s.audit
+        .record(&caller.person(), AuditAction::ChannelConnected, subject)
+        .await;
     Ok(Json(channel.into()))
 }
 
@@ -143,6 +149,11 @@ pub async fn disconnect(
         .disconnect(&caller.tenant, &id, body.confirm)
         .await
         .map_err(api_error)?;
+    let channel = &done.channel;
+    let subject = audit::subject(AuditSubjectKind::Channel, channel.id.as_str(), channel.name.as_str());
+    s.audit
+        .record(&caller.person(), AuditAction::ChannelDisconnected, subject)
+        .await;
     Ok(Json(DisconnectView {
         channel: done.channel.into(),
         warnings: done.warnings,

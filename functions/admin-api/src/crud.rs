@@ -6,6 +6,7 @@ use crate::state::AdminState;
 use adapters::configuration::ConfigEntity;
 use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use domain::audit::{AuditAction, AuditSubjectKind};
 use domain::ids::{TenantId, is_valid_id};
 use http_api::error::ApiResult;
 use http_api::{Admin, ApiError, Caller, PageQuery, PageView};
@@ -21,6 +22,8 @@ pub(crate) trait AdminEntity: ConfigEntity + Clone + Sized + 'static {
     type View: Serialize + Send + 'static;
     /// For messages: "employee", "channel group".
     const NOUN: &'static str;
+    /// What the audit log calls it.
+    const AUDITED_AS: AuditSubjectKind;
     /// The collection's path, for `Location` headers.
     const COLLECTION: &'static str;
 
@@ -28,6 +31,9 @@ pub(crate) trait AdminEntity: ConfigEntity + Clone + Sized + 'static {
     fn build(draft: Self::Draft, id: String, current: Option<&Self>) -> Result<Self, ApiError>;
 
     fn view(self) -> Self::View;
+
+    /// Its name, as people know it.
+    fn name(&self) -> &str;
 
     /// 422 naming the field if something it refers to does not exist in the tenant.
     /// The value as stored: what must not rest in plain text is sealed (default: as it is).
@@ -95,6 +101,7 @@ pub(crate) async fn create<T: AdminEntity>(
     let value = value.sealed(state)?;
     state.config.create(&caller.tenant, &value).await?;
     T::after_write(state, &caller.tenant, &value).await?;
+    audit(state, caller, AuditAction::Created, &value).await;
     let mut headers = HeaderMap::new();
     if let Ok(location) = HeaderValue::from_str(&format!("{}/{}", T::COLLECTION, value.entity_id())) {
         headers.insert(header::LOCATION, location);
@@ -118,6 +125,7 @@ pub(crate) async fn replace<T: AdminEntity>(
     let value = value.sealed(state)?;
     state.config.replace(&caller.tenant, &value, current.version).await?;
     T::after_write(state, &caller.tenant, &value).await?;
+    audit(state, caller, AuditAction::Changed, &value).await;
     Ok(Json(value.view()))
 }
 
@@ -132,7 +140,13 @@ pub(crate) async fn delete<T: AdminEntity>(
         return Err(ApiError::not_found(T::NOUN));
     }
     T::after_delete(state, &caller.tenant, &current.value).await?;
+    audit(state, caller, AuditAction::Deleted, &current.value).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn audit<T: AdminEntity>(state: &AdminState, caller: &Caller, action: AuditAction, value: &T) {
+    let subject = services::audit::subject(T::AUDITED_AS, value.entity_id(), value.name());
+    state.audit.record(&caller.person(), action, subject).await;
 }
 
 /// Generates the five documented handlers of one directory entity in a module of its own.

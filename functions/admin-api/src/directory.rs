@@ -11,6 +11,7 @@ use crate::state::AdminState;
 use axum::Json;
 use axum::http::{HeaderMap, StatusCode};
 use domain::access::Role;
+use domain::audit::AuditSubjectKind;
 use domain::directory::{
     AvitoAccount, Channel, ChannelDraft, ChannelGroup, ChannelGroupDraft, ChannelKind, ChannelStatus, Chatbot,
     ChatbotDraft, Employee, EmployeeDraft, Group, GroupDraft,
@@ -78,10 +79,15 @@ impl AdminEntity for Employee {
     type Draft = EmployeeDraft;
     type View = Employee;
     const NOUN: &'static str = "employee";
+    const AUDITED_AS: AuditSubjectKind = AuditSubjectKind::Employee;
     const COLLECTION: &'static str = "/v1/employees";
 
     fn build(draft: EmployeeDraft, id: String, _: Option<&Self>) -> Result<Self, ApiError> {
         Ok(draft.validate(server_id(id)?)?)
+    }
+
+    fn name(&self) -> &str {
+        self.name.as_str()
     }
 
     fn view(self) -> Employee {
@@ -132,10 +138,15 @@ impl AdminEntity for Group {
     type Draft = GroupDraft;
     type View = Group;
     const NOUN: &'static str = "group";
+    const AUDITED_AS: AuditSubjectKind = AuditSubjectKind::Group;
     const COLLECTION: &'static str = "/v1/groups";
 
     fn build(draft: GroupDraft, id: String, _: Option<&Self>) -> Result<Self, ApiError> {
         Ok(draft.validate(server_id(id)?)?)
+    }
+
+    fn name(&self) -> &str {
+        self.name.as_str()
     }
 
     fn view(self) -> Group {
@@ -177,6 +188,7 @@ impl AdminEntity for Chatbot {
     type Draft = ChatbotDraft;
     type View = ChatbotView;
     const NOUN: &'static str = "chatbot";
+    const AUDITED_AS: AuditSubjectKind = AuditSubjectKind::Chatbot;
     const COLLECTION: &'static str = "/v1/chatbots";
 
     fn build(draft: ChatbotDraft, id: String, current: Option<&Self>) -> Result<Self, ApiError> {
@@ -198,6 +210,10 @@ impl AdminEntity for Chatbot {
             Some(reason) => Err(ValidationErrors::single("url", reason).into()),
             None => Ok(()),
         }
+    }
+
+    fn name(&self) -> &str {
+        self.name.as_str()
     }
 
     fn view(self) -> ChatbotView {
@@ -222,10 +238,15 @@ impl AdminEntity for ChannelGroup {
     type Draft = ChannelGroupDraft;
     type View = ChannelGroup;
     const NOUN: &'static str = "channel group";
+    const AUDITED_AS: AuditSubjectKind = AuditSubjectKind::ChannelGroup;
     const COLLECTION: &'static str = "/v1/channel-groups";
 
     fn build(draft: ChannelGroupDraft, id: String, _: Option<&Self>) -> Result<Self, ApiError> {
         Ok(draft.validate(server_id(id)?)?)
+    }
+
+    fn name(&self) -> &str {
+        self.name.as_str()
     }
 
     fn view(self) -> ChannelGroup {
@@ -288,6 +309,7 @@ impl AdminEntity for Channel {
     type Draft = ChannelDraft;
     type View = ChannelView;
     const NOUN: &'static str = "channel";
+    const AUDITED_AS: AuditSubjectKind = AuditSubjectKind::Channel;
     const COLLECTION: &'static str = "/v1/channels";
 
     fn build(draft: ChannelDraft, id: String, current: Option<&Self>) -> Result<Self, ApiError> {
@@ -295,6 +317,10 @@ impl AdminEntity for Channel {
             None => draft.validate_new(server_id::<ChannelId>(id)?)?,
             Some(current) => draft.validate_update(current)?,
         })
+    }
+
+    fn name(&self) -> &str {
+        self.name.as_str()
     }
 
     fn view(self) -> ChannelView {

@@ -6,6 +6,7 @@ use crate::state::AdminState;
 use adapters::ports::InvitationSent;
 use axum::Json;
 use axum::extract::{Path, State};
+use domain::audit::{AuditAction, AuditSubjectKind};
 use domain::ids::EmployeeId;
 use http_api::error::ApiResult;
 use http_api::{Admin, ApiError};
@@ -38,8 +39,11 @@ pub async fn invite(
     Path(id): Path<String>,
 ) -> ApiResult<Json<InvitationView>> {
     let id = EmployeeId::parse(id).map_err(|_| ApiError::not_found("employee"))?;
-    let sent = s.accounts.invite(&admin.person(), &id).await?;
-    tracing::info!(tenant = %admin.tenant, by = %admin.user, employee = %id, "employee invited");
+    let (employee, sent) = s.accounts.invite(&admin.person(), &id).await?;
+    let subject = services::audit::subject(AuditSubjectKind::Employee, id.as_str(), employee.name.as_str());
+    s.audit
+        .record(&admin.person(), AuditAction::EmployeeInvited, subject)
+        .await;
     Ok(Json(match sent {
         InvitationSent::Link { token, expires_at } => InvitationView {
             delivery: "link",

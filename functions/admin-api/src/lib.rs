@@ -4,6 +4,7 @@
 //! server. The OpenAPI document is generated from the handlers themselves and served at
 //! `/openapi.json`, so it cannot drift from the routes.
 
+mod audit_log;
 mod chatbot_token;
 mod connection;
 mod crud;
@@ -92,6 +93,7 @@ fn api() -> (Router<AdminState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(chatbot_token::issue))
         .routes(routes!(invitation::invite))
+        .routes(routes!(audit_log::list))
         .routes(routes!(connection::start_authorization))
         .routes(routes!(connection::connect))
         .routes(routes!(connection::disconnect))

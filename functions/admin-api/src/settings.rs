@@ -5,6 +5,7 @@
 use crate::state::AdminState;
 use axum::Json;
 use axum::extract::{Path, State};
+use domain::audit::{AuditAction, AuditSubjectKind};
 use domain::directory::{Channel, Chatbot, Employee, Group};
 use domain::distribution::{DistributionDoc, DistributionSettings};
 use domain::ids::{TenantId, is_valid_id};
@@ -13,6 +14,7 @@ use domain::settings::{ChannelSettings, ChannelSettingsDoc};
 use domain::validation::ValidationErrors;
 use http_api::error::ApiResult;
 use http_api::{Admin, ApiError, Caller, JsonBody};
+use services::audit;
 
 async fn load_channel(state: &AdminState, tenant: &TenantId, id: &str) -> ApiResult<Channel> {
     if !is_valid_id(id) {
@@ -94,6 +96,10 @@ pub async fn put_channel_settings(
     s.config
         .put_channel_settings(&caller.tenant, &channel.id, &settings)
         .await?;
+    let subject = audit::subject(AuditSubjectKind::Channel, channel.id.as_str(), channel.name.as_str());
+    s.audit
+        .record(&caller.person(), AuditAction::ChannelSettingsChanged, subject)
+        .await;
     Ok(Json(settings.into()))
 }
 
@@ -126,6 +132,9 @@ pub async fn put_schedule(
 ) -> ApiResult<Json<WorkingScheduleDoc>> {
     let schedule = WorkingSchedule::try_from(doc)?;
     s.config.put_schedule(&caller.tenant, &schedule).await?;
+    s.audit
+        .record(&caller.person(), AuditAction::ScheduleChanged, None)
+        .await;
     Ok(Json(schedule.into()))
 }
 
@@ -157,5 +166,8 @@ pub async fn put_distribution(
 ) -> ApiResult<Json<DistributionDoc>> {
     let settings = DistributionSettings::try_from(doc)?;
     s.config.put_distribution(&caller.tenant, &settings).await?;
+    s.audit
+        .record(&caller.person(), AuditAction::DistributionChanged, None)
+        .await;
     Ok(Json(settings.into()))
 }

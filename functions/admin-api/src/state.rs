@@ -4,6 +4,7 @@ use adapters::configuration::Configuration;
 use adapters::ports::IdentityProvider;
 use axum::extract::FromRef;
 use http_api::Authenticator;
+use services::audit::Audit;
 use services::connection::Connections;
 use services::identity::SignInAccounts;
 use std::sync::Arc;
@@ -15,6 +16,8 @@ pub struct AdminState {
     pub config: Configuration,
     pub connections: Connections,
     pub accounts: SignInAccounts,
+    /// Who changed what (R-X2).
+    pub audit: Audit,
     pub auth: Arc<Authenticator>,
     /// Whether chatbots on this machine (loopback) may be registered: local development only.
     pub chatbots_on_loopback: bool,
@@ -30,6 +33,10 @@ impl AdminState {
         identity: Arc<dyn IdentityProvider>,
     ) -> Self {
         Self {
+            audit: Audit {
+                config: config.clone(),
+                clock: Arc::new(adapters::ports::SystemClock),
+            },
             accounts: SignInAccounts {
                 config: config.clone(),
                 provider: identity,

@@ -678,3 +678,67 @@ async fn a_chatbot_url_inside_our_network_is_refused() {
     }
     assert_eq!(api.get("/v1/chatbots", ADMIN).await.body["items"], json!([]));
 }
+
+#[tokio::test]
+async fn the_audit_log_names_who_changed_what_newest_first_for_administrators_only() {
+    let api = api();
+    // The administrator's token names the employee they are.
+    let anna = api
+        .create("/v1/employees", json!({"name": "Анна Петрова", "role": "admin"}))
+        .await;
+    let r = api
+        .send(
+            "PUT",
+            &format!("/v1/employees/{anna}"),
+            ADMIN,
+            json!({"name": "Анна Петрова", "role": "admin", "user_id": "anna"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let olga = api.create("/v1/employees", json!({"name": "Ольга"})).await;
+    let r = api
+        .send(
+            "PUT",
+            "/v1/distribution",
+            ADMIN,
+            json!({"mode": "auto_assign", "capacity_per_operator": 3}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = api
+        .call("DELETE", &format!("/v1/employees/{olga}"), Some(ADMIN), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+
+    let log = api.get("/v1/audit", ADMIN).await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+    let entries: Vec<(String, String, String)> = log.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| {
+            (
+                e["actor"]["name"].as_str().unwrap_or("").to_owned(),
+                e["action"].as_str().unwrap_or("").to_owned(),
+                e["subject"]["name"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let named = |who: &str, action: &str, what: &str| (who.to_owned(), action.to_owned(), what.to_owned());
+    assert_eq!(
+        entries,
+        [
+            named("Анна Петрова", "deleted", "Ольга"),
+            named("Анна Петрова", "distribution_changed", ""),
+            named("Анна Петрова", "created", "Ольга"),
+            named("Анна Петрова", "changed", "Анна Петрова"),
+            // Before the token named her employee, the script's token had no name.
+            named("", "created", "Анна Петрова"),
+        ],
+        "newest first, as they were named: {entries:?}"
+    );
+    let forbidden = api.get("/v1/audit", OPERATOR).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    let other = api.get("/v1/audit", OTHER_ADMIN).await;
+    assert_eq!(other.body["items"], json!([]), "another tenant sees none of it");
+}

@@ -380,6 +380,29 @@ impl Configuration {
         decode_page(kind, self.store.list(tenant, kind, after, limit).await?)
     }
 
+    /// Adds an entry to the audit log (once: the same id again is ignored).
+    pub async fn record_audit(&self, tenant: &TenantId, entry: &domain::audit::AuditEntry) -> Result<(), StoreError> {
+        match self
+            .store
+            .insert(tenant, ConfigKind::AuditEntry, &entry.id, &encode(entry)?)
+            .await
+        {
+            Ok(()) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The audit log, newest first, `limit` at a time after `after`.
+    pub async fn audit_log(
+        &self,
+        tenant: &TenantId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<domain::audit::AuditEntry>, StoreError> {
+        let kind = ConfigKind::AuditEntry;
+        decode_page(kind, self.store.list(tenant, kind, after, limit).await?)
+    }
+
     /// Keeps a delivery that changed nothing, once (the same delivery again is one record); its id
     /// (`IgnoredDelivery::key`) orders the newest first.
     pub async fn record_ignored(&self, tenant: &TenantId, delivery: &IgnoredDelivery) -> Result<(), StoreError> {

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod attachment;
+pub mod audit;
 pub mod auto_close;
 pub mod auto_reply;
 pub mod candidate;

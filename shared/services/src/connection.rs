@@ -94,6 +94,9 @@ pub struct Disconnected {
 struct PendingAuthorization {
     channel: String,
     expires_at: i64,
+    /// Who started it (their subject), for the audit log.
+    #[serde(default)]
+    started_by: Option<String>,
 }
 
 /// The connection use cases.
@@ -196,18 +199,21 @@ impl Connections {
             .ok_or(ConnectionError::NotFound("channel"))
     }
 
-    /// Starts the authorization-code flow for a channel.
+    /// Starts the authorization-code flow for a channel (`by`, an administrator, is remembered
+    /// for the audit log when the flow completes).
     pub async fn start_authorization(
         &self,
-        tenant: &TenantId,
+        by: &crate::desk::Person,
         channel_id: &str,
     ) -> Result<AuthorizationStart, ConnectionError> {
+        let tenant = &by.tenant;
         let channel = self.channel(tenant, channel_id).await?.value;
         let nonce = random_hex(24)?;
         let expires_at = self.clock.now().timestamp() + STATE_TTL_SECONDS;
         let pending = PendingAuthorization {
             channel: channel.id.to_string(),
             expires_at,
+            started_by: Some(by.user.clone()),
         };
         let doc =
             serde_json::to_string(&pending).map_err(|e| ConnectionError::Store(StoreError::Corrupt(e.to_string())))?;
@@ -260,13 +266,33 @@ impl Connections {
             .refresh_token
             .clone()
             .ok_or_else(|| AvitoError::Malformed("no refresh token in the answer".into()))?;
-        self.connect(
-            &tenant,
-            &pending.channel,
-            Grant::AuthorizationCode { refresh_token },
-            token,
-        )
-        .await
+        let channel = self
+            .connect(
+                &tenant,
+                &pending.channel,
+                Grant::AuthorizationCode { refresh_token },
+                token,
+            )
+            .await?;
+        if let Some(user) = pending.started_by {
+            let admin = crate::desk::Person {
+                tenant: tenant.clone(),
+                user,
+                role: domain::access::Role::Admin,
+            };
+            let subject = crate::audit::subject(
+                domain::audit::AuditSubjectKind::Channel,
+                channel.id.as_str(),
+                channel.name.as_str(),
+            );
+            crate::audit::Audit {
+                config: self.config.clone(),
+                clock: Arc::clone(&self.clock),
+            }
+            .record(&admin, domain::audit::AuditAction::ChannelConnected, subject)
+            .await;
+        }
+        Ok(channel)
     }
 
     /// Connects with the account's own client id and secret (client_credentials).

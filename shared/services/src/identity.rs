@@ -9,6 +9,7 @@
 //! Secrets (link and cookie) are `<tenant>.<secret>`: the store keeps only the secret's SHA-256
 //! digest, so what the store holds cannot sign anyone in. Passwords are hashed with Argon2id.
 
+use crate::audit::Audit;
 use crate::connection::digest;
 use crate::desk::Person;
 use crate::error::{ServiceError, ServiceResult};
@@ -19,6 +20,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Utc};
 use domain::access::Role;
+use domain::audit::AuditAction;
 use domain::directory::{Employee, EmployeeDraft};
 use domain::identity::{
     Account, EmailAddress, FailedSignIns, Invitation, InvitationPurpose, SESSION_LIFETIME, Session, SignInName,
@@ -167,6 +169,13 @@ impl Identity {
         self.clock.now()
     }
 
+    fn audit(&self) -> Audit {
+        Audit {
+            config: self.config.clone(),
+            clock: Arc::clone(&self.clock),
+        }
+    }
+
     /// Signs in with an e-mail and a password: a new session, or 401 (the same for an unknown
     /// e-mail and a wrong password), or 429 while sign-in is locked after repeated failures.
     pub async fn sign_in(&self, email: &str, password: &str) -> ServiceResult<SignedIn> {
@@ -197,8 +206,9 @@ impl Identity {
             } else {
                 account.value.failures.failed(now)
             };
+            let locks = failures.check(now).is_err();
             if failures == account.value.failures {
-                Ok(Some(matched))
+                Ok(Some((matched, false)))
             } else {
                 let changed = Account {
                     failures,
@@ -208,10 +218,16 @@ impl Identity {
                     self.config
                         .replace_sign_in_record(&tenant, employee.id.as_str(), &changed, account.version)
                         .await
-                        .map(|_| matched),
+                        .map(|_| (matched, locks)),
                 )
             }
         });
+        let (matched, locked) = matched;
+        if locked {
+            self.audit()
+                .record(&person(&tenant, &employee), AuditAction::SignInLocked, None)
+                .await;
+        }
         if !matched {
             return Err(ServiceError::Unauthorized(WRONG_CREDENTIALS));
         }
@@ -220,7 +236,11 @@ impl Identity {
                 "this employee is disabled; an administrator can enable them again",
             ));
         }
-        self.start_session(&tenant, &employee).await
+        let signed_in = self.start_session(&tenant, &employee).await?;
+        self.audit()
+            .record(&signed_in.person, AuditAction::SignedIn, None)
+            .await;
+        Ok(signed_in)
     }
 
     /// The tenant and employee an e-mail signs in as, when the index and the employee agree.
@@ -293,10 +313,16 @@ impl Identity {
 
     /// Ends a session (signing out); nothing to do for one already ended.
     pub async fn sign_out(&self, cookie: &str) -> ServiceResult<()> {
-        if let Some(credential) = Credential::parse(cookie) {
-            self.config
-                .delete_sign_in_record::<Session>(credential.tenant(), &credential.key())
-                .await?;
+        let Some(credential) = Credential::parse(cookie) else {
+            return Ok(());
+        };
+        let caller = self.session(cookie).await?;
+        let ended = self
+            .config
+            .delete_sign_in_record::<Session>(credential.tenant(), &credential.key())
+            .await?;
+        if let (true, Some(caller)) = (ended, caller) {
+            self.audit().record(&caller.person, AuditAction::SignedOut, None).await;
         }
         Ok(())
     }
@@ -434,7 +460,11 @@ impl Identity {
         }
         let hash = hash_password(password).await?;
         self.keep_account(&tenant, &employee.id, &email, Some(hash)).await?;
-        self.start_session(&tenant, &employee).await
+        let signed_in = self.start_session(&tenant, &employee).await?;
+        self.audit()
+            .record(&signed_in.person, AuditAction::InvitationAccepted, None)
+            .await;
+        Ok(signed_in)
     }
 
     /// Makes the e-mail sign in to this employee: refused (409) when it signs in to someone else
@@ -567,9 +597,10 @@ pub struct SignInAccounts {
 }
 
 impl SignInAccounts {
-    /// An administrator invites an employee, who must have an e-mail and not be disabled. With
+    /// An administrator invites an employee, who must have an e-mail and not be disabled: the
+    /// employee and how the invitation reaches them. With
     /// an e-mailing provider the employee's `user_id` becomes the subject they will sign in as.
-    pub async fn invite(&self, admin: &Person, employee: &EmployeeId) -> ServiceResult<InvitationSent> {
+    pub async fn invite(&self, admin: &Person, employee: &EmployeeId) -> ServiceResult<(Employee, InvitationSent)> {
         if admin.role != Role::Admin {
             return Err(ServiceError::Forbidden("only administrators invite employees"));
         }
@@ -605,7 +636,7 @@ impl SignInAccounts {
                 settled(self.config.replace(tenant, &linked, current.version).await.map(drop))
             });
         }
-        Ok(sent)
+        Ok((found.value, sent))
     }
 
     /// After an administrator changed an employee: the provider follows their role and whether

@@ -18,12 +18,14 @@
 //! - [`ports`], [`retry`], [`error`]: what the use cases act through, the bounded
 //!   read-change-write, the one error type.
 //!
-//! Beside them: [`connection`] (connecting a channel to an Avito account), [`identity`] (signing
+//! Beside them: [`connection`] (connecting a channel to an Avito account), [`audit`] (who did
+//! what, for administrators), [`identity`] (signing
 //! in with the product's own accounts, where no identity provider does it) and, for the Lambda
 //! functions, [`environment`] (the ports from the environment).
 
 pub mod answering;
 pub mod assignment;
+pub mod audit;
 pub mod closing;
 pub mod connection;
 pub mod desk;

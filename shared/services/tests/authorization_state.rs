@@ -82,7 +82,10 @@ fn state_of(url: &str) -> String {
 #[tokio::test]
 async fn an_expired_state_is_refused_and_the_channel_stays_unconnected() {
     let (connections, clock, config, tenant, ch, _dir, sb) = setup().await;
-    let start = connections.start_authorization(&tenant, &ch).await.expect("started");
+    let start = connections
+        .start_authorization(&admin(&tenant), &ch)
+        .await
+        .expect("started");
     let code = avito_sandbox::api::new_code(
         &sb,
         1001,
@@ -111,7 +114,10 @@ async fn an_expired_state_is_refused_and_the_channel_stays_unconnected() {
 #[tokio::test]
 async fn a_state_within_its_time_works_once() {
     let (connections, clock, _config, tenant, ch, _dir, sb) = setup().await;
-    let start = connections.start_authorization(&tenant, &ch).await.expect("started");
+    let start = connections
+        .start_authorization(&admin(&tenant), &ch)
+        .await
+        .expect("started");
     clock.advance(chrono::TimeDelta::seconds(STATE_TTL_SECONDS - 5));
     let state = state_of(&start.authorize_url);
     let code = avito_sandbox::api::new_code(
@@ -162,5 +168,13 @@ async fn malformed_states_are_refused() {
             ),
             "{state}"
         );
+    }
+}
+
+fn admin(tenant: &TenantId) -> services::desk::Person {
+    services::desk::Person {
+        tenant: tenant.clone(),
+        user: "admin".into(),
+        role: domain::access::Role::Admin,
     }
 }

@@ -85,8 +85,8 @@ impl Env {
             provider: Arc::new(self.identity.clone()),
         };
         match accounts.invite(by, employee).await? {
-            InvitationSent::Link { token, .. } => Ok(token),
-            other => panic!("the local accounts hand over a link, not {other:?}"),
+            (_, InvitationSent::Link { token, .. }) => Ok(token),
+            (_, other) => panic!("the local accounts hand over a link, not {other:?}"),
         }
     }
 

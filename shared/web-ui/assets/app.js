@@ -3,7 +3,7 @@
 import { ApiError, api, get, put, session } from "./api.js";
 import { h, setTimeZone, show, submitting, toast } from "./view.js";
 import { channelsScreen, ignoredScreen, scheduleScreen, settingsScreen } from "./admin.js";
-import { chatbotsScreen, distributionScreen, groupsScreen, teamScreen } from "./team.js";
+import { auditScreen, chatbotsScreen, distributionScreen, groupsScreen, teamScreen } from "./team.js";
 import { workspaceScreen, stopPolling } from "./workspace.js";
 
 const main = document.getElementById("main");
@@ -196,6 +196,7 @@ async function navigation() {
           ["#/chatbots", "Чат-боты"],
           ["#/schedule", "Расписание"],
           ["#/ignored", "Необработанные доставки"],
+          ["#/audit", "Журнал"],
         ]
       : [
           ["#/work/mine", "Рабочее место"],
@@ -220,6 +221,7 @@ const ADMIN_SCREENS = {
   groups: groupsScreen,
   distribution: distributionScreen,
   chatbots: chatbotsScreen,
+  audit: auditScreen,
 };
 
 async function route() {

@@ -468,3 +468,70 @@ export async function chatbotsScreen(main, notice) {
     ),
   );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Audit log
+
+const ACTION = {
+  signed_in: "Вход в систему",
+  signed_out: "Выход из системы",
+  sign_in_locked: "Вход заблокирован: несколько неверных паролей подряд",
+  invitation_accepted: "Пароль задан по приглашению",
+  employee_invited: "Приглашение для входа",
+  created: "Создание",
+  changed: "Изменение",
+  deleted: "Удаление",
+  channel_settings_changed: "Изменены настройки канала",
+  schedule_changed: "Изменено расписание работы",
+  distribution_changed: "Изменены настройки распределения",
+  channel_connected: "Канал подключён",
+  channel_disconnected: "Канал отключён",
+  chatbot_token_issued: "Выдан новый токен API чат-бота",
+};
+const SUBJECT = {
+  employee: "сотрудник",
+  group: "группа",
+  chatbot: "чат-бот",
+  channel_group: "группа каналов",
+  channel: "канал",
+  schedule: "расписание",
+  distribution: "распределение",
+};
+
+export async function auditScreen(main) {
+  const body = h("tbody");
+  const more = h("button", { type: "button" }, "Показать ещё");
+  let cursor = null;
+  const load = async () => {
+    const page = await get(`/v1/audit?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    for (const e of page.items) {
+      body.append(
+        h(
+          "tr",
+          { "data-action": e.action },
+          h("td", { class: "small" }, when(e.at)),
+          h("td", {}, e.actor.name || h("span", { class: "muted" }, "скрипт (токен API)")),
+          h("td", {}, ACTION[e.action] || e.action),
+          h("td", {}, e.subject ? `${SUBJECT[e.subject.kind] || ""} «${e.subject.name}»` : ""),
+        ),
+      );
+    }
+    cursor = page.next_cursor;
+    more.hidden = !cursor;
+  };
+  more.addEventListener("click", () => load().catch((e) => toast(e.message, "error")));
+  await load();
+  show(
+    main,
+    h("h1", {}, "Журнал действий"),
+    h("p", { class: "muted" }, "Кто входил в систему и кто менял сотрудников, группы, каналы, настройки и расписание. Новые записи сверху."),
+    h(
+      "section",
+      { class: "card" },
+      body.childElementCount
+        ? h("table", { class: "audit" }, h("thead", {}, h("tr", {}, h("th", {}, "Когда"), h("th", {}, "Кто"), h("th", {}, "Действие"), h("th", {}, "Что"))), body)
+        : h("p", { class: "muted" }, "Записей пока нет."),
+      more,
+    ),
+  );
+}

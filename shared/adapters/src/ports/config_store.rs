@@ -47,6 +47,8 @@ pub enum ConfigKind {
     Invitation,
     /// A signed-in browser; its id is the digest of the cookie's secret.
     Session,
+    /// An entry of the audit log; its id orders the newest first.
+    AuditEntry,
     /// Which tenant and employee an e-mail signs in to; kept in the installation's own partition
     /// (`domain::identity::INSTALLATION`), its id the digest of the e-mail.
     SignInName,
@@ -81,6 +83,7 @@ impl ConfigKind {
             ConfigKind::Account => "ACCOUNT#",
             ConfigKind::Invitation => "INVITE#",
             ConfigKind::Session => "SESSION#",
+            ConfigKind::AuditEntry => "AUDIT#",
             ConfigKind::SignInName => "SIGNIN#",
         }
     }
