@@ -228,6 +228,7 @@ impl AnswerWaitJob {
             let mut tried = self.tried.clone();
             tried.push(self.assigned_to.clone());
             let target = reassign_after_answer_wait(&self.group, &distribution, &operators, &tried);
+            let late = ports.employee_name(&self.tenant, &self.assigned_to).await?;
             let (handler, passed, note) = match target {
                 RoutingTarget::Operator(next) => (
                     Handler::Operator {
@@ -235,8 +236,8 @@ impl AnswerWaitJob {
                     },
                     Passed::ToOperator(next.clone()),
                     format!(
-                        "Оператор {} не ответил вовремя: обращение передано оператору {next}",
-                        self.assigned_to
+                        "Оператор {late} не ответил вовремя: обращение передано оператору {}",
+                        ports.employee_name(&self.tenant, &next).await?
                     ),
                 ),
                 _ => (
@@ -244,10 +245,7 @@ impl AnswerWaitJob {
                         group_id: self.group.clone(),
                     },
                     Passed::ToQueue,
-                    format!(
-                        "Оператор {} не ответил вовремя: обращение вернулось в очередь",
-                        self.assigned_to
-                    ),
+                    format!("Оператор {late} не ответил вовремя: обращение вернулось в очередь"),
                 ),
             };
             let now = ports.clock.now();

@@ -127,7 +127,30 @@ pub async fn ports_from(vars: Variables<'_>) -> Result<Ports, String> {
 }
 
 /// Where people's sign-in accounts live on AWS: Amazon Cognito's user pool (`COGNITO_USER_POOL_ID`).
-/// Until the Cognito adapter is wired, start-up fails with this reason rather than pretending.
+/// The Cognito adapter is not wired yet: the function starts, and inviting answers 503 saying so.
 pub async fn identity_provider_from_env() -> Result<Arc<dyn adapters::ports::IdentityProvider>, String> {
-    Err("the Cognito identity provider is not wired yet (COGNITO_USER_POOL_ID)".into())
+    Ok(Arc::new(NotConfigured))
+}
+
+struct NotConfigured;
+
+#[async_trait::async_trait]
+impl adapters::ports::IdentityProvider for NotConfigured {
+    async fn invite(
+        &self,
+        _: &domain::ids::TenantId,
+        _: &domain::directory::Employee,
+    ) -> Result<adapters::ports::InvitationSent, adapters::ports::IdentityError> {
+        Err(adapters::ports::IdentityError::Unavailable(
+            "no identity provider is configured (COGNITO_USER_POOL_ID)".into(),
+        ))
+    }
+
+    async fn follow(
+        &self,
+        _: &domain::ids::TenantId,
+        _: &domain::directory::Employee,
+    ) -> Result<(), adapters::ports::IdentityError> {
+        Ok(())
+    }
 }

@@ -25,6 +25,15 @@ pub struct Ports {
 }
 
 impl Ports {
+    /// An employee's name for notes, or their id when the directory does not know them.
+    pub async fn employee_name(&self, tenant: &TenantId, id: &domain::ids::EmployeeId) -> Result<String, StoreError> {
+        Ok(self
+            .config
+            .get::<domain::directory::Employee>(tenant, id.as_str())
+            .await?
+            .map_or_else(|| id.as_str().to_owned(), |e| e.value.name.as_str().to_owned()))
+    }
+
     /// A channel of the tenant, if it exists.
     pub async fn channel(&self, tenant: &TenantId, id: &ChannelId) -> Result<Option<Channel>, StoreError> {
         Ok(self.config.get::<Channel>(tenant, id.as_str()).await?.map(|v| v.value))

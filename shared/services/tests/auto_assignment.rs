@@ -16,9 +16,9 @@ fn id(s: &str) -> EmployeeId {
 }
 
 async fn team(e: &Env, capacity: i64) {
-    for name in ["anna", "boris"] {
+    for (name, full_name) in [("anna", "Анна Петрова"), ("boris", "Борис Иванов")] {
         let employee = EmployeeDraft {
-            name: name.into(),
+            name: full_name.into(),
             ..Default::default()
         }
         .validate(id(name))
@@ -164,6 +164,23 @@ async fn an_unanswered_assignment_passes_to_the_next_operator_then_back_to_the_q
         Handler::GroupQueue {
             group_id: GroupId::parse("sales").expect("id")
         }
+    );
+    // The notes name the operators as people know them.
+    let notes: Vec<String> = e
+        .messages(&e.open(&chat).await)
+        .await
+        .into_iter()
+        .filter_map(|m| match m.content {
+            domain::conversation::Content::System { text: Some(t), .. } if t.contains("вовремя") => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "Оператор Анна Петрова не ответил вовремя: обращение передано оператору Борис Иванов",
+            "Оператор Борис Иванов не ответил вовремя: обращение вернулось в очередь",
+        ]
     );
 }
 

@@ -117,12 +117,7 @@ impl Desk {
 
     /// An employee's name for notes, or their id when the directory does not know them.
     pub(crate) async fn employee_name(&self, tenant: &TenantId, id: &EmployeeId) -> ServiceResult<String> {
-        Ok(self
-            .ports
-            .config
-            .get::<Employee>(tenant, id.as_str())
-            .await?
-            .map_or_else(|| id.as_str().to_owned(), |e| e.value.name.as_str().to_owned()))
+        Ok(self.ports.employee_name(tenant, id).await?)
     }
 
     /// A conversation of the tenant; 404 for an id that is not one.
