@@ -278,6 +278,17 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
   await page.locator("li.message.comment").getByText("Клиент из Химок").waitFor();
   await shot("operator-conversation");
 
+  // The client had called before: their card is found by phone, not by typing an id.
+  await api("POST", "/v1/client-cards", { name: "Иван Петров (звонил)", phones: ["+7 900 555-12-34"] });
+  await page.getByText("Это другой клиент").click();
+  await page.getByPlaceholder("Имя или телефон клиента").fill("8 900 555");
+  await page.getByRole("button", { name: "Найти" }).click();
+  const found = page.locator('li[data-card="Иван Петров (звонил)"]');
+  await found.getByText("+7 900 555-12-34").waitFor();
+  await shot("operator-card-search");
+  await found.getByRole("button", { name: "Привязать" }).click();
+  await page.getByText(/Обращение связано с клиентом/).first().waitFor();
+
   await page.getByRole("button", { name: "Завершить" }).click();
   await page.getByText(/Закрыто/).waitFor();
 

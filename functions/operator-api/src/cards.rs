@@ -12,6 +12,41 @@ use domain::conversation::{ClientCard, Conversation, Message};
 use http_api::error::ApiResult;
 use http_api::{Caller, JsonBody, PageQuery, PageView};
 
+/// What to find client cards by.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct CardQuery {
+    /// The start of a word of the name («пет» finds «Пётр Ёлкин»), or phone digits
+    /// («8 900 123» finds +7 900 123-45-67); at least 2 characters.
+    pub query: String,
+}
+
+/// The cards found.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct FoundCards {
+    /// At most 20, by name.
+    pub items: Vec<ClientCard>,
+}
+
+/// `GET /v1/client-cards?query=`: client cards by name or phone, for linking a conversation to
+/// another card.
+#[utoipa::path(get, path = "/v1/client-cards", tag = "records", params(CardQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The cards found, by name", body = FoundCards),
+        (status = 400, description = "No query", body = http_api::ErrorBody),
+        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 422, description = "The query is too short", body = http_api::ErrorBody)
+    ))]
+pub async fn search_cards(
+    State(s): State<OperatorState>,
+    caller: Caller,
+    Query(q): Query<CardQuery>,
+) -> ApiResult<Json<FoundCards>> {
+    Ok(Json(FoundCards {
+        items: s.desk.search_cards(&caller.person(), &q.query).await?,
+    }))
+}
+
 /// `GET /v1/client-cards/{id}`: the card a conversation's `client.card_id` names.
 #[utoipa::path(get, path = "/v1/client-cards/{id}", tag = "conversations", params(("id" = String, Path)),
     security(("bearer" = [])),

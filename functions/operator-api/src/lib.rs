@@ -224,7 +224,7 @@ fn api() -> (Router<OperatorState>, utoipa::openapi::OpenApi) {
         .routes(routes!(complete))
         .routes(routes!(take::take))
         .routes(routes!(take::return_to_queue))
-        .routes(routes!(cards::create_card))
+        .routes(routes!(cards::create_card, cards::search_cards))
         .routes(routes!(cards::client_card, cards::edit_card))
         .routes(routes!(cards::history))
         .routes(routes!(cards::message_from_card))

@@ -19,6 +19,11 @@ use std::sync::Arc;
 pub trait ConfigEntity: Serialize + DeserializeOwned + Send + Sync {
     const KIND: ConfigKind;
     fn entity_id(&self) -> &str;
+
+    /// What it is found by ([`Configuration::search`]); nothing unless the kind says.
+    fn search_terms(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 macro_rules! config_entity {
@@ -37,7 +42,15 @@ config_entity!(Group, ConfigKind::Group);
 config_entity!(Chatbot, ConfigKind::Chatbot);
 config_entity!(ChannelGroup, ConfigKind::ChannelGroup);
 config_entity!(Channel, ConfigKind::Channel);
-config_entity!(ClientCard, ConfigKind::ClientCard);
+impl ConfigEntity for ClientCard {
+    const KIND: ConfigKind = ConfigKind::ClientCard;
+    fn entity_id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn search_terms(&self) -> Vec<String> {
+        domain::clients::search::terms(self)
+    }
+}
 config_entity!(JobResponse, ConfigKind::JobResponse);
 config_entity!(Deal, ConfigKind::Deal);
 config_entity!(Organization, ConfigKind::Organization);
@@ -111,7 +124,58 @@ impl Configuration {
     pub async fn create<T: ConfigEntity>(&self, tenant: &TenantId, value: &T) -> Result<(), StoreError> {
         self.store
             .insert(tenant, T::KIND, value.entity_id(), &encode(value)?)
-            .await
+            .await?;
+        self.index(tenant, value).await
+    }
+
+    /// Files the entity under its search terms. Terms it no longer has stay behind: a search
+    /// re-reads what it finds and checks it still answers.
+    async fn index<T: ConfigEntity>(&self, tenant: &TenantId, value: &T) -> Result<(), StoreError> {
+        for term in value.search_terms() {
+            let term: String = term.chars().filter(|c| *c != '#').collect();
+            let key = format!("{term}#{}{}", T::KIND.prefix(), value.entity_id());
+            self.store.put(tenant, ConfigKind::SearchTerm, &key, "{}").await?;
+        }
+        Ok(())
+    }
+
+    /// The ids of entities of kind `T` with a search term starting with `start`, up to `limit`
+    /// distinct ones, in term order: one key-range query over the terms (at most ten pages).
+    pub async fn search<T: ConfigEntity>(
+        &self,
+        tenant: &TenantId,
+        start: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let start: String = start.chars().filter(|c| *c != '#').collect();
+        let marker = format!("#{}", T::KIND.prefix());
+        let mut ids: Vec<String> = Vec::new();
+        // Every key starting with `start` sorts after `start` itself.
+        let mut after = start.clone();
+        for _ in 0..10 {
+            let page = self
+                .store
+                .list(tenant, ConfigKind::SearchTerm, Some(&after), 100)
+                .await?;
+            for doc in &page.items {
+                if !doc.id.starts_with(&start) {
+                    return Ok(ids);
+                }
+                if let Some((_, id)) = doc.id.rsplit_once(&marker)
+                    && !ids.iter().any(|known| known == id)
+                {
+                    ids.push(id.to_owned());
+                    if ids.len() >= limit {
+                        return Ok(ids);
+                    }
+                }
+            }
+            match page.next {
+                Some(next) => after = next,
+                None => break,
+            }
+        }
+        Ok(ids)
     }
 
     pub async fn get<T: ConfigEntity>(&self, tenant: &TenantId, id: &str) -> Result<Option<Versioned<T>>, StoreError> {
@@ -163,9 +227,12 @@ impl Configuration {
         value: &T,
         expected_version: u64,
     ) -> Result<u64, StoreError> {
-        self.store
+        let version = self
+            .store
             .replace(tenant, T::KIND, value.entity_id(), &encode(value)?, expected_version)
-            .await
+            .await?;
+        self.index(tenant, value).await?;
+        Ok(version)
     }
 
     /// Deletes an entity; `false` if there was none.

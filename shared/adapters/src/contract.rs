@@ -35,6 +35,7 @@ macro_rules! config_store_contract {
             tenants_never_see_each_others_documents,
             kinds_with_the_same_id_are_separate_documents,
             notifications_are_kept_once_and_list_newest_first,
+            a_listing_starts_after_any_key_even_one_not_stored,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -240,6 +241,32 @@ pub async fn listing_pages_in_id_order_within_one_kind(store: Arc<dyn ConfigStor
         .await
         .expect("list");
     assert_eq!((empty.items.len(), empty.next), (0, None));
+}
+
+/// What searching by the start of a word rests on: a listing may start after a key that is not
+/// stored (the start of a term), in byte order, Cyrillic included.
+pub async fn a_listing_starts_after_any_key_even_one_not_stored(store: Arc<dyn ConfigStore>) {
+    let t = fresh_tenant();
+    for id in [
+        "петр#CARD#c1",
+        "петров#CARD#c2",
+        "пётр#CARD#c3",
+        "павел#CARD#c4",
+        "79001234567#CARD#c1",
+    ] {
+        store.put(&t, ConfigKind::SearchTerm, id, "{}").await.expect("put");
+    }
+    let page = store
+        .list(&t, ConfigKind::SearchTerm, Some("пет"), 10)
+        .await
+        .expect("list");
+    let ids: Vec<&str> = page.items.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["петр#CARD#c1", "петров#CARD#c2", "пётр#CARD#c3"]);
+    let page = store
+        .list(&t, ConfigKind::SearchTerm, Some("7900"), 10)
+        .await
+        .expect("list");
+    assert_eq!(page.items.len(), 5, "digits sort before letters");
 }
 
 pub async fn tenants_never_see_each_others_documents(store: Arc<dyn ConfigStore>) {

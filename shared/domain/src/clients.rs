@@ -244,3 +244,119 @@ mod tests {
         assert!(comment("  ").is_err());
     }
 }
+
+/// Finding a client card by name or phone (R-OP3: linking a conversation to another card): the
+/// terms a card is found by, and whether a card answers a query. A name is found by the start of
+/// any of its words (case and «ё» aside); a phone by its digits, with or without the country code.
+pub mod search {
+    use crate::conversation::ClientCard;
+
+    /// The shortest query searched for.
+    pub const MIN_QUERY_CHARS: usize = 2;
+
+    fn word(s: &str) -> String {
+        s.to_lowercase().replace('ё', "е")
+    }
+
+    fn digits(s: &str) -> String {
+        s.chars().filter(char::is_ascii_digit).collect()
+    }
+
+    /// What a card is indexed under: each word of its name, and each phone's digits (also
+    /// without a leading country code: its last ten).
+    pub fn terms(card: &ClientCard) -> Vec<String> {
+        let mut terms: Vec<String> = card
+            .name
+            .iter()
+            .flat_map(|n| n.split_whitespace())
+            .map(word)
+            .filter(|w| !w.is_empty())
+            .collect();
+        for phone in &card.phones {
+            let d = digits(phone);
+            if d.len() > 10 {
+                terms.push(d[d.len() - 10..].to_owned());
+            }
+            if !d.is_empty() {
+                terms.push(d);
+            }
+        }
+        terms.sort();
+        terms.dedup();
+        terms
+    }
+
+    /// A phone query's digits, also with a leading trunk «8» read as «+7» (people in Russia dial
+    /// 8 900 … for +7 900 …); `None` when the query is not a phone number.
+    fn phone_forms(query: &str) -> Option<Vec<String>> {
+        let q = query.trim();
+        let d = digits(q);
+        if d.is_empty() || !q.chars().all(|c| c.is_ascii_digit() || "+-() ".contains(c)) {
+            return None;
+        }
+        let mut forms = vec![d.clone()];
+        if let Some(rest) = d.strip_prefix('8')
+            && d.len() >= 4
+        {
+            forms.push(format!("7{rest}"));
+        }
+        Some(forms)
+    }
+
+    /// The terms to look up (their starts) for a query, or none when it is too short to search.
+    pub fn lookup_terms(query: &str) -> Vec<String> {
+        let terms =
+            phone_forms(query).unwrap_or_else(|| query.split_whitespace().next().map(word).into_iter().collect());
+        terms
+            .into_iter()
+            .filter(|t| t.chars().count() >= MIN_QUERY_CHARS)
+            .collect()
+    }
+
+    /// Whether `card` answers `query`: every word starts a word of its name, or the digits are in
+    /// one of its phones.
+    pub fn matches(card: &ClientCard, query: &str) -> bool {
+        if let Some(forms) = phone_forms(query) {
+            return card
+                .phones
+                .iter()
+                .any(|p| forms.iter().any(|f| digits(p).contains(f.as_str())));
+        }
+        let name: Vec<String> = card.name.iter().flat_map(|n| n.split_whitespace()).map(word).collect();
+        let words: Vec<String> = query.split_whitespace().map(word).collect();
+        !words.is_empty() && words.iter().all(|w| name.iter().any(|n| n.starts_with(w.as_str())))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::conversation::CardKind;
+
+        fn card(name: &str, phones: &[&str]) -> ClientCard {
+            ClientCard {
+                id: crate::ids::ClientCardId::parse("c1").expect("id"),
+                kind: CardKind::Client,
+                name: Some(name.into()),
+                avito_user_ids: vec![],
+                phones: phones.iter().map(|p| (*p).to_owned()).collect(),
+                emails: vec![],
+                created_at: chrono::DateTime::from_timestamp(0, 0).expect("instant"),
+            }
+        }
+
+        #[test]
+        fn a_card_is_found_by_the_start_of_any_name_word_or_by_phone_digits() {
+            let c = card("Пётр Ёлкин", &["+7 (900) 123-45-67"]);
+            assert_eq!(terms(&c), ["79001234567", "9001234567", "елкин", "петр"]);
+            for q in ["пет", "Ёлк", "петр елкин", "900 123", "+7900123", "8 900 123-45"] {
+                assert!(matches(&c, q), "{q}");
+            }
+            assert!(!matches(&c, "иван"));
+            assert!(!matches(&c, "петр иван"));
+            assert_eq!(lookup_terms("Пётр Ёлкин"), ["петр"]);
+            assert_eq!(lookup_terms("+7 900"), ["7900"]);
+            assert_eq!(lookup_terms("8 (900)"), ["8900", "7900"]);
+            assert!(lookup_terms("п").is_empty());
+        }
+    }
+}

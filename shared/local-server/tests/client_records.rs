@@ -264,3 +264,51 @@ async fn topic_links_and_comments_are_saved_in_one_request_and_comments_are_neve
     }
     assert_eq!(kinds, vec!["text", "system", "comment"]);
 }
+
+#[tokio::test]
+async fn a_client_card_is_found_by_a_name_word_or_a_phone_and_only_in_its_tenant() {
+    let server = start(Some(&two_tenants()), &[]);
+    let (status, card) = server
+        .post(
+            "/v1/client-cards",
+            ADMIN,
+            json!({"name": "Пётр Ёлкин", "phones": ["+7 (900) 123-45-67"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{card}");
+    let (status, _) = server
+        .post("/v1/client-cards", ADMIN, json!({"name": "Павел Смирнов"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let names = |found: &Value| -> Vec<String> {
+        found["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    for query in ["елк", "Пётр", "пет елк", "8%20900%20123", "9001234567"] {
+        let (status, found) = server.get(&format!("/v1/client-cards?query={query}"), ADMIN).await;
+        assert_eq!(
+            (status, names(&found)),
+            (StatusCode::OK, vec!["Пётр Ёлкин".to_owned()]),
+            "{query}"
+        );
+    }
+    let (_, found) = server.get("/v1/client-cards?query=%D0%BF", ADMIN).await;
+    assert_eq!(found["error"], "validation_failed", "one letter is too short: {found}");
+    // Renamed, it is found by its new name and no longer by the old one.
+    let id = card["id"].as_str().expect("id");
+    let (status, _) = server
+        .put(&format!("/v1/client-cards/{id}"), ADMIN, json!({"name": "Пётр Иванов"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, found) = server.get("/v1/client-cards?query=елкин", ADMIN).await;
+    assert_eq!(names(&found), Vec::<String>::new());
+    let (_, found) = server.get("/v1/client-cards?query=иванов", ADMIN).await;
+    assert_eq!(names(&found), ["Пётр Иванов"]);
+    // Another tenant finds nothing of it.
+    let (_, found) = server.get("/v1/client-cards?query=петр", common::OTHER_ADMIN).await;
+    assert_eq!(names(&found), Vec::<String>::new());
+}

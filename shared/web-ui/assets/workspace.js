@@ -541,7 +541,9 @@ async function clientCardBox(c, path, reload) {
         )
       : null,
   );
-  const linkOther = h("input", { placeholder: "Номер карточки клиента", "aria-label": "Карточка клиента" });
+  // Linking to another card: found by name or phone, never by typing an id.
+  const query = h("input", { type: "search", placeholder: "Имя или телефон клиента", "aria-label": "Найти клиента" });
+  const results = h("ul", { class: "found" });
   const link = h(
     "form",
     {
@@ -549,18 +551,46 @@ async function clientCardBox(c, path, reload) {
       onsubmit: async (ev) => {
         ev.preventDefault();
         try {
-          await patch(path, { client_card_id: linkOther.value.trim() });
-          toast("Обращение привязано к клиенту");
-          await reload();
+          const found = (await get(`/v1/client-cards?query=${encodeURIComponent(query.value.trim())}`)).items.filter((fc) => fc.id !== card.id);
+          show(
+            results,
+            found.length
+              ? found.map((fc) =>
+                  h(
+                    "li",
+                    { "data-card": fc.name || "" },
+                    h("strong", {}, fc.name || "Без имени"),
+                    fc.phones?.length ? h("span", { class: "muted" }, ` · ${fc.phones.join(", ")}`) : null,
+                    " ",
+                    h(
+                      "button",
+                      {
+                        type: "button",
+                        onclick: async () => {
+                          try {
+                            await patch(path, { client_card_id: fc.id });
+                            toast(`Обращение привязано к клиенту ${fc.name || ""}`);
+                            await reload();
+                          } catch (e) {
+                            toast(e.message, "error");
+                          }
+                        },
+                      },
+                      "Привязать",
+                    ),
+                  ),
+                )
+              : h("li", { class: "muted" }, "Никого не нашлось"),
+          );
         } catch (e) {
-          toast(e.message, "error");
+          show(results, h("li", { class: "field-error" }, e.status === 422 ? "Введите хотя бы 2 символа имени или телефона" : e.message));
         }
       },
     },
-    linkOther,
-    h("button", { type: "submit" }, "Привязать к клиенту"),
+    query,
+    h("button", { type: "submit" }, "Найти"),
   );
-  form.append(h("details", {}, h("summary", {}, "Это другой клиент"), link));
+  form.append(h("details", {}, h("summary", {}, "Это другой клиент"), link, results));
   return form;
 }
 

@@ -49,6 +49,9 @@ pub enum ConfigKind {
     Session,
     /// An entry of the audit log; its id orders the newest first.
     AuditEntry,
+    /// A search term of an entity (`<term>#<its kind's prefix><its id>`), for finding it by the
+    /// start of a word of its name or of its phone.
+    SearchTerm,
     /// Which tenant and employee an e-mail signs in to; kept in the installation's own partition
     /// (`domain::identity::INSTALLATION`), its id the digest of the e-mail.
     SignInName,
@@ -84,6 +87,7 @@ impl ConfigKind {
             ConfigKind::Invitation => "INVITE#",
             ConfigKind::Session => "SESSION#",
             ConfigKind::AuditEntry => "AUDIT#",
+            ConfigKind::SearchTerm => "TERM#",
             ConfigKind::SignInName => "SIGNIN#",
         }
     }

@@ -13,6 +13,9 @@ use domain::conversation::{CardKind, ClientCard, Conversation};
 use domain::ids::{ClientCardId, DealId, InvalidId, OrganizationId, TenantId};
 use domain::validation::ValidationErrors;
 
+/// The most client cards a search answers.
+pub const MAX_FOUND_CARDS: usize = 20;
+
 /// A link field of an edit: leave it, remove it, or set it to an id.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Link {
@@ -207,6 +210,40 @@ impl Desk {
             let next = draft.clone().apply_to(&current.value)?;
             Ok(settled(config.replace(&person.tenant, &next, current.version).await)?.map(|_| next))
         }))
+    }
+
+    /// Client cards by the start of a word of the name or by phone digits (at most
+    /// [`MAX_FOUND_CARDS`], by name), for linking a conversation to another card.
+    pub async fn search_cards(&self, person: &Person, query: &str) -> ServiceResult<Vec<ClientCard>> {
+        let terms = domain::clients::search::lookup_terms(query);
+        if terms.is_empty() {
+            let mut errors = domain::validation::ValidationErrors::new();
+            errors.add(
+                "query",
+                format!(
+                    "must be at least {} characters of a name or a phone",
+                    domain::clients::search::MIN_QUERY_CHARS
+                ),
+            );
+            return Err(errors.into());
+        }
+        let config = &self.ports.config;
+        let mut found: Vec<ClientCard> = Vec::new();
+        for term in terms {
+            for id in config.search::<ClientCard>(&person.tenant, &term, 100).await? {
+                if found.iter().any(|c| c.id.as_str() == id) {
+                    continue;
+                }
+                if let Some(card) = config.get::<ClientCard>(&person.tenant, &id).await?
+                    && domain::clients::search::matches(&card.value, query)
+                {
+                    found.push(card.value);
+                }
+            }
+        }
+        found.sort_by(|a, b| a.name.cmp(&b.name));
+        found.truncate(MAX_FOUND_CARDS);
+        Ok(found)
     }
 
     /// A client card made by an operator (a client who has not written through Avito, e.g. one
