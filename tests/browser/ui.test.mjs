@@ -165,6 +165,18 @@ test("the first administrator sets a password through the printed link and invit
   assert.equal(forged.status, 403);
   assert.equal(forged.body.error, "csrf_failed");
 
+  // A token for a script: issued in the interface, shown once, works as a bearer token until revoked.
+  await page.getByLabel("Название токена").fill("Выгрузка в CRM");
+  await page.getByRole("button", { name: "Выпустить токен" }).click();
+  const token = await page.locator(".once", { hasText: "Токен API: Выгрузка в CRM" }).locator("input.secret").inputValue();
+  const me = async () => (await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+  assert.equal(await me(), 200);
+  await shot("admin-api-tokens");
+  await page.locator('tr[data-token="Выгрузка в CRM"]').getByRole("button", { name: "Отозвать" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Отозвать" }).click();
+  await page.getByText("Токенов пока нет.").waitFor();
+  assert.equal(await me(), 401);
+
   const other = await browser.newContext({ locale: "ru-RU", viewport: { width: 1400, height: 900 } });
   const op = await other.newPage();
   await op.goto(link);

@@ -4,7 +4,7 @@
 
 use crate::configuration::{Configuration, decode, encode};
 use crate::ports::{ConfigKind, StoreError, Versioned};
-use domain::identity::{Account, Invitation, Session, SignInName};
+use domain::identity::{Account, ApiToken, Invitation, Session, SignInName};
 use domain::ids::TenantId;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -25,6 +25,9 @@ impl SignInRecord for Session {
 }
 impl SignInRecord for SignInName {
     const KIND: ConfigKind = ConfigKind::SignInName;
+}
+impl SignInRecord for ApiToken {
+    const KIND: ConfigKind = ConfigKind::ApiToken;
 }
 
 impl Configuration {
@@ -62,6 +65,22 @@ impl Configuration {
         version: u64,
     ) -> Result<u64, StoreError> {
         self.store.replace(tenant, T::KIND, key, &encode(value)?, version).await
+    }
+
+    /// Up to `limit` records of a kind after `after`, in key order.
+    pub async fn sign_in_records<T: SignInRecord>(
+        &self,
+        tenant: &TenantId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<crate::ports::Page<T>, StoreError> {
+        let page = self.store.list(tenant, T::KIND, after, limit).await?;
+        let items = page
+            .items
+            .iter()
+            .map(|d| decode(T::KIND, d))
+            .collect::<Result<_, _>>()?;
+        Ok(crate::ports::Page { items, next: page.next })
     }
 
     /// Deletes a record; `false` if there was none (someone else deleted it first).

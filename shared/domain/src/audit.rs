@@ -26,6 +26,8 @@ pub enum AuditAction {
     ChannelConnected,
     ChannelDisconnected,
     ChatbotTokenIssued,
+    ApiTokenIssued,
+    ApiTokenRevoked,
 }
 
 /// What kind of thing an entry is about.
@@ -40,6 +42,7 @@ pub enum AuditSubjectKind {
     Channel,
     Schedule,
     Distribution,
+    ApiToken,
 }
 
 /// What an entry is about, as it was named then.

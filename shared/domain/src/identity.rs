@@ -171,6 +171,22 @@ impl Session {
     }
 }
 
+/// A token a script signs in with (`Authorization: Bearer <tenant>.<id>.<secret>`), issued by an
+/// administrator in the interface and shown once; only the secret's digest is kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiToken {
+    pub id: String,
+    /// What it is for, as the administrator named it.
+    pub name: String,
+    /// What the script may do.
+    pub role: crate::access::Role,
+    /// The SHA-256 digest (hex) of the secret.
+    pub digest: String,
+    pub created_at: DateTime<Utc>,
+    /// Who issued it (their name then).
+    pub created_by: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,11 +71,11 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// How callers are recognised.
 pub enum Authenticator {
-    /// The local server: bearer tokens from configuration, and the sessions of people signed in
-    /// (when `sessions` is set).
+    /// The local server: bearer tokens from configuration, and (when `accounts` is set) the
+    /// sessions of people signed in and the API tokens administrators issued.
     Local {
         tokens: Vec<(String, Caller)>,
-        sessions: Option<Identity>,
+        accounts: Option<Identity>,
     },
     /// The claims of API Gateway's JWT authorizer (on AWS).
     ApiGatewayJwt {
@@ -89,11 +89,11 @@ pub enum Authenticator {
 impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Authenticator::Local { tokens, sessions } => write!(
+            Authenticator::Local { tokens, accounts } => write!(
                 f,
-                "Local({} tokens, sessions {})",
+                "Local({} tokens, own accounts {})",
                 tokens.len(),
-                if sessions.is_some() { "on" } else { "off" }
+                if accounts.is_some() { "on" } else { "off" }
             ),
             Authenticator::ApiGatewayJwt {
                 tenant_claim,
@@ -143,16 +143,17 @@ impl Authenticator {
         }
         Ok(Authenticator::Local {
             tokens: out,
-            sessions: None,
+            accounts: None,
         })
     }
 
-    /// Also recognises people signed in with a session cookie (the local server's own sign-in).
-    pub fn with_sessions(self, identity: Identity) -> Self {
+    /// Also recognises people signed in with a session cookie and the API tokens administrators
+    /// issued (the local server's own accounts).
+    pub fn with_accounts(self, identity: Identity) -> Self {
         match self {
             Authenticator::Local { tokens, .. } => Authenticator::Local {
                 tokens,
-                sessions: Some(identity),
+                accounts: Some(identity),
             },
             other => other,
         }
@@ -162,8 +163,8 @@ impl Authenticator {
     /// without its CSRF token).
     pub async fn authenticate(&self, parts: &Parts) -> Result<Caller, ApiError> {
         match self {
-            Authenticator::Local { tokens, sessions } => {
-                let presented = match (bearer_token(parts), sessions, session_cookie(&parts.headers)) {
+            Authenticator::Local { tokens, accounts } => {
+                let presented = match (bearer_token(parts), accounts, session_cookie(&parts.headers)) {
                     (Some(token), _, _) => token,
                     (None, Some(identity), Some(cookie)) => return session_caller(identity, parts, cookie).await,
                     _ => return Err(ApiError::Unauthorized("sign in, or send a bearer token")),
@@ -175,8 +176,20 @@ impl Authenticator {
                         found = Some(caller);
                     }
                 }
-                found
-                    .cloned()
+                if let Some(caller) = found {
+                    return Ok(caller.clone());
+                }
+                // A token an administrator issued in the interface.
+                let issued = match accounts {
+                    Some(identity) => identity.api_token_caller(presented).await?,
+                    None => None,
+                };
+                issued
+                    .map(|person| Caller {
+                        tenant: person.tenant,
+                        user: person.user,
+                        role: person.role,
+                    })
                     .ok_or(ApiError::Unauthorized("the bearer token is not valid"))
             }
             Authenticator::ApiGatewayJwt {

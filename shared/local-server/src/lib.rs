@@ -263,7 +263,7 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
     let admin = AdminState::new(
         config_access.clone(),
         connections.clone(),
-        config.auth.with_sessions(identity.clone()),
+        config.auth.with_accounts(identity.clone()),
         Arc::new(identity.clone()),
     )
     .with_chatbots_on_loopback(config.chatbots_on_loopback);

@@ -9,19 +9,21 @@
 //! - `DELETE /v1/session`: signs out (with the CSRF token).
 //! - `POST /v1/invitation` `{token}`: what a link is for (whom it invites), without using it.
 //! - `POST /v1/invitation/accept` `{token, password, name?, email?}`: sets the password, signs in.
+//! - `GET /v1/api-tokens`, `POST /v1/api-tokens` `{name, role}` (the token is in this answer
+//!   only), `DELETE /v1/api-tokens/{id}`: administrators' tokens for scripts.
 //!
 //! Tokens travel in bodies, never in a URL the server sees (the page reads the link's token from
 //! the fragment).
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use http_api::auth::{SESSION_COOKIE, session_cookie};
 use http_api::error::ApiResult;
-use http_api::{ApiError, Authenticator, Caller, JsonBody};
+use http_api::{Admin, ApiError, Authenticator, Caller, JsonBody};
 use serde::{Deserialize, Serialize};
 use services::identity::{Identity, InvitationLink, NewAdministrator, SignedIn};
 use std::sync::Arc;
@@ -47,6 +49,8 @@ pub fn router(state: SignInState) -> Router {
         .route("/v1/session", post(sign_in).get(current).delete(sign_out))
         .route("/v1/invitation", post(invitation))
         .route("/v1/invitation/accept", post(accept))
+        .route("/v1/api-tokens", get(api_tokens).post(issue_api_token))
+        .route("/v1/api-tokens/{id}", delete(revoke_api_token))
         .with_state(state)
 }
 
@@ -178,4 +182,73 @@ async fn accept(State(s): State<SignInState>, JsonBody(body): JsonBody<AcceptBod
         .await?;
     tracing::info!(tenant = %signed_in.person.tenant, employee = %signed_in.person.user, "invitation accepted");
     signed_in_response(&s, signed_in)
+}
+
+#[derive(Serialize)]
+struct ApiTokenView {
+    id: String,
+    name: String,
+    role: &'static str,
+    created_at: chrono::DateTime<chrono::Utc>,
+    created_by: String,
+    /// Only in the answer that issued it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+}
+
+impl ApiTokenView {
+    fn of(t: domain::identity::ApiToken, token: Option<String>) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            role: t.role.as_str(),
+            created_at: t.created_at,
+            created_by: t.created_by,
+            token,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ApiTokensView {
+    items: Vec<ApiTokenView>,
+}
+
+async fn api_tokens(State(s): State<SignInState>, Admin(admin): Admin) -> ApiResult<Json<ApiTokensView>> {
+    let tokens = s.identity.api_tokens(&admin.person()).await?;
+    Ok(Json(ApiTokensView {
+        items: tokens.into_iter().map(|t| ApiTokenView::of(t, None)).collect(),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewApiToken {
+    name: String,
+    #[serde(default)]
+    role: domain::access::Role,
+}
+
+async fn issue_api_token(
+    State(s): State<SignInState>,
+    Admin(admin): Admin,
+    JsonBody(body): JsonBody<NewApiToken>,
+) -> ApiResult<(StatusCode, Json<ApiTokenView>)> {
+    let issued = s
+        .identity
+        .issue_api_token(&admin.person(), &body.name, body.role)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ApiTokenView::of(issued.record, Some(issued.token))),
+    ))
+}
+
+async fn revoke_api_token(
+    State(s): State<SignInState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    s.identity.revoke_api_token(&admin.person(), &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

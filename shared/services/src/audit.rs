@@ -64,6 +64,14 @@ impl Audit {
     }
 
     async fn employee_name(&self, tenant: &TenantId, user: &str) -> ServiceResult<Option<String>> {
+        if let Some(token) = user.strip_prefix("token:") {
+            // A script with a token an administrator issued: the token's name.
+            return Ok(self
+                .config
+                .sign_in_record::<domain::identity::ApiToken>(tenant, token)
+                .await?
+                .map(|t| t.value.name));
+        }
         if let Ok(id) = EmployeeId::parse(user)
             && let Some(e) = self.config.get::<Employee>(tenant, id.as_str()).await?
         {

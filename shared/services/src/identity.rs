@@ -23,8 +23,8 @@ use domain::access::Role;
 use domain::audit::AuditAction;
 use domain::directory::{Employee, EmployeeDraft};
 use domain::identity::{
-    Account, EmailAddress, FailedSignIns, Invitation, InvitationPurpose, SESSION_LIFETIME, Session, SignInName,
-    check_new_password,
+    Account, ApiToken, EmailAddress, FailedSignIns, Invitation, InvitationPurpose, SESSION_LIFETIME, Session,
+    SignInName, check_new_password,
 };
 use domain::ids::{EmployeeId, TenantId};
 use domain::validation::ValidationErrors;
@@ -550,6 +550,121 @@ impl Identity {
             }
         });
         Ok(())
+    }
+}
+
+/// The most API tokens a tenant keeps.
+pub const MAX_API_TOKENS: usize = 100;
+
+/// A new API token: the record, and the token itself (shown once).
+#[derive(Debug)]
+pub struct IssuedApiToken {
+    pub record: ApiToken,
+    pub token: String,
+}
+
+impl Identity {
+    /// An administrator issues a token for a script, with a name and a role; the token is in the
+    /// answer only.
+    pub async fn issue_api_token(&self, admin: &Person, name: &str, role: Role) -> ServiceResult<IssuedApiToken> {
+        administrator(admin)?;
+        let name = domain::directory::DisplayName::parse(name).map_err(|m| {
+            let mut errors = ValidationErrors::new();
+            errors.add("name", m);
+            ServiceError::Invalid(errors)
+        })?;
+        let tenant = &admin.tenant;
+        let existing = self.config.sign_in_records::<ApiToken>(tenant, None, 1000).await?;
+        if existing.items.len() >= MAX_API_TOKENS {
+            return Err(ServiceError::Conflict(format!(
+                "at most {MAX_API_TOKENS} API tokens; revoke one first"
+            )));
+        }
+        let id = crate::random_hex(8).map_err(ServiceError::Transient)?;
+        let secret = crate::random_hex(32).map_err(ServiceError::Transient)?;
+        let created_by = self
+            .config
+            .get::<Employee>(tenant, &admin.user)
+            .await?
+            .map_or_else(|| admin.user.clone(), |e| e.value.name.as_str().to_owned());
+        let record = ApiToken {
+            id: id.clone(),
+            name: name.as_str().to_owned(),
+            role,
+            digest: digest(&secret),
+            created_at: self.now(),
+            created_by,
+        };
+        self.config.insert_sign_in_record(tenant, &id, &record).await?;
+        let subject = crate::audit::subject(domain::audit::AuditSubjectKind::ApiToken, id.as_str(), name.as_str());
+        self.audit().record(admin, AuditAction::ApiTokenIssued, subject).await;
+        Ok(IssuedApiToken {
+            token: format!("{tenant}.{id}.{secret}"),
+            record,
+        })
+    }
+
+    /// The tenant's API tokens (without secrets), oldest first.
+    pub async fn api_tokens(&self, admin: &Person) -> ServiceResult<Vec<ApiToken>> {
+        administrator(admin)?;
+        let mut tokens = self
+            .config
+            .sign_in_records::<ApiToken>(&admin.tenant, None, 1000)
+            .await?
+            .items;
+        tokens.sort_by_key(|t| t.created_at);
+        Ok(tokens)
+    }
+
+    /// Revokes a token: the next request with it is refused.
+    pub async fn revoke_api_token(&self, admin: &Person, id: &str) -> ServiceResult<()> {
+        administrator(admin)?;
+        let token = self
+            .config
+            .sign_in_record::<ApiToken>(&admin.tenant, id)
+            .await?
+            .ok_or(ServiceError::NotFound("API token"))?;
+        if !self.config.delete_sign_in_record::<ApiToken>(&admin.tenant, id).await? {
+            return Err(ServiceError::NotFound("API token"));
+        }
+        let subject = crate::audit::subject(domain::audit::AuditSubjectKind::ApiToken, id, token.value.name);
+        self.audit().record(admin, AuditAction::ApiTokenRevoked, subject).await;
+        Ok(())
+    }
+
+    /// Who a script's token (`<tenant>.<id>.<secret>`) signs in as, or `None` for an unknown or
+    /// revoked one. The subject is `token:<id>`.
+    pub async fn api_token_caller(&self, token: &str) -> ServiceResult<Option<Person>> {
+        let mut parts = token.trim().splitn(3, '.');
+        let (Some(tenant), Some(id), Some(secret)) = (parts.next(), parts.next(), parts.next()) else {
+            return Ok(None);
+        };
+        let Ok(tenant) = TenantId::parse(tenant) else {
+            return Ok(None);
+        };
+        if tenant.is_reserved() || !domain::ids::is_valid_id(id) || secret.is_empty() {
+            return Ok(None);
+        }
+        let Some(record) = self.config.sign_in_record::<ApiToken>(&tenant, id).await? else {
+            return Ok(None);
+        };
+        let presented = digest(secret);
+        let matches = bool::from(subtle::ConstantTimeEq::ct_eq(
+            presented.as_bytes(),
+            record.value.digest.as_bytes(),
+        ));
+        Ok(matches.then(|| Person {
+            tenant,
+            user: format!("token:{id}"),
+            role: record.value.role,
+        }))
+    }
+}
+
+fn administrator(person: &Person) -> ServiceResult<()> {
+    match person.role {
+        Role::Admin => Ok(()),
+        Role::Operator => Err(ServiceError::Forbidden("only administrators manage API tokens")),
     }
 }
 

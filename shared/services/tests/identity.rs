@@ -280,3 +280,40 @@ async fn an_e_mail_signs_in_to_one_account_across_tenants() {
         .await
         .expect("the link still works");
 }
+
+#[tokio::test]
+async fn an_api_token_works_as_issued_until_revoked_and_only_administrators_issue_them() {
+    let e = env();
+    let admin = e.first_admin().await;
+    let issued = e
+        .identity
+        .issue_api_token(&admin.person, "Выгрузка в CRM", Role::Operator)
+        .await
+        .expect("issued");
+    let caller = e.identity.api_token_caller(&issued.token).await.expect("read");
+    assert_eq!(
+        caller.map(|p| (p.tenant, p.role)),
+        Some((e.tenant.clone(), Role::Operator))
+    );
+    // Only the digest is kept: the stored record does not hold the token.
+    assert!(!format!("{:?}", e.identity.api_tokens(&admin.person).await.expect("listed")).contains(&issued.token));
+    let forged = format!("{}x", issued.token);
+    assert!(e.identity.api_token_caller(&forged).await.expect("read").is_none());
+    let operator = Person {
+        role: Role::Operator,
+        ..admin.person.clone()
+    };
+    let refused = e.identity.issue_api_token(&operator, "Моё", Role::Admin).await;
+    assert!(matches!(refused, Err(ServiceError::Forbidden(_))), "{refused:?}");
+    e.identity
+        .revoke_api_token(&admin.person, &issued.record.id)
+        .await
+        .expect("revoked");
+    assert!(
+        e.identity
+            .api_token_caller(&issued.token)
+            .await
+            .expect("read")
+            .is_none()
+    );
+}

@@ -198,6 +198,93 @@ export async function teamScreen(main, isAdmin, notice) {
         : h("p", { class: "muted" }, "Сотрудников пока нет."),
       invite,
     ),
+    isAdmin ? await apiTokensCard(refresh) : null,
+  );
+}
+
+/** Administrators' tokens for scripts (the local server's own accounts; absent on AWS). */
+async function apiTokensCard(refresh) {
+  let tokens;
+  try {
+    tokens = (await get("/v1/api-tokens")).items;
+  } catch {
+    return null;
+  }
+  const name = h("input", { name: "name", "data-field": "name", placeholder: "Для чего, например «Выгрузка в CRM»", required: true, "aria-label": "Название токена" });
+  const role = h(
+    "select",
+    { name: "role", "aria-label": "Права токена" },
+    h("option", { value: "operator" }, "Как у оператора"),
+    h("option", { value: "admin" }, "Как у администратора"),
+  );
+  const summary = h("div", { class: "form-summary" });
+  const issue = h(
+    "form",
+    {
+      class: "inline",
+      onsubmit: submitting(summary, async () => {
+        const issued = await post("/v1/api-tokens", { name: name.value.trim(), role: role.value });
+        await refresh(
+          onceBox(
+            `Токен API: ${issued.name}`,
+            issued.token,
+            "Показывается один раз. Скрипт передаёт его в заголовке Authorization: Bearer <токен>.",
+          ),
+        );
+      }),
+    },
+    name,
+    role,
+    h("button", { type: "submit" }, "Выпустить токен"),
+    summary,
+  );
+  return h(
+    "section",
+    { class: "card", "aria-label": "Токены API" },
+    h("h2", {}, "Токены API для скриптов"),
+    tokens.length
+      ? h(
+          "table",
+          {},
+          h("thead", {}, h("tr", {}, h("th", {}, "Название"), h("th", {}, "Права"), h("th", {}, "Выпустил"), h("th", {}, ""))),
+          h(
+            "tbody",
+            {},
+            tokens.map((t) =>
+              h(
+                "tr",
+                { "data-token": t.name },
+                h("td", {}, t.name),
+                h("td", {}, ROLE[t.role] || t.role),
+                h("td", { class: "small" }, `${t.created_by}, ${when(t.created_at)}`),
+                h(
+                  "td",
+                  { class: "actions" },
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "danger",
+                      onclick: async () => {
+                        if (!(await confirmDialog("Отозвать токен?", `Скрипты с токеном «${t.name}» перестанут работать.`, "Отозвать"))) return;
+                        try {
+                          await del(`/v1/api-tokens/${encodeURIComponent(t.id)}`);
+                          toast("Токен отозван");
+                          await refresh();
+                        } catch (e) {
+                          toast(e.message, "error");
+                        }
+                      },
+                    },
+                    "Отозвать",
+                  ),
+                ),
+              ),
+            ),
+          ),
+        )
+      : h("p", { class: "muted" }, "Токенов пока нет."),
+    issue,
   );
 }
 
@@ -487,6 +574,8 @@ const ACTION = {
   channel_connected: "Канал подключён",
   channel_disconnected: "Канал отключён",
   chatbot_token_issued: "Выдан новый токен API чат-бота",
+  api_token_issued: "Выпущен токен API",
+  api_token_revoked: "Отозван токен API",
 };
 const SUBJECT = {
   employee: "сотрудник",
@@ -496,6 +585,7 @@ const SUBJECT = {
   channel: "канал",
   schedule: "расписание",
   distribution: "распределение",
+  api_token: "токен",
 };
 
 export async function auditScreen(main) {
@@ -510,7 +600,13 @@ export async function auditScreen(main) {
           "tr",
           { "data-action": e.action },
           h("td", { class: "small" }, when(e.at)),
-          h("td", {}, e.actor.name || h("span", { class: "muted" }, "скрипт (токен API)")),
+          h(
+            "td",
+            {},
+            e.actor.user.startsWith("token:")
+              ? h("span", {}, `скрипт (токен «${e.actor.name || "отозван"}»)`)
+              : e.actor.name || h("span", { class: "muted" }, "скрипт (токен API)"),
+          ),
           h("td", {}, ACTION[e.action] || e.action),
           h("td", {}, e.subject ? `${SUBJECT[e.subject.kind] || ""} «${e.subject.name}»` : ""),
         ),

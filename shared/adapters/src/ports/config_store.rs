@@ -49,6 +49,8 @@ pub enum ConfigKind {
     Session,
     /// An entry of the audit log; its id orders the newest first.
     AuditEntry,
+    /// A script's API token (its digest); its id is the token's.
+    ApiToken,
     /// A search term of an entity (`<term>#<its kind's prefix><its id>`), for finding it by the
     /// start of a word of its name or of its phone.
     SearchTerm,
@@ -87,6 +89,7 @@ impl ConfigKind {
             ConfigKind::Invitation => "INVITE#",
             ConfigKind::Session => "SESSION#",
             ConfigKind::AuditEntry => "AUDIT#",
+            ConfigKind::ApiToken => "APITOKEN#",
             ConfigKind::SearchTerm => "TERM#",
             ConfigKind::SignInName => "SIGNIN#",
         }
