@@ -1,14 +1,20 @@
-// The documented API on this origin (`/v1/...`). A person signed in is known by the session
-// cookie (HttpOnly: this code never sees it); a request that changes something also carries the
-// session's CSRF token, kept in memory only (never in storage or a URL).
+// The documented API on this origin (`/v1/...`). On the local server a person signed in is known
+// by the session cookie (HttpOnly: this code never sees it), and a request that changes something
+// also carries the session's CSRF token; on AWS by Cognito's ID token as a bearer token. Both are
+// kept in memory only (never in storage or a URL).
 
 export const session = {
   csrf: null,
+  bearer: null,
   set(csrf) {
     this.csrf = csrf;
   },
+  setBearer(token) {
+    this.bearer = token;
+  },
   clear() {
     this.csrf = null;
+    this.bearer = null;
   },
 };
 
@@ -25,7 +31,8 @@ export class ApiError extends Error {
 /** One request; the JSON answer (or null). `raw` sends a Blob/File as the body as it is. */
 export async function api(method, path, body, raw) {
   const headers = {};
-  if (method !== "GET" && session.csrf) headers["x-csrf-token"] = session.csrf;
+  if (session.bearer) headers.authorization = `Bearer ${session.bearer}`;
+  else if (method !== "GET" && session.csrf) headers["x-csrf-token"] = session.csrf;
   let payload;
   if (raw) {
     payload = raw;

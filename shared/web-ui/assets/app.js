@@ -5,10 +5,13 @@ import { h, setTimeZone, show, submitting, toast } from "./view.js";
 import { channelsScreen, ignoredScreen, scheduleScreen, settingsScreen } from "./admin.js";
 import { auditScreen, chatbotsScreen, distributionScreen, groupsScreen, teamScreen } from "./team.js";
 import { workspaceScreen, stopPolling } from "./workspace.js";
+import { completeSignIn, redirectToSignIn, signOutEverywhere } from "./cognito.js";
 
 const main = document.getElementById("main");
 let role = null;
 let whoami = "";
+/** How people sign in here (`GET /v1/sign-in`): the product's own accounts, or Cognito on AWS. */
+let signInConfig = { provider: "local" };
 
 /** Who is signed in: the API says (`GET /v1/me`). */
 async function learnRole() {
@@ -41,6 +44,12 @@ const TOO_MANY = (e) => {
 
 function signIn(message) {
   signedOutChrome();
+  if (signInConfig.provider === "cognito") {
+    // Cognito's hosted page signs people in (and back in at once while its own session lasts).
+    show(main, h("div", { class: "card narrow" }, h("h1", {}, "Вход"), message ? h("p", { role: "alert" }, message) : null, h("p", { class: "muted" }, "Переходим на страницу входа…")));
+    redirectToSignIn(signInConfig);
+    return;
+  }
   const email = h("input", { id: "email", name: "email", type: "email", autocomplete: "username", required: true });
   const password = h("input", {
     id: "password",
@@ -147,6 +156,7 @@ async function invitationPage(token) {
 }
 
 async function signOut() {
+  if (signInConfig.provider === "cognito") return signOutEverywhere(signInConfig);
   try {
     await api("DELETE", "/v1/session");
   } catch {
@@ -251,7 +261,16 @@ async function start() {
   const invite = /^#\/invite\/(.+)$/.exec(location.hash);
   if (invite) return invitationPage(decodeURIComponent(invite[1]));
   try {
-    if (!session.csrf) session.set((await get("/v1/session")).csrf_token);
+    signInConfig = await get("/v1/sign-in");
+  } catch {
+    signInConfig = { provider: "local" };
+  }
+  try {
+    if (signInConfig.provider === "cognito") {
+      if (!session.bearer && !(await completeSignIn(signInConfig))) return signIn();
+    } else if (!session.csrf) {
+      session.set((await get("/v1/session")).csrf_token);
+    }
     role = await learnRole();
   } catch (e) {
     return signIn(e instanceof ApiError && e.status !== 401 ? e.message : undefined);

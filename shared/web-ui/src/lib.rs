@@ -43,6 +43,7 @@ const ASSETS: &[Asset] = &[
     asset!("admin.js", JS),
     asset!("workspace.js", JS),
     asset!("team.js", JS),
+    asset!("cognito.js", JS),
 ];
 
 /// The file names served under `/ui/`, for tests and tools.
