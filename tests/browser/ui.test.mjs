@@ -494,3 +494,59 @@ test("an operator goes online, gets a conversation by auto-assignment, signs out
   await page.locator('tr[data-action="signed_in"]', { hasText: OPERATOR.name }).first().waitFor();
   await shot("admin-audit");
 });
+
+test("the settings screen keeps auto-replies as edited and auto-close as set; a dialog closes with its screen; time zones come from a list", async () => {
+  await signIn(ADMIN);
+  await page.getByRole("link", { name: "Каналы" }).click();
+  const row = page.locator('tr[data-channel="Авито Ромашка"]');
+  await row.getByRole("link", { name: "Настройки" }).click();
+  await page.getByRole("heading", { name: /Настройки канала/ }).waitFor();
+  const working = page.locator('ol[data-field="working_time.auto_replies"]');
+  const add = page.getByRole("button", { name: "Добавить автоответ" }).first();
+  // Later replies may not come sooner than earlier ones: equal delays can swap.
+  for (const [text, delay] of [["Первый", "0"], ["Второй", "5"], ["Третий", "5"]]) {
+    await add.click();
+    const item = working.locator("li").last();
+    await item.getByLabel("Текст автоответа").fill(text);
+    await item.getByLabel("Задержка").fill(delay);
+    await item.getByLabel("Единица задержки").selectOption("60");
+  }
+  // The third goes up one; the first is removed.
+  await working.locator("li").nth(2).getByRole("button", { name: "Выше" }).click();
+  await working.locator("li").nth(0).getByRole("button", { name: "Удалить" }).click();
+  // Auto-close after 36 hours.
+  await page.getByLabel("Через сколько").fill("36");
+  await page.getByLabel("Единица", { exact: true }).selectOption("hours");
+  await page.getByRole("button", { name: "Сохранить" }).click();
+  await page.getByText("Сохранено", { exact: true }).waitFor();
+  await page.reload();
+  await page.getByRole("heading", { name: /Настройки канала/ }).waitFor();
+  const texts = await working.getByLabel("Текст автоответа").evaluateAll((els) => els.map((e) => e.value));
+  assert.deepEqual(texts, ["Третий", "Второй"]);
+  const delays = await working.getByLabel("Задержка").evaluateAll((els) => els.map((e) => e.value));
+  assert.deepEqual(delays, ["5", "5"]);
+  assert.equal(await page.getByLabel("Через сколько").inputValue(), "36");
+  assert.equal(await page.getByLabel("Единица", { exact: true }).inputValue(), "hours");
+  await shot("admin-settings-auto-replies");
+
+  // The connect dialog does not follow the administrator to another screen.
+  await page.getByRole("link", { name: "Каналы" }).click();
+  await row.getByRole("button", { name: /Подключить/ }).first().click();
+  await page.getByRole("dialog").waitFor();
+  // The browser's Back (the modal dialog keeps the page's links out of reach).
+  await page.goBack();
+  await page.getByRole("heading", { name: /Настройки канала/ }).waitFor();
+  assert.equal(await page.locator("dialog").count(), 0);
+  await page.getByRole("link", { name: "Расписание" }).click();
+  await page.getByRole("heading", { name: "Расписание работы" }).waitFor();
+
+  // Every IANA zone is offered; the one chosen is kept.
+  const zones = await page.locator("datalist#zones option").evaluateAll((os) => os.map((o) => o.value));
+  assert.ok(zones.includes("Europe/Samara") && zones.includes("America/New_York") && zones.length > 300, `${zones.length} zones`);
+  await page.getByLabel("Часовой пояс").fill("Asia/Novosibirsk");
+  await page.getByRole("button", { name: "Сохранить расписание" }).click();
+  await page.getByText("Сохранено", { exact: true }).waitFor();
+  await page.reload();
+  await page.getByRole("heading", { name: "Расписание работы" }).waitFor();
+  assert.equal(await page.getByLabel("Часовой пояс").inputValue(), "Asia/Novosibirsk");
+});

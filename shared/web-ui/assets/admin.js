@@ -254,6 +254,8 @@ function receiverPicker(path, value, dir, { allowQueue, allowChatbot }) {
 /** The auto-replies editor: add, edit, remove, reorder; each with its delay. */
 function autoRepliesEditor(path, initial) {
   const list = h("ol", { class: "auto-replies", "data-field": path });
+  // What each row holds. (Not a property of the <li>: `li.value` is the item's number.)
+  const readers = new WeakMap();
   const addButton = h("button", { type: "button", onclick: () => add({ text: "", delay_seconds: 0 }) }, "Добавить автоответ");
   const rows = () => Array.from(list.children);
   const renumber = () => {
@@ -286,7 +288,7 @@ function autoRepliesEditor(path, initial) {
         h("button", { type: "button", class: "danger", "aria-label": "Удалить", onclick: () => (row.remove(), renumber()) }, "Удалить"),
       ),
     );
-    row.value = () => ({ text: text.value, delay_seconds: Math.round(Number(amount.value || 0) * Number(unitSelect.value)) });
+    readers.set(row, () => ({ text: text.value, delay_seconds: Math.round(Number(amount.value || 0) * Number(unitSelect.value)) }));
     list.append(row);
     renumber();
   };
@@ -296,7 +298,7 @@ function autoRepliesEditor(path, initial) {
   renumber();
   return {
     element: h("div", { class: "field" }, list, addButton, h("p", { class: "muted" }, `До ${MAX_AUTO_REPLIES} автоответов, задержка до суток; отправляются по порядку, пока клиенту не ответили.`)),
-    value: () => rows().map((r) => r.value()),
+    value: () => rows().map((r) => readers.get(r)()),
   };
 }
 
@@ -349,19 +351,15 @@ export async function settingsScreen(main, channelId) {
   syncNwt();
 
   const ac = doc.auto_close_after;
-  const acOn = h("input", { type: "checkbox", checked: !!ac });
-  const acValue = h("input", { type: "number", min: 1, step: 1, value: String(ac?.value || 24), "data-field": "auto_close_after.value", "aria-label": "Через сколько" });
+  // Auto-close is always on (R-CS6: after N hours or days, N > 0; 4 days unless set): no switch
+  // that would pretend otherwise.
+  const acValue = h("input", { type: "number", min: 1, step: 1, value: String(ac?.value || 4), "data-field": "auto_close_after.value", "aria-label": "Через сколько" });
   const acUnit = h(
     "select",
     { "data-field": "auto_close_after.unit", "aria-label": "Единица" },
-    h("option", { value: "hours", selected: ac?.unit !== "days" }, "часов"),
-    h("option", { value: "days", selected: ac?.unit === "days" }, "дней"),
+    h("option", { value: "hours", selected: ac?.unit === "hours" }, "часов"),
+    h("option", { value: "days", selected: ac?.unit !== "hours" }, "дней"),
   );
-  const syncAc = () => {
-    acValue.disabled = acUnit.disabled = !acOn.checked;
-  };
-  acOn.addEventListener("change", syncAc);
-  syncAc();
 
   const summary = h("div", { class: "form-summary" });
   const form = h(
@@ -385,7 +383,7 @@ export async function settingsScreen(main, channelId) {
               : choice === "auto_replies"
                 ? { auto_replies: nwtReplies.value() }
                 : {},
-          ...(acOn.checked ? { auto_close_after: { value: Number(acValue.value), unit: acUnit.value } } : {}),
+          auto_close_after: { value: Number(acValue.value), unit: acUnit.value },
         };
         try {
           await put(`/v1/channels/${id}/settings`, next);
@@ -417,8 +415,8 @@ export async function settingsScreen(main, channelId) {
       nwtRepliesBox,
     ),
     h("fieldset", {}, h("legend", {}, "Автозакрытие"),
-      h("label", { class: "check" }, acOn, "Закрывать обращение без активности"),
-      h("div", { class: "field delay" }, h("span", {}, "через"), acValue, acUnit),
+      h("div", { class: "field delay" }, h("span", {}, "Обращение без активности закрывается через"), acValue, acUnit),
+      h("p", { class: "muted" }, "Активность — сообщения клиента и операторов; автоответы не продлевают обращение."),
     ),
     summary,
     h("div", { class: "actions" }, h("a", { href: "#/channels", class: "button" }, "К каналам"), h("button", { type: "submit", class: "primary" }, "Сохранить")),
@@ -471,7 +469,10 @@ export async function scheduleScreen(main) {
     doc = { time_zone: "Europe/Moscow", weekly: {} };
   }
   const tz = h("input", { value: doc.time_zone, "data-field": "time_zone", list: "zones", "aria-label": "Часовой пояс" });
-  const zones = h("datalist", { id: "zones" }, ["Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk", "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Vladivostok", "Asia/Magadan", "Asia/Kamchatka"].map((z) => h("option", { value: z })));
+  // Russia's zones first, then every IANA zone the browser knows: typing filters the list.
+  const russian = ["Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Omsk", "Asia/Novosibirsk", "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Yakutsk", "Asia/Vladivostok", "Asia/Magadan", "Asia/Kamchatka"];
+  const everyZone = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+  const zones = h("datalist", { id: "zones" }, [...new Set([...russian, ...everyZone])].map((z) => h("option", { value: z })));
   const days = WEEKDAYS.map(([key, label]) => {
     const editor = intervalsEditor(`weekly.${key}`, doc.weekly?.[key]);
     return { key, label, editor };

@@ -235,6 +235,11 @@ const ADMIN_SCREENS = {
 };
 
 async function route() {
+  // A dialog belongs to the screen it was opened on.
+  document.querySelectorAll("dialog").forEach((d) => {
+    d.close();
+    d.remove();
+  });
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   if (parts[0] === "invite" && parts[1]) return invitationPage(decodeURIComponent(parts[1]));
   if (!role) return;
