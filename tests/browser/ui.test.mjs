@@ -263,7 +263,7 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
 
   await signIn(OPERATOR);
   await page.getByRole("link", { name: /Очередь/ }).click();
-  // It arrives without reloading (the workspace polls).
+  // It arrives without reloading (pushed).
   const item = page.locator(`a[data-chat="${chat}"]`);
   await item.waitFor();
   await page.locator('.badge[data-count="Очередь"]').filter({ hasText: "1" }).waitFor();
@@ -276,9 +276,11 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
   await page.getByText(`у оператора ${OPERATOR.name}`).waitFor();
   await page.locator('.badge[data-count="Мои обращения"]').filter({ hasText: "1" }).waitFor();
 
-  // The client writes again: the open conversation shows it without reloading.
+  // The client writes again: the open conversation shows it at once, pushed (while the live
+  // channel works the screen polls only once a minute, beyond this wait).
+  assert.equal(await page.locator(".live-down").isVisible(), false, "the live channel is up");
   await sandbox("POST", "/accounts/1001/client-messages", { chat_id: chat, text: "Можно забрать сегодня?" });
-  await page.getByText("Можно забрать сегодня?").waitFor();
+  await page.getByText("Можно забрать сегодня?").waitFor({ timeout: 10000 });
 
   await page.getByPlaceholder("Ответ клиенту").fill("Да, продаётся. Приезжайте!");
   await page.getByRole("button", { name: "Отправить" }).click();

@@ -11,6 +11,7 @@ pub mod avito;
 #[cfg(any(feature = "aws-dynamodb", feature = "aws-sqs", feature = "aws-scheduler"))]
 pub mod aws;
 pub mod cached_config;
+pub mod changes;
 pub mod chatbot_http;
 pub mod configuration;
 pub mod credentials;

@@ -25,6 +25,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod events;
 pub mod sign_in;
 
 /// The development tokens used when `LOCAL_API_TOKENS` is not set: tenant `demo`, an administrator
@@ -271,9 +272,14 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
         SqliteQueue::open(&config.data_dir.join("inbound-queue.sqlite3"), INBOUND_MAX_RECEIVES)
             .map_err(|e| e.to_string())?,
     );
-    let conversations = Arc::new(
-        SqliteConversationStore::open(&config.data_dir.join("conversations.sqlite3")).map_err(|e| e.to_string())?,
-    );
+    // Every conversation write is told to the workspaces listening (`/v1/events`).
+    let changes = adapters::changes::ChangeFeed::new();
+    let conversations = Arc::new(adapters::changes::ObservedConversations {
+        inner: Arc::new(
+            SqliteConversationStore::open(&config.data_dir.join("conversations.sqlite3")).map_err(|e| e.to_string())?,
+        ),
+        feed: changes.clone(),
+    });
     let timers = Arc::new(SqliteScheduler::open(&config.data_dir.join("timers.sqlite3")).map_err(|e| e.to_string())?);
     let worker = InboundWorker {
         timers: Arc::clone(&timers),
@@ -310,8 +316,13 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
         auth: Arc::clone(&admin.auth),
         secure_cookie,
     };
+    let callers = Arc::clone(&admin.auth);
     let mut router = admin_api::router(admin)
         .merge(sign_in::router(sign_in))
+        .merge(events::router(events::EventsState {
+            feed: changes,
+            auth: Arc::clone(&callers),
+        }))
         .merge(oauth_callback::router(connections))
         .merge(avito_webhook::router(webhooks))
         .merge(operator_api::router(operator));

@@ -1,18 +1,31 @@
 // The operator workspace: «Мои обращения» and «Очередь» with counts, the conversation (messages,
 // reply with text or an image, topic, comments, take, complete), the client card, the candidate
-// card, the listing, and notifications. Lists, counts and the open conversation refresh every few
-// seconds without reloading the page.
+// card, the listing, and notifications. Lists, counts and the open conversation update at once when
+// the server says something changed (`/v1/events`); while that channel is down the screen says so
+// and polls every few seconds.
 import { all, api, get, idempotencyKey, patch, post, put } from "./api.js";
 import { clearFieldErrors, h, show, showFieldErrors, submitting, toast, when } from "./view.js";
 
 const POLL_MS = 3000;
+/** A safety net while the live channel works: it alone keeps the screen current. */
+const LIVE_POLL_MS = 60000;
 const MAX_REPLY_CHARS = 1000;
 const MAX_IMAGE_BYTES = 24 * 1024 * 1024;
 const IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/bmp", "image/heic", "image/heif"];
 
 let timer = null;
-/** What the screen shows now, so a refresh changes only what changed. */
-const state = { view: "mine", conversationId: null, listKey: "", messagesKey: "", conversationKey: "" };
+let events = null;
+/** Which list and conversation the screen is on. */
+const state = { view: "mine", conversationId: null };
+/**
+ * What each element shows now (keys of its content), so a refresh changes only what changed. Kept
+ * per element: a late refresh of a screen already left cannot mark the new screen's as shown.
+ */
+const shown = new WeakMap();
+const keyOf = (el, name) => shown.get(el)?.[name] ?? "";
+const setKey = (el, name, value) => shown.set(el, { ...(shown.get(el) || {}), [name]: value });
+/** The list of the screen now (an action in the conversation refreshes it too). */
+let currentList = null;
 
 /** Names of the tenant's people, groups and bots, so the screens never show an id. */
 const names = { employees: new Map(), groups: new Map(), chatbots: new Map() };
@@ -34,6 +47,8 @@ const groupName = (id) => names.groups.get(id) || "удалённой групп
 export function stopPolling() {
   clearInterval(timer);
   timer = null;
+  events?.close();
+  events = null;
 }
 
 function authorLabel(a, c) {
@@ -152,15 +167,22 @@ function conversationSubtitle(c) {
 // ---------------------------------------------------------------------------------------------
 
 export async function workspaceScreen(main, parts) {
+  // The previous screen stops first: its late refreshes would mark this one's content as shown.
+  stopPolling();
   const view = parts[0] === "queue" || parts[0] === "notifications" ? parts[0] : parts[0] === "c" ? state.view : "mine";
   state.view = view;
   state.conversationId = parts[0] === "c" ? decodeURIComponent(parts[1] || "") : null;
-  state.listKey = state.messagesKey = state.conversationKey = "";
 
   const tabs = h("nav", { class: "tabs", "aria-label": "Списки" });
+  const offline = h(
+    "div",
+    { class: "warning live-down", role: "status", hidden: true },
+    "Нет мгновенных обновлений: экран обновляется раз в несколько секунд.",
+  );
   const list = h("div", { class: "list", "aria-live": "polite" });
+  currentList = list;
   const detail = h("div", { class: "detail" });
-  show(main, h("div", { class: "workspace" }, h("aside", {}, tabs, list), detail));
+  show(main, h("div", { class: "workspace" }, h("aside", {}, offline, tabs, list), detail));
 
   const refresh = async () => {
     const counts = await get("/v1/conversations/counts");
@@ -177,18 +199,36 @@ export async function workspaceScreen(main, parts) {
   };
   await loadNames();
   await refresh();
-  stopPolling();
-  timer = setInterval(
-    () =>
-      refresh().catch((e) => {
-        if (e.status === 401) {
-          // The session ended (signed out elsewhere, disabled, expired): back to signing in.
-          stopPolling();
-          window.dispatchEvent(new CustomEvent("session-ended"));
-        } else console.warn(e);
-      }),
-    POLL_MS,
-  );
+  const tick = () =>
+    refresh().catch((e) => {
+      if (e.status === 401) {
+        // The session ended (signed out elsewhere, disabled, expired): back to signing in.
+        stopPolling();
+        window.dispatchEvent(new CustomEvent("session-ended"));
+      } else console.warn(e);
+    });
+  const every = (ms) => {
+    clearInterval(timer);
+    timer = setInterval(tick, ms);
+  };
+  every(POLL_MS);
+  // Pushed changes: one refresh for a burst of them.
+  let soon = null;
+  const changed = () => {
+    if (!soon) soon = setTimeout(() => ((soon = null), tick()), 50);
+  };
+  events = new EventSource("/v1/events");
+  events.addEventListener("open", () => {
+    offline.hidden = true;
+    every(LIVE_POLL_MS);
+    changed(); // What changed while the channel was down.
+  });
+  events.addEventListener("error", () => {
+    offline.hidden = false;
+    every(POLL_MS);
+  });
+  events.addEventListener("conversation", changed);
+  events.addEventListener("resync", changed);
 }
 
 function tab(href, label, count, active) {
@@ -199,8 +239,8 @@ async function conversationList(list, view) {
   const page = await get(`/v1/conversations?view=${view}&limit=100`);
   const items = page.items || [];
   const key = JSON.stringify(items.map((c) => [c.id, c.last_activity_at, c.waiting_since, c.topic, state.conversationId]));
-  if (key === state.listKey) return;
-  state.listKey = key;
+  if (key === keyOf(list, "list")) return;
+  setKey(list, "list", key);
   if (!items.length) {
     show(list, h("p", { class: "muted empty" }, view === "queue" ? "В очереди никого нет." : "У вас нет открытых обращений."));
     return;
@@ -232,8 +272,8 @@ async function notificationsList(list) {
   const page = await get("/v1/notifications?limit=50");
   const items = page.items || [];
   const key = JSON.stringify(items.map((n) => [n.id, n.unread]));
-  if (key === state.listKey) return;
-  state.listKey = key;
+  if (key === keyOf(list, "list")) return;
+  setKey(list, "list", key);
   const newest = items[0];
   show(
     list,
@@ -247,7 +287,7 @@ async function notificationsList(list) {
               type: "button",
               onclick: async () => {
                 await post("/v1/notifications/read", { read_until: newest.at });
-                state.listKey = "";
+                setKey(list, "list", "");
                 await notificationsList(list);
               },
             },
@@ -281,14 +321,14 @@ async function conversationView(detail, id) {
   // read, which is right when something new is shown, not every few seconds.
   const messages = await all(`${path}/messages`);
   const mKey = JSON.stringify(messages);
-  if (state.conversationKey && mKey === state.messagesKey) return;
+  if (keyOf(detail, "conversation") && mKey === keyOf(detail, "messages")) return;
   const c = await get(path);
-  const firstShow = !state.conversationKey;
-  state.conversationKey = JSON.stringify(c);
-  state.messagesKey = mKey;
+  const firstShow = !keyOf(detail, "conversation");
+  setKey(detail, "conversation", JSON.stringify(c));
+  setKey(detail, "messages", mKey);
   const reload = async () => {
-    state.conversationKey = "";
-    state.listKey = "";
+    setKey(detail, "conversation", "");
+    if (currentList) setKey(currentList, "list", "");
     await conversationView(detail, id);
   };
 

@@ -1,0 +1,200 @@
+//! What changed in the conversations, for the workspace to show at once instead of polling
+//! (R-UI, issue 17). Changes are observed where they are written — the conversation store — not
+//! at each writer: [`ObservedConversations`] wraps any store and tells the [`ChangeFeed`] after
+//! every successful write. On the local server the feed is in-process; on AWS the table's
+//! stream plays this part (to come with the WebSocket API).
+
+use crate::ports::{ConversationStore, Page, StoreError, TimeCursor, Versioned};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::conversation::{Conversation, Handler, Message};
+use domain::ids::{ChannelId, ConversationId, TenantId};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// What happened to a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    Opened,
+    /// A message was added, or one's delivery changed.
+    Message,
+    /// Its own fields changed (who has it, topic, links, waiting state).
+    Updated,
+    Closed,
+}
+
+/// One change, for the tenant's workspaces.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConversationChanged {
+    pub tenant: TenantId,
+    pub conversation: ConversationId,
+    pub change: Change,
+}
+
+/// Changes as they happen, to whoever listens now (nothing is kept for those who do not: a
+/// workspace that (re)connects reads the current state first).
+#[derive(Clone)]
+pub struct ChangeFeed {
+    sender: broadcast::Sender<ConversationChanged>,
+}
+
+impl Default for ChangeFeed {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChangeFeed {
+    /// A feed keeping up to 1024 changes for a slow listener (who then hears it lagged).
+    pub fn new() -> Self {
+        Self {
+            sender: broadcast::channel(1024).0,
+        }
+    }
+
+    pub fn publish(&self, change: ConversationChanged) {
+        // No listener is not an error.
+        let _ = self.sender.send(change);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<ConversationChanged> {
+        self.sender.subscribe()
+    }
+}
+
+/// A conversation store that tells `feed` about every write that succeeded.
+pub struct ObservedConversations {
+    pub inner: Arc<dyn ConversationStore>,
+    pub feed: ChangeFeed,
+}
+
+impl ObservedConversations {
+    fn tell(&self, tenant: &TenantId, conversation: &ConversationId, change: Change) {
+        self.feed.publish(ConversationChanged {
+            tenant: tenant.clone(),
+            conversation: conversation.clone(),
+            change,
+        });
+    }
+}
+
+#[async_trait]
+impl ConversationStore for ObservedConversations {
+    async fn open_for_chat(
+        &self,
+        tenant: &TenantId,
+        channel: &ChannelId,
+        chat_id: &str,
+    ) -> Result<Option<Versioned<Conversation>>, StoreError> {
+        self.inner.open_for_chat(tenant, channel, chat_id).await
+    }
+
+    async fn open(&self, tenant: &TenantId, conversation: &Conversation) -> Result<(), StoreError> {
+        self.inner.open(tenant, conversation).await?;
+        self.tell(tenant, &conversation.id, Change::Opened);
+        Ok(())
+    }
+
+    async fn get(&self, tenant: &TenantId, id: &ConversationId) -> Result<Option<Versioned<Conversation>>, StoreError> {
+        self.inner.get(tenant, id).await
+    }
+
+    async fn add_message(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        expected_version: u64,
+        message: &Message,
+    ) -> Result<bool, StoreError> {
+        let added = self
+            .inner
+            .add_message(tenant, conversation, expected_version, message)
+            .await?;
+        if added {
+            self.tell(tenant, &conversation.id, Change::Message);
+        }
+        Ok(added)
+    }
+
+    async fn messages(
+        &self,
+        tenant: &TenantId,
+        conversation: &ConversationId,
+        after: Option<&TimeCursor>,
+        limit: u32,
+    ) -> Result<Page<Message, TimeCursor>, StoreError> {
+        self.inner.messages(tenant, conversation, after, limit).await
+    }
+
+    async fn record_delivery(
+        &self,
+        tenant: &TenantId,
+        channel: &ChannelId,
+        message: &Message,
+    ) -> Result<(), StoreError> {
+        self.inner.record_delivery(tenant, channel, message).await
+    }
+
+    async fn replace_message(&self, tenant: &TenantId, expected: &Message, next: &Message) -> Result<bool, StoreError> {
+        let replaced = self.inner.replace_message(tenant, expected, next).await?;
+        if replaced {
+            self.tell(tenant, &next.conversation_id, Change::Message);
+        }
+        Ok(replaced)
+    }
+
+    async fn open_by_handler(
+        &self,
+        tenant: &TenantId,
+        handlers: &[Handler],
+        after: Option<&TimeCursor>,
+        limit: u32,
+    ) -> Result<Page<Conversation, TimeCursor>, StoreError> {
+        self.inner.open_by_handler(tenant, handlers, after, limit).await
+    }
+
+    async fn count_open_by_handler(&self, tenant: &TenantId, handlers: &[Handler]) -> Result<u64, StoreError> {
+        self.inner.count_open_by_handler(tenant, handlers).await
+    }
+
+    async fn by_client_card(
+        &self,
+        tenant: &TenantId,
+        card: &domain::ids::ClientCardId,
+        after: Option<&TimeCursor>,
+        limit: u32,
+    ) -> Result<Page<Conversation, TimeCursor>, StoreError> {
+        self.inner.by_client_card(tenant, card, after, limit).await
+    }
+
+    async fn due_for_auto_close(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(TenantId, ConversationId)>, StoreError> {
+        self.inner.due_for_auto_close(now, limit).await
+    }
+
+    async fn save(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        self.inner.save(tenant, conversation, expected_version).await?;
+        self.tell(tenant, &conversation.id, Change::Updated);
+        Ok(())
+    }
+
+    async fn close(
+        &self,
+        tenant: &TenantId,
+        conversation: &Conversation,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        self.inner.close(tenant, conversation, expected_version).await?;
+        self.tell(tenant, &conversation.id, Change::Closed);
+        Ok(())
+    }
+}
