@@ -1,9 +1,11 @@
-//! AWS implementations of the ports: DynamoDB (single table; see `TABLE_DESIGN.md`), SQS and
-//! EventBridge Scheduler, each behind its own feature (`aws-dynamodb`, `aws-sqs`, `aws-scheduler`;
-//! `aws` for all three) so a function links only the SDKs it calls. The resources themselves are
+//! AWS implementations of the ports: DynamoDB (single table; see `TABLE_DESIGN.md`), SQS,
+//! EventBridge Scheduler and Cognito, each behind its own feature (`aws-dynamodb`, `aws-sqs`,
+//! `aws-scheduler`, `aws-cognito`; `aws` for all four) so a function links only the SDKs it calls. The resources themselves are
 //! declared in `infra/template.yaml`; the `aws-stack` crate creates them from it on a local
 //! endpoint.
 
+#[cfg(feature = "aws-cognito")]
+pub mod cognito;
 #[cfg(feature = "aws-dynamodb")]
 mod dynamodb_config;
 #[cfg(feature = "aws-dynamodb")]
@@ -15,6 +17,8 @@ mod eventbridge_scheduler;
 #[cfg(feature = "aws-sqs")]
 mod sqs_queue;
 
+#[cfg(feature = "aws-cognito")]
+pub use cognito::{CognitoIdentityProvider, cognito_client_from_env};
 #[cfg(feature = "aws-dynamodb")]
 pub use dynamodb_config::DynamoConfigStore;
 #[cfg(feature = "aws-dynamodb")]
