@@ -9,6 +9,7 @@
 //! | `AVITO_API_BASE_URL`, `AVITO_OAUTH_URL` | Avito's API and authorize page (default: Avito's) |
 //! | `TOKEN_ENCRYPTION_KEYS`, `TOKEN_ENCRYPTION_KEY_ID` | the key ring sealing tokens (`id:64 hex`, ...) |
 //! | `CHATBOT_ALLOW_LOOPBACK` | `1`: chatbots on this machine may be called (local development only) |
+//! | `COGNITO_USER_POOL_ID` | the Cognito user pool holding people's sign-in accounts (admin API) |
 
 use crate::connection::{ConnectionSettings, Connections};
 use crate::ports::Ports;
@@ -126,8 +127,33 @@ pub async fn ports_from(vars: Variables<'_>) -> Result<Ports, String> {
     })
 }
 
-/// Where people's sign-in accounts live on AWS: Amazon Cognito's user pool (`COGNITO_USER_POOL_ID`).
-/// Until the Cognito adapter is wired, start-up fails with this reason rather than pretending.
+/// Where people's sign-in accounts live on AWS: Amazon Cognito's user pool `COGNITO_USER_POOL_ID`.
 pub async fn identity_provider_from_env() -> Result<Arc<dyn adapters::ports::IdentityProvider>, String> {
-    Err("the Cognito identity provider is not wired yet (COGNITO_USER_POOL_ID)".into())
+    identity_provider_from(&from_process).await
+}
+
+/// The identity provider from `vars` (as [`identity_provider_from_env`]).
+pub async fn identity_provider_from(vars: Variables<'_>) -> Result<Arc<dyn adapters::ports::IdentityProvider>, String> {
+    use adapters::aws::{CognitoIdentityProvider, cognito_client_from_env};
+    let pool = required(vars, "COGNITO_USER_POOL_ID")?;
+    Ok(Arc::new(CognitoIdentityProvider::new(
+        cognito_client_from_env().await,
+        pool,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_identity_provider_needs_its_user_pool() {
+        let none = |_: &str| None;
+        let e = identity_provider_from(&none).await.err().expect("refused");
+        assert_eq!(e, "COGNITO_USER_POOL_ID is not set");
+        let blank = |name: &str| (name == "COGNITO_USER_POOL_ID").then(|| " ".to_owned());
+        assert!(identity_provider_from(&blank).await.is_err());
+        let set = |name: &str| (name == "COGNITO_USER_POOL_ID").then(|| "eu-central-1_Abc".to_owned());
+        assert!(identity_provider_from(&set).await.is_ok());
+    }
 }
