@@ -10,9 +10,13 @@
 //! Names: the table is `<prefix>-table`, the inbound queue `<prefix>-inbound` with its dead-letter
 //! queue `<prefix>-inbound-dlq`, the auto-reply group `<prefix>-autoreplies`; any other resource
 //! `<prefix>-<logical id in kebab case>`. Creating is idempotent: what exists is kept.
+//!
+//! Beside it, [`tenant`]: creating a tenant and its first administrator on AWS (`avito-cc-tenant`,
+//! `make tenant`).
 
 pub mod cognito;
 pub mod template;
+pub mod tenant;
 
 pub use template::{
     IndexSpec, QueueSpec, Redrive, StackTemplate, TableSpec, UserPoolClientSpec, UserPoolDomainSpec, UserPoolSpec,
