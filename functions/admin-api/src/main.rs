@@ -21,6 +21,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     let identity = services::environment::identity_provider_from_env().await?;
     let sign_in = CognitoSignIn::from_vars(&|name| std::env::var(name).ok())?;
     let state = AdminState::new(Configuration::new(store), connections, auth, identity)
-        .with_sign_in(SignInView::Cognito(sign_in));
+        .with_sign_in(SignInView::Cognito(Box::new(sign_in)));
     lambda_http::run(admin_api::router(state)).await
 }

@@ -22,7 +22,7 @@ pub enum SignInView {
     /// Amazon Cognito's hosted sign-in page. Send the ID token (not the access token: only the ID
     /// token carries the tenant and role claims and the client id as its audience) as
     /// `Authorization: Bearer <id token>`.
-    Cognito(CognitoSignIn),
+    Cognito(Box<CognitoSignIn>),
 }
 
 /// Where and how to sign in with Cognito.
@@ -118,7 +118,7 @@ mod tests {
             "https://cc.auth.eu-central-1.amazoncognito.com/oauth2/token"
         );
         assert_eq!(s.redirect_uri, "https://cc.example.ru/");
-        let view = serde_json::to_value(SignInView::Cognito(s)).expect("JSON");
+        let view = serde_json::to_value(SignInView::Cognito(Box::new(s))).expect("JSON");
         assert_eq!(view["provider"], "cognito");
         assert_eq!(view["client_id"], "client123");
         assert_eq!(
