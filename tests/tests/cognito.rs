@@ -13,7 +13,9 @@
 
 use adapters::avito::{AvitoClient, RetryPolicy};
 use adapters::aws::cognito::{ROLE_ATTRIBUTE, TENANT_ATTRIBUTE};
-use adapters::aws::{CognitoIdentityProvider, DynamoConfigStore, cognito_client_from_env, dynamodb_client_from_env};
+use adapters::aws::{
+    CognitoApi, CognitoIdentityProvider, DynamoConfigStore, cognito_client_from_env, dynamodb_client_from_env,
+};
 use adapters::configuration::Configuration;
 use adapters::credentials::{AppCredentials, Vaults};
 use adapters::ports::{ConfigStore, IdentityProvider, InvitationSent, SystemClock};
@@ -78,7 +80,10 @@ async fn stack() -> Stack {
         endpoint,
         config: Configuration::new(Arc::clone(&store)),
         store,
-        provider: Arc::new(CognitoIdentityProvider::new(cognito.clone(), pool.clone())),
+        provider: Arc::new(CognitoIdentityProvider::new(
+            CognitoApi::from_env().expect("Cognito API"),
+            pool.clone(),
+        )),
         cognito,
         pool,
         client_id: var("COGNITO_CLIENT_ID"),

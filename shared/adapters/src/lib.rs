@@ -12,7 +12,8 @@ pub mod avito;
     feature = "aws-dynamodb",
     feature = "aws-sqs",
     feature = "aws-scheduler",
-    feature = "aws-cognito"
+    feature = "aws-cognito",
+    feature = "aws-cognito-sdk"
 ))]
 pub mod aws;
 pub mod cached_config;

@@ -134,10 +134,10 @@ pub async fn identity_provider_from_env() -> Result<Arc<dyn adapters::ports::Ide
 
 /// The identity provider from `vars` (as [`identity_provider_from_env`]).
 pub async fn identity_provider_from(vars: Variables<'_>) -> Result<Arc<dyn adapters::ports::IdentityProvider>, String> {
-    use adapters::aws::{CognitoIdentityProvider, cognito_client_from_env};
+    use adapters::aws::{CognitoApi, CognitoIdentityProvider};
     let pool = required(vars, "COGNITO_USER_POOL_ID")?;
     Ok(Arc::new(CognitoIdentityProvider::new(
-        cognito_client_from_env().await,
+        CognitoApi::from_vars(vars)?,
         pool,
     )))
 }
@@ -153,7 +153,14 @@ mod tests {
         assert_eq!(e, "COGNITO_USER_POOL_ID is not set");
         let blank = |name: &str| (name == "COGNITO_USER_POOL_ID").then(|| " ".to_owned());
         assert!(identity_provider_from(&blank).await.is_err());
-        let set = |name: &str| (name == "COGNITO_USER_POOL_ID").then(|| "eu-central-1_Abc".to_owned());
+        let no_region = |name: &str| (name == "COGNITO_USER_POOL_ID").then(|| "eu-central-1_Abc".to_owned());
+        let e = identity_provider_from(&no_region).await.err().expect("refused");
+        assert_eq!(e, "AWS_REGION is not set");
+        let set = |name: &str| match name {
+            "COGNITO_USER_POOL_ID" => Some("eu-central-1_Abc".to_owned()),
+            "AWS_REGION" => Some("eu-central-1".to_owned()),
+            _ => None,
+        };
         assert!(identity_provider_from(&set).await.is_ok());
     }
 }

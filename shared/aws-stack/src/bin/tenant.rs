@@ -8,7 +8,7 @@
 //! (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), optionally
 //! `PUBLIC_BASE_URL` (printed as where to sign in). `make tenant` sets them from the stack.
 
-use adapters::aws::{CognitoIdentityProvider, DynamoConfigStore, cognito_client_from_env, dynamodb_client_from_env};
+use adapters::aws::{CognitoApi, CognitoIdentityProvider, DynamoConfigStore, dynamodb_client_from_env};
 use adapters::configuration::Configuration;
 use adapters::ports::InvitationSent;
 use std::sync::Arc;
@@ -41,7 +41,10 @@ async fn main() {
         dynamodb_client_from_env().await,
         table,
     )));
-    let provider = Arc::new(CognitoIdentityProvider::new(cognito_client_from_env().await, pool));
+    let provider = Arc::new(CognitoIdentityProvider::new(
+        CognitoApi::from_env().unwrap_or_else(|e| fail(&e)),
+        pool,
+    ));
     let done = aws_stack::tenant::create_first_administrator(&config, provider, tenant, email, name)
         .await
         .unwrap_or_else(|e| fail(&e));
