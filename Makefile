@@ -14,7 +14,7 @@ LAMBDA_DIR := target/lambda
 WATCH_PORT ?= 9000
 CARGO ?= cargo
 
-.PHONY: help run test browser-test fmt-check lint domain-purity lint-infra venv build watch deploy bench clean
+.PHONY: help run test browser-test fmt-check lint domain-purity lint-infra venv build watch deploy tenant bench clean
 
 help:
 	@echo "make run   - start the local all-in-one server (embedded store, Avito sandbox)"
@@ -22,6 +22,7 @@ help:
 	@echo "make build - every Lambda function, release, arm64 (cargo-lambda), with its size"
 	@echo "make watch - every Lambda function under cargo lambda watch, on moto and the Avito sandbox"
 	@echo "make deploy - build, then sam deploy (guided the first time)"
+	@echo "make tenant TENANT=<id> EMAIL=<e-mail> NAME=\"<name>\" [STACK=<stack>] - a tenant and its first administrator on the deployed stack (Cognito e-mails them)"
 	@echo "make bench - measure (webhook ack, end to end, cost per message on AWS against moto, cold start, domain hot paths) into BENCHMARKS.md"
 
 ## The product on this machine: the local server on the embedded store.
@@ -103,6 +104,15 @@ deploy: build $(VENV)/bin/sam
 	else \
 		$(VENV)/bin/sam deploy --guided --template-file infra/template.yaml; \
 	fi
+
+## A tenant and its first administrator on the deployed stack: the employee record in its table and
+## the Cognito account (Cognito e-mails the temporary password). Uses the AWS credentials `sam deploy`
+## uses; STACK defaults to the stack name samconfig.toml saved.
+tenant: venv
+	@if [ -z "$(TENANT)" ] || [ -z "$(EMAIL)" ] || [ -z "$(NAME)" ]; then \
+		echo 'usage: make tenant TENANT=<id> EMAIL=<e-mail> NAME="<name>" [STACK=<stack name>]' >&2; exit 2; fi
+	$(CARGO) build -q -p aws-stack --bin avito-cc-tenant
+	$(VENV)/bin/python infra/scripts/with_stack.py "$(STACK)" -- "$(TARGET_DIR)/debug/avito-cc-tenant" "$(TENANT)" "$(EMAIL)" "$(NAME)"
 
 $(VENV)/bin/sam: $(VENV)/bin/moto_server
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'aws-sam-cli==$(SAM_VERSION)' 'cfn-lint==$(CFN_LINT_VERSION)'

@@ -11,9 +11,11 @@ mod crud;
 mod directory;
 mod invitation;
 mod settings;
+mod sign_in;
 mod state;
 
 pub use connection::api_error as connection_api_error;
+pub use sign_in::{CognitoSignIn, SignInView};
 pub use state::AdminState;
 
 use axum::routing::get;
@@ -42,7 +44,8 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
     tags(
         (name = "directory", description = "Employees, groups, chatbots, channel groups and channels"),
         (name = "connection", description = "Connecting channels to Avito accounts"),
-        (name = "settings", description = "Channel settings, working schedule, distribution")
+        (name = "settings", description = "Channel settings, working schedule, distribution"),
+        (name = "sign-in", description = "How the web interface signs people in")
     )
 )]
 struct ApiDoc;
@@ -100,6 +103,7 @@ fn api() -> (Router<AdminState>, utoipa::openapi::OpenApi) {
         .routes(routes!(settings::get_channel_settings, settings::put_channel_settings))
         .routes(routes!(settings::get_schedule, settings::put_schedule))
         .routes(routes!(settings::get_distribution, settings::put_distribution))
+        .routes(routes!(sign_in::sign_in))
         .split_for_parts()
 }
 
@@ -111,8 +115,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The whole API: `/v1/...`, plus `GET /health` and `GET /openapi.json` (no token needed).
+/// The whole API: `/v1/...`, plus `GET /health`, `GET /openapi.json` and `GET /v1/sign-in` (no
+/// token needed).
 pub fn router(state: AdminState) -> Router {
+    // With Cognito, the web interface's pages exchange the sign-in code at its token endpoint.
+    let connect_to: Vec<String> = match &state.sign_in {
+        SignInView::Cognito(c) => vec![c.domain_url.clone()],
+        SignInView::Local => Vec::new(),
+    };
     let router = api().0;
     let doc = Json(openapi());
     let router = router
@@ -125,5 +135,5 @@ pub fn router(state: AdminState) -> Router {
         .with_state(state)
         // The web interface (static, no authentication: it signs in against the API itself).
         .merge(web_ui::router());
-    http_api::secured(router)
+    http_api::secured_connecting_to(router, &connect_to)
 }

@@ -1,5 +1,6 @@
 //! What the admin API's handlers share.
 
+use crate::sign_in::SignInView;
 use adapters::configuration::Configuration;
 use adapters::ports::IdentityProvider;
 use axum::extract::FromRef;
@@ -21,6 +22,9 @@ pub struct AdminState {
     pub auth: Arc<Authenticator>,
     /// Whether chatbots on this machine (loopback) may be registered: local development only.
     pub chatbots_on_loopback: bool,
+    /// How the web interface signs people in (`GET /v1/sign-in`): the product's own accounts
+    /// unless [`AdminState::with_sign_in`] says otherwise.
+    pub sign_in: SignInView,
 }
 
 impl AdminState {
@@ -45,7 +49,14 @@ impl AdminState {
             connections,
             auth: Arc::new(auth),
             chatbots_on_loopback: false,
+            sign_in: SignInView::Local,
         }
+    }
+
+    /// Signs people in elsewhere (Cognito's hosted page on AWS); the web interface's pages may
+    /// then also connect to that provider's origin (its token endpoint).
+    pub fn with_sign_in(self, sign_in: SignInView) -> Self {
+        Self { sign_in, ..self }
     }
 
     /// Lets chatbots on loopback be registered (see `adapters::chatbot_http::CHATBOTS_ON_LOOPBACK`).

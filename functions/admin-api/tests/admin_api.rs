@@ -160,6 +160,18 @@ async fn health_and_the_openapi_document_need_no_token() {
 }
 
 #[tokio::test]
+async fn how_to_sign_in_needs_no_token() {
+    let api = api();
+    let local = api.call("GET", "/v1/sign-in", None, None).await;
+    assert_eq!(
+        (local.status, local.body),
+        (StatusCode::OK, json!({"provider": "local"}))
+    );
+    let doc = api.call("GET", "/openapi.json", None, None).await;
+    assert!(doc.body["paths"]["/v1/sign-in"]["get"].is_object(), "documented");
+}
+
+#[tokio::test]
 async fn requests_without_a_valid_token_are_401_and_change_nothing() {
     let api = api();
     let none = api

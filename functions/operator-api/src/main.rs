@@ -10,8 +10,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     adapters::logging::init_lambda_logging();
     let ports = services::environment::ports_from_env().await?;
     let auth = Authenticator::ApiGatewayJwt {
-        tenant_claim: std::env::var("JWT_TENANT_CLAIM").unwrap_or_else(|_| "tenant_id".into()),
-        role_claim: std::env::var("JWT_ROLE_CLAIM").unwrap_or_else(|_| "role".into()),
+        tenant_claim: std::env::var("JWT_TENANT_CLAIM").unwrap_or_else(|_| "custom:tenant_id".into()),
+        role_claim: std::env::var("JWT_ROLE_CLAIM").unwrap_or_else(|_| "custom:role".into()),
     };
     let state = OperatorState {
         desk: Desk { ports },

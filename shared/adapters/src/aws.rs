@@ -1,9 +1,13 @@
-//! AWS implementations of the ports: DynamoDB (single table; see `TABLE_DESIGN.md`), SQS and
-//! EventBridge Scheduler, each behind its own feature (`aws-dynamodb`, `aws-sqs`, `aws-scheduler`;
-//! `aws` for all three) so a function links only the SDKs it calls. The resources themselves are
+//! AWS implementations of the ports: DynamoDB (single table; see `TABLE_DESIGN.md`), SQS,
+//! EventBridge Scheduler and Cognito, each behind its own feature (`aws-dynamodb`, `aws-sqs`,
+//! `aws-scheduler`, `aws-cognito`; `aws` for all, with `aws-cognito-sdk`, Cognito's SDK client
+//! for the tests and `aws-stack`) so a function links only the SDKs it calls. Cognito is called
+//! without its SDK (see `cognito`). The resources themselves are
 //! declared in `infra/template.yaml`; the `aws-stack` crate creates them from it on a local
 //! endpoint.
 
+#[cfg(feature = "aws-cognito")]
+pub mod cognito;
 #[cfg(feature = "aws-dynamodb")]
 mod dynamodb_config;
 #[cfg(feature = "aws-dynamodb")]
@@ -15,12 +19,21 @@ mod eventbridge_scheduler;
 #[cfg(feature = "aws-sqs")]
 mod sqs_queue;
 
+#[cfg(feature = "aws-cognito")]
+pub use cognito::{CognitoApi, CognitoIdentityProvider};
 #[cfg(feature = "aws-dynamodb")]
 pub use dynamodb_config::DynamoConfigStore;
 #[cfg(feature = "aws-dynamodb")]
 pub use dynamodb_conversations::DynamoConversationStore;
 #[cfg(feature = "aws-dynamodb")]
 pub use dynamodb_table::dynamodb_client_from_env;
+
+/// The Cognito SDK client from the environment (the tests and `aws-stack`; the admin function
+/// calls Cognito through [`CognitoApi`]).
+#[cfg(feature = "aws-cognito-sdk")]
+pub async fn cognito_client_from_env() -> aws_sdk_cognitoidentityprovider::Client {
+    aws_sdk_cognitoidentityprovider::Client::new(&sdk_config_from_env().await)
+}
 #[cfg(feature = "aws-scheduler")]
 pub use eventbridge_scheduler::{EventBridgeScheduler, scheduler_client_from_env};
 #[cfg(feature = "aws-sqs")]
@@ -42,10 +55,29 @@ use std::time::Duration;
 /// binary. Timeouts are set, since the SDK sets none by default, and the HTTPS client is rustls on
 /// ring (the SDK's default would add aws-lc-rs beside the ring that reqwest links: about a
 /// megabyte more in every function).
+// Unused when only the SDK-less Cognito client is built.
+#[cfg_attr(
+    not(any(
+        feature = "aws-dynamodb",
+        feature = "aws-sqs",
+        feature = "aws-scheduler",
+        feature = "aws-cognito-sdk"
+    )),
+    allow(dead_code)
+)]
 pub(crate) async fn sdk_config_from_env() -> SdkConfig {
     sdk_config(&|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
 }
 
+#[cfg_attr(
+    not(any(
+        feature = "aws-dynamodb",
+        feature = "aws-sqs",
+        feature = "aws-scheduler",
+        feature = "aws-cognito-sdk"
+    )),
+    allow(dead_code)
+)]
 fn sdk_config(vars: &dyn Fn(&str) -> Option<String>) -> SdkConfig {
     let https = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))

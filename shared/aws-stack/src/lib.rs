@@ -1,19 +1,30 @@
 //! The SAM template's stateful resources on a local AWS endpoint (moto): every DynamoDB table,
-//! SQS queue and schedule group `infra/template.yaml` declares, created from the template itself
-//! (keys, indexes and their projections, billing mode, time to live, queue attributes and redrive
-//! policies), named after a prefix, so `make watch`, the AWS tests and the benchmarks run on what
+//! SQS queue, schedule group and Cognito user pool (with its app clients and domain)
+//! `infra/template.yaml` declares, created from the template itself (keys, indexes and their
+//! projections, billing mode, time to live, queue attributes and redrive policies; the pool's
+//! sign-in settings, password policy, MFA, invitation and custom attributes, the clients' flows,
+//! scopes, URLs, token validity and attribute permissions), named after a prefix, so `make watch`, the AWS tests and the benchmarks run on what
 //! a deployment would have. No Lambda function links this crate; the functions only use what the
 //! stack holds.
 //!
 //! Names: the table is `<prefix>-table`, the inbound queue `<prefix>-inbound` with its dead-letter
 //! queue `<prefix>-inbound-dlq`, the auto-reply group `<prefix>-autoreplies`; any other resource
 //! `<prefix>-<logical id in kebab case>`. Creating is idempotent: what exists is kept.
+//!
+//! Beside it, [`tenant`]: creating a tenant and its first administrator on AWS (`avito-cc-tenant`,
+//! `make tenant`).
 
+pub mod cognito;
 pub mod template;
+pub mod tenant;
 
-pub use template::{IndexSpec, QueueSpec, Redrive, StackTemplate, TableSpec};
+pub use template::{
+    IndexSpec, QueueSpec, Redrive, StackTemplate, TableSpec, UserPoolClientSpec, UserPoolDomainSpec, UserPoolSpec,
+};
 
-use adapters::aws::{dynamodb_client_from_env, scheduler_client_from_env, sqs_client_from_env};
+use adapters::aws::{
+    cognito_client_from_env, dynamodb_client_from_env, scheduler_client_from_env, sqs_client_from_env,
+};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
     ProvisionedThroughput, ScalarAttributeType, TimeToLiveSpecification,
@@ -21,13 +32,19 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_sqs::types::QueueAttributeName;
 
 /// Values for the environment variables that name what a local endpoint does not hold (the
-/// auto-reply function and the role the scheduler assumes): moto accepts any well-formed ARN.
-pub const LOCAL_STAND_INS: [(&str, &str); 2] = [
+/// auto-reply function and the role the scheduler assumes: moto accepts any well-formed ARN; the
+/// hosted sign-in page, which moto does not serve) or the region the tests use.
+pub const LOCAL_STAND_INS: [(&str, &str); 4] = [
     (
         "AUTOREPLY_TARGET_ARN",
         "arn:aws:lambda:us-east-1:123456789012:function:autoreply",
     ),
     ("SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/scheduler-invoke"),
+    (
+        "COGNITO_DOMAIN_URL",
+        "https://avito-cc-local.auth.us-east-1.amazoncognito.com",
+    ),
+    ("COGNITO_REGION", "us-east-1"),
 ];
 
 /// The short names the resources have always had locally.
@@ -55,7 +72,7 @@ pub fn resource_name(prefix: &str, logical_id: &str) -> String {
 }
 
 /// What was created: each logical id with what `!Ref` gives for it on AWS (a table's or a
-/// group's name, a queue's URL).
+/// group's name, a queue's URL, a user pool's or an app client's id, a domain's name).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Created {
     pub refs: Vec<(String, String)>,
@@ -74,7 +91,8 @@ impl Created {
 /// Creates, on the endpoint the environment names, what `infra/template.yaml` declares, named
 /// after `prefix`; returns the environment the functions read to use it (`TABLE_NAME`,
 /// `INBOUND_QUEUE_URL`, `INBOUND_DEAD_LETTER_QUEUE_URL`, `SCHEDULER_GROUP`,
-/// `AUTOREPLY_TARGET_ARN`, `SCHEDULER_ROLE_ARN`).
+/// `AUTOREPLY_TARGET_ARN`, `SCHEDULER_ROLE_ARN`, `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID`,
+/// `COGNITO_DOMAIN_URL`, `COGNITO_REGION`).
 pub async fn create_stack_resources(prefix: &str) -> Result<Vec<(String, String)>, String> {
     StackTemplate::repository()?.create(prefix).await
 }
@@ -107,6 +125,30 @@ impl StackTemplate {
                 let name = resource_name(prefix, group);
                 create_schedule_group(&client, &name).await?;
                 created.refs.push((group.clone(), name));
+            }
+        }
+        if !self.user_pools.is_empty() {
+            let client = cognito_client_from_env().await;
+            for pool in &self.user_pools {
+                let name = resource_name(prefix, &pool.logical_id);
+                let id = cognito::create_user_pool(&client, pool, &name).await?;
+                created.refs.push((pool.logical_id.clone(), id));
+            }
+            for app in &self.user_pool_clients {
+                let pool = created
+                    .get(&app.user_pool)
+                    .ok_or("an app client's pool was not created")?;
+                let name = resource_name(prefix, &app.logical_id);
+                let id = cognito::create_user_pool_client(&client, app, pool, &name).await?;
+                created.refs.push((app.logical_id.clone(), id));
+            }
+            for domain in &self.user_pool_domains {
+                let pool = created
+                    .get(&domain.user_pool)
+                    .ok_or("a domain's pool was not created")?;
+                let name = resource_name(prefix, &domain.logical_id);
+                cognito::create_user_pool_domain(&client, pool, &name).await?;
+                created.refs.push((domain.logical_id.clone(), name));
             }
         }
         Ok(created)
@@ -345,6 +387,8 @@ mod tests {
                 "InboundQueue",
                 "InboundDeadLetterQueue",
                 "AutoReplyScheduleGroup",
+                "UserPool",
+                "WebUiClient",
             ]
             .into_iter()
             .map(|id| (id.to_owned(), resource_name("p", id)))
@@ -356,6 +400,10 @@ mod tests {
             names,
             [
                 "AUTOREPLY_TARGET_ARN",
+                "COGNITO_CLIENT_ID",
+                "COGNITO_DOMAIN_URL",
+                "COGNITO_REGION",
+                "COGNITO_USER_POOL_ID",
                 "INBOUND_DEAD_LETTER_QUEUE_URL",
                 "INBOUND_QUEUE_URL",
                 "SCHEDULER_GROUP",

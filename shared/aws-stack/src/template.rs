@@ -1,11 +1,18 @@
 //! Reading the SAM template: the resources a local endpoint must hold (every DynamoDB table, SQS
-//! queue and EventBridge Scheduler schedule group), with the properties that shape them, and the
-//! functions' environment variables that name them. CloudFormation's short-form tags (`!Ref`,
+//! queue, EventBridge Scheduler schedule group, Cognito user pool with its app clients and
+//! domains), with the properties that shape them, and the functions' environment variables that
+//! name them. CloudFormation's short-form tags (`!Ref`,
 //! `!GetAtt`, `!Sub`, ...) and their long forms (`Ref:`, `Fn::GetAtt:`) both parse.
 //!
 //! A property this module does not know fails the reading, rather than being left out of what
 //! gets created: the local resources cannot silently drift from the template. Properties that
 //! change nothing a local run can observe (backups, encryption, tags) are accepted and not applied.
+
+mod cognito;
+
+pub use cognito::{
+    AttributeSpec, LOCAL_PARAMETERS, PasswordPolicySpec, UserPoolClientSpec, UserPoolDomainSpec, UserPoolSpec,
+};
 
 use serde_yaml_ng::{Mapping, Value};
 use std::path::Path;
@@ -17,6 +24,9 @@ const REPOSITORY_TEMPLATE: &str = include_str!("../../../infra/template.yaml");
 const TABLE: &str = "AWS::DynamoDB::Table";
 const QUEUE: &str = "AWS::SQS::Queue";
 const SCHEDULE_GROUP: &str = "AWS::Scheduler::ScheduleGroup";
+const USER_POOL: &str = "AWS::Cognito::UserPool";
+const USER_POOL_CLIENT: &str = "AWS::Cognito::UserPoolClient";
+const USER_POOL_DOMAIN: &str = "AWS::Cognito::UserPoolDomain";
 /// The function types whose `Environment.Variables` are read.
 const FUNCTIONS: [&str; 2] = ["AWS::Serverless::Function", "AWS::Lambda::Function"];
 
@@ -56,6 +66,10 @@ pub struct StackTemplate {
     pub queues: Vec<QueueSpec>,
     /// The logical ids of the schedule groups, in template order.
     pub schedule_groups: Vec<String>,
+    /// The Cognito user pools, their app clients and their domains, in template order.
+    pub user_pools: Vec<UserPoolSpec>,
+    pub user_pool_clients: Vec<UserPoolClientSpec>,
+    pub user_pool_domains: Vec<UserPoolDomainSpec>,
     /// Every function environment variable whose value is `!Ref` of another resource: (variable,
     /// logical id), Globals first, then each function's, each variable once.
     pub references: Vec<(String, String)>,
@@ -129,6 +143,9 @@ impl StackTemplate {
             tables: Vec::new(),
             queues: Vec::new(),
             schedule_groups: Vec::new(),
+            user_pools: Vec::new(),
+            user_pool_clients: Vec::new(),
+            user_pool_domains: Vec::new(),
             references: Vec::new(),
             variables: Vec::new(),
         };
@@ -156,6 +173,15 @@ impl StackTemplate {
                     only_known(properties, &[], &GROUP_NOT_APPLIED).map_err(at)?;
                     template.schedule_groups.push(id.to_owned());
                 }
+                USER_POOL => template
+                    .user_pools
+                    .push(cognito::user_pool(id, properties).map_err(at)?),
+                USER_POOL_CLIENT => template
+                    .user_pool_clients
+                    .push(cognito::user_pool_client(id, properties).map_err(at)?),
+                USER_POOL_DOMAIN => template
+                    .user_pool_domains
+                    .push(cognito::user_pool_domain(id, properties).map_err(at)?),
                 kind if FUNCTIONS.contains(&kind) => {
                     if let Some(environment) = properties.get("Environment") {
                         environments.push(environment);
@@ -192,6 +218,17 @@ impl StackTemplate {
                 "{}: the dead-letter queue {} is not a queue of the template",
                 queue.logical_id, redrive.dead_letter_queue
             ));
+        }
+        let is_pool = |id: &str| template.user_pools.iter().any(|p| p.logical_id == id);
+        let pools_of = template
+            .user_pool_clients
+            .iter()
+            .map(|c| (&c.logical_id, &c.user_pool))
+            .chain(template.user_pool_domains.iter().map(|d| (&d.logical_id, &d.user_pool)));
+        for (id, pool) in pools_of {
+            if !is_pool(pool) {
+                return Err(format!("{id}: the user pool {pool} is not a user pool of the template"));
+            }
         }
         Ok(template)
     }
@@ -528,6 +565,8 @@ Resources:
             [
                 "TABLE_NAME",
                 "SCHEDULER_GROUP",
+                "COGNITO_USER_POOL_ID",
+                "COGNITO_CLIENT_ID",
                 "INBOUND_QUEUE_URL",
                 "INBOUND_DEAD_LETTER_QUEUE_URL"
             ]

@@ -1,9 +1,14 @@
 //! The resources created on moto are the ones `infra/template.yaml` declares: the table's keys,
 //! attributes, indexes with their projections, billing mode and time to live; each queue's
-//! attributes and redrive policy; the schedule group. Fails if what gets created drifts from the
+//! attributes and redrive policy; the schedule group; the Cognito user pool (sign-in by e-mail,
+//! password policy, MFA, admin-only sign-up with the invitation, custom attributes), its web
+//! client (no secret, the code flow, scopes, URLs, token validity, what it reads and writes) and
+//! its domain. Fails if what gets created drifts from the
 //! template. Needs moto at `AWS_ENDPOINT_URL` (`tests/scripts/with-moto.sh`, as `make test` runs).
 
-use adapters::aws::{dynamodb_client_from_env, scheduler_client_from_env, sqs_client_from_env};
+use adapters::aws::{
+    cognito_client_from_env, dynamodb_client_from_env, scheduler_client_from_env, sqs_client_from_env,
+};
 use aws_sdk_sqs::types::QueueAttributeName;
 use aws_stack::{StackTemplate, resource_name};
 use std::collections::HashMap;
@@ -220,4 +225,252 @@ async fn what_gets_created_on_moto_is_what_the_template_declares() {
         env.get("SCHEDULER_GROUP"),
         Some(&resource_name(&prefix, "AutoReplyScheduleGroup"))
     );
+
+    cognito_resources_are_the_templates(&template, &prefix, &env).await;
+}
+
+fn strings(v: &[String]) -> Vec<String> {
+    let mut v = v.to_vec();
+    v.sort();
+    v
+}
+
+fn names<T: AsRef<str>>(v: &[T]) -> Vec<String> {
+    let mut v: Vec<String> = v.iter().map(|x| x.as_ref().to_owned()).collect();
+    v.sort();
+    v
+}
+
+async fn cognito_resources_are_the_templates(template: &StackTemplate, prefix: &str, env: &HashMap<String, String>) {
+    let cognito = cognito_client_from_env().await;
+    let [spec] = template.user_pools.as_slice() else {
+        panic!("one user pool")
+    };
+    let pool_id = env.get("COGNITO_USER_POOL_ID").expect("COGNITO_USER_POOL_ID");
+    let described = cognito
+        .describe_user_pool()
+        .user_pool_id(pool_id)
+        .send()
+        .await
+        .expect("describe user pool");
+    let pool = described.user_pool().expect("user pool");
+    assert_eq!(pool.name(), Some(resource_name(prefix, &spec.logical_id).as_str()));
+    assert_eq!(
+        names(pool.username_attributes()),
+        strings(&spec.username_attributes),
+        "username attributes"
+    );
+    assert_eq!(
+        pool.username_configuration().map(|c| c.case_sensitive()),
+        spec.case_sensitive,
+        "case sensitivity"
+    );
+    assert_eq!(
+        names(pool.auto_verified_attributes()),
+        strings(&spec.auto_verified_attributes),
+        "auto-verified attributes"
+    );
+    let mechanisms: Vec<(String, i32)> = pool
+        .account_recovery_setting()
+        .map(|r| {
+            r.recovery_mechanisms()
+                .iter()
+                .map(|m| (m.name().as_str().to_owned(), m.priority()))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(mechanisms, spec.recovery_mechanisms, "account recovery");
+    let declared = spec.password_policy.clone().expect("a password policy");
+    let policy = pool
+        .policies()
+        .and_then(|p| p.password_policy())
+        .expect("password policy");
+    assert_eq!(
+        (
+            Some(policy.minimum_length().unwrap_or_default()),
+            Some(policy.require_uppercase()),
+            Some(policy.require_lowercase()),
+            Some(policy.require_numbers()),
+            Some(policy.require_symbols()),
+            Some(policy.temporary_password_validity_days()),
+        ),
+        (
+            declared.minimum_length,
+            declared.require_uppercase,
+            declared.require_lowercase,
+            declared.require_numbers,
+            declared.require_symbols,
+            declared.temporary_password_validity_days,
+        ),
+        "password policy"
+    );
+    assert_eq!(
+        pool.mfa_configuration().map(|m| m.as_str().to_owned()),
+        spec.mfa_configuration,
+        "MFA"
+    );
+    let mfa = cognito
+        .get_user_pool_mfa_config()
+        .user_pool_id(pool_id)
+        .send()
+        .await
+        .expect("MFA configuration");
+    assert_eq!(
+        mfa.software_token_mfa_configuration().map(|t| t.enabled()),
+        Some(spec.enabled_mfas.iter().any(|m| m == "SOFTWARE_TOKEN_MFA")),
+        "TOTP"
+    );
+    let admin = pool.admin_create_user_config().expect("admin create user config");
+    assert_eq!(
+        Some(admin.allow_admin_create_user_only()),
+        spec.admin_create_user_only,
+        "admin-only sign-up"
+    );
+    let invite = admin.invite_message_template().expect("invitation");
+    assert_eq!(
+        (invite.email_subject(), invite.email_message()),
+        spec.invite_email
+            .as_ref()
+            .map(|(s, m)| (s.as_str(), m.as_str()))
+            .unzip(),
+        "invitation"
+    );
+    for attribute in &spec.custom_attributes {
+        let name = format!("custom:{}", attribute.name);
+        let got = pool
+            .schema_attributes()
+            .iter()
+            .find(|a| a.name() == Some(name.as_str()))
+            .unwrap_or_else(|| panic!("{name} in the pool's schema"));
+        assert_eq!(
+            got.attribute_data_type().map(|t| t.as_str()),
+            Some(attribute.data_type.as_str()),
+            "{name}"
+        );
+        assert_eq!(got.mutable(), Some(attribute.mutable), "{name} mutable");
+        let constraints = got.string_attribute_constraints();
+        assert_eq!(
+            (
+                constraints.and_then(|c| c.min_length()),
+                constraints.and_then(|c| c.max_length())
+            ),
+            (attribute.min_length.as_deref(), attribute.max_length.as_deref()),
+            "{name} length"
+        );
+    }
+
+    let [app] = template.user_pool_clients.as_slice() else {
+        panic!("one app client")
+    };
+    let client_id = env.get("COGNITO_CLIENT_ID").expect("COGNITO_CLIENT_ID");
+    let described = cognito
+        .describe_user_pool_client()
+        .user_pool_id(pool_id)
+        .client_id(client_id)
+        .send()
+        .await
+        .expect("describe app client");
+    let client = described.user_pool_client().expect("app client");
+    assert_eq!(client.client_secret().is_some(), app.generate_secret, "client secret");
+    assert_eq!(
+        client.allowed_o_auth_flows_user_pool_client(),
+        app.allowed_oauth_flows_user_pool_client,
+        "OAuth on"
+    );
+    assert_eq!(
+        names(
+            &client
+                .allowed_o_auth_flows()
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+        ),
+        strings(&app.allowed_oauth_flows),
+        "OAuth flows"
+    );
+    assert_eq!(
+        names(client.allowed_o_auth_scopes()),
+        strings(&app.allowed_oauth_scopes),
+        "scopes"
+    );
+    assert_eq!(
+        names(client.supported_identity_providers()),
+        strings(&app.supported_identity_providers),
+        "identity providers"
+    );
+    assert_eq!(
+        names(client.callback_urls()),
+        strings(&app.callback_urls),
+        "callback URLs"
+    );
+    assert_eq!(names(client.logout_urls()), strings(&app.logout_urls), "sign-out URLs");
+    assert_eq!(
+        names(
+            &client
+                .explicit_auth_flows()
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+        ),
+        strings(&app.explicit_auth_flows),
+        "auth flows"
+    );
+    assert_eq!(
+        names(client.read_attributes()),
+        strings(&app.read_attributes),
+        "read attributes"
+    );
+    assert_eq!(
+        names(client.write_attributes()),
+        strings(&app.write_attributes),
+        "write attributes"
+    );
+    assert_eq!(
+        client.prevent_user_existence_errors().map(|p| p.as_str().to_owned()),
+        app.prevent_user_existence_errors,
+        "user existence errors"
+    );
+    assert_eq!(
+        client.enable_token_revocation(),
+        app.enable_token_revocation,
+        "token revocation"
+    );
+    assert_eq!(
+        (
+            Some(client.id_token_validity().unwrap_or_default()),
+            Some(client.access_token_validity().unwrap_or_default()),
+            Some(client.refresh_token_validity())
+        ),
+        (
+            app.id_token_validity,
+            app.access_token_validity,
+            app.refresh_token_validity
+        ),
+        "token validity"
+    );
+    let units = client.token_validity_units();
+    assert_eq!(
+        (
+            units.and_then(|u| u.id_token()).map(|u| u.as_str().to_owned()),
+            units.and_then(|u| u.access_token()).map(|u| u.as_str().to_owned()),
+            units.and_then(|u| u.refresh_token()).map(|u| u.as_str().to_owned()),
+        ),
+        app.token_validity_units,
+        "token validity units"
+    );
+
+    for domain in &template.user_pool_domains {
+        let name = resource_name(prefix, &domain.logical_id);
+        let got = cognito
+            .describe_user_pool_domain()
+            .domain(&name)
+            .send()
+            .await
+            .expect("describe domain");
+        assert_eq!(
+            got.domain_description().and_then(|d| d.user_pool_id()),
+            Some(pool_id.as_str()),
+            "domain {name}"
+        );
+    }
 }

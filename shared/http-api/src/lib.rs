@@ -12,4 +12,4 @@ pub use auth::{Admin, Authenticator, Caller, Role};
 pub use error::{ApiError, ErrorBody};
 pub use json::JsonBody;
 pub use paging::{PageQuery, PageView};
-pub use security::secured;
+pub use security::{secured, secured_connecting_to};

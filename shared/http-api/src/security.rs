@@ -34,6 +34,45 @@ pub fn secured<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S>
     }))
 }
 
+/// [`secured`], with pages also allowed to connect to `origins` (each `https://host`, no path):
+/// on AWS the web interface exchanges its sign-in code for tokens at Cognito's token endpoint.
+/// An origin that is not plain `https://host[:port]` is left out rather than loosen the policy.
+pub fn secured_connecting_to<S: Clone + Send + Sync + 'static>(router: Router<S>, origins: &[String]) -> Router<S> {
+    let allowed: Vec<&str> = origins
+        .iter()
+        .map(String::as_str)
+        .filter(|o| is_https_origin(o))
+        .collect();
+    if allowed.is_empty() {
+        return secured(router);
+    }
+    let policy = CONTENT_SECURITY_POLICY_VALUE.replace(
+        "connect-src 'self'",
+        &format!("connect-src 'self' {}", allowed.join(" ")),
+    );
+    let Ok(policy) = HeaderValue::from_str(&policy) else {
+        return secured(router);
+    };
+    router.layer(axum::middleware::map_response(move |response: Response| {
+        let policy = policy.clone();
+        async move {
+            let mut response = with_security_headers(response);
+            response.headers_mut().insert(CONTENT_SECURITY_POLICY, policy);
+            response
+        }
+    }))
+}
+
+/// `https://` and a host (letters, digits, `.`, `-`, an optional `:port`), nothing else.
+fn is_https_origin(origin: &str) -> bool {
+    origin.strip_prefix("https://").is_some_and(|host| {
+        !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +110,45 @@ mod tests {
                 Some(&b"nosniff"[..])
             );
         }
+    }
+
+    #[tokio::test]
+    async fn pages_may_also_connect_to_the_named_https_origins_only() {
+        let origins = [
+            "https://cc.auth.eu-central-1.amazoncognito.com".to_owned(),
+            "http://plain.example".to_owned(),
+            "https://evil.example; script-src *".to_owned(),
+        ];
+        let app = secured_connecting_to(
+            Router::new().route("/", axum::routing::get(|| async { "ok" })),
+            &origins,
+        );
+        let response = app
+            .oneshot(
+                http::Request::get("/")
+                    .body(axum::body::Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        let csp = response
+            .headers()
+            .get(CONTENT_SECURITY_POLICY)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        assert!(
+            csp.contains("connect-src 'self' https://cc.auth.eu-central-1.amazoncognito.com;"),
+            "{csp}"
+        );
+        assert!(!csp.contains("plain.example") && !csp.contains("evil"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
+        assert_eq!(
+            response.headers().get(X_FRAME_OPTIONS).map(HeaderValue::as_bytes),
+            Some(&b"DENY"[..])
+        );
     }
 }

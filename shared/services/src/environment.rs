@@ -9,6 +9,7 @@
 //! | `AVITO_API_BASE_URL`, `AVITO_OAUTH_URL` | Avito's API and authorize page (default: Avito's) |
 //! | `TOKEN_ENCRYPTION_KEYS`, `TOKEN_ENCRYPTION_KEY_ID` | the key ring sealing tokens (`id:64 hex`, ...) |
 //! | `CHATBOT_ALLOW_LOOPBACK` | `1`: chatbots on this machine may be called (local development only) |
+//! | `COGNITO_USER_POOL_ID` | the Cognito user pool holding people's sign-in accounts (admin API) |
 
 use crate::connection::{ConnectionSettings, Connections};
 use crate::ports::Ports;
@@ -126,31 +127,40 @@ pub async fn ports_from(vars: Variables<'_>) -> Result<Ports, String> {
     })
 }
 
-/// Where people's sign-in accounts live on AWS: Amazon Cognito's user pool (`COGNITO_USER_POOL_ID`).
-/// The Cognito adapter is not wired yet: the function starts, and inviting answers 503 saying so.
+/// Where people's sign-in accounts live on AWS: Amazon Cognito's user pool `COGNITO_USER_POOL_ID`.
 pub async fn identity_provider_from_env() -> Result<Arc<dyn adapters::ports::IdentityProvider>, String> {
-    Ok(Arc::new(NotConfigured))
+    identity_provider_from(&from_process).await
 }
 
-struct NotConfigured;
+/// The identity provider from `vars` (as [`identity_provider_from_env`]).
+pub async fn identity_provider_from(vars: Variables<'_>) -> Result<Arc<dyn adapters::ports::IdentityProvider>, String> {
+    use adapters::aws::{CognitoApi, CognitoIdentityProvider};
+    let pool = required(vars, "COGNITO_USER_POOL_ID")?;
+    Ok(Arc::new(CognitoIdentityProvider::new(
+        CognitoApi::from_vars(vars)?,
+        pool,
+    )))
+}
 
-#[async_trait::async_trait]
-impl adapters::ports::IdentityProvider for NotConfigured {
-    async fn invite(
-        &self,
-        _: &domain::ids::TenantId,
-        _: &domain::directory::Employee,
-    ) -> Result<adapters::ports::InvitationSent, adapters::ports::IdentityError> {
-        Err(adapters::ports::IdentityError::Unavailable(
-            "no identity provider is configured (COGNITO_USER_POOL_ID)".into(),
-        ))
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    async fn follow(
-        &self,
-        _: &domain::ids::TenantId,
-        _: &domain::directory::Employee,
-    ) -> Result<(), adapters::ports::IdentityError> {
-        Ok(())
+    #[tokio::test]
+    async fn the_identity_provider_needs_its_user_pool() {
+        let none = |_: &str| None;
+        let e = identity_provider_from(&none).await.err().expect("refused");
+        assert_eq!(e, "COGNITO_USER_POOL_ID is not set");
+        let blank = |name: &str| (name == "COGNITO_USER_POOL_ID").then(|| " ".to_owned());
+        assert!(identity_provider_from(&blank).await.is_err());
+        let no_region = |name: &str| (name == "COGNITO_USER_POOL_ID").then(|| "eu-central-1_Abc".to_owned());
+        let e = identity_provider_from(&no_region).await.err().expect("refused");
+        assert_eq!(e, "AWS_REGION is not set");
+        let set = |name: &str| match name {
+            "COGNITO_USER_POOL_ID" => Some("eu-central-1_Abc".to_owned()),
+            "AWS_REGION" => Some("eu-central-1".to_owned()),
+            _ => None,
+        };
+        assert!(identity_provider_from(&set).await.is_ok());
     }
 }
