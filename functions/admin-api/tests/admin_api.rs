@@ -383,9 +383,10 @@ async fn a_group_needs_existing_members_and_a_member_cannot_be_deleted_while_in_
         )
         .await;
     assert_eq!(
-        (r.status, r.fields()),
-        (StatusCode::UNPROCESSABLE_ENTITY, vec!["members[1]".to_owned()])
+        (r.status, r.body["error"].as_str(), r.fields()),
+        (StatusCode::NOT_FOUND, Some("not_found"), vec!["members[1]".to_owned()])
     );
+    assert_eq!(api.get("/v1/groups", ADMIN).await.body["items"], json!([]));
     let group = api
         .create("/v1/groups", json!({"name": "Продажи", "members": [anna]}))
         .await;
@@ -472,9 +473,14 @@ async fn channels_belong_to_an_existing_channel_group_which_cannot_be_deleted_wh
         )
         .await;
     assert_eq!(
-        (r.status, r.fields()),
-        (StatusCode::UNPROCESSABLE_ENTITY, vec!["channel_group_id".to_owned()])
+        (r.status, r.body["error"].as_str(), r.fields()),
+        (
+            StatusCode::NOT_FOUND,
+            Some("not_found"),
+            vec!["channel_group_id".to_owned()]
+        )
     );
+    assert_eq!(api.get("/v1/channels", ADMIN).await.body["items"], json!([]));
     let group = api.create("/v1/channel-groups", json!({"name": "Москва"})).await;
     let channel = api
         .create(
@@ -495,9 +501,14 @@ async fn channels_belong_to_an_existing_channel_group_which_cannot_be_deleted_wh
             json!({"name": "Вакансии", "kind": "avito", "channel_group_id": group}),
         )
         .await;
+    // Every value is valid; a channel's kind never changes: a conflict with the channel.
     assert_eq!(
-        (r.status, r.fields()),
-        (StatusCode::UNPROCESSABLE_ENTITY, vec!["kind".to_owned()])
+        (r.status, r.body["error"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    assert_eq!(
+        api.get(&format!("/v1/channels/{channel}"), ADMIN).await.body["kind"],
+        "avito_jobs"
     );
     assert_eq!(
         api.call("DELETE", &format!("/v1/channel-groups/{group}"), Some(ADMIN), None)
@@ -526,7 +537,10 @@ async fn settings_must_name_existing_receivers_which_then_cannot_be_deleted() {
     let path = format!("/v1/channels/{channel}/settings");
     let ghost = json!({"working_time": {"receiver": {"type": "chatbot", "chatbot_id": "ghost-bot", "fallback": {"type": "group", "group_id": "ghost-group"}}}});
     let r = api.send("PUT", &path, ADMIN, ghost).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (r.status, r.body["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
     assert_eq!(
         r.fields(),
         [
@@ -570,7 +584,7 @@ async fn settings_must_name_existing_receivers_which_then_cannot_be_deleted() {
 }
 
 #[tokio::test]
-async fn a_jobs_only_switch_on_an_avito_channel_is_422_and_the_old_settings_stay() {
+async fn a_jobs_only_switch_on_an_avito_channel_is_409_and_the_old_settings_stay() {
     let api = api();
     let channel = api.channel("avito").await;
     let path = format!("/v1/channels/{channel}/settings");
@@ -592,13 +606,29 @@ async fn a_jobs_only_switch_on_an_avito_channel_is_422_and_the_old_settings_stay
         )
         .await;
     assert_eq!(
+        (r.status, r.body["error"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    assert_eq!(api.get(&path, ADMIN).await.body, saved);
+    // Beside an invalid value it is one of the failing fields.
+    let r = api
+        .send(
+            "PUT",
+            &path,
+            ADMIN,
+            json!({"working_time": {"only_responses_with_message": true}, "auto_close_after": {"value": 0, "unit": "days"}}),
+        )
+        .await;
+    assert_eq!(
         (r.status, r.fields()),
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            vec!["working_time.only_responses_with_message".to_owned()]
+            vec![
+                "auto_close_after.value".to_owned(),
+                "working_time.only_responses_with_message".to_owned()
+            ]
         )
     );
-    assert_eq!(api.get(&path, ADMIN).await.body, saved);
 }
 
 #[tokio::test]
