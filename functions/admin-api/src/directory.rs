@@ -375,7 +375,11 @@ crud_handlers!(
     "/v1/employees/{id}",
     not_found = "No such employee in your tenant",
     create_body = EmployeeDraft,
-    create = [],
+    create = [(
+        status = 409,
+        description = "Another account signs in with this e-mail",
+        body = http_api::ErrorBody
+    )],
     replace = [
         (
             status = 404,
@@ -384,13 +388,14 @@ crud_handlers!(
         ),
         (
             status = 409,
-            description = "Changed by someone else meanwhile; reload it",
+            description = "It would leave no administrator who can sign in, another account signs in with this e-mail, or it changed meanwhile",
             body = http_api::ErrorBody
         )
     ],
     delete = [(
         status = 409,
-        description = "A group or a channel's settings still name this employee",
+        description =
+            "The last administrator who can sign in, or a group or a channel's settings still name this employee",
         body = http_api::ErrorBody
     )]
 );
