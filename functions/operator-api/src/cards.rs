@@ -14,11 +14,33 @@ use http_api::openapi::IdPath;
 use http_api::{Caller, JsonBody, PageView, Query, TimePageQuery};
 
 /// What to find client cards by.
-#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[derive(serde::Deserialize)]
 pub struct CardQuery {
     /// The start of a word of the name («пет» finds «Пётр Ёлкин»), or phone digits
-    /// («8 900 123» finds +7 900 123-45-67); at least 2 characters.
+    /// («8 900 123» finds +7 900 123-45-67); at least 2 characters (or digits).
     pub query: String,
+}
+
+impl utoipa::IntoParams for CardQuery {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        vec![
+            ParameterBuilder::new()
+                .name("query")
+                .parameter_in(ParameterIn::Query)
+                .required(utoipa::openapi::Required::True)
+                .description(Some(
+                    "The start of a word of the name («пет» finds «Пётр Ёлкин»), or phone digits \
+                     («8 900 123» finds +7 900 123-45-67); at least 2 characters (or digits).",
+                ))
+                .schema(Some(
+                    domain::schema::string(false).pattern(Some(domain::clients::search::query_pattern())),
+                ))
+                .build(),
+        ]
+    }
 }
 
 /// The cards found.
@@ -35,7 +57,6 @@ pub struct FoundCards {
     responses(
         (status = 200, description = "The cards found, by name", body = FoundCards),
         (status = 400, description = "No query", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 422, description = "The query is too short", body = http_api::ErrorBody)
     ))]
 pub async fn search_cards(

@@ -288,6 +288,10 @@ async fn a_client_made_a_guest_again_is_409_when_nothing_else_is_wrong() {
 #[tokio::test]
 async fn paging_takes_a_limit_from_1_to_200_and_a_cursor_this_api_returned() {
     let api = api();
+    assert_eq!(
+        api.call("GET", "/v1/client-cards", None).await.error(),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
     for query in [
         "limit=",
         "limit=0",
@@ -300,6 +304,10 @@ async fn paging_takes_a_limit_from_1_to_200_and_a_cursor_this_api_returned() {
         let r = api.call("GET", &format!("/v1/deals?{query}"), None).await;
         assert_eq!(r.error(), (StatusCode::BAD_REQUEST, Some("bad_request")), "{query}");
     }
+    assert_eq!(
+        api.call("GET", "/v1/client-cards", None).await.error(),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
     for query in ["cursor=", "cursor=123.x", "limit=abc"] {
         let r = api.call("GET", &format!("/v1/conversations?{query}"), None).await;
         assert_eq!(r.error(), (StatusCode::BAD_REQUEST, Some("bad_request")), "{query}");
@@ -308,4 +316,59 @@ async fn paging_takes_a_limit_from_1_to_200_and_a_cursor_this_api_returned() {
         .call("GET", "/v1/conversations?limit=200&cursor=000000000000001.x", None)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_card_search_the_document_allows_is_searched_and_one_it_refuses_is_refused() {
+    let api = api();
+    let doc = serde_json::to_value(operator_api::openapi()).expect("the document serializes");
+    let parameter = &doc["paths"]["/v1/client-cards"]["get"]["parameters"][0];
+    assert_eq!(
+        (&parameter["name"], &parameter["required"]),
+        (&json!("query"), &json!(true))
+    );
+    let schema = parameter["schema"].clone();
+    let valid = jsonschema::validator_for(&schema).expect("the schema compiles");
+    assert_eq!(
+        api.call("GET", "/v1/client-cards", None).await.error(),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
+    for query in [
+        "",
+        "a",
+        "İ",
+        "ab",
+        "Пё",
+        " ab",
+        "5",
+        "5-",
+        "55",
+        "+7 900",
+        "8 (900) 1",
+        "a b",
+        "5\t5",
+        "--",
+        "\u{a0}5\u{a0}5",
+    ] {
+        let path = format!("/v1/client-cards?query={}", percent(query));
+        let r = api.call("GET", &path, None).await;
+        let refused = matches!(r.status, StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            !refused,
+            valid.is_valid(&json!(query)),
+            "{query:?}: {} {}",
+            r.status,
+            r.body
+        );
+    }
+}
+
+/// `s` as a query parameter's value: every byte but letters and digits percent-encoded.
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -378,14 +378,32 @@ pub mod search {
         Some(forms)
     }
 
-    /// The terms to look up (their starts) for a query, or none when it is too short to search.
+    /// The terms to look up (their starts) for a query, or none when it is too short to search:
+    /// a phone's digits, or the first word (counted as typed, before case is folded), at least
+    /// [`MIN_QUERY_CHARS`] of them ([`query_pattern`] says the same).
     pub fn lookup_terms(query: &str) -> Vec<String> {
-        let terms =
-            phone_forms(query).unwrap_or_else(|| query.split_whitespace().next().map(word).into_iter().collect());
-        terms
-            .into_iter()
-            .filter(|t| t.chars().count() >= MIN_QUERY_CHARS)
-            .collect()
+        let long_enough = |t: &str| t.chars().count() >= MIN_QUERY_CHARS;
+        match phone_forms(query) {
+            Some(forms) => forms.into_iter().filter(|f| long_enough(f)).collect(),
+            None => query
+                .split_whitespace()
+                .next()
+                .filter(|w| long_enough(w))
+                .map(word)
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    /// What a searchable query is, as a pattern (the OpenAPI document's): after the spaces around
+    /// it, only phone characters with at least [`MIN_QUERY_CHARS`] digits; or else a first word of
+    /// at least [`MIN_QUERY_CHARS`] characters.
+    pub fn query_pattern() -> String {
+        let ws = crate::validation::white_space_class();
+        let n = MIN_QUERY_CHARS;
+        let other = "[-+() ]";
+        let phone = format!("[{ws}]*[-+() 0-9]*[0-9][-+() 0-9]*[{ws}]*$");
+        format!("^(?:[{ws}]*{other}*([0-9]{other}*){{{n}}}[-+() 0-9]*[{ws}]*$|(?!{phone})[{ws}]*[^{ws}]{{{n}}})")
     }
 
     /// Whether `card` answers `query`: every word starts a word of its name, or the digits are in
