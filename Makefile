@@ -8,17 +8,19 @@ MOTO_VERSION ?= 5.2.5
 SAM_VERSION ?= 1.170.0
 CFN_LINT_VERSION ?= 1.58.0
 CARGO_LAMBDA_VERSION ?= 1.9.2
+SCHEMATHESIS_VERSION ?= 4.32.5
 # The functions, as the SAM template names their code directories.
 FUNCTIONS := admin-api operator-api avito-webhook oauth-callback router autoreply auto-close
 LAMBDA_DIR := target/lambda
 WATCH_PORT ?= 9000
 CARGO ?= cargo
 
-.PHONY: help run test browser-test fmt-check lint domain-purity lint-infra venv build watch deploy tenant bench clean
+.PHONY: help run test api-test browser-test fmt-check lint domain-purity lint-infra venv build watch deploy tenant bench clean
 
 help:
 	@echo "make run   - start the local all-in-one server (embedded store, Avito sandbox)"
-	@echo "make test  - fmt check, clippy -D warnings, every test (moto started and stopped for AWS tests), browser tests"
+	@echo "make test  - fmt check, clippy -D warnings, every test (moto started and stopped for AWS tests), schemathesis, browser tests"
+	@echo "make api-test - schemathesis against the local server, as an administrator and an operator (part of make test)"
 	@echo "make build - every Lambda function, release, arm64 (cargo-lambda), with its size"
 	@echo "make watch - every Lambda function under cargo lambda watch, on moto and the Avito sandbox"
 	@echo "make deploy - build, then sam deploy (guided the first time)"
@@ -32,9 +34,17 @@ run:
 ## Everything CI checks.
 test: fmt-check lint domain-purity lint-infra venv $(VENV)/bin/cargo-lambda
 	tests/scripts/with-moto.sh $(VENV) $(CARGO) test --workspace --all-targets
+	$(MAKE) api-test
 	$(MAKE) browser-test
 
 TARGET_DIR = $(if $(CARGO_TARGET_DIR),$(abspath $(CARGO_TARGET_DIR)),$(CURDIR)/target)
+
+## Schemathesis against the local server (fresh data, its own tokens, a free port), every check, as
+## an administrator and as an operator; tests/schemathesis.toml says the exceptions and why. The
+## seed varies and is printed: ST_SEED=<seed> repeats a run; ST_MAX_TIME bounds each role (seconds).
+api-test: $(VENV)/bin/st
+	$(CARGO) build -q -p local-server --bin avito-cc-local
+	tests/scripts/api-test.sh $(VENV) "$(TARGET_DIR)/debug/avito-cc-local"
 
 ## The web interface in Debian's chromium, driven by playwright-core (both installed when missing);
 ## screenshots of the main screens land in tests/browser/screenshots/.
@@ -70,6 +80,10 @@ venv: $(VENV)/bin/moto_server
 $(VENV)/bin/moto_server:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'
+
+## Schemathesis (the OpenAPI fuzzer of make api-test) from PyPI, into the venv.
+$(VENV)/bin/st: $(VENV)/bin/moto_server
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check 'schemathesis==$(SCHEMATHESIS_VERSION)'
 
 ## cargo-lambda and zig (its cross-linker) from PyPI, into the venv.
 $(VENV)/bin/cargo-lambda: $(VENV)/bin/moto_server

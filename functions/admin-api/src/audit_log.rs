@@ -4,10 +4,10 @@
 
 use crate::state::AdminState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use domain::audit::AuditEntry;
 use http_api::error::ApiResult;
-use http_api::{Admin, PageQuery, PageView};
+use http_api::{Admin, PageQuery, PageView, Query};
 
 /// The tenant's audit log, newest first.
 #[utoipa::path(get, path = "/v1/audit", tag = "settings", params(PageQuery),

@@ -20,11 +20,10 @@ pub struct ApiTokenView {
 }
 
 /// Issues (or replaces) the chatbot's API token.
-#[utoipa::path(post, path = "/v1/chatbots/{id}/api-token", tag = "directory", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/chatbots/{id}/api-token", tag = "directory", params(http_api::openapi::IdPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The new token, shown once", body = ApiTokenView),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 403, description = "Operators cannot issue tokens", body = http_api::ErrorBody),
         (status = 404, description = "No such chatbot in your tenant", body = http_api::ErrorBody),
         (status = 409, description = "The chatbot changed meanwhile", body = http_api::ErrorBody)

@@ -45,11 +45,10 @@ pub struct AuthorizationView {
 }
 
 /// Starts connecting a channel through Avito's authorize page.
-#[utoipa::path(post, path = "/v1/channels/{id}/authorization", tag = "connection", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/channels/{id}/authorization", tag = "connection", params(http_api::openapi::IdPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Open `authorize_url` in the browser", body = AuthorizationView),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 403, description = "Operators cannot connect channels", body = http_api::ErrorBody),
         (status = 404, description = "No such channel in your tenant", body = http_api::ErrorBody)
     ))]
@@ -73,21 +72,28 @@ pub async fn start_authorization(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientCredentialsBody {
+    /// Not blank.
+    #[schema(schema_with = not_blank)]
     pub client_id: String,
+    /// Not blank.
+    #[schema(schema_with = not_blank)]
     pub client_secret: String,
 }
 
+fn not_blank() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    domain::schema::not_blank().into()
+}
+
 /// Connects a channel with the account's own client_id and client_secret.
-#[utoipa::path(post, path = "/v1/channels/{id}/connect", tag = "connection", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/channels/{id}/connect", tag = "connection", params(http_api::openapi::IdPath),
     request_body = ClientCredentialsBody,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Connected; the channel shows the account", body = ChannelView),
-        (status = 400, description = "The body cannot be read", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 403, description = "Operators cannot connect channels", body = http_api::ErrorBody),
         (status = 404, description = "No such channel in your tenant", body = http_api::ErrorBody),
-        (status = 422, description = "Avito did not accept the key pair", body = http_api::ErrorBody),
+        (status = 409, description = "The channel changed meanwhile; try again", body = http_api::ErrorBody),
+        (status = 422, description = "Avito did not accept the key pair (named in `fields`)", body = http_api::ErrorBody),
         (status = 502, description = "Avito answered with an error", body = http_api::ErrorBody)
     ))]
 pub async fn connect(
@@ -112,9 +118,14 @@ pub async fn connect(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DisconnectBody {
-    /// Must be `true`.
+    /// Must be `true` (422 otherwise, or when absent).
     #[serde(default)]
+    #[schema(schema_with = confirmed, required = true)]
     pub confirm: bool,
+}
+
+fn confirmed() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    domain::schema::only_bool(true).into()
 }
 
 /// What a disconnect did.
@@ -127,12 +138,11 @@ pub struct DisconnectView {
 }
 
 /// Disconnects a channel: unsubscribes its webhooks and deletes its tokens (R-C5).
-#[utoipa::path(post, path = "/v1/channels/{id}/disconnect", tag = "connection", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/channels/{id}/disconnect", tag = "connection", params(http_api::openapi::IdPath),
     request_body = DisconnectBody,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Disconnected", body = DisconnectView),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 403, description = "Operators cannot disconnect channels", body = http_api::ErrorBody),
         (status = 404, description = "No such channel in your tenant", body = http_api::ErrorBody),
         (status = 409, description = "The channel is not connected", body = http_api::ErrorBody),

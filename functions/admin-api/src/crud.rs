@@ -35,12 +35,13 @@ pub(crate) trait AdminEntity: ConfigEntity + Clone + Sized + 'static {
     /// Its name, as people know it.
     fn name(&self) -> &str;
 
-    /// 422 naming the field if something it refers to does not exist in the tenant.
     /// The value as stored: what must not rest in plain text is sealed (default: as it is).
     fn sealed(self, _state: &AdminState) -> ApiResult<Self> {
         Ok(self)
     }
 
+    /// 404 naming each field that refers to something the tenant does not have (422 for a value
+    /// refused by policy, such as a chatbot's address).
     async fn check_references(_state: &AdminState, _tenant: &TenantId, _value: &Self) -> ApiResult<()> {
         Ok(())
     }
@@ -149,56 +150,75 @@ async fn audit<T: AdminEntity>(state: &AdminState, caller: &Caller, action: Audi
     state.audit.record(&caller.person(), action, subject).await;
 }
 
-/// Generates the five documented handlers of one directory entity in a module of its own.
+/// Generates the five documented handlers of one directory entity in a module of its own. Each
+/// lists the responses particular to it (`create`, `replace`, `delete`: beyond the success, 403
+/// and 422); 401, 400 and 413 for bodies, 500 and 503 are every operation's
+/// ([`http_api::openapi::StandardResponses`]).
 macro_rules! crud_handlers {
-    ($module:ident, $entity:ty, $draft:ty, $view:ty, $collection:tt, $item:tt) => {
-        crate::crud::crud_handlers!(@with_errors $module, $entity, $draft, $view, $collection, $item, [
-            (status = 400, description = "The request cannot be read", body = http_api::ErrorBody),
-            (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
-            (status = 403, description = "Operators cannot change configuration", body = http_api::ErrorBody),
-            (status = 404, description = "No such item in your tenant", body = http_api::ErrorBody),
-            (status = 409, description = "Conflicts with the current state", body = http_api::ErrorBody),
-            (status = 422, description = "Invalid values; every failing field is named", body = http_api::ErrorBody)
-        ]);
-    };
-    (@with_errors $module:ident, $entity:ty, $draft:ty, $view:ty, $collection:tt, $item:tt, [$($errors:tt)*]) => {
+    (
+        $module:ident, $entity:ty, $draft:ty, $view:ty, $collection:tt, $item:tt,
+        not_found = $not_found:literal,
+        create_body = $create_body:ty,
+        create = [$($create:tt),*],
+        replace = [$($replace:tt),*],
+        delete = [$($delete:tt),*]
+    ) => {
         pub mod $module {
             use super::*;
-            use axum::extract::{Path, Query, State};
+            use axum::extract::{Path, State};
             use http_api::error::ApiResult;
-            use http_api::{Admin, Caller, JsonBody, PageQuery, PageView};
+            use http_api::{Admin, Caller, JsonBody, PageQuery, PageView, Query};
 
-            #[utoipa::path(get, path = $collection, tag = "directory", params(PageQuery),
+            #[utoipa::path(get, path = $collection, operation_id = concat!(stringify!($module), "_list"), tag = "directory", params(PageQuery),
                 security(("bearer" = [])),
-                responses((status = 200, description = "One page, in id order", body = PageView<$view>), $($errors)*))]
+                responses((status = 200, description = "One page, in id order", body = PageView<$view>)))]
             pub async fn list(State(s): State<AdminState>, caller: Caller, Query(q): Query<PageQuery>) -> ApiResult<Json<PageView<$view>>> {
                 crate::crud::list::<$entity>(&s, &caller, &q).await
             }
 
-            #[utoipa::path(post, path = $collection, tag = "directory", request_body = $draft,
+            #[utoipa::path(post, path = $collection, operation_id = concat!(stringify!($module), "_create"), tag = "directory", request_body = $create_body,
                 security(("bearer" = [])),
-                responses((status = 201, description = "Created", body = $view), $($errors)*))]
+                responses(
+                    (status = 201, description = "Created", body = $view,
+                        headers(("Location" = String, description = "The new item's path"))),
+                    (status = 403, description = "Operators cannot change configuration", body = http_api::ErrorBody),
+                    (status = 422, description = "Invalid values; every failing field is named", body = http_api::ErrorBody)
+                    $(, $create)*
+                ))]
             pub async fn create(State(s): State<AdminState>, admin: Admin, JsonBody(draft): JsonBody<$draft>) -> ApiResult<(StatusCode, HeaderMap, Json<$view>)> {
                 crate::crud::create::<$entity>(&s, &admin, draft).await
             }
 
-            #[utoipa::path(get, path = $item, tag = "directory", params(("id" = String, Path)),
+            #[utoipa::path(get, path = $item, operation_id = concat!(stringify!($module), "_get"), tag = "directory", params(http_api::openapi::IdPath),
                 security(("bearer" = [])),
-                responses((status = 200, description = "Found", body = $view), $($errors)*))]
+                responses(
+                    (status = 200, description = "Found", body = $view),
+                    (status = 404, description = $not_found, body = http_api::ErrorBody)
+                ))]
             pub async fn get(State(s): State<AdminState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<$view>> {
                 crate::crud::get::<$entity>(&s, &caller, &id).await
             }
 
-            #[utoipa::path(put, path = $item, tag = "directory", params(("id" = String, Path)), request_body = $draft,
+            #[utoipa::path(put, path = $item, operation_id = concat!(stringify!($module), "_replace"), tag = "directory", params(http_api::openapi::IdPath), request_body = $draft,
                 security(("bearer" = [])),
-                responses((status = 200, description = "Replaced", body = $view), $($errors)*))]
+                responses(
+                    (status = 200, description = "Replaced", body = $view),
+                    (status = 403, description = "Operators cannot change configuration", body = http_api::ErrorBody),
+                    (status = 422, description = "Invalid values; every failing field is named", body = http_api::ErrorBody)
+                    $(, $replace)*
+                ))]
             pub async fn replace(State(s): State<AdminState>, admin: Admin, Path(id): Path<String>, JsonBody(draft): JsonBody<$draft>) -> ApiResult<Json<$view>> {
                 crate::crud::replace::<$entity>(&s, &admin, &id, draft).await
             }
 
-            #[utoipa::path(delete, path = $item, tag = "directory", params(("id" = String, Path)),
+            #[utoipa::path(delete, path = $item, operation_id = concat!(stringify!($module), "_delete"), tag = "directory", params(http_api::openapi::IdPath),
                 security(("bearer" = [])),
-                responses((status = 204, description = "Deleted"), $($errors)*))]
+                responses(
+                    (status = 204, description = "Deleted"),
+                    (status = 403, description = "Operators cannot change configuration", body = http_api::ErrorBody),
+                    (status = 404, description = $not_found, body = http_api::ErrorBody)
+                    $(, $delete)*
+                ))]
             pub async fn delete(State(s): State<AdminState>, admin: Admin, Path(id): Path<String>) -> ApiResult<StatusCode> {
                 crate::crud::delete::<$entity>(&s, &admin, &id).await
             }

@@ -41,6 +41,15 @@ async fn channels_whose_settings(
         .collect())
 }
 
+/// 404 naming each field in `unknown` (ids the tenant does not have), if any.
+pub(crate) fn unknown_references(unknown: ValidationErrors) -> ApiResult<()> {
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::UnknownReferences(unknown))
+    }
+}
+
 fn still_referenced(noun: &str, by: &[(&str, Vec<String>)]) -> ApiResult<()> {
     let named: Vec<String> = by
         .iter()
@@ -154,13 +163,13 @@ impl AdminEntity for Group {
     }
 
     async fn check_references(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
-        let mut errors = ValidationErrors::new();
+        let mut unknown = ValidationErrors::new();
         for (i, member) in value.members.iter().enumerate() {
             if state.config.get::<Employee>(tenant, member.as_str()).await?.is_none() {
-                errors.add(format!("members[{i}]"), "no such employee");
+                unknown.add(format!("members[{i}]"), "no such employee in your tenant");
             }
         }
-        Ok(errors.into_result(())?)
+        unknown_references(unknown)
     }
 
     async fn check_deletable(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
@@ -334,7 +343,10 @@ impl AdminEntity for Channel {
             .await?
             .is_none()
         {
-            return Err(ValidationErrors::single("channel_group_id", "no such channel group").into());
+            return unknown_references(ValidationErrors::single(
+                "channel_group_id",
+                "no such channel group in your tenant",
+            ));
         }
         Ok(())
     }
@@ -360,16 +372,93 @@ crud_handlers!(
     EmployeeDraft,
     Employee,
     "/v1/employees",
-    "/v1/employees/{id}"
+    "/v1/employees/{id}",
+    not_found = "No such employee in your tenant",
+    create_body = EmployeeDraft,
+    create = [(
+        status = 409,
+        description = "Another account signs in with this e-mail",
+        body = http_api::ErrorBody
+    )],
+    replace = [
+        (
+            status = 404,
+            description = "No such employee in your tenant",
+            body = http_api::ErrorBody
+        ),
+        (
+            status = 409,
+            description = "It would leave no administrator who can sign in, another account signs in with this e-mail, or it changed meanwhile",
+            body = http_api::ErrorBody
+        )
+    ],
+    delete = [(
+        status = 409,
+        description =
+            "The last administrator who can sign in, or a group or a channel's settings still name this employee",
+        body = http_api::ErrorBody
+    )]
 );
-crud_handlers!(groups, Group, GroupDraft, Group, "/v1/groups", "/v1/groups/{id}");
+crud_handlers!(
+    groups,
+    Group,
+    GroupDraft,
+    Group,
+    "/v1/groups",
+    "/v1/groups/{id}",
+    not_found = "No such group in your tenant",
+    create_body = GroupDraft,
+    create = [(
+        status = 404,
+        description = "A member is not an employee of your tenant (each named in `fields`)",
+        body = http_api::ErrorBody
+    )],
+    replace = [
+        (
+            status = 404,
+            description =
+                "No such group in your tenant, or a member is not one of its employees (each named in `fields`)",
+            body = http_api::ErrorBody
+        ),
+        (
+            status = 409,
+            description = "Changed by someone else meanwhile; reload it",
+            body = http_api::ErrorBody
+        )
+    ],
+    delete = [(
+        status = 409,
+        description = "A channel's settings still name this group",
+        body = http_api::ErrorBody
+    )]
+);
 crud_handlers!(
     chatbots,
     Chatbot,
     ChatbotDraft,
     ChatbotView,
     "/v1/chatbots",
-    "/v1/chatbots/{id}"
+    "/v1/chatbots/{id}",
+    not_found = "No such chatbot in your tenant",
+    create_body = domain::directory::ChatbotRegistration,
+    create = [],
+    replace = [
+        (
+            status = 404,
+            description = "No such chatbot in your tenant",
+            body = http_api::ErrorBody
+        ),
+        (
+            status = 409,
+            description = "Changed by someone else meanwhile; reload it",
+            body = http_api::ErrorBody
+        )
+    ],
+    delete = [(
+        status = 409,
+        description = "A channel's settings still name this chatbot",
+        body = http_api::ErrorBody
+    )]
 );
 crud_handlers!(
     channel_groups,
@@ -377,7 +466,27 @@ crud_handlers!(
     ChannelGroupDraft,
     ChannelGroup,
     "/v1/channel-groups",
-    "/v1/channel-groups/{id}"
+    "/v1/channel-groups/{id}",
+    not_found = "No such channel group in your tenant",
+    create_body = ChannelGroupDraft,
+    create = [],
+    replace = [
+        (
+            status = 404,
+            description = "No such channel group in your tenant",
+            body = http_api::ErrorBody
+        ),
+        (
+            status = 409,
+            description = "Changed by someone else meanwhile; reload it",
+            body = http_api::ErrorBody
+        )
+    ],
+    delete = [(
+        status = 409,
+        description = "The channel group still has channels",
+        body = http_api::ErrorBody
+    )]
 );
 crud_handlers!(
     channels,
@@ -385,5 +494,29 @@ crud_handlers!(
     ChannelDraft,
     ChannelView,
     "/v1/channels",
-    "/v1/channels/{id}"
+    "/v1/channels/{id}",
+    not_found = "No such channel in your tenant",
+    create_body = ChannelDraft,
+    create = [(
+        status = 404,
+        description = "The channel group is not one of your tenant's (named in `fields`)",
+        body = http_api::ErrorBody
+    )],
+    replace = [
+        (
+            status = 404,
+            description = "No such channel, or the channel group is not one of your tenant's (named in `fields`)",
+            body = http_api::ErrorBody
+        ),
+        (
+            status = 409,
+            description = "The kind would change (it never does), or changed by someone else meanwhile",
+            body = http_api::ErrorBody
+        )
+    ],
+    delete = [(
+        status = 409,
+        description = "The channel is connected; disconnect it first",
+        body = http_api::ErrorBody
+    )]
 );

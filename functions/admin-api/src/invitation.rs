@@ -23,7 +23,7 @@ pub struct InvitationView {
 }
 
 /// Invites (or invites again) an employee, who must have an e-mail and not be disabled.
-#[utoipa::path(post, path = "/v1/employees/{id}/invitation", tag = "directory", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/employees/{id}/invitation", tag = "directory", params(http_api::openapi::IdPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Invited", body = InvitationView),

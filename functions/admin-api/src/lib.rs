@@ -20,7 +20,7 @@ pub use state::AdminState;
 
 use axum::routing::get;
 use axum::{Json, Router};
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use http_api::openapi::SecuritySchemes;
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -35,11 +35,12 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
         description = "Configuration of a contact center's Avito channels: directory, channel settings, \
                        working schedule and distribution. Every request needs a bearer token; operators \
                        may read, only administrators may change. Errors are JSON \
-                       `{\"error\", \"message\", \"fields\"}` with 400 (unreadable request), 401, 403, \
-                       404 (unknown id in your tenant), 409 (conflicting state) or 422 (invalid values, \
-                       every failing field named)."
+                       `{\"error\", \"message\", \"fields\"}` with 400 (unreadable request: a body that is \
+                       not the documented document, a bad query parameter), 401, 403, 404 (unknown id in \
+                       your tenant, in the path or, named in `fields`, in the body), 409 (conflicting \
+                       state), 413 (body too large) or 422 (invalid values, every failing field named)."
     ),
-    modifiers(&BearerAuth),
+    modifiers(&SecuritySchemes),
     components(schemas(http_api::ErrorBody, domain::validation::FieldError)),
     tags(
         (name = "directory", description = "Employees, groups, chatbots, channel groups and channels"),
@@ -49,15 +50,6 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
     )
 )]
 struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
-    }
-}
 
 fn api() -> (Router<AdminState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -108,10 +100,12 @@ fn api() -> (Router<AdminState>, utoipa::openapi::OpenApi) {
 }
 
 /// The OpenAPI document of the admin API, with the operator and chatbot API merged in: one
-/// document describes every route of the product (R-X4).
+/// document describes every route of the product (R-X4), each operation with the error responses
+/// every operation of its shape answers ([`http_api::openapi::StandardResponses`]).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = api().1;
     doc.merge(operator_api::openapi());
+    http_api::openapi::StandardResponses.modify(&mut doc);
     doc
 }
 

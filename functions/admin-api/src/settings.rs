@@ -28,34 +28,33 @@ async fn load_channel(state: &AdminState, tenant: &TenantId, id: &str) -> ApiRes
         .value)
 }
 
-/// 422 naming each field whose employee, group or chatbot does not exist in the tenant.
+/// 404 naming each field whose employee, group or chatbot does not exist in the tenant.
 async fn check_settings_references(state: &AdminState, tenant: &TenantId, settings: &ChannelSettings) -> ApiResult<()> {
     let refs = settings.references();
-    let mut errors = ValidationErrors::new();
+    let mut unknown = ValidationErrors::new();
     for (field, id) in &refs.employees {
         if state.config.get::<Employee>(tenant, id.as_str()).await?.is_none() {
-            errors.add(field.clone(), "no such employee");
+            unknown.add(field.clone(), "no such employee in your tenant");
         }
     }
     for (field, id) in &refs.groups {
         if state.config.get::<Group>(tenant, id.as_str()).await?.is_none() {
-            errors.add(field.clone(), "no such group");
+            unknown.add(field.clone(), "no such group in your tenant");
         }
     }
     for (field, id) in &refs.chatbots {
         if state.config.get::<Chatbot>(tenant, id.as_str()).await?.is_none() {
-            errors.add(field.clone(), "no such chatbot");
+            unknown.add(field.clone(), "no such chatbot in your tenant");
         }
     }
-    Ok(errors.into_result(())?)
+    crate::directory::unknown_references(unknown)
 }
 
 /// A channel's settings; the defaults until saved.
-#[utoipa::path(get, path = "/v1/channels/{id}/settings", tag = "settings", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/channels/{id}/settings", tag = "settings", params(http_api::openapi::IdPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The settings document", body = ChannelSettingsDoc),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 404, description = "No such channel in your tenant", body = http_api::ErrorBody)
     ))]
 pub async fn get_channel_settings(
@@ -73,16 +72,15 @@ pub async fn get_channel_settings(
 }
 
 /// Replaces a channel's settings as a whole (R-CS1–R-CS7).
-#[utoipa::path(put, path = "/v1/channels/{id}/settings", tag = "settings", params(("id" = String, Path)),
+#[utoipa::path(put, path = "/v1/channels/{id}/settings", tag = "settings", params(http_api::openapi::IdPath),
     request_body = ChannelSettingsDoc,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Saved; the saved document", body = ChannelSettingsDoc),
-        (status = 400, description = "The body is not a settings document", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 403, description = "Operators cannot change settings", body = http_api::ErrorBody),
-        (status = 404, description = "No such channel in your tenant", body = http_api::ErrorBody),
-        (status = 422, description = "Invalid values; every failing field is named", body = http_api::ErrorBody)
+        (status = 404, description = "No such channel in your tenant, or an employee, group or chatbot named is not your tenant's (each named in `fields`)", body = http_api::ErrorBody),
+        (status = 409, description = "`only_responses_with_message` on a channel that is not an Avito Jobs one", body = http_api::ErrorBody),
+        (status = 422, description = "Invalid values, every failing field named (also: auto-replies' delays must not decrease along the list)", body = http_api::ErrorBody)
     ))]
 pub async fn put_channel_settings(
     State(s): State<AdminState>,
@@ -107,8 +105,7 @@ pub async fn put_channel_settings(
 #[utoipa::path(get, path = "/v1/schedule", tag = "settings",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The schedule document", body = WorkingScheduleDoc),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody)
+        (status = 200, description = "The schedule document", body = WorkingScheduleDoc)
     ))]
 pub async fn get_schedule(State(s): State<AdminState>, caller: Caller) -> ApiResult<Json<WorkingScheduleDoc>> {
     Ok(Json(s.config.schedule(&caller.tenant).await?.into()))
@@ -120,10 +117,8 @@ pub async fn get_schedule(State(s): State<AdminState>, caller: Caller) -> ApiRes
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Saved; the saved document", body = WorkingScheduleDoc),
-        (status = 400, description = "The body is not a schedule document", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 403, description = "Operators cannot change the schedule", body = http_api::ErrorBody),
-        (status = 422, description = "Invalid values; every failing field is named", body = http_api::ErrorBody)
+        (status = 422, description = "Invalid values, every failing field named (also: intervals of a day overlapping or with the same start and end, a date listed twice or both a holiday and a working date)", body = http_api::ErrorBody)
     ))]
 pub async fn put_schedule(
     State(s): State<AdminState>,
@@ -142,8 +137,7 @@ pub async fn put_schedule(
 #[utoipa::path(get, path = "/v1/distribution", tag = "settings",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The distribution settings", body = DistributionDoc),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody)
+        (status = 200, description = "The distribution settings", body = DistributionDoc)
     ))]
 pub async fn get_distribution(State(s): State<AdminState>, caller: Caller) -> ApiResult<Json<DistributionDoc>> {
     Ok(Json(s.config.distribution(&caller.tenant).await?.into()))
@@ -154,8 +148,6 @@ pub async fn get_distribution(State(s): State<AdminState>, caller: Caller) -> Ap
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Saved; the saved settings", body = DistributionDoc),
-        (status = 400, description = "The body is not a distribution document", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 403, description = "Operators cannot change distribution", body = http_api::ErrorBody),
         (status = 422, description = "Invalid values; every failing field is named", body = http_api::ErrorBody)
     ))]

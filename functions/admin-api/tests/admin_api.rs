@@ -395,9 +395,10 @@ async fn a_group_needs_existing_members_and_a_member_cannot_be_deleted_while_in_
         )
         .await;
     assert_eq!(
-        (r.status, r.fields()),
-        (StatusCode::UNPROCESSABLE_ENTITY, vec!["members[1]".to_owned()])
+        (r.status, r.body["error"].as_str(), r.fields()),
+        (StatusCode::NOT_FOUND, Some("not_found"), vec!["members[1]".to_owned()])
     );
+    assert_eq!(api.get("/v1/groups", ADMIN).await.body["items"], json!([]));
     let group = api
         .create("/v1/groups", json!({"name": "Продажи", "members": [anna]}))
         .await;
@@ -484,9 +485,14 @@ async fn channels_belong_to_an_existing_channel_group_which_cannot_be_deleted_wh
         )
         .await;
     assert_eq!(
-        (r.status, r.fields()),
-        (StatusCode::UNPROCESSABLE_ENTITY, vec!["channel_group_id".to_owned()])
+        (r.status, r.body["error"].as_str(), r.fields()),
+        (
+            StatusCode::NOT_FOUND,
+            Some("not_found"),
+            vec!["channel_group_id".to_owned()]
+        )
     );
+    assert_eq!(api.get("/v1/channels", ADMIN).await.body["items"], json!([]));
     let group = api.create("/v1/channel-groups", json!({"name": "Москва"})).await;
     let channel = api
         .create(
@@ -507,9 +513,14 @@ async fn channels_belong_to_an_existing_channel_group_which_cannot_be_deleted_wh
             json!({"name": "Вакансии", "kind": "avito", "channel_group_id": group}),
         )
         .await;
+    // Every value is valid; a channel's kind never changes: a conflict with the channel.
     assert_eq!(
-        (r.status, r.fields()),
-        (StatusCode::UNPROCESSABLE_ENTITY, vec!["kind".to_owned()])
+        (r.status, r.body["error"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    assert_eq!(
+        api.get(&format!("/v1/channels/{channel}"), ADMIN).await.body["kind"],
+        "avito_jobs"
     );
     assert_eq!(
         api.call("DELETE", &format!("/v1/channel-groups/{group}"), Some(ADMIN), None)
@@ -538,7 +549,10 @@ async fn settings_must_name_existing_receivers_which_then_cannot_be_deleted() {
     let path = format!("/v1/channels/{channel}/settings");
     let ghost = json!({"working_time": {"receiver": {"type": "chatbot", "chatbot_id": "ghost-bot", "fallback": {"type": "group", "group_id": "ghost-group"}}}});
     let r = api.send("PUT", &path, ADMIN, ghost).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (r.status, r.body["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
     assert_eq!(
         r.fields(),
         [
@@ -582,7 +596,7 @@ async fn settings_must_name_existing_receivers_which_then_cannot_be_deleted() {
 }
 
 #[tokio::test]
-async fn a_jobs_only_switch_on_an_avito_channel_is_422_and_the_old_settings_stay() {
+async fn a_jobs_only_switch_on_an_avito_channel_is_409_and_the_old_settings_stay() {
     let api = api();
     let channel = api.channel("avito").await;
     let path = format!("/v1/channels/{channel}/settings");
@@ -604,13 +618,29 @@ async fn a_jobs_only_switch_on_an_avito_channel_is_422_and_the_old_settings_stay
         )
         .await;
     assert_eq!(
+        (r.status, r.body["error"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    assert_eq!(api.get(&path, ADMIN).await.body, saved);
+    // Beside an invalid value it is one of the failing fields.
+    let r = api
+        .send(
+            "PUT",
+            &path,
+            ADMIN,
+            json!({"working_time": {"only_responses_with_message": true}, "auto_close_after": {"value": 0, "unit": "days"}}),
+        )
+        .await;
+    assert_eq!(
         (r.status, r.fields()),
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            vec!["working_time.only_responses_with_message".to_owned()]
+            vec![
+                "auto_close_after.value".to_owned(),
+                "working_time.only_responses_with_message".to_owned()
+            ]
         )
     );
-    assert_eq!(api.get(&path, ADMIN).await.body, saved);
 }
 
 #[tokio::test]
@@ -753,4 +783,399 @@ async fn the_audit_log_names_who_changed_what_newest_first_for_administrators_on
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     let other = api.get("/v1/audit", OTHER_ADMIN).await;
     assert_eq!(other.body["items"], json!([]), "another tenant sees none of it");
+}
+
+/// The schema the served document gives the JSON body of `method path`, compiled as schemathesis
+/// compiles it (JSON Schema 2020-12, formats checked).
+fn body_schema(doc: &Value, method: &str, path: &str) -> jsonschema::Validator {
+    // A JSON pointer in a URI fragment: `~` and `/` escaped, then the braces percent-encoded.
+    let path = path
+        .replace('~', "~0")
+        .replace('/', "~1")
+        .replace('{', "%7B")
+        .replace('}', "%7D");
+    let mut root = doc.clone();
+    root["$ref"] = json!(format!(
+        "#/paths/{path}/{method}/requestBody/content/application~1json/schema"
+    ));
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&root)
+        .unwrap_or_else(|e| panic!("{method} {path}: the schema does not compile: {e}"))
+}
+
+#[tokio::test]
+async fn the_document_states_each_values_bounds_and_each_operations_errors() {
+    let api = api();
+    let doc = api.call("GET", "/openapi.json", None, None).await.body;
+    let schemas = &doc["components"]["schemas"];
+    let name = &schemas["EmployeeDraft"]["properties"]["name"];
+    assert_eq!(
+        (name["minLength"].as_u64(), name["maxLength"].as_u64()),
+        (Some(1), Some(200))
+    );
+    assert!(name["pattern"].as_str().is_some_and(|p| p.starts_with("[^")), "{name}");
+    let capacity = &schemas["DistributionDoc"]["properties"]["capacity_per_operator"];
+    assert_eq!(
+        (capacity["minimum"].as_u64(), capacity["maximum"].as_u64()),
+        (Some(1), Some(1000))
+    );
+    let members = &schemas["GroupDraft"]["properties"]["members"];
+    assert_eq!(
+        (members["uniqueItems"].as_bool(), members["maxItems"].as_u64()),
+        (Some(true), Some(500))
+    );
+    assert_eq!(members["items"]["pattern"].as_str(), Some(domain::ids::ID_PATTERN));
+
+    let parameters = |path: &str, method: &str| doc["paths"][path][method]["parameters"].clone();
+    let limit = parameters("/v1/employees", "get")
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "limit").cloned())
+        .expect("limit documented");
+    assert_eq!(
+        (
+            limit["schema"]["type"].as_str(),
+            limit["schema"]["minimum"].as_u64(),
+            limit["schema"]["maximum"].as_u64()
+        ),
+        (Some("integer"), Some(1), Some(200))
+    );
+    let time_cursor = parameters("/v1/conversations/{id}/messages", "get")
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "cursor").cloned())
+        .expect("cursor documented");
+    assert_eq!(
+        time_cursor["schema"]["pattern"].as_str(),
+        Some(adapters::ports::TimeCursor::PATTERN)
+    );
+
+    // Every operation says what every operation of its shape answers, with the error body.
+    let error_body = json!({"$ref": "#/components/schemas/ErrorBody"});
+    let mut operation_ids = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            let responses = &op["responses"];
+            let label = format!("{method} {path}");
+            assert!(
+                operation_ids.insert(op["operationId"].to_string()),
+                "{label}: operationId repeated"
+            );
+            let mut expected = vec!["500", "503"];
+            if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                expected.push("401");
+            }
+            if op["requestBody"]["content"].get("application/json").is_some() {
+                assert_eq!(op["requestBody"]["required"], true, "{label}");
+                expected.extend(["400", "413"]);
+            }
+            for status in expected {
+                assert_eq!(
+                    responses[status]["content"]["application/json"]["schema"], error_body,
+                    "{label} documents {status}"
+                );
+            }
+        }
+    }
+    // The reply the issue names: a missing or unreadable body (400) and one too large (413).
+    let reply = &doc["paths"]["/v1/conversations/{id}/messages"]["post"]["responses"];
+    for status in ["200", "201", "400", "401", "403", "404", "409", "413", "422"] {
+        assert!(
+            reply.get(status).is_some(),
+            "POST /v1/conversations/{{id}}/messages documents {status}"
+        );
+    }
+    assert_eq!(
+        doc["paths"]["/v1/bot/conversations/{id}/messages"]["post"]["security"],
+        json!([{"chatbot": []}])
+    );
+    assert!(doc["components"]["securitySchemes"]["chatbot"].is_object());
+}
+
+#[tokio::test]
+async fn a_body_the_document_allows_is_never_refused_as_invalid_and_one_it_refuses_always_is() {
+    let api = api();
+    let doc = api.call("GET", "/openapi.json", None, None).await.body;
+    let channel = api.channel("avito").await;
+    let group = api.create("/v1/channel-groups", json!({"name": "Казань"})).await;
+    let anna = api.create("/v1/employees", json!({"name": "Анна"})).await;
+    let name = |n: &str| json!({"name": n});
+    let settings = format!("/v1/channels/{channel}/settings");
+    let receiver = |r: Value| json!({"working_time": {"receiver": r}});
+    let closing = |enabled: bool, text: &str| json!({"closing_message": {"enabled": enabled, "text": text}});
+    let auto_close = |value: Value, unit: &str| json!({"auto_close_after": {"value": value, "unit": unit}});
+    let day =
+        |start: &str, end: &str| json!({"time_zone": "UTC", "weekly": {"monday": [{"start": start, "end": end}]}});
+    let dist = |capacity: Value, wait: Value| json!({"mode": "queue", "capacity_per_operator": capacity, "answer_wait_seconds": wait});
+    let cases: Vec<(&str, &str, String, Value)> = vec![
+        // Names: 1 to 200 characters as sent, not blank.
+        ("post", "/v1/employees", "/v1/employees".into(), name("")),
+        ("post", "/v1/employees", "/v1/employees".into(), name(" \u{3000}\t")),
+        ("post", "/v1/employees", "/v1/employees".into(), name("\u{1c}")),
+        ("post", "/v1/employees", "/v1/employees".into(), name(&"я".repeat(200))),
+        ("post", "/v1/employees", "/v1/employees".into(), name(&"я".repeat(201))),
+        (
+            "post",
+            "/v1/employees",
+            "/v1/employees".into(),
+            name(&format!(" {}", "я".repeat(200))),
+        ),
+        (
+            "post",
+            "/v1/employees",
+            "/v1/employees".into(),
+            json!({"name": "Анна", "email": ""}),
+        ),
+        (
+            "post",
+            "/v1/employees",
+            "/v1/employees".into(),
+            json!({"name": "Анна", "email": " anna@shop.ru"}),
+        ),
+        (
+            "post",
+            "/v1/employees",
+            "/v1/employees".into(),
+            json!({"name": "Анна", "email": "anna@shop"}),
+        ),
+        (
+            "post",
+            "/v1/employees",
+            "/v1/employees".into(),
+            json!({"name": "Анна", "user_id": "u".repeat(128)}),
+        ),
+        (
+            "post",
+            "/v1/employees",
+            "/v1/employees".into(),
+            json!({"name": "Анна", "user_id": "u".repeat(129)}),
+        ),
+        (
+            "post",
+            "/v1/employees",
+            "/v1/employees".into(),
+            json!({"name": "Анна", "user_id": "a\u{7}b"}),
+        ),
+        ("post", "/v1/employees", "/v1/employees".into(), json!(["Анна"])),
+        ("post", "/v1/channel-groups", "/v1/channel-groups".into(), json!([null])),
+        // Members: ids of the tenant's employees (404 otherwise), each once.
+        (
+            "post",
+            "/v1/groups",
+            "/v1/groups".into(),
+            json!({"name": "Продажи", "members": ["ghost"]}),
+        ),
+        (
+            "post",
+            "/v1/groups",
+            "/v1/groups".into(),
+            json!({"name": "Продажи", "members": [anna, anna]}),
+        ),
+        (
+            "post",
+            "/v1/groups",
+            "/v1/groups".into(),
+            json!({"name": "Продажи", "members": ["not an id"]}),
+        ),
+        (
+            "post",
+            "/v1/channels",
+            "/v1/channels".into(),
+            json!({"name": "Авито", "kind": "telegram", "channel_group_id": group}),
+        ),
+        (
+            "post",
+            "/v1/channels",
+            "/v1/channels".into(),
+            json!({"name": "Авито", "kind": "avito", "channel_group_id": ""}),
+        ),
+        // Integers: within their bounds, and `5.0` is the integer 5.
+        (
+            "put",
+            "/v1/distribution",
+            "/v1/distribution".into(),
+            dist(json!(0), Value::Null),
+        ),
+        (
+            "put",
+            "/v1/distribution",
+            "/v1/distribution".into(),
+            dist(json!(1000), json!(30)),
+        ),
+        (
+            "put",
+            "/v1/distribution",
+            "/v1/distribution".into(),
+            dist(json!(1001), json!(30)),
+        ),
+        (
+            "put",
+            "/v1/distribution",
+            "/v1/distribution".into(),
+            dist(json!(5.0), json!(924.0)),
+        ),
+        (
+            "put",
+            "/v1/distribution",
+            "/v1/distribution".into(),
+            dist(json!(5.5), Value::Null),
+        ),
+        (
+            "put",
+            "/v1/distribution",
+            "/v1/distribution".into(),
+            dist(json!(5), json!(29)),
+        ),
+        // The schedule: times HH:MM, dates that exist, zones of the database.
+        ("put", "/v1/schedule", "/v1/schedule".into(), day("09:00", "24:00")),
+        ("put", "/v1/schedule", "/v1/schedule".into(), day("+9:30", "18:00")),
+        ("put", "/v1/schedule", "/v1/schedule".into(), day("24:00", "18:00")),
+        ("put", "/v1/schedule", "/v1/schedule".into(), day("09:00", "00:00")),
+        (
+            "put",
+            "/v1/schedule",
+            "/v1/schedule".into(),
+            json!({"time_zone": "europe/moscow"}),
+        ),
+        (
+            "put",
+            "/v1/schedule",
+            "/v1/schedule".into(),
+            json!({"time_zone": "Europe/Moscow", "holidays": [{"date": "2027-02-30"}]}),
+        ),
+        (
+            "put",
+            "/v1/schedule",
+            "/v1/schedule".into(),
+            json!({"time_zone": "Europe/Moscow", "holidays": [{"date": "2027-02-28", "name": "я".repeat(101)}]}),
+        ),
+        (
+            "put",
+            "/v1/schedule",
+            "/v1/schedule".into(),
+            json!({"time_zone": "Europe/Moscow", "extra_working_dates": [{"date": "2027-01-09", "intervals": []}]}),
+        ),
+        // Settings: each receiver type with its own id only; a chatbot with a fallback.
+        (
+            "put",
+            "/v1/channels/{id}/settings",
+            settings.clone(),
+            receiver(json!({"type": "employee", "employee_id": "ghost"})),
+        ),
+        (
+            "put",
+            "/v1/channels/{id}/settings",
+            settings.clone(),
+            receiver(json!({"type": "employee", "employee_id": anna, "group_id": "g1"})),
+        ),
+        (
+            "put",
+            "/v1/channels/{id}/settings",
+            settings.clone(),
+            receiver(json!({"type": "employee", "employee_id": anna, "fallback": null})),
+        ),
+        (
+            "put",
+            "/v1/channels/{id}/settings",
+            settings.clone(),
+            receiver(json!({"type": "chatbot", "chatbot_id": "bot"})),
+        ),
+        (
+            "put",
+            "/v1/channels/{id}/settings",
+            settings.clone(),
+            receiver(json!({"type": "queue"})),
+        ),
+        (
+            "put",
+            "/v1/channels/{id}/settings",
+            settings.clone(),
+            json!({"working_time": {"auto_replies": [{"text": "Ждём", "delay_seconds": 924.0}]}}),
+        ),
+        (
+            "put",
+            "/v1/channels/{id}/settings",
+            settings.clone(),
+            json!({"working_time": {"auto_replies": [{"text": "Ждём", "delay_seconds": 86401}]}}),
+        ),
+        (
+            "put",
+            "/v1/channels/{id}/settings",
+            settings.clone(),
+            json!({"working_time": [null]}),
+        ),
+        (
+            "put",
+            "/v1/channels/{id}/settings",
+            settings.clone(),
+            json!({"non_working_time": {"chatbot": {"chatbot_id": "bot", "fallback": {"type": "employee", "employee_id": anna}}, "auto_replies": [{"text": "Ночь", "delay_seconds": 0}]}}),
+        ),
+        (
+            "put",
+            "/v1/channels/{id}/settings",
+            settings.clone(),
+            closing(false, ""),
+        ),
+        (
+            "put",
+            "/v1/channels/{id}/settings",
+            settings.clone(),
+            closing(true, " "),
+        ),
+        (
+            "put",
+            "/v1/channels/{id}/settings",
+            settings.clone(),
+            closing(true, &"я".repeat(251)),
+        ),
+        (
+            "put",
+            "/v1/channels/{id}/settings",
+            settings.clone(),
+            auto_close(json!(8760), "hours"),
+        ),
+        (
+            "put",
+            "/v1/channels/{id}/settings",
+            settings.clone(),
+            auto_close(json!(366), "days"),
+        ),
+        (
+            "put",
+            "/v1/channels/{id}/settings",
+            settings.clone(),
+            auto_close(json!(0), "hours"),
+        ),
+        // Disconnecting needs `"confirm": true`.
+        (
+            "post",
+            "/v1/channels/{id}/disconnect",
+            format!("/v1/channels/{channel}/disconnect"),
+            json!({}),
+        ),
+        (
+            "post",
+            "/v1/channels/{id}/disconnect",
+            format!("/v1/channels/{channel}/disconnect"),
+            json!({"confirm": false}),
+        ),
+        (
+            "post",
+            "/v1/channels/{id}/disconnect",
+            format!("/v1/channels/{channel}/disconnect"),
+            json!({"confirm": true}),
+        ),
+    ];
+    for (method, template, path, body) in cases {
+        let valid = body_schema(&doc, method, template).is_valid(&body);
+        let r = api.send(&method.to_uppercase(), &path, ADMIN, body.clone()).await;
+        let refused = matches!(r.status, StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            !refused,
+            valid,
+            "{method} {path} {body}: the document says {}, the server {} {}",
+            if valid { "valid" } else { "invalid" },
+            r.status,
+            r.body
+        );
+    }
 }

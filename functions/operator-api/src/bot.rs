@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use domain::conversation::Conversation;
 use http_api::error::ApiResult;
+use http_api::openapi::IdPath;
 use http_api::{ApiError, JsonBody};
 use serde::{Deserialize, Serialize};
 use services::desk::bot::{BotAuthError, BotCaller};
@@ -41,6 +42,8 @@ impl FromRequestParts<OperatorState> for Bot {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BotMessage {
+    /// 1 to 1000 characters (Avito's limit), not blank.
+    #[schema(schema_with = crate::reply::text_schema)]
     pub text: String,
 }
 
@@ -53,11 +56,11 @@ pub struct SentView {
 }
 
 /// `POST /v1/bot/conversations/{id}/messages`: sends text (1–1000 characters) to the client.
-#[utoipa::path(post, path = "/v1/bot/conversations/{id}/messages", tag = "chatbot", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/bot/conversations/{id}/messages", tag = "chatbot", params(IdPath),
     request_body = BotMessage,
+    security(("chatbot" = [])),
     responses(
         (status = 201, description = "Sent (or failed, with Avito's reason)", body = SentView),
-        (status = 401, description = "No valid chatbot token", body = http_api::ErrorBody),
         (status = 404, description = "No such conversation", body = http_api::ErrorBody),
         (status = 409, description = "Not open with this chatbot", body = http_api::ErrorBody),
         (status = 422, description = "Text empty or over 1000 characters", body = http_api::ErrorBody)
@@ -83,10 +86,11 @@ pub async fn send(
 }
 
 /// `POST /v1/bot/conversations/{id}/handover`: passes the conversation to the bot's fallback.
-#[utoipa::path(post, path = "/v1/bot/conversations/{id}/handover", tag = "chatbot", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/bot/conversations/{id}/handover", tag = "chatbot", params(IdPath),
+    security(("chatbot" = [])),
     responses(
         (status = 200, description = "Handed over; the conversation now", body = Conversation),
-        (status = 401, description = "No valid chatbot token", body = http_api::ErrorBody),
+        (status = 404, description = "No such conversation", body = http_api::ErrorBody),
         (status = 409, description = "Not open with this chatbot", body = http_api::ErrorBody)
     ))]
 pub async fn handover(
@@ -106,10 +110,11 @@ pub struct FinishedView {
 }
 
 /// `POST /v1/bot/conversations/{id}/finish`: closes it; the closing message goes out once.
-#[utoipa::path(post, path = "/v1/bot/conversations/{id}/finish", tag = "chatbot", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/bot/conversations/{id}/finish", tag = "chatbot", params(IdPath),
+    security(("chatbot" = [])),
     responses(
         (status = 200, description = "Closed", body = FinishedView),
-        (status = 401, description = "No valid chatbot token", body = http_api::ErrorBody),
+        (status = 404, description = "No such conversation", body = http_api::ErrorBody),
         (status = 409, description = "Not open with this chatbot", body = http_api::ErrorBody)
     ))]
 pub async fn finish(

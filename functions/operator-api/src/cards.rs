@@ -5,19 +5,42 @@
 use crate::OperatorState;
 use crate::reply::{ReplyBody, replied_view};
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use domain::clients::ClientCardDraft;
 use domain::conversation::{ClientCard, Conversation, Message};
 use http_api::error::ApiResult;
-use http_api::{Caller, JsonBody, PageQuery, PageView};
+use http_api::openapi::IdPath;
+use http_api::{Caller, JsonBody, PageView, Query, TimePageQuery};
 
 /// What to find client cards by.
-#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[derive(serde::Deserialize)]
 pub struct CardQuery {
     /// The start of a word of the name («пет» finds «Пётр Ёлкин»), or phone digits
-    /// («8 900 123» finds +7 900 123-45-67); at least 2 characters.
+    /// («8 900 123» finds +7 900 123-45-67); at least 2 characters (or digits).
     pub query: String,
+}
+
+impl utoipa::IntoParams for CardQuery {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        vec![
+            ParameterBuilder::new()
+                .name("query")
+                .parameter_in(ParameterIn::Query)
+                .required(utoipa::openapi::Required::True)
+                .description(Some(
+                    "The start of a word of the name («пет» finds «Пётр Ёлкин»), or phone digits \
+                     («8 900 123» finds +7 900 123-45-67); at least 2 characters (or digits).",
+                ))
+                .schema(Some(
+                    domain::schema::string(false).pattern(Some(domain::clients::search::query_pattern())),
+                ))
+                .build(),
+        ]
+    }
 }
 
 /// The cards found.
@@ -34,7 +57,6 @@ pub struct FoundCards {
     responses(
         (status = 200, description = "The cards found, by name", body = FoundCards),
         (status = 400, description = "No query", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 422, description = "The query is too short", body = http_api::ErrorBody)
     ))]
 pub async fn search_cards(
@@ -48,11 +70,10 @@ pub async fn search_cards(
 }
 
 /// `GET /v1/client-cards/{id}`: the card a conversation's `client.card_id` names.
-#[utoipa::path(get, path = "/v1/client-cards/{id}", tag = "conversations", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/client-cards/{id}", tag = "conversations", params(IdPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The client card", body = ClientCard),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 404, description = "No such card in your tenant", body = http_api::ErrorBody)
     ))]
 pub async fn client_card(
@@ -65,14 +86,13 @@ pub async fn client_card(
 
 /// `PUT /v1/client-cards/{id}`: edits a card; `"kind": "client"` makes a guest a client (R-OP3).
 /// The card keeps its id, so every earlier conversation stays in its history.
-#[utoipa::path(put, path = "/v1/client-cards/{id}", tag = "records", params(("id" = String, Path)),
+#[utoipa::path(put, path = "/v1/client-cards/{id}", tag = "records", params(IdPath),
     request_body = ClientCardDraft,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Saved", body = ClientCard),
-        (status = 400, description = "The body cannot be read", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 404, description = "No such card in your tenant", body = http_api::ErrorBody),
+        (status = 409, description = "`kind: guest` for a client's card: a client stays a client", body = http_api::ErrorBody),
         (status = 422, description = "Invalid fields, each named", body = http_api::ErrorBody)
     ))]
 pub async fn edit_card(
@@ -86,21 +106,19 @@ pub async fn edit_card(
 
 /// `GET /v1/client-cards/{id}/conversations`: the card's history, open and closed, across every
 /// channel, the newest first.
-#[utoipa::path(get, path = "/v1/client-cards/{id}/conversations", tag = "records", params(("id" = String, Path), PageQuery),
+#[utoipa::path(get, path = "/v1/client-cards/{id}/conversations", tag = "records", params(IdPath, TimePageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One page, the newest first", body = PageView<Conversation>),
-        (status = 400, description = "Bad paging", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 404, description = "No such card in your tenant", body = http_api::ErrorBody)
     ))]
 pub async fn history(
     State(s): State<OperatorState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<TimePageQuery>,
 ) -> ApiResult<Json<PageView<Conversation>>> {
-    let (limit, after) = q.time_paging()?;
+    let (limit, after) = q.parse()?;
     let page = s.desk.history(&caller.person(), &id, after.as_ref(), limit).await?;
     Ok(Json(PageView::from_time_page(page)))
 }
@@ -109,14 +127,13 @@ pub async fn history(
 /// open conversation with an Avito chat, or else a new conversation (assigned to the caller) in the
 /// chat of their latest one. Avito lets a business write only into an existing chat, so a client
 /// with none gets 409 saying so.
-#[utoipa::path(post, path = "/v1/client-cards/{id}/messages", tag = "records", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/client-cards/{id}/messages", tag = "records", params(IdPath),
     request_body = ReplyBody,
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Sent, or failed with Avito's reason (see delivery)", body = Message),
         (status = 200, description = "This idempotency key was used before: the first message", body = Message),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
-        (status = 403, description = "The caller is not an employee", body = http_api::ErrorBody),
+        (status = 403, description = "The caller is not an employee, or not theirs to act on", body = http_api::ErrorBody),
         (status = 404, description = "No such card in your tenant", body = http_api::ErrorBody),
         (status = 409, description = "The client has no Avito chat to write into, or its channel is not connected", body = http_api::ErrorBody),
         (status = 422, description = "Text empty or over Avito's 1000 characters, or a bad key", body = http_api::ErrorBody)
@@ -139,18 +156,19 @@ pub async fn message_from_card(
 #[utoipa::path(post, path = "/v1/client-cards", tag = "records", request_body = ClientCardDraft,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created (a client card)", body = ClientCard),
-        (status = 400, description = "The body cannot be read", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 201, description = "Created (a client card)", body = ClientCard,
+            headers(("Location" = String, description = "The new card's path: `/v1/client-cards/{id}`"))),
         (status = 422, description = "Invalid fields, each named", body = http_api::ErrorBody)
     ))]
 pub async fn create_card(
     State(s): State<OperatorState>,
     caller: Caller,
     JsonBody(draft): JsonBody<ClientCardDraft>,
-) -> ApiResult<(StatusCode, Json<ClientCard>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.desk.create_card(&caller.person(), draft).await?),
-    ))
+) -> ApiResult<(StatusCode, HeaderMap, Json<ClientCard>)> {
+    let card = s.desk.create_card(&caller.person(), draft).await?;
+    let mut headers = HeaderMap::new();
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/client-cards/{}", card.id)) {
+        headers.insert(header::LOCATION, location);
+    }
+    Ok((StatusCode::CREATED, headers, Json(card)))
 }

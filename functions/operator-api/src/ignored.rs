@@ -4,10 +4,10 @@
 
 use crate::OperatorState;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use domain::{DateTime, Utc};
 use http_api::error::ApiResult;
-use http_api::{Admin, ApiError, PageQuery, PageView};
+use http_api::{Admin, ApiError, PageQuery, PageView, Query};
 use serde::Serialize;
 use services::inbound::Outcome;
 
@@ -29,12 +29,10 @@ pub struct IgnoredDeliveryView {
 }
 
 /// `GET /v1/ignored-deliveries`: newest first (administrators).
-#[utoipa::path(get, path = "/v1/ignored-deliveries", tag = "conversations", params(PageQuery),
+#[utoipa::path(get, path = "/v1/ignored-deliveries", operation_id = "list_ignored_deliveries", tag = "conversations", params(PageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One page, newest first", body = PageView<IgnoredDeliveryView>),
-        (status = 400, description = "Bad paging", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 403, description = "Operators do not see them", body = http_api::ErrorBody)
     ))]
 pub async fn list(
@@ -75,7 +73,6 @@ pub struct ReplayView {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Processed again", body = ReplayView),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 403, description = "Operators do not replay", body = http_api::ErrorBody),
         (status = 404, description = "No such ignored delivery in your tenant", body = http_api::ErrorBody),
         (status = 503, description = "A dependency is unavailable; try again", body = http_api::ErrorBody)

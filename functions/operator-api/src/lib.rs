@@ -14,11 +14,12 @@ pub mod records;
 pub mod reply;
 pub mod take;
 
-use axum::extract::{FromRef, Path, Query, State};
+use axum::extract::{FromRef, Path, State};
 use axum::{Json, Router};
 use domain::conversation::{Conversation, Message};
 use http_api::error::ApiResult;
-use http_api::{ApiError, Authenticator, Caller, PageQuery, PageView};
+use http_api::openapi::IdPath;
+use http_api::{ApiError, Authenticator, Caller, PageView, Query, TimePageQuery};
 use serde::Serialize;
 use services::desk::{ClosingMessage, Desk, ListFilter, View};
 use std::sync::Arc;
@@ -36,40 +37,43 @@ impl FromRef<OperatorState> for Arc<Authenticator> {
     }
 }
 
-/// Which list.
+/// Which list (paged by [`TimePageQuery`]).
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `mine` (assigned to me) or `queue` (waiting in my groups' queues and the general queue).
+    /// `mine` (assigned to me, the default) or `queue` (waiting in my groups' queues and the
+    /// general queue).
+    #[param(schema_with = view_schema)]
     pub view: Option<String>,
-    /// Items per page, 1 to 200 (default 50).
-    pub limit: Option<String>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
     /// Only this channel's conversations.
     pub channel_id: Option<String>,
     /// `waiting` (the client waits for an answer) or `answered`.
+    #[param(schema_with = status_schema)]
     pub status: Option<String>,
 }
 
+fn view_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    domain::schema::one_of_strings(&["mine", "queue"]).into()
+}
+
+fn status_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    domain::schema::one_of_strings(&["waiting", "answered"]).into()
+}
+
 /// `GET /v1/conversations?view=mine|queue`: open conversations, the most recent activity first.
-#[utoipa::path(get, path = "/v1/conversations", tag = "conversations", params(ListQuery),
+#[utoipa::path(get, path = "/v1/conversations", operation_id = "list_conversations", tag = "conversations", params(ListQuery, TimePageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One page, most recent activity first", body = PageView<Conversation>),
-        (status = 400, description = "Bad view or paging", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody)
+        (status = 400, description = "Bad view, status or paging", body = http_api::ErrorBody)
     ))]
 pub async fn list(
     State(s): State<OperatorState>,
     caller: Caller,
     Query(q): Query<ListQuery>,
+    Query(page): Query<TimePageQuery>,
 ) -> ApiResult<Json<PageView<Conversation>>> {
-    let (limit, after) = PageQuery {
-        limit: q.limit.clone(),
-        cursor: q.cursor.clone(),
-    }
-    .time_paging()?;
+    let (limit, after) = page.parse()?;
     let waiting = match q.status.as_deref() {
         None => None,
         Some("waiting") => Some(true),
@@ -104,8 +108,7 @@ pub struct Counts {
 #[utoipa::path(get, path = "/v1/conversations/counts", tag = "conversations",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The counts", body = Counts),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody)
+        (status = 200, description = "The counts", body = Counts)
     ))]
 pub async fn counts(State(s): State<OperatorState>, caller: Caller) -> ApiResult<Json<Counts>> {
     let counts = s.desk.counts(&caller.person()).await?;
@@ -117,11 +120,10 @@ pub async fn counts(State(s): State<OperatorState>, caller: Caller) -> ApiResult
 }
 
 /// `GET /v1/conversations/{id}`: opening an open conversation marks its Avito chat read.
-#[utoipa::path(get, path = "/v1/conversations/{id}", tag = "conversations", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/conversations/{id}", tag = "conversations", params(IdPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The conversation", body = Conversation),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 404, description = "No such conversation in your tenant", body = http_api::ErrorBody)
     ))]
 pub async fn conversation(
@@ -133,21 +135,19 @@ pub async fn conversation(
 }
 
 /// `GET /v1/conversations/{id}/messages`: in Avito's order, paged.
-#[utoipa::path(get, path = "/v1/conversations/{id}/messages", tag = "conversations", params(("id" = String, Path), PageQuery),
+#[utoipa::path(get, path = "/v1/conversations/{id}/messages", tag = "conversations", params(IdPath, TimePageQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of messages, in Avito's order", body = PageView<Message>),
-        (status = 400, description = "Bad paging", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 404, description = "No such conversation in your tenant", body = http_api::ErrorBody)
     ))]
 pub async fn messages(
     State(s): State<OperatorState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<TimePageQuery>,
 ) -> ApiResult<Json<PageView<Message>>> {
-    let (limit, after) = q.time_paging()?;
+    let (limit, after) = q.parse()?;
     let page = s.desk.messages(&caller.person(), &id, after.as_ref(), limit).await?;
     Ok(Json(PageView::from_time_page(page)))
 }
@@ -170,11 +170,11 @@ pub struct CompleteView {
 }
 
 /// `POST /v1/conversations/{id}/complete`: closes it; the closing message goes out once.
-#[utoipa::path(post, path = "/v1/conversations/{id}/complete", tag = "conversations", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/conversations/{id}/complete", tag = "conversations", params(IdPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Closed", body = CompleteView),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
+        (status = 403, description = "Not the caller's conversation to act on", body = http_api::ErrorBody),
         (status = 404, description = "No such conversation in your tenant", body = http_api::ErrorBody),
         (status = 409, description = "Already closed", body = http_api::ErrorBody)
     ))]

@@ -6,11 +6,11 @@
 
 use crate::OperatorState;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use domain::notification::Notification;
 use domain::{DateTime, Utc};
 use http_api::error::ApiResult;
-use http_api::{Caller, JsonBody, PageQuery, PageView};
+use http_api::{Caller, JsonBody, PageQuery, PageView, Query};
 use serde::{Deserialize, Serialize};
 
 /// A notification in a feed.
@@ -27,8 +27,6 @@ pub struct NotificationView {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One page, newest first", body = PageView<NotificationView>),
-        (status = 400, description = "Bad paging", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 403, description = "The caller is not an employee", body = http_api::ErrorBody)
     ))]
 pub async fn notifications(
@@ -59,8 +57,6 @@ pub struct ReadUntil {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Read up to this time", body = ReadUntil),
-        (status = 400, description = "The body cannot be read", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 403, description = "The caller is not an employee", body = http_api::ErrorBody)
     ))]
 pub async fn mark_read(

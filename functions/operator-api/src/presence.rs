@@ -35,8 +35,7 @@ pub struct MeView {
 #[utoipa::path(get, path = "/v1/me", tag = "conversations",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The caller", body = MeView),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody)
+        (status = 200, description = "The caller", body = MeView)
     ))]
 pub async fn me(State(s): State<OperatorState>, caller: Caller) -> ApiResult<Json<MeView>> {
     let me = s.desk.whoami(&caller.person()).await?;
@@ -92,7 +91,6 @@ pub async fn team(State(s): State<OperatorState>, caller: Caller) -> ApiResult<J
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's presence", body = Presence),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 403, description = "The caller is not an employee", body = http_api::ErrorBody)
     ))]
 pub async fn get_presence(State(s): State<OperatorState>, caller: Caller) -> ApiResult<Json<Presence>> {
@@ -104,8 +102,6 @@ pub async fn get_presence(State(s): State<OperatorState>, caller: Caller) -> Api
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Saved", body = Presence),
-        (status = 400, description = "The body cannot be read", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 403, description = "The caller is not an employee", body = http_api::ErrorBody)
     ))]
 pub async fn put_presence(

@@ -4,12 +4,13 @@
 
 use crate::OperatorState;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use domain::clients::{Deal, DealDraft, Organization, OrganizationDraft};
 use domain::conversation::{Conversation, Message};
 use http_api::error::ApiResult;
-use http_api::{Caller, JsonBody, PageQuery, PageView};
+use http_api::openapi::IdPath;
+use http_api::{Caller, JsonBody, PageQuery, PageView, Query};
 use serde::Deserialize;
 use services::desk::records::{ConversationEdit, Link as EditLink};
 
@@ -18,8 +19,6 @@ use services::desk::records::{ConversationEdit, Link as EditLink};
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = Deal),
-        (status = 400, description = "The body cannot be read", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 422, description = "The title is missing or too long", body = http_api::ErrorBody)
     ))]
 pub async fn create_deal(
@@ -37,9 +36,7 @@ pub async fn create_deal(
 #[utoipa::path(get, path = "/v1/deals", tag = "records", params(PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "One page", body = PageView<Deal>),
-        (status = 400, description = "Bad paging", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody)
+        (status = 200, description = "One page", body = PageView<Deal>)
     ))]
 pub async fn list_deals(
     State(s): State<OperatorState>,
@@ -56,8 +53,6 @@ pub async fn list_deals(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = Organization),
-        (status = 400, description = "The body cannot be read", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 422, description = "The name is missing or too long", body = http_api::ErrorBody)
     ))]
 pub async fn create_organization(
@@ -73,9 +68,7 @@ pub async fn create_organization(
 #[utoipa::path(get, path = "/v1/organizations", tag = "records", params(PageQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "One page", body = PageView<Organization>),
-        (status = 400, description = "Bad paging", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody)
+        (status = 200, description = "One page", body = PageView<Organization>)
     ))]
 pub async fn list_organizations(
     State(s): State<OperatorState>,
@@ -109,21 +102,27 @@ impl<'de> Deserialize<'de> for Link {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationPatch {
-    /// Up to 200 characters; blank removes it.
+    /// Up to 200 characters; blank removes it, `null` leaves it.
     #[serde(default)]
+    #[schema(schema_with = domain::clients::topic_schema)]
     pub topic: Option<String>,
-    /// A client card of the tenant; `null` unlinks.
+    /// A client card of the tenant (404 naming the field for one it does not have); `null`
+    /// unlinks.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = link_schema)]
     pub client_card_id: Link,
     /// A deal of the tenant; `null` unlinks.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = link_schema)]
     pub deal_id: Link,
     /// An organization of the tenant; `null` unlinks.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = link_schema)]
     pub organization_id: Link,
+}
+
+fn link_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    domain::schema::id(true).into()
 }
 
 impl From<Link> for EditLink {
@@ -140,15 +139,14 @@ impl From<Link> for EditLink {
 /// deal and an organization, in one request; each change is a visible note. Linking a client card
 /// also makes it the card of the conversation's Avito user from now on, so their next
 /// conversations open with it.
-#[utoipa::path(patch, path = "/v1/conversations/{id}", tag = "records", params(("id" = String, Path)),
+#[utoipa::path(patch, path = "/v1/conversations/{id}", tag = "records", params(IdPath),
     request_body = ConversationPatch,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Saved", body = Conversation),
-        (status = 400, description = "The body cannot be read", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
-        (status = 404, description = "No such conversation in your tenant", body = http_api::ErrorBody),
-        (status = 422, description = "A topic too long, or a link to nothing", body = http_api::ErrorBody)
+        (status = 403, description = "Not the caller's conversation to act on", body = http_api::ErrorBody),
+        (status = 404, description = "No such conversation in your tenant, or a link to a record your tenant does not have (each named in `fields`)", body = http_api::ErrorBody),
+        (status = 422, description = "A topic too long or a link that is not an id; links to nothing are named beside them", body = http_api::ErrorBody)
     ))]
 pub async fn patch_conversation(
     State(s): State<OperatorState>,
@@ -169,20 +167,19 @@ pub async fn patch_conversation(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentBody {
-    /// 1 to 4000 characters; never sent to the client.
+    /// 1 to 4000 characters, not blank; never sent to the client.
+    #[schema(schema_with = domain::clients::comment_schema)]
     pub text: String,
 }
 
 /// `POST /v1/conversations/{id}/comments`: an internal comment, kept among the messages (content
 /// type `comment`); it is never sent to the client and does not answer them.
-#[utoipa::path(post, path = "/v1/conversations/{id}/comments", tag = "records", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/conversations/{id}/comments", tag = "records", params(IdPath),
     request_body = CommentBody,
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Saved", body = Message),
-        (status = 400, description = "The body cannot be read", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
-        (status = 403, description = "The caller is not an employee", body = http_api::ErrorBody),
+        (status = 403, description = "The caller is not an employee, or not theirs to act on", body = http_api::ErrorBody),
         (status = 404, description = "No such conversation in your tenant", body = http_api::ErrorBody),
         (status = 422, description = "Empty or too long", body = http_api::ErrorBody)
     ))]

@@ -9,15 +9,15 @@ use axum::Json;
 use axum::extract::{Path, State};
 use domain::conversation::Conversation;
 use http_api::error::ApiResult;
+use http_api::openapi::IdPath;
 use http_api::{Caller, JsonBody};
 use serde::Deserialize;
 
 /// `POST /v1/conversations/{id}/take`.
-#[utoipa::path(post, path = "/v1/conversations/{id}/take", tag = "conversations", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/conversations/{id}/take", tag = "conversations", params(IdPath),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Taken: the conversation is assigned to the caller", body = Conversation),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 403, description = "It waits in the queue of a group the caller is not in", body = http_api::ErrorBody),
         (status = 404, description = "No such conversation in your tenant", body = http_api::ErrorBody),
         (status = 409, description = "Someone else has it, it is with a chatbot, or it is closed", body = http_api::ErrorBody)
@@ -34,23 +34,28 @@ pub async fn take(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnBody {
-    /// The group whose queue gets it; the general queue when absent.
+    /// The group whose queue gets it (one of the tenant's: 404 naming the field otherwise); the
+    /// general queue when absent or `null`.
+    #[serde(default)]
+    #[schema(schema_with = group_schema)]
     pub group_id: Option<String>,
+}
+
+fn group_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    domain::schema::id(true).into()
 }
 
 /// `POST /v1/conversations/{id}/return`: the assignee (or an administrator) puts the conversation
 /// back in a queue, for any operator of that queue to take.
-#[utoipa::path(post, path = "/v1/conversations/{id}/return", tag = "conversations", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/conversations/{id}/return", tag = "conversations", params(IdPath),
     request_body = ReturnBody,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "In the queue now", body = Conversation),
-        (status = 400, description = "The body cannot be read", body = http_api::ErrorBody),
-        (status = 401, description = "No valid bearer token", body = http_api::ErrorBody),
         (status = 403, description = "Assigned to another operator (only they or an administrator may return it)", body = http_api::ErrorBody),
-        (status = 404, description = "No such conversation in your tenant", body = http_api::ErrorBody),
+        (status = 404, description = "No such conversation in your tenant, or no such group (named in `fields`)", body = http_api::ErrorBody),
         (status = 409, description = "Not with an operator, or closed", body = http_api::ErrorBody),
-        (status = 422, description = "No such group", body = http_api::ErrorBody)
+        (status = 422, description = "`group_id` is not an id", body = http_api::ErrorBody)
     ))]
 pub async fn return_to_queue(
     State(s): State<OperatorState>,

@@ -4,7 +4,7 @@
 
 use crate::conversation::{CardKind, ClientCard};
 use crate::ids::{DealId, OrganizationId};
-use crate::validation::{ValidationErrors, char_len};
+use crate::validation::{Rejection, ValidationErrors, char_len, is_blank, is_email};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +14,10 @@ pub const MAX_TOPIC_CHARS: usize = 200;
 pub const MAX_COMMENT_CHARS: usize = 4000;
 /// At most this many phones, and as many e-mails, on a card.
 pub const MAX_CONTACTS: usize = 10;
+/// A deal's title, an organization's and a client card's name: at most this many characters.
+pub const MAX_RECORD_NAME_CHARS: usize = 200;
+/// A phone number has this many digits.
+pub const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 5..=20;
 
 /// A deal (сделка).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,12 +37,12 @@ pub struct Organization {
     pub created_at: DateTime<Utc>,
 }
 
+/// Text of 1 to `max` characters as given, not blank; kept trimmed.
 fn required_text(field: &str, value: &str, max: usize, errors: &mut ValidationErrors) -> String {
-    let trimmed = value.trim();
-    if trimmed.is_empty() || char_len(trimmed) > max {
+    if is_blank(value) || char_len(value) > max {
         errors.add(field, format!("must be 1 to {max} characters"));
     }
-    trimmed.to_owned()
+    value.trim().to_owned()
 }
 
 /// What creating a deal takes.
@@ -46,13 +50,15 @@ fn required_text(field: &str, value: &str, max: usize, errors: &mut ValidationEr
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DealDraft {
+    /// 1 to 200 characters, not blank.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::record_name))]
     pub title: String,
 }
 
 impl DealDraft {
     pub fn validate(self, id: DealId, now: DateTime<Utc>) -> Result<Deal, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let title = required_text("title", &self.title, 200, &mut errors);
+        let title = required_text("title", &self.title, MAX_RECORD_NAME_CHARS, &mut errors);
         errors.into_result(Deal {
             id,
             title,
@@ -66,13 +72,15 @@ impl DealDraft {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrganizationDraft {
+    /// 1 to 200 characters, not blank.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::record_name))]
     pub name: String,
 }
 
 impl OrganizationDraft {
     pub fn validate(self, id: OrganizationId, now: DateTime<Utc>) -> Result<Organization, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let name = required_text("name", &self.name, 200, &mut errors);
+        let name = required_text("name", &self.name, MAX_RECORD_NAME_CHARS, &mut errors);
         errors.into_result(Organization {
             id,
             name,
@@ -88,37 +96,47 @@ impl OrganizationDraft {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClientCardDraft {
-    /// `guest` or `client`; unchanged when absent.
+    /// `guest` or `client`; unchanged when absent or `null`. A client never becomes a guest
+    /// again (409 when that is the only thing wrong).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::card_kind))]
     pub kind: Option<String>,
+    /// 1 to 200 characters, not blank.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::record_name))]
     pub name: String,
+    /// At most 10 phone numbers: 5 to 20 digits, with `+`, `-`, `(`, `)` and spaces between.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::phones))]
     pub phones: Vec<String>,
+    /// At most 10 e-mail addresses.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::emails))]
     pub emails: Vec<String>,
 }
 
+/// The characters a phone number may have besides its digits.
+const PHONE_PUNCTUATION: &str = "+-() ";
+
 fn is_phone(p: &str) -> bool {
     let digits = p.chars().filter(char::is_ascii_digit).count();
-    (5..=20).contains(&digits) && p.chars().all(|c| c.is_ascii_digit() || "+-() ".contains(c))
+    PHONE_DIGITS.contains(&digits) && p.chars().all(|c| c.is_ascii_digit() || PHONE_PUNCTUATION.contains(c))
 }
 
-fn is_email(e: &str) -> bool {
-    e.split_once('@')
-        .is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.starts_with('.'))
-        && !e.contains(char::is_whitespace)
-        && char_len(e) <= 254
-}
+/// Why a client cannot become a guest.
+pub const STAYS_CLIENT: &str = "a client stays a client: the card cannot become a guest again";
 
 impl ClientCardDraft {
-    /// The card after this edit.
-    pub fn apply_to(self, card: &ClientCard) -> Result<ClientCard, ValidationErrors> {
+    /// The card after this edit. Making a client a guest again is a conflict with the card when
+    /// every value is valid, and among the invalid fields otherwise.
+    pub fn apply_to(self, card: &ClientCard) -> Result<ClientCard, Rejection> {
         let mut errors = ValidationErrors::new();
+        let mut stays_client = false;
         let kind = match (self.kind.as_deref(), card.kind) {
             (None, kind) => kind,
             (Some("client"), _) => CardKind::Client,
             (Some("guest"), CardKind::Guest) => CardKind::Guest,
             (Some("guest"), CardKind::Client) => {
+                stays_client = true;
                 errors.add("kind", "a client stays a client");
                 CardKind::Client
             }
@@ -127,17 +145,19 @@ impl ClientCardDraft {
                 kind
             }
         };
-        let name = required_text("name", &self.name, 200, &mut errors);
+        let name = required_text("name", &self.name, MAX_RECORD_NAME_CHARS, &mut errors);
         let mut contacts = |field: &str, values: Vec<String>, valid: fn(&str) -> bool, what: &str| {
             if values.len() > MAX_CONTACTS {
                 errors.add(field, format!("at most {MAX_CONTACTS}"));
             }
             let mut kept: Vec<String> = Vec::new();
             for (i, v) in values.into_iter().enumerate() {
-                let v = v.trim().to_owned();
                 if !valid(&v) {
                     errors.add(format!("{field}[{i}]"), format!("is not {what}"));
-                } else if !kept.contains(&v) {
+                    continue;
+                }
+                let v = v.trim().to_owned();
+                if !kept.contains(&v) {
                     kept.push(v);
                 }
             }
@@ -145,20 +165,23 @@ impl ClientCardDraft {
         };
         let phones = contacts("phones", self.phones, is_phone, "a phone number");
         let emails = contacts("emails", self.emails, is_email, "an e-mail address");
-        errors.into_result(ClientCard {
+        if stays_client && errors.0.len() == 1 {
+            return Err(Rejection::Conflict(STAYS_CLIENT));
+        }
+        Ok(errors.into_result(ClientCard {
             kind,
             name: Some(name),
             phones,
             emails,
             ..card.clone()
-        })
+        })?)
     }
 }
 
-/// A conversation's topic as saved: trimmed, `None` when blank.
+/// A conversation's topic as saved: at most 200 characters as given; trimmed, `None` when blank.
 pub fn topic(value: &str) -> Result<Option<String>, ValidationErrors> {
     let trimmed = value.trim();
-    if char_len(trimmed) > MAX_TOPIC_CHARS {
+    if char_len(value) > MAX_TOPIC_CHARS {
         return Err(ValidationErrors::single(
             "topic",
             format!("must be at most {MAX_TOPIC_CHARS} characters"),
@@ -173,6 +196,49 @@ pub fn comment(value: &str) -> Result<String, ValidationErrors> {
     let text = required_text("text", value, MAX_COMMENT_CHARS, &mut errors);
     errors.into_result(text)
 }
+
+/// The schemas of the drafts' fields (see [`crate::schema`]).
+#[cfg(feature = "openapi")]
+pub(crate) mod schemas {
+    use super::*;
+    use crate::schema::{array, string, text};
+    use utoipa::openapi::{RefOr, Schema};
+
+    pub fn record_name() -> RefOr<Schema> {
+        text(MAX_RECORD_NAME_CHARS, false).into()
+    }
+
+    pub fn card_kind() -> RefOr<Schema> {
+        string(true).enum_values(Some(["guest", "client"])).into()
+    }
+
+    pub fn phones() -> RefOr<Schema> {
+        let other = "[-+() ]*";
+        let phone = string(false).pattern(Some(format!(
+            "^{other}([0-9]{other}){{{},{}}}$",
+            PHONE_DIGITS.start(),
+            PHONE_DIGITS.end()
+        )));
+        array(phone, 0, MAX_CONTACTS).into()
+    }
+
+    pub fn emails() -> RefOr<Schema> {
+        array(crate::schema::email(false), 0, MAX_CONTACTS).into()
+    }
+
+    /// A topic: at most 200 characters; blank (or empty) removes it, `null` leaves it.
+    pub fn topic() -> RefOr<Schema> {
+        string(true).max_length(Some(MAX_TOPIC_CHARS)).into()
+    }
+
+    /// A comment: 1 to 4000 characters, not blank.
+    pub fn comment() -> RefOr<Schema> {
+        text(MAX_COMMENT_CHARS, false).into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+pub use schemas::{comment as comment_schema, topic as topic_schema};
 
 #[cfg(test)]
 mod tests {
@@ -221,14 +287,23 @@ mod tests {
         let client = draft(Some("client"), "Иван", &[], &[])
             .apply_to(&guest())
             .expect("valid");
+        let fields = |e: Rejection| match e {
+            Rejection::Invalid(errors) => errors.fields().into_iter().map(str::to_owned).collect(),
+            Rejection::Conflict(reason) => vec![reason.to_owned()],
+        };
         let errors = draft(Some("guest"), " ", &["12", "+7 900 123 45 67"], &["nope"])
             .apply_to(&client)
             .expect_err("invalid");
-        assert_eq!(errors.fields(), vec!["kind", "name", "phones[0]", "emails[0]"]);
+        assert_eq!(fields(errors), vec!["kind", "name", "phones[0]", "emails[0]"]);
         let errors = draft(Some("vip"), "Иван", &[], &[])
             .apply_to(&guest())
             .expect_err("invalid");
-        assert_eq!(errors.fields(), vec!["kind"]);
+        assert_eq!(fields(errors), vec!["kind"]);
+        // Nothing else wrong: a conflict with the card rather than an invalid value.
+        assert_eq!(
+            draft(Some("guest"), "Иван", &[], &[]).apply_to(&client),
+            Err(Rejection::Conflict(STAYS_CLIENT))
+        );
     }
 
     #[test]
@@ -303,14 +378,32 @@ pub mod search {
         Some(forms)
     }
 
-    /// The terms to look up (their starts) for a query, or none when it is too short to search.
+    /// The terms to look up (their starts) for a query, or none when it is too short to search:
+    /// a phone's digits, or the first word (counted as typed, before case is folded), at least
+    /// [`MIN_QUERY_CHARS`] of them ([`query_pattern`] says the same).
     pub fn lookup_terms(query: &str) -> Vec<String> {
-        let terms =
-            phone_forms(query).unwrap_or_else(|| query.split_whitespace().next().map(word).into_iter().collect());
-        terms
-            .into_iter()
-            .filter(|t| t.chars().count() >= MIN_QUERY_CHARS)
-            .collect()
+        let long_enough = |t: &str| t.chars().count() >= MIN_QUERY_CHARS;
+        match phone_forms(query) {
+            Some(forms) => forms.into_iter().filter(|f| long_enough(f)).collect(),
+            None => query
+                .split_whitespace()
+                .next()
+                .filter(|w| long_enough(w))
+                .map(word)
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    /// What a searchable query is, as a pattern (the OpenAPI document's): after the spaces around
+    /// it, only phone characters with at least [`MIN_QUERY_CHARS`] digits; or else a first word of
+    /// at least [`MIN_QUERY_CHARS`] characters.
+    pub fn query_pattern() -> String {
+        let ws = crate::validation::white_space_class();
+        let n = MIN_QUERY_CHARS;
+        let other = "[-+() ]";
+        let phone = format!("[{ws}]*[-+() 0-9]*[0-9][-+() 0-9]*[{ws}]*$");
+        format!("^(?:[{ws}]*{other}*([0-9]{other}*){{{n}}}[-+() 0-9]*[{ws}]*$|(?!{phone})[{ws}]*[^{ws}]{{{n}}})")
     }
 
     /// Whether `card` answers `query`: every word starts a word of its name, or the digits are in

@@ -4,7 +4,7 @@
 use crate::access::Role;
 use crate::identity::EmailAddress;
 use crate::ids::{ChannelGroupId, ChannelId, ChatbotId, EmployeeId, GroupId};
-use crate::validation::{ValidationErrors, char_len};
+use crate::validation::{Rejection, ValidationErrors, char_len, is_blank, is_email};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -15,23 +15,39 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_GROUP_MEMBERS: usize = 500;
 /// A chatbot's signing secret is 16 to 256 characters.
 pub const SIGNING_SECRET_CHARS: std::ops::RangeInclusive<usize> = 16..=256;
+/// An employee's `user_id` is at most this many characters.
+pub const MAX_USER_ID_CHARS: usize = 128;
+/// A chatbot's URL is at most this many characters.
+pub const MAX_URL_CHARS: usize = 2000;
 
-/// A display name: trimmed, 1 to 200 characters.
+/// A display name: 1 to 200 characters as given, not blank; kept trimmed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
 pub struct DisplayName(String);
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for DisplayName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::schema::text(MAX_NAME_CHARS, false)
+            .description(Some(
+                "A name: 1 to 200 characters, not blank; kept without surrounding spaces.",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for DisplayName {}
 
 impl DisplayName {
     pub fn parse(s: &str) -> Result<Self, String> {
-        let s = s.trim();
-        if s.is_empty() {
+        if is_blank(s) {
             return Err("must not be empty".into());
         }
         if char_len(s) > MAX_NAME_CHARS {
             return Err(format!("must be at most {MAX_NAME_CHARS} characters"));
         }
-        Ok(Self(s.to_owned()))
+        Ok(Self(s.trim().to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -78,10 +94,17 @@ pub struct Employee {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmployeeDraft {
+    /// 1 to 200 characters, not blank.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::name))]
     pub name: String,
+    /// An e-mail address; empty or `null` for none.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::employee_email))]
     pub email: Option<String>,
+    /// The identity provider's subject (`sub`) this employee signs in as: at most 128 characters,
+    /// no control characters; empty or `null` for none.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::user_id))]
     pub user_id: Option<String>,
     /// `operator` when absent.
     #[serde(default)]
@@ -94,19 +117,20 @@ impl EmployeeDraft {
     pub fn validate(self, id: EmployeeId) -> Result<Employee, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let name = name_field("name", &self.name, &mut errors);
-        let email = self.email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
-        let email = match email.as_deref().map(EmailAddress::parse) {
+        // Judged as sent (the documented pattern), kept as sign-in compares it (lower-case).
+        let email = self.email.filter(|e| !e.is_empty());
+        let email = match email.as_deref().map(|e| (is_email(e), EmailAddress::parse(e))) {
             None => None,
-            Some(Ok(e)) => Some(String::from(e)),
-            Some(Err(m)) => {
-                errors.add("email", m);
+            Some((true, Ok(e))) => Some(String::from(e)),
+            Some(_) => {
+                errors.add("email", "must be an e-mail address such as operator@example.ru");
                 None
             }
         };
         let user_id = self.user_id.filter(|u| !u.is_empty());
         if user_id
             .as_ref()
-            .is_some_and(|u| u.len() > 128 || u.chars().any(char::is_control))
+            .is_some_and(|u| char_len(u) > MAX_USER_ID_CHARS || u.chars().any(char::is_control))
         {
             errors.add("user_id", "must be at most 128 printable characters");
         }
@@ -152,8 +176,13 @@ pub struct Group {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupDraft {
+    /// 1 to 200 characters, not blank.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::name))]
     pub name: String,
+    /// Employees of the tenant (404 naming the item for one it does not have), each once, at
+    /// most 500.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::members))]
     pub members: Vec<String>,
 }
 
@@ -247,9 +276,18 @@ pub struct Chatbot {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatbotDraft {
+    /// 1 to 200 characters, not blank.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::name))]
     pub name: String,
+    /// Where conversation events are POSTed: an absolute `http://` or `https://` URL of at most
+    /// 2000 characters, without spaces, on a public address (a private, loopback, link-local or
+    /// internal host is refused with 422).
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::url))]
     pub url: String,
+    /// 16 to 256 characters without spaces, not beginning with `sealed:`. Required when
+    /// registering; on replace, absent or `null` keeps the current one.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::signing_secret))]
     pub signing_secret: Option<String>,
 }
 
@@ -258,12 +296,12 @@ impl ChatbotDraft {
     pub fn validate(self, id: ChatbotId, current: Option<SigningSecret>) -> Result<Chatbot, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let name = name_field("name", &self.name, &mut errors);
-        let url = self.url.trim().to_owned();
+        let url = self.url;
         let host = url
             .strip_prefix("https://")
             .or_else(|| url.strip_prefix("http://"))
             .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""));
-        if url.len() > 2000 || url.contains(char::is_whitespace) || host.is_none_or(str::is_empty) {
+        if char_len(&url) > MAX_URL_CHARS || url.contains(char::is_whitespace) || host.is_none_or(str::is_empty) {
             errors.add("url", "must be an absolute http:// or https:// URL");
         }
         let secret = match self.signing_secret {
@@ -302,6 +340,8 @@ pub struct ChannelGroup {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelGroupDraft {
+    /// 1 to 200 characters, not blank.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::name))]
     pub name: String,
 }
 
@@ -411,14 +451,22 @@ impl Channel {
     }
 }
 
+/// Why a channel cannot change to another kind.
+pub const KIND_NEVER_CHANGES: &str = "a channel's kind never changes; create a new channel of the other kind";
+
 /// What the admin API takes to create a channel; `kind` cannot change afterwards.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelDraft {
+    /// 1 to 200 characters, not blank.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::name))]
     pub name: String,
-    /// `avito` or `avito_jobs`.
+    /// `avito` or `avito_jobs`; a channel's kind never changes (409 on replace).
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::channel_kind))]
     pub kind: String,
+    /// A channel group of the tenant (404 for one it does not have).
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::id))]
     pub channel_group_id: String,
 }
 
@@ -450,25 +498,111 @@ impl ChannelDraft {
         }
     }
 
-    /// The same channel renamed or moved to another group; its kind and connection stay.
-    pub fn validate_update(self, current: &Channel) -> Result<Channel, ValidationErrors> {
-        let kind_text = match current.kind {
-            ChannelKind::Avito => "avito",
-            ChannelKind::AvitoJobs => "avito_jobs",
-        };
-        let changes_kind = self.kind != kind_text;
+    /// The same channel renamed or moved to another group; its kind and connection stay. Asking
+    /// for the other kind is a conflict with the channel (when every value is valid).
+    pub fn validate_update(self, current: &Channel) -> Result<Channel, Rejection> {
         let mut updated = self.validate_new(current.id.clone())?;
-        if changes_kind {
-            return Err(ValidationErrors::single(
-                "kind",
-                "cannot change; create a new channel of the other kind",
-            ));
+        if updated.kind != current.kind {
+            return Err(Rejection::Conflict(KIND_NEVER_CHANGES));
         }
         updated.status = current.status;
         updated.account = current.account.clone();
         updated.superseded_by = current.superseded_by.clone();
         updated.webhook_secrets = current.webhook_secrets.clone();
         Ok(updated)
+    }
+}
+
+/// What registering a chatbot takes (the document of `POST /v1/chatbots`): a [`ChatbotDraft`]
+/// whose `signing_secret` is given; replacing one may leave it out to keep the current one.
+#[cfg(feature = "openapi")]
+pub struct ChatbotRegistration;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ChatbotRegistration {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let secret = schemas::signing_secret_of(false);
+        crate::schema::object(
+            [
+                ("name", schemas::name()),
+                ("url", schemas::url()),
+                ("signing_secret", secret),
+            ],
+            &["name", "url", "signing_secret"],
+        )
+        .description(Some(
+            "What registering a chatbot takes: its name, URL and signing secret (see ChatbotDraft).",
+        ))
+        .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ChatbotRegistration {}
+
+/// The schemas of the drafts' fields (see [`crate::schema`]).
+#[cfg(feature = "openapi")]
+mod schemas {
+    use super::*;
+    use crate::schema::{array, id as any_id, one_of_strings, string, text};
+    use crate::validation::{no_control_pattern, optional_email_pattern, white_space_class};
+    use utoipa::openapi::{RefOr, Schema};
+
+    pub fn name() -> RefOr<Schema> {
+        text(MAX_NAME_CHARS, false).into()
+    }
+
+    pub fn id() -> RefOr<Schema> {
+        any_id(false).into()
+    }
+
+    pub fn employee_email() -> RefOr<Schema> {
+        string(true)
+            .max_length(Some(crate::validation::MAX_EMAIL_CHARS))
+            .pattern(Some(optional_email_pattern()))
+            .into()
+    }
+
+    pub fn user_id() -> RefOr<Schema> {
+        string(true)
+            .max_length(Some(MAX_USER_ID_CHARS))
+            .pattern(Some(no_control_pattern()))
+            .into()
+    }
+
+    pub fn members() -> RefOr<Schema> {
+        array(any_id(false), 0, MAX_GROUP_MEMBERS).unique_items(true).into()
+    }
+
+    pub fn url() -> RefOr<Schema> {
+        let ws = white_space_class();
+        string(false)
+            .max_length(Some(MAX_URL_CHARS))
+            .pattern(Some(format!("^https?://[^/?#{ws}]+([/?#][^{ws}]*)?$")))
+            .into()
+    }
+
+    pub fn signing_secret() -> RefOr<Schema> {
+        signing_secret_of(true)
+    }
+
+    /// A signing secret; `nullable` where leaving it out keeps the current one.
+    pub fn signing_secret_of(nullable: bool) -> RefOr<Schema> {
+        let non_space = white_space_class();
+        string(nullable)
+            .min_length(Some(*SIGNING_SECRET_CHARS.start()))
+            .max_length(Some(*SIGNING_SECRET_CHARS.end()))
+            .pattern(Some(format!(
+                "^(?!{})[^{non_space}]{{{},{}}}$",
+                SigningSecret::SEALED_PREFIX,
+                SIGNING_SECRET_CHARS.start(),
+                SIGNING_SECRET_CHARS.end()
+            )))
+            .into()
+    }
+
+    pub fn channel_kind() -> RefOr<Schema> {
+        one_of_strings(&["avito", "avito_jobs"]).into()
     }
 }
 
@@ -605,8 +739,8 @@ mod tests {
             channel_group_id: "cg1".into(),
         };
         assert_eq!(
-            change_kind.validate_update(&ch).map_err(|e| e.fields().join(",")),
-            Err("kind".into())
+            change_kind.validate_update(&ch).map(|_| ()),
+            Err(Rejection::Conflict(KIND_NEVER_CHANGES))
         );
         let bad = ChannelDraft {
             name: "x".into(),

@@ -48,12 +48,34 @@ impl Default for DistributionSettings {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DistributionDoc {
     /// `queue` or `auto_assign`.
-    #[cfg_attr(feature = "openapi", schema(example = "auto_assign"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::mode, example = "auto_assign"))]
     pub mode: String,
     /// 1 to 1000 open conversations per operator.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::capacity))]
     pub capacity_per_operator: i64,
     /// 30 to 86400 seconds, or `null` for never passing a conversation on.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::answer_wait))]
     pub answer_wait_seconds: Option<i64>,
+}
+
+/// The schemas of the document's fields (see [`crate::schema`]).
+#[cfg(feature = "openapi")]
+mod schemas {
+    use super::*;
+    use crate::schema::{integer, one_of_strings};
+    use utoipa::openapi::{RefOr, Schema};
+
+    pub fn mode() -> RefOr<Schema> {
+        one_of_strings(&["queue", "auto_assign"]).into()
+    }
+
+    pub fn capacity() -> RefOr<Schema> {
+        integer(1, MAX_CAPACITY_PER_OPERATOR.into(), false).into()
+    }
+
+    pub fn answer_wait() -> RefOr<Schema> {
+        integer(*ANSWER_WAIT_SECONDS.start(), *ANSWER_WAIT_SECONDS.end(), true).into()
+    }
 }
 
 impl TryFrom<DistributionDoc> for DistributionSettings {

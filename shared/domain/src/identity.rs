@@ -28,15 +28,12 @@ pub const INVITATION_LIFETIME: Duration = Duration::hours(72);
 pub struct EmailAddress(String);
 
 impl EmailAddress {
-    /// Accepts `local@domain.tld` without spaces, at most 254 characters.
+    /// Accepts, around spaces, what [`crate::validation::is_email`] does (`local@domain.tld`, at
+    /// most 254 characters); kept lower-case.
     pub fn parse(s: &str) -> Result<Self, &'static str> {
-        let e = s.trim().to_lowercase();
-        let plausible = e.len() <= 254
-            && !e.contains(char::is_whitespace)
-            && e.split_once('@')
-                .is_some_and(|(l, d)| !l.is_empty() && !d.contains('@') && d.contains('.'));
-        if plausible {
-            Ok(Self(e))
+        let e = s.trim();
+        if crate::validation::is_email(e) {
+            Ok(Self(e.to_lowercase()))
         } else {
             Err("must be an e-mail address such as operator@example.ru")
         }

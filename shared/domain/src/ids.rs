@@ -8,6 +8,9 @@ use std::fmt;
 /// The longest id we accept.
 pub const MAX_ID_LEN: usize = 64;
 
+/// What an id is, as a pattern (the OpenAPI document's): 1 to 64 of `[A-Za-z0-9_-]`.
+pub const ID_PATTERN: &str = "^[A-Za-z0-9_-]{1,64}$";
+
 /// Why a string is not an id.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidId {
@@ -38,12 +41,21 @@ pub fn is_valid_id(s: &str) -> bool {
 }
 
 macro_rules! entity_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
+    ($name:ident, $doc:literal) => {
+        #[doc = $doc]
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String))]
         pub struct $name(String);
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                crate::schema::id(false).description(Some($doc)).into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl $name {
             /// Accepts 1 to 64 characters of `[A-Za-z0-9_-]`.
@@ -86,13 +98,21 @@ macro_rules! entity_id {
 }
 
 entity_id!(
-    /// The contact-center account. Every record belongs to exactly one tenant.
-    TenantId
+    TenantId,
+    "The contact-center account. Every record belongs to exactly one tenant."
 );
+entity_id!(EmployeeId, "An employee (operator) of the tenant.");
+entity_id!(GroupId, "A group of employees.");
+entity_id!(ChatbotId, "An external chatbot service registered by the tenant.");
+entity_id!(ChannelGroupId, "A named set of channels.");
+entity_id!(ChannelId, "One Avito or Avito Jobs channel.");
+entity_id!(ConversationId, "A conversation (обращение).");
 entity_id!(
-    /// An employee (operator) of the tenant.
-    EmployeeId
+    ClientCardId,
+    "A client card (a guest card until an operator makes it a client)."
 );
+entity_id!(DealId, "A deal a conversation may be linked to.");
+entity_id!(OrganizationId, "An organization a conversation may be linked to.");
 
 impl TenantId {
     /// The partition of what belongs to the installation rather than to one tenant (which tenant
@@ -106,38 +126,6 @@ impl TenantId {
         self.0.starts_with('_')
     }
 }
-entity_id!(
-    /// A group of employees.
-    GroupId
-);
-entity_id!(
-    /// An external chatbot service registered by the tenant.
-    ChatbotId
-);
-entity_id!(
-    /// A named set of channels.
-    ChannelGroupId
-);
-entity_id!(
-    /// One Avito or Avito Jobs channel.
-    ChannelId
-);
-entity_id!(
-    /// A conversation (обращение).
-    ConversationId
-);
-entity_id!(
-    /// A client card (a guest card until an operator makes it a client).
-    ClientCardId
-);
-entity_id!(
-    /// A deal a conversation may be linked to.
-    DealId
-);
-entity_id!(
-    /// An organization a conversation may be linked to.
-    OrganizationId
-);
 
 #[cfg(test)]
 mod tests {

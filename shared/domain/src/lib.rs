@@ -22,6 +22,8 @@ pub mod network;
 pub mod notification;
 pub mod routing;
 pub mod schedule;
+#[cfg(feature = "openapi")]
+pub mod schema;
 pub mod settings;
 pub mod validation;
 

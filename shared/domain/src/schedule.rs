@@ -193,30 +193,39 @@ fn resolve_local(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IntervalDoc {
-    #[cfg_attr(feature = "openapi", schema(example = "09:00"))]
+    /// `HH:MM` from `00:00` to `23:59`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::start, example = "09:00"))]
     pub start: String,
-    #[cfg_attr(feature = "openapi", schema(example = "18:00"))]
+    /// `HH:MM` from `00:01` to `24:00`, not the start; before the start runs overnight.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::end, example = "18:00"))]
     pub end: String,
 }
 
-/// Intervals per weekday; an empty day is a day off.
+/// Intervals per weekday, at most 12 a day, none overlapping another; an empty day is a day off.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WeeklyDoc {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::day))]
     pub monday: Vec<IntervalDoc>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::day))]
     pub tuesday: Vec<IntervalDoc>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::day))]
     pub wednesday: Vec<IntervalDoc>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::day))]
     pub thursday: Vec<IntervalDoc>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::day))]
     pub friday: Vec<IntervalDoc>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::day))]
     pub saturday: Vec<IntervalDoc>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::day))]
     pub sunday: Vec<IntervalDoc>,
 }
 
@@ -240,9 +249,11 @@ impl WeeklyDoc {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HolidayDoc {
     /// `YYYY-MM-DD` in the schedule's time zone.
-    #[cfg_attr(feature = "openapi", schema(example = "2027-01-01"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::date, example = "2027-01-01"))]
     pub date: String,
+    /// At most 100 characters; blank for none.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::holiday_name))]
     pub name: Option<String>,
 }
 
@@ -251,25 +262,33 @@ pub struct HolidayDoc {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExtraWorkingDateDoc {
-    #[cfg_attr(feature = "openapi", schema(example = "2027-01-09"))]
+    /// `YYYY-MM-DD`, not also a holiday.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::date, example = "2027-01-09"))]
     pub date: String,
+    /// 1 to 12, none overlapping another.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::working_date))]
     pub intervals: Vec<IntervalDoc>,
 }
 
 /// The schedule as a document: what the admin API accepts and returns, and what the store keeps.
-/// Returned in canonical order (intervals by start, dates ascending).
+/// Returned in canonical order (intervals by start, dates ascending). A date is listed once, as a
+/// holiday or as an extra working date (422 otherwise).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkingScheduleDoc {
-    /// An IANA time zone name.
-    #[cfg_attr(feature = "openapi", schema(example = "Europe/Moscow"))]
+    /// An IANA time zone name, as the time-zone database spells it.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::time_zone, example = "Europe/Moscow"))]
     pub time_zone: String,
     #[serde(default)]
     pub weekly: WeeklyDoc,
+    /// At most 1000.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::holidays))]
     pub holidays: Vec<HolidayDoc>,
+    /// At most 1000.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::extra_working_dates))]
     pub extra_working_dates: Vec<ExtraWorkingDateDoc>,
 }
 
@@ -297,15 +316,21 @@ impl Default for WorkingSchedule {
     }
 }
 
+/// Two ASCII digits' value.
+fn two_digits(d: &[u8]) -> Option<u16> {
+    match d {
+        [a @ b'0'..=b'9', b @ b'0'..=b'9'] => Some(u16::from(a - b'0') * 10 + u16::from(b - b'0')),
+        _ => None,
+    }
+}
+
+/// `HH:MM` in minutes since midnight: `00:00` to `23:59`, and `24:00` when `allow_24`.
 fn parse_clock(s: &str, allow_24: bool) -> Option<u16> {
     if allow_24 && s == "24:00" {
         return Some(MINUTES_PER_DAY);
     }
     let (h, m) = s.split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
-    }
-    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    let (h, m) = (two_digits(h.as_bytes())?, two_digits(m.as_bytes())?);
     (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
@@ -313,11 +338,21 @@ fn format_clock(minutes: u16) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
+/// Strictly `YYYY-MM-DD` (ASCII digits; chrono alone would also accept unpadded fields and signs),
+/// a day that exists.
 fn parse_date(s: &str) -> Option<NaiveDate> {
-    // Strictly YYYY-MM-DD: chrono alone would also accept unpadded fields.
-    (s.len() == 10)
-        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .flatten()
+    let b = s.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range)
+            .filter(|d| d.iter().all(u8::is_ascii_digit))
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .and_then(|d| d.parse::<u32>().ok())
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(digits(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)
 }
 
 fn parse_day(path: &str, docs: &[IntervalDoc], errors: &mut ValidationErrors) -> Vec<DailyInterval> {
@@ -374,13 +409,13 @@ impl TryFrom<WorkingScheduleDoc> for WorkingSchedule {
         }
         let mut holidays = BTreeMap::new();
         for (i, h) in doc.holidays.iter().enumerate() {
-            let name = h.name.as_ref().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-            if name.as_deref().is_some_and(|n| char_len(n) > MAX_HOLIDAY_NAME_CHARS) {
+            if h.name.as_deref().is_some_and(|n| char_len(n) > MAX_HOLIDAY_NAME_CHARS) {
                 errors.add(
                     format!("holidays[{i}].name"),
                     format!("at most {MAX_HOLIDAY_NAME_CHARS} characters"),
                 );
             }
+            let name = h.name.as_ref().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
             match parse_date(&h.date) {
                 None => errors.add(format!("holidays[{i}].date"), "must be a date YYYY-MM-DD"),
                 Some(d) if holidays.insert(d, name).is_some() => {
@@ -465,6 +500,65 @@ impl From<WorkingSchedule> for WorkingScheduleDoc {
                 })
                 .collect(),
         }
+    }
+}
+
+/// The schemas of the schedule document (see [`crate::schema`]).
+#[cfg(feature = "openapi")]
+mod schemas {
+    use super::*;
+    use crate::schema::{array, string};
+    use utoipa::PartialSchema;
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+    use utoipa::openapi::{RefOr, Schema};
+
+    /// `00:00` to `23:59`.
+    pub const START_PATTERN: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
+    /// `00:01` to `24:00`.
+    pub const END_PATTERN: &str = "^(00:(0[1-9]|[1-5][0-9])|(0[1-9]|1[0-9]|2[0-3]):[0-5][0-9]|24:00)$";
+    /// `YYYY-MM-DD` (and a day that exists: `format: date`).
+    pub const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
+    pub fn start() -> RefOr<Schema> {
+        string(false).pattern(Some(START_PATTERN)).into()
+    }
+
+    pub fn end() -> RefOr<Schema> {
+        string(false).pattern(Some(END_PATTERN)).into()
+    }
+
+    pub fn day() -> RefOr<Schema> {
+        array(IntervalDoc::schema(), 0, MAX_INTERVALS_PER_DAY).into()
+    }
+
+    pub fn working_date() -> RefOr<Schema> {
+        array(IntervalDoc::schema(), 1, MAX_INTERVALS_PER_DAY).into()
+    }
+
+    pub fn date() -> RefOr<Schema> {
+        string(false)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+            .pattern(Some(DATE_PATTERN))
+            .into()
+    }
+
+    pub fn holiday_name() -> RefOr<Schema> {
+        string(true).max_length(Some(MAX_HOLIDAY_NAME_CHARS)).into()
+    }
+
+    pub fn holidays() -> RefOr<Schema> {
+        array(HolidayDoc::schema(), 0, MAX_DATED_ENTRIES).into()
+    }
+
+    pub fn extra_working_dates() -> RefOr<Schema> {
+        array(ExtraWorkingDateDoc::schema(), 0, MAX_DATED_ENTRIES).into()
+    }
+
+    /// Every name of the time-zone database.
+    pub fn time_zone() -> RefOr<Schema> {
+        string(false)
+            .enum_values(Some(chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())))
+            .into()
     }
 }
 

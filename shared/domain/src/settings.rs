@@ -8,7 +8,7 @@
 
 use crate::directory::ChannelKind;
 use crate::ids::{ChatbotId, EmployeeId, GroupId};
-use crate::validation::{ValidationErrors, char_len};
+use crate::validation::{Rejection, ValidationErrors, char_len};
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +24,9 @@ pub const MAX_CLOSING_MESSAGE_CHARS: usize = 250;
 pub const MAX_AUTO_CLOSE_DAYS: u32 = 365;
 /// The default auto-close: after 4 days of inactivity (R-CS6).
 pub const DEFAULT_AUTO_CLOSE_DAYS: u32 = 4;
+/// Why "only responses with a message" cannot be on for a channel that is not an Avito Jobs one.
+pub const JOBS_ONLY: &str =
+    "working_time.only_responses_with_message applies to Avito Jobs channels only; leave it off for an Avito channel";
 
 // ---------------------------------------------------------------------------------------------
 // Validated settings.
@@ -178,13 +181,12 @@ pub struct ChannelSettings {
 // The wire and stored document.
 
 /// A receiver as written in the document: `type` is `employee`, `group` or `chatbot`, with the id
-/// that type needs; a chatbot also needs a `fallback` (an employee or a group).
+/// that type needs and no other (absent or `null`); a chatbot also needs a `fallback` (an employee
+/// or a group). Its schema is [`schemas::receiver`]'s, which says which fields each type takes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReceiverDoc {
     #[serde(rename = "type")]
-    #[cfg_attr(feature = "openapi", schema(example = "group"))]
     pub kind: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<String>,
@@ -193,7 +195,6 @@ pub struct ReceiverDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chatbot_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub fallback: Option<Box<ReceiverDoc>>,
 }
 
@@ -202,8 +203,12 @@ pub struct ReceiverDoc {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AutoReplyDoc {
+    /// 1 to 1000 characters, not blank.
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::auto_reply_text))]
     pub text: String,
-    /// Seconds after the client's message, 0 to 86400.
+    /// Seconds after the client's message, 0 to 86400; not shorter than the previous auto-reply's
+    /// (they are sent in list order; 422 otherwise).
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::delay_seconds))]
     pub delay_seconds: i64,
 }
 
@@ -212,12 +217,15 @@ pub struct AutoReplyDoc {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkingTimeDoc {
-    /// `null`: conversations wait in the general queue that every operator sees.
+    /// `null`: conversations wait in the general queue that every operator sees. The employee,
+    /// group or chatbot named must be the tenant's (404 naming the field otherwise).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::working_receiver))]
     pub receiver: Option<ReceiverDoc>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = schemas::auto_replies))]
     pub auto_replies: Vec<AutoReplyDoc>,
-    /// Avito Jobs channels only.
+    /// Avito Jobs channels only (409 on an Avito channel).
     #[serde(default)]
     pub only_responses_with_message: bool,
 }
@@ -225,7 +233,6 @@ pub struct WorkingTimeDoc {
 /// A chatbot with its fallback, for non-working time.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatbotChoiceDoc {
     pub chatbot_id: String,
     #[serde(default)]
@@ -235,7 +242,6 @@ pub struct ChatbotChoiceDoc {
 /// Non-working-time settings: `chatbot` or `auto_replies`, not both.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NonWorkingTimeDoc {
     #[serde(default)]
     pub chatbot: Option<ChatbotChoiceDoc>,
@@ -246,7 +252,6 @@ pub struct NonWorkingTimeDoc {
 /// The closing message as written in the document.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClosingMessageDoc {
     #[serde(default)]
     pub enabled: bool,
@@ -258,7 +263,6 @@ pub struct ClosingMessageDoc {
 /// Auto-close as written in the document.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AutoCloseDoc {
     /// Greater than 0.
     pub value: i64,
@@ -306,6 +310,22 @@ fn parse_id<T: TryFrom<String, Error = crate::ids::InvalidId>>(
     }
 }
 
+/// A field error for each field of `doc` that its type does not take (`uses` names those it does).
+fn refuse_unused(path: &str, doc: &ReceiverDoc, uses: &[&str], errors: &mut ValidationErrors) {
+    let given = [
+        ("employee_id", doc.employee_id.is_some()),
+        ("group_id", doc.group_id.is_some()),
+        ("chatbot_id", doc.chatbot_id.is_some()),
+        ("fallback", doc.fallback.is_some()),
+    ];
+    for (field, _) in given.iter().filter(|(field, given)| *given && !uses.contains(field)) {
+        errors.add(
+            format!("{path}.{field}"),
+            format!("does not apply to a receiver of type {}; leave it out", doc.kind),
+        );
+    }
+}
+
 fn parse_fallback(path: &str, doc: Option<&ReceiverDoc>, errors: &mut ValidationErrors) -> Option<Fallback> {
     let Some(doc) = doc else {
         errors.add(
@@ -316,9 +336,13 @@ fn parse_fallback(path: &str, doc: Option<&ReceiverDoc>, errors: &mut Validation
     };
     match doc.kind.as_str() {
         "employee" => {
+            refuse_unused(path, doc, &["employee_id"], errors);
             parse_id(&format!("{path}.employee_id"), doc.employee_id.as_ref(), errors).map(Fallback::Employee)
         }
-        "group" => parse_id(&format!("{path}.group_id"), doc.group_id.as_ref(), errors).map(Fallback::Group),
+        "group" => {
+            refuse_unused(path, doc, &["group_id"], errors);
+            parse_id(&format!("{path}.group_id"), doc.group_id.as_ref(), errors).map(Fallback::Group)
+        }
         _ => {
             errors.add(format!("{path}.type"), "a fallback must be an employee or a group");
             None
@@ -329,10 +353,15 @@ fn parse_fallback(path: &str, doc: Option<&ReceiverDoc>, errors: &mut Validation
 fn parse_receiver(path: &str, doc: &ReceiverDoc, errors: &mut ValidationErrors) -> Option<Receiver> {
     match doc.kind.as_str() {
         "employee" => {
+            refuse_unused(path, doc, &["employee_id"], errors);
             parse_id(&format!("{path}.employee_id"), doc.employee_id.as_ref(), errors).map(Receiver::Employee)
         }
-        "group" => parse_id(&format!("{path}.group_id"), doc.group_id.as_ref(), errors).map(Receiver::Group),
+        "group" => {
+            refuse_unused(path, doc, &["group_id"], errors);
+            parse_id(&format!("{path}.group_id"), doc.group_id.as_ref(), errors).map(Receiver::Group)
+        }
         "chatbot" => {
+            refuse_unused(path, doc, &["chatbot_id", "fallback"], errors);
             let chatbot = parse_id(&format!("{path}.chatbot_id"), doc.chatbot_id.as_ref(), errors);
             let fallback = parse_fallback(&format!("{path}.fallback"), doc.fallback.as_deref(), errors);
             Some(Receiver::Chatbot {
@@ -382,17 +411,22 @@ fn parse_auto_replies(path: &str, docs: &[AutoReplyDoc], errors: &mut Validation
 }
 
 impl ChannelSettingsDoc {
-    /// Validates the document for a channel of `kind`, naming every failing field.
-    pub fn validate(self, kind: ChannelKind) -> Result<ChannelSettings, ValidationErrors> {
+    /// Validates the document for a channel of `kind`, naming every failing field. "Only
+    /// responses with a message" on a channel that is not an Avito Jobs one is a conflict with
+    /// the channel when every value is valid, and among the invalid fields otherwise.
+    pub fn validate(self, kind: ChannelKind) -> Result<ChannelSettings, Rejection> {
         let only_responses = self.working_time.only_responses_with_message;
         let (settings, mut errors) = self.parse();
         if only_responses && kind != ChannelKind::AvitoJobs {
+            if errors.is_empty() {
+                return Err(Rejection::Conflict(JOBS_ONLY));
+            }
             errors.add(
                 "working_time.only_responses_with_message",
                 "applies to Avito Jobs channels only; leave it off for an Avito channel",
             );
         }
-        errors.into_result(settings)
+        Ok(errors.into_result(settings)?)
     }
 
     /// Validation that holds for every kind of channel; the settings are meaningful only when the
@@ -591,6 +625,158 @@ impl<'a> References<'a> {
             Fallback::Group(id) => self.groups.push((format!("{path}.group_id"), id)),
         }
     }
+}
+
+/// The schemas of the settings document (see [`crate::schema`]): which fields each receiver type
+/// takes, a chatbot or auto-replies in non-working time, the closing message's text when it is
+/// on, auto-close's bounds per unit.
+#[cfg(feature = "openapi")]
+pub(crate) mod schemas {
+    use super::*;
+    use crate::schema::{array, id, integer, null, object, one_of, one_of_strings, only_bool, string, text};
+    use utoipa::openapi::{RefOr, Schema};
+    use utoipa::{PartialSchema, ToSchema};
+
+    pub fn auto_reply_text() -> RefOr<Schema> {
+        text(MAX_AUTO_REPLY_CHARS, false).into()
+    }
+
+    pub fn delay_seconds() -> RefOr<Schema> {
+        integer(0, MAX_AUTO_REPLY_DELAY_SECONDS.into(), false).into()
+    }
+
+    pub fn auto_replies() -> RefOr<Schema> {
+        array(AutoReplyDoc::schema(), 0, MAX_AUTO_REPLIES).into()
+    }
+
+    /// A receiver of `kind` naming its id in `field` (and, for a chatbot, its fallback); the
+    /// other fields absent or `null`.
+    fn variant(kind: &str, field: &'static str) -> RefOr<Schema> {
+        let fields = ["employee_id", "group_id", "chatbot_id"];
+        let mut properties: Vec<(&'static str, RefOr<Schema>)> = vec![("type", one_of_strings(&[kind]).into())];
+        for f in fields {
+            properties.push((f, if f == field { id(false).into() } else { null().into() }));
+        }
+        let chatbot = kind == "chatbot";
+        properties.push(("fallback", if chatbot { fallback() } else { null().into() }));
+        let required: &[&str] = if chatbot {
+            &["type", field, "fallback"]
+        } else {
+            &["type", field]
+        };
+        object(properties, required).into()
+    }
+
+    /// Where a chatbot's conversations go when it fails: an employee or a group.
+    pub fn fallback() -> RefOr<Schema> {
+        one_of(
+            [variant("employee", "employee_id"), variant("group", "group_id")],
+            false,
+        )
+    }
+
+    /// Who receives a channel's conversations in working time; `null` for the general queue.
+    pub fn working_receiver() -> RefOr<Schema> {
+        one_of(
+            [
+                variant("employee", "employee_id"),
+                variant("group", "group_id"),
+                variant("chatbot", "chatbot_id"),
+            ],
+            true,
+        )
+    }
+
+    /// `chatbot` or `auto_replies`, not both.
+    fn non_working_time() -> RefOr<Schema> {
+        let chatbot = object(
+            [("chatbot_id", id(false).into()), ("fallback", fallback())],
+            &["chatbot_id", "fallback"],
+        );
+        let replies = object([("chatbot", null().into()), ("auto_replies", auto_replies())], &[]);
+        let bot = object(
+            [
+                ("chatbot", RefOr::from(chatbot)),
+                ("auto_replies", array(AutoReplyDoc::schema(), 0, 0).into()),
+            ],
+            &["chatbot"],
+        );
+        one_of([replies.into(), bot.into()], false)
+    }
+
+    /// Off (its text kept, at most 250 characters), or on with a text of 1 to 250 characters.
+    fn closing_message() -> RefOr<Schema> {
+        let off = object(
+            [
+                ("enabled", RefOr::from(only_bool(false))),
+                ("text", string(false).max_length(Some(MAX_CLOSING_MESSAGE_CHARS)).into()),
+            ],
+            &[],
+        );
+        let on = object(
+            [
+                ("enabled", RefOr::from(only_bool(true))),
+                ("text", text(MAX_CLOSING_MESSAGE_CHARS, false).into()),
+            ],
+            &["enabled", "text"],
+        );
+        one_of([off.into(), on.into()], false)
+    }
+
+    /// 1 to a year, in hours or days.
+    fn auto_close() -> RefOr<Schema> {
+        let unit = |name: &str, max: u32| {
+            object(
+                [
+                    ("value", RefOr::from(integer(1, max.into(), false))),
+                    ("unit", one_of_strings(&[name]).into()),
+                ],
+                &["value", "unit"],
+            )
+            .into()
+        };
+        one_of(
+            [
+                unit("hours", MAX_AUTO_CLOSE_DAYS * 24),
+                unit("days", MAX_AUTO_CLOSE_DAYS),
+            ],
+            false,
+        )
+    }
+
+    macro_rules! schema_of {
+        ($type:ty, $build:expr, $doc:literal) => {
+            impl PartialSchema for $type {
+                fn schema() -> RefOr<Schema> {
+                    match $build {
+                        RefOr::T(Schema::OneOf(mut one)) => {
+                            one.description = Some($doc.to_owned());
+                            RefOr::T(Schema::OneOf(one))
+                        }
+                        other => other,
+                    }
+                }
+            }
+
+            impl ToSchema for $type {}
+        };
+    }
+
+    schema_of!(
+        NonWorkingTimeDoc,
+        non_working_time(),
+        "Non-working time: a chatbot (with its fallback) or auto-replies, not both; neither routes as in working time."
+    );
+    schema_of!(
+        ClosingMessageDoc,
+        closing_message(),
+        "The closing message: its text (at most 250 characters) is kept while it is off, and required when it is on."
+    );
+    schema_of!(
+        AutoCloseDoc,
+        auto_close(),
+        "Close a conversation after this much inactivity: 1 to 8760 hours or 1 to 365 days."
+    );
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use adapters::ports::StoreError;
 use axum::Json;
 use axum::response::{IntoResponse, Response};
-use domain::validation::{FieldError, ValidationErrors};
+use domain::validation::{FieldError, Rejection, ValidationErrors};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 
@@ -18,7 +18,8 @@ pub struct ErrorBody {
     pub error: &'static str,
     /// A sentence for people.
     pub message: String,
-    /// The failing fields, for `validation_failed`.
+    /// The failing fields: for `validation_failed` every invalid value, for `not_found` the
+    /// fields of the body that name something your tenant does not have.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
 }
@@ -38,6 +39,10 @@ pub enum ApiError {
     /// 404: no such thing in the caller's tenant.
     #[error("{0}")]
     NotFound(String),
+    /// 404: every value of the body is valid, but the fields named here refer to ids the
+    /// caller's tenant does not have.
+    #[error("unknown ids")]
+    UnknownReferences(ValidationErrors),
     /// 409: the request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
@@ -74,7 +79,7 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::UnknownReferences(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::CsrfRejected => StatusCode::FORBIDDEN,
@@ -108,15 +113,8 @@ impl ApiError {
                 format!("too many failed attempts; try again in {retry_after_seconds} seconds"),
                 Vec::new(),
             ),
-            ApiError::Validation(errors) => {
-                let message = errors
-                    .0
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                ("validation_failed", message, errors.0)
-            }
+            ApiError::UnknownReferences(errors) => ("not_found", fields_message(&errors), errors.0),
+            ApiError::Validation(errors) => ("validation_failed", fields_message(&errors), errors.0),
             ApiError::BadGateway(m) => ("avito_error", m, Vec::new()),
             ApiError::Unavailable(detail) => {
                 tracing::warn!(%detail, "dependency unavailable");
@@ -133,6 +131,16 @@ impl ApiError {
         };
         ErrorBody { error, message, fields }
     }
+}
+
+/// `field: reason; field: reason`.
+fn fields_message(errors: &ValidationErrors) -> String {
+    errors
+        .0
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl IntoResponse for ApiError {
@@ -164,6 +172,15 @@ impl From<ValidationErrors> for ApiError {
     }
 }
 
+impl From<Rejection> for ApiError {
+    fn from(r: Rejection) -> Self {
+        match r {
+            Rejection::Invalid(errors) => ApiError::Validation(errors),
+            Rejection::Conflict(reason) => ApiError::Conflict(reason.to_owned()),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -182,6 +199,7 @@ impl From<services::ServiceError> for ApiError {
         use services::ServiceError as S;
         match e {
             S::NotFound(what) => ApiError::not_found(what),
+            S::UnknownReferences(fields) => ApiError::UnknownReferences(fields),
             S::Forbidden(reason) => ApiError::Forbidden(reason),
             S::Conflict(reason) => ApiError::Conflict(reason),
             S::Invalid(errors) => ApiError::Validation(errors),

@@ -402,7 +402,7 @@ async fn the_assignee_or_an_administrator_returns_a_conversation_to_the_queue() 
     let (status, body) = server.post(&back, common::OPERATOR, json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     let (status, body) = server.post(&back, ADMIN, json!({"group_id": "nope"})).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert_eq!(
         server.post(&back, common::OTHER_ADMIN, json!({})).await.0,
         StatusCode::NOT_FOUND

@@ -3,7 +3,7 @@
 
 use adapters::ports::StoreError;
 use domain::access::Refusal;
-use domain::validation::ValidationErrors;
+use domain::validation::{Rejection, ValidationErrors};
 
 /// Why a use case did not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +11,9 @@ pub enum ServiceError {
     /// No such thing in the tenant (the name of what was looked for).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// Every value asked for is valid, but these fields name ids the tenant does not have.
+    #[error("unknown ids")]
+    UnknownReferences(ValidationErrors),
     /// The person or bot may not do this.
     #[error("{0}")]
     Forbidden(&'static str),
@@ -51,6 +54,15 @@ impl From<Refusal> for ServiceError {
         match r {
             Refusal::Forbidden(m) => ServiceError::Forbidden(m),
             Refusal::Conflict(m) => ServiceError::Conflict(m),
+        }
+    }
+}
+
+impl From<Rejection> for ServiceError {
+    fn from(r: Rejection) -> Self {
+        match r {
+            Rejection::Invalid(errors) => ServiceError::Invalid(errors),
+            Rejection::Conflict(reason) => ServiceError::Conflict(reason.to_owned()),
         }
     }
 }

@@ -160,13 +160,17 @@ impl TimeCursor {
         Self::new(conversation.created_at, conversation.id.as_str())
     }
 
+    /// What [`TimeCursor::parse`] reads, as a pattern (the OpenAPI document's): 15 digits, a
+    /// dot, and an id of 1 to 184 characters without `#`, `/` or control characters.
+    pub const PATTERN: &'static str = r"^[0-9]{15}\.[^#/\u0000-\u001f\u007f-\u009f]{1,184}$";
+
     /// A cursor as [`TimeCursor`]'s `Display` writes it; `None` for anything else.
     pub fn parse(s: &str) -> Option<Self> {
         let (millis, id) = s.split_at_checked(15)?;
         let id = id.strip_prefix('.')?;
         let valid = millis.bytes().all(|b| b.is_ascii_digit())
             && !id.is_empty()
-            && id.len() <= 184
+            && id.chars().count() <= 184
             && !id.contains(['#', '/'])
             && !id.chars().any(char::is_control);
         valid.then(|| TimeCursor {

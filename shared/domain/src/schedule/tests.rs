@@ -376,3 +376,53 @@ proptest! {
         prop_assert_eq!(WorkingSchedule::try_from(doc), Ok(s));
     }
 }
+
+#[test]
+fn times_and_dates_are_ascii_digits_in_their_places_and_days_that_exist() {
+    for ok in ["00:00", "09:30", "23:59"] {
+        assert!(parse_clock(ok, false).is_some(), "{ok}");
+    }
+    for bad in ["+9:30", "9:30", "09:3", "24:00", "09:60", "٠٩:٣٠", "09-30", "0930"] {
+        assert_eq!(parse_clock(bad, false), None, "{bad}");
+    }
+    assert_eq!(parse_clock("24:00", true), Some(24 * 60));
+    for ok in ["2027-01-01", "2028-02-29", "0000-01-01"] {
+        assert!(parse_date(ok).is_some(), "{ok}");
+    }
+    for bad in [
+        "2027-02-30",
+        "+999-01-01",
+        "2027-1-01",
+        "2027/01/01",
+        "2027-01-01 ",
+        "２０２７-01-01",
+    ] {
+        assert_eq!(parse_date(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn a_holiday_name_counts_as_sent_and_is_kept_trimmed() {
+    let with_name = |name: &str| json!({"time_zone": "UTC", "holidays": [{"date": "2027-01-01", "name": name}]});
+    assert_eq!(
+        errors_of(with_name(&format!(" {} ", "я".repeat(98)))),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        errors_of(with_name(&format!(" {} ", "я".repeat(99)))),
+        ["holidays[0].name"]
+    );
+    let doc = WorkingScheduleDoc::from(schedule(with_name("  Новый год ")));
+    assert_eq!(doc.holidays[0].name.as_deref(), Some("Новый год"));
+}
+
+#[cfg(feature = "openapi")]
+#[test]
+fn the_time_zones_documented_are_those_read() {
+    assert!(
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .all(|tz| tz.name().parse::<Tz>() == Ok(*tz))
+    );
+    assert!("europe/moscow".parse::<Tz>().is_err());
+}

@@ -1,11 +1,14 @@
 use super::*;
+use crate::validation::Rejection;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
 fn validate(kind: ChannelKind, doc: Value) -> Result<ChannelSettings, Vec<String>> {
     let doc: ChannelSettingsDoc = serde_json::from_value(doc).expect("test document deserializes");
-    doc.validate(kind)
-        .map_err(|e| e.fields().into_iter().map(str::to_owned).collect())
+    doc.validate(kind).map_err(|e| match e {
+        Rejection::Invalid(errors) => errors.fields().into_iter().map(str::to_owned).collect(),
+        Rejection::Conflict(reason) => vec![reason.to_owned()],
+    })
 }
 
 fn failing(kind: ChannelKind, doc: Value) -> Vec<String> {
@@ -205,10 +208,31 @@ fn auto_close_validation_table() {
 fn only_responses_with_message_is_for_jobs_channels() {
     let doc = json!({"working_time": {"only_responses_with_message": true}});
     assert!(validate(ChannelKind::AvitoJobs, doc.clone()).is_ok());
+    // Alone it conflicts with the channel's kind; beside invalid values it is one of the fields.
+    assert_eq!(failing(ChannelKind::Avito, doc), [JOBS_ONLY]);
+    let doc = json!({"working_time": {"only_responses_with_message": true}, "auto_close_after": {"value": 0, "unit": "days"}});
     assert_eq!(
         failing(ChannelKind::Avito, doc),
-        ["working_time.only_responses_with_message"]
+        ["auto_close_after.value", "working_time.only_responses_with_message"]
     );
+}
+
+#[test]
+fn a_receiver_takes_only_the_fields_of_its_type() {
+    let doc = json!({"working_time": {"receiver": {"type": "employee", "employee_id": "e1", "group_id": "g1",
+        "fallback": {"type": "group", "group_id": "g1"}}}});
+    assert_eq!(
+        failing(ChannelKind::Avito, doc),
+        ["working_time.receiver.group_id", "working_time.receiver.fallback"]
+    );
+    let doc = json!({"working_time": {"receiver": {"type": "chatbot", "chatbot_id": "b1",
+        "fallback": {"type": "group", "group_id": "g1", "chatbot_id": "b2"}}}});
+    assert_eq!(
+        failing(ChannelKind::Avito, doc),
+        ["working_time.receiver.fallback.chatbot_id"]
+    );
+    let nulls = json!({"working_time": {"receiver": {"type": "group", "group_id": "g1", "employee_id": null, "fallback": null}}});
+    assert!(validate(ChannelKind::Avito, nulls).is_ok());
 }
 
 #[test]

@@ -23,6 +23,7 @@ use domain::access::{Role, Staff};
 use domain::conversation::{Author, ClosingReason, Content, Conversation, ConversationStatus, Handler, Message};
 use domain::directory::{Employee, Group};
 use domain::ids::{ConversationId, EmployeeId, GroupId, TenantId};
+use domain::validation::ValidationErrors;
 
 /// Someone signed in to a tenant: the identity provider's subject and their role.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -381,19 +382,19 @@ impl Desk {
         let queue = match group_id {
             None => Handler::GeneralQueue,
             Some(group) => {
-                let known = match GroupId::parse(group) {
-                    Ok(id) => self
-                        .ports
-                        .config
-                        .get::<Group>(&person.tenant, id.as_str())
-                        .await?
-                        .map(|g| g.value.id),
-                    Err(_) => None,
-                };
+                let id = GroupId::parse(group).map_err(|e| {
+                    ServiceError::Invalid(ValidationErrors::single("group_id", format!("is not a valid id: {e}")))
+                })?;
+                let known = self
+                    .ports
+                    .config
+                    .get::<Group>(&person.tenant, id.as_str())
+                    .await?
+                    .map(|g| g.value.id);
                 let group_id = known.ok_or_else(|| {
-                    ServiceError::Invalid(domain::validation::ValidationErrors::single(
+                    ServiceError::UnknownReferences(ValidationErrors::single(
                         "group_id",
-                        "no such group",
+                        "no such group in your tenant",
                     ))
                 })?;
                 Handler::GroupQueue { group_id }

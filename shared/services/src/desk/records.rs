@@ -37,29 +37,33 @@ pub struct ConversationEdit {
 
 impl Desk {
     /// Checks that a linked record exists: `None` to keep the link, `Some(None)` to clear it,
-    /// `Some(Some(id))` to set it; a link to nothing is a field error.
+    /// `Some(Some(id))` to set it. An id that is not one is an invalid value (`invalid`); one the
+    /// tenant does not have is named in `unknown`.
     async fn resolve<T: ConfigEntity, I>(
         &self,
         tenant: &TenantId,
         field: &str,
         link: &Link,
         parse: fn(String) -> Result<I, InvalidId>,
-        errors: &mut ValidationErrors,
+        problems: &mut LinkProblems,
     ) -> ServiceResult<Option<Option<I>>> {
         let id = match link {
             Link::Keep => return Ok(None),
             Link::Clear => return Ok(Some(None)),
             Link::Set(id) => id,
         };
-        let found = match parse(id.clone()) {
-            Ok(parsed) => self.ports.config.get::<T>(tenant, id).await?.map(|_| parsed),
-            Err(_) => None,
+        let parsed = match parse(id.clone()) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                problems.invalid.add(field, format!("is not a valid id: {e}"));
+                return Ok(None);
+            }
         };
-        if found.is_none() {
-            errors.add(field, "no such record in your tenant");
+        if self.ports.config.get::<T>(tenant, id).await?.is_none() {
+            problems.unknown.add(field, "no such record in your tenant");
             return Ok(None);
         }
-        Ok(Some(found))
+        Ok(Some(Some(parsed)))
     }
 
     /// Sets the topic and links the conversation to a client card, a deal and an organization,
@@ -67,11 +71,11 @@ impl Desk {
     /// of the conversation's Avito user from now on, so their next conversations open with it.
     pub async fn edit(&self, person: &Person, id: &str, edit: &ConversationEdit) -> ServiceResult<Conversation> {
         let tenant = &person.tenant;
-        let mut errors = ValidationErrors::new();
+        let mut problems = LinkProblems::default();
         let topic = match edit.topic.as_deref().map(domain::clients::topic) {
             Some(Ok(t)) => Some(t),
             Some(Err(e)) => {
-                errors.0.extend(e.0);
+                problems.invalid.0.extend(e.0);
                 None
             }
             None => None,
@@ -82,11 +86,11 @@ impl Desk {
                 "client_card_id",
                 &edit.client_card,
                 ClientCardId::parse,
-                &mut errors,
+                &mut problems,
             )
             .await?;
         let deal = self
-            .resolve::<Deal, _>(tenant, "deal_id", &edit.deal, DealId::parse, &mut errors)
+            .resolve::<Deal, _>(tenant, "deal_id", &edit.deal, DealId::parse, &mut problems)
             .await?;
         let organization = self
             .resolve::<Organization, _>(
@@ -94,10 +98,10 @@ impl Desk {
                 "organization_id",
                 &edit.organization,
                 OrganizationId::parse,
-                &mut errors,
+                &mut problems,
             )
             .await?;
-        errors.into_result(())?;
+        problems.into_result()?;
         let staff = self.staff(person).await?;
         staff.may_act(&self.conversation(tenant, id).await?)?;
         let names = self.link_names(tenant, &card, &deal, &organization).await?;
@@ -248,21 +252,19 @@ impl Desk {
 
     /// A client card made by an operator (a client who has not written through Avito, e.g. one
     /// who called).
+    /// The card is a client's, whatever `kind` says (it is validated all the same).
     pub async fn create_card(&self, person: &Person, draft: ClientCardDraft) -> ServiceResult<ClientCard> {
         let blank = ClientCard {
             id: crate::new_id(ClientCardId::parse)?,
-            kind: CardKind::Client,
+            kind: CardKind::Guest,
             name: None,
             avito_user_ids: Vec::new(),
             phones: Vec::new(),
             emails: Vec::new(),
             created_at: self.ports.clock.now(),
         };
-        let card = ClientCardDraft {
-            kind: Some("client".into()),
-            ..draft
-        }
-        .apply_to(&blank)?;
+        let mut card = draft.apply_to(&blank)?;
+        card.kind = CardKind::Client;
         self.ports.config.create(&person.tenant, &card).await?;
         Ok(card)
     }
@@ -314,6 +316,28 @@ impl Desk {
         let organization = draft.validate(crate::new_id(OrganizationId::parse)?, self.ports.clock.now())?;
         self.ports.config.create(&person.tenant, &organization).await?;
         Ok(organization)
+    }
+}
+
+/// What is wrong with an edit's values and links: invalid values are 422 (naming links to nothing
+/// beside them); links to nothing alone are 404 naming their fields.
+#[derive(Default)]
+struct LinkProblems {
+    invalid: ValidationErrors,
+    unknown: ValidationErrors,
+}
+
+impl LinkProblems {
+    fn into_result(self) -> ServiceResult<()> {
+        if !self.invalid.is_empty() {
+            let mut all = self.invalid;
+            all.0.extend(self.unknown.0);
+            return Err(ServiceError::Invalid(all));
+        }
+        if !self.unknown.is_empty() {
+            return Err(ServiceError::UnknownReferences(self.unknown));
+        }
+        Ok(())
     }
 }
 

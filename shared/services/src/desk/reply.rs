@@ -220,6 +220,8 @@ impl Desk {
     /// [`Desk::reply`] sends text. Avito sends only images (JPEG, PNG, GIF, BMP, HEIC up to 24 MB):
     /// anything else is refused, saying so.
     pub async fn reply_image(&self, person: &Person, id: &str, key: &str, bytes: Vec<u8>) -> ServiceResult<Replied> {
+        // An unknown conversation is 404 whatever the bytes are.
+        self.conversation(&person.tenant, id).await?;
         let mut errors = ValidationErrors::new();
         check_key(key, &mut errors);
         let kind = domain::attachment::image_kind(&bytes).map_err(|e| errors.add("body", e.to_string()));
