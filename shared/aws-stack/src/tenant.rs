@@ -64,9 +64,10 @@ pub async fn create_first_administrator(
     name: &str,
 ) -> Result<FirstAdministrator, String> {
     let tenant = tenant_id(tenant)?;
+    // Arguments as typed on a command line: surrounding spaces are not part of them.
     let draft = EmployeeDraft {
-        name: name.to_owned(),
-        email: Some(email.to_owned()),
+        name: name.trim().to_owned(),
+        email: Some(email.trim().to_owned()),
         role: Role::Admin,
         ..EmployeeDraft::default()
     };
