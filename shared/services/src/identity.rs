@@ -200,7 +200,10 @@ impl Identity {
                 });
             }
             let hash = account.value.password_hash.as_deref();
-            let matched = hash.is_some() && verify_password(password, hash).await;
+            // Verified even without a password set (against a hash of nothing known), so the
+            // answer takes as long either way; only a set password can match.
+            let verified = verify_password(password, hash).await;
+            let matched = hash.is_some() && verified;
             let failures = if matched {
                 FailedSignIns::default()
             } else {
