@@ -114,15 +114,6 @@ impl AdminEntity for Employee {
         Ok(state.accounts.follow(tenant, value).await?)
     }
 
-    async fn after_delete(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
-        // A deleted employee signs in no more: the provider follows them as disabled.
-        let gone = Employee {
-            disabled: true,
-            ..value.clone()
-        };
-        Ok(state.accounts.follow(tenant, &gone).await?)
-    }
-
     async fn check_deletable(state: &AdminState, tenant: &TenantId, value: &Self) -> ApiResult<()> {
         keeps_an_administrator(state, tenant, &value.id).await?;
         let groups: Vec<String> = state
@@ -138,7 +129,14 @@ impl AdminEntity for Employee {
         still_referenced(
             Self::NOUN,
             &[("groups", groups), ("the settings of channels", channels)],
-        )
+        )?;
+        // Sign-in follows before the record goes: if the identity provider cannot be told, nothing
+        // is deleted (503), so a deleted employee never keeps an account that still signs in.
+        let gone = Employee {
+            disabled: true,
+            ..value.clone()
+        };
+        Ok(state.accounts.follow(tenant, &gone).await?)
     }
 }
 

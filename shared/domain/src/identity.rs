@@ -182,6 +182,10 @@ pub struct ApiToken {
     pub created_at: DateTime<Utc>,
     /// Who issued it (their name then).
     pub created_by: String,
+    /// The employee who issued it: the token works only while they may still sign in (and, for an
+    /// administrator's token, are still an administrator). None when a configured token did.
+    #[serde(default)]
+    pub issuer: Option<crate::ids::EmployeeId>,
 }
 
 #[cfg(test)]

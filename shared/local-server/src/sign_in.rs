@@ -92,7 +92,27 @@ fn signed_in_response(state: &SignInState, signed_in: SignedIn) -> ApiResult<Res
     Ok(response)
 }
 
-async fn sign_in(State(s): State<SignInState>, JsonBody(body): JsonBody<SignInBody>) -> ApiResult<Response> {
+/// Sign-in and accepting an invitation take `application/json` only: a page on another site can
+/// post a form (text/plain) without asking, but not JSON, so it cannot sign a visitor in to an
+/// account of its own (login CSRF).
+fn json_only(headers: &HeaderMap) -> ApiResult<()> {
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if json {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest("send the body as application/json".into()))
+    }
+}
+
+async fn sign_in(
+    State(s): State<SignInState>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<SignInBody>,
+) -> ApiResult<Response> {
+    json_only(&headers)?;
     let signed_in = s.identity.sign_in(&body.email, &body.password).await?;
     tracing::info!(tenant = %signed_in.person.tenant, employee = %signed_in.person.user, "signed in");
     signed_in_response(&s, signed_in)
@@ -171,7 +191,12 @@ struct AcceptBody {
     email: Option<String>,
 }
 
-async fn accept(State(s): State<SignInState>, JsonBody(body): JsonBody<AcceptBody>) -> ApiResult<Response> {
+async fn accept(
+    State(s): State<SignInState>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<AcceptBody>,
+) -> ApiResult<Response> {
+    json_only(&headers)?;
     let new_admin = NewAdministrator {
         name: body.name.unwrap_or_default(),
         email: body.email.unwrap_or_default(),

@@ -119,6 +119,15 @@ pub struct Identity {
     pub clock: Arc<dyn Clock>,
 }
 
+/// At most this many hashes are computed at once (each takes 19 MiB): a flood of sign-in
+/// attempts waits its turn instead of exhausting memory.
+const HASHING_AT_ONCE: usize = 2;
+
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(HASHING_AT_ONCE))
+}
+
 fn argon2() -> Argon2<'static> {
     // Argon2id, 19 MiB, 2 passes, 1 lane: OWASP's recommended minimum.
     Argon2::default()
@@ -128,6 +137,10 @@ async fn hash_password(password: &str) -> ServiceResult<String> {
     let password = password.to_owned();
     let mut salt = [0u8; 16];
     getrandom::getrandom(&mut salt).map_err(|e| ServiceError::Transient(format!("no randomness: {e}")))?;
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::Permanent(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::encode_b64(&salt).map_err(|e| ServiceError::Permanent(e.to_string()))?;
         argon2()
@@ -157,6 +170,9 @@ async fn verify_password(password: &str, hash: Option<&str>) -> bool {
         },
     };
     let password = password.to_owned();
+    let Ok(_permit) = hashing_permits().acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
     })
@@ -178,20 +194,25 @@ impl Identity {
 
     /// Signs in with an e-mail and a password: a new session, or 401 (the same for an unknown
     /// e-mail and a wrong password), or 429 while sign-in is locked after repeated failures.
+    ///
+    /// Each attempt is counted as a failure before the password is checked (a conditional write),
+    /// and the count is cleared only after a match: so attempts made in parallel are counted
+    /// too, and the lock stops them however many arrive at once.
     pub async fn sign_in(&self, email: &str, password: &str) -> ServiceResult<SignedIn> {
+        let refused = || ServiceError::Unauthorized(WRONG_CREDENTIALS);
+        if password.chars().count() > domain::identity::MAX_PASSWORD_CHARS {
+            return Err(refused());
+        }
         let Some((tenant, employee)) = self.account_of(email).await? else {
             verify_password(password, None).await;
-            return Err(ServiceError::Unauthorized(WRONG_CREDENTIALS));
+            return Err(refused());
         };
         let now = self.now();
-        let matched = until_settled!("the account", {
-            let Some(account) = self
-                .config
-                .sign_in_record::<Account>(&tenant, employee.id.as_str())
-                .await?
-            else {
+        let key = employee.id.as_str();
+        let (hash, locks) = until_settled!("the account", {
+            let Some(account) = self.config.sign_in_record::<Account>(&tenant, key).await? else {
                 verify_password(password, None).await;
-                return Err(ServiceError::Unauthorized(WRONG_CREDENTIALS));
+                return Err(refused());
             };
             if let Err(until) = account.value.failures.check(now) {
                 let seconds = (until - now).num_seconds().max(1);
@@ -199,41 +220,45 @@ impl Identity {
                     retry_after_seconds: u64::try_from(seconds).unwrap_or(1),
                 });
             }
-            let hash = account.value.password_hash.as_deref();
-            // Verified even without a password set (against a hash of nothing known), so the
-            // answer takes as long either way; only a set password can match.
-            let verified = verify_password(password, hash).await;
-            let matched = hash.is_some() && verified;
-            let failures = if matched {
-                FailedSignIns::default()
-            } else {
-                account.value.failures.failed(now)
-            };
+            let failures = account.value.failures.failed(now);
             let locks = failures.check(now).is_err();
-            if failures == account.value.failures {
-                Ok(Some((matched, false)))
-            } else {
-                let changed = Account {
-                    failures,
-                    ..account.value
-                };
-                settled(
-                    self.config
-                        .replace_sign_in_record(&tenant, employee.id.as_str(), &changed, account.version)
-                        .await
-                        .map(|_| (matched, locks)),
-                )
-            }
+            let counted = Account {
+                failures,
+                ..account.value.clone()
+            };
+            settled(
+                self.config
+                    .replace_sign_in_record(&tenant, key, &counted, account.version)
+                    .await
+                    .map(|_| (account.value.password_hash.clone(), locks)),
+            )
         });
-        let (matched, locked) = matched;
-        if locked {
-            self.audit()
-                .record(&person(&tenant, &employee), AuditAction::SignInLocked, None)
-                .await;
+        // Verified even without a password set (against a hash of nothing known), so the answer
+        // takes as long either way; only a set password can match.
+        let verified = verify_password(password, hash.as_deref()).await;
+        if !(hash.is_some() && verified) {
+            if locks {
+                self.audit()
+                    .record(&person(&tenant, &employee), AuditAction::SignInLocked, None)
+                    .await;
+            }
+            return Err(refused());
         }
-        if !matched {
-            return Err(ServiceError::Unauthorized(WRONG_CREDENTIALS));
-        }
+        until_settled!("the account", {
+            let Some(account) = self.config.sign_in_record::<Account>(&tenant, key).await? else {
+                return Err(refused());
+            };
+            let cleared = Account {
+                failures: FailedSignIns::default(),
+                ..account.value
+            };
+            settled(
+                self.config
+                    .replace_sign_in_record(&tenant, key, &cleared, account.version)
+                    .await
+                    .map(drop),
+            )
+        });
         if employee.disabled {
             return Err(ServiceError::Forbidden(
                 "this employee is disabled; an administrator can enable them again",
@@ -333,6 +358,16 @@ impl Identity {
     /// A link to become the tenant's first administrator, while it has no administrator who can
     /// sign in; `None` once it has one.
     pub async fn first_administrator_link(&self, tenant: &TenantId) -> ServiceResult<Option<InvitationLink>> {
+        if self.has_an_administrator(tenant).await? {
+            return Ok(None);
+        }
+        self.new_invitation(tenant, InvitationPurpose::FirstAdministrator)
+            .await
+            .map(Some)
+    }
+
+    /// Whether an enabled administrator of the tenant can sign in (has set a password).
+    async fn has_an_administrator(&self, tenant: &TenantId) -> ServiceResult<bool> {
         for employee in self.config.list_all::<Employee>(tenant).await? {
             if employee.role != Role::Admin || employee.disabled {
                 continue;
@@ -342,12 +377,10 @@ impl Identity {
                 .sign_in_record::<Account>(tenant, employee.id.as_str())
                 .await?;
             if account.is_some_and(|a| a.value.password_hash.is_some()) {
-                return Ok(None);
+                return Ok(true);
             }
         }
-        self.new_invitation(tenant, InvitationPurpose::FirstAdministrator)
-            .await
-            .map(Some)
+        Ok(false)
     }
 
     async fn new_invitation(&self, tenant: &TenantId, purpose: InvitationPurpose) -> ServiceResult<InvitationLink> {
@@ -411,6 +444,11 @@ impl Identity {
             errors.add("password", m);
         }
         let employee = match &invitation.purpose {
+            // A first administrator's link left over (each start prints one while there is none)
+            // is dead once there is one.
+            InvitationPurpose::FirstAdministrator if self.has_an_administrator(&tenant).await? => {
+                return Err(ServiceError::NotFound(INVITATION_GONE));
+            }
             InvitationPurpose::FirstAdministrator => {
                 let NewAdministrator { name, email } = new_admin.unwrap_or_default();
                 if email.trim().is_empty() {
@@ -571,6 +609,11 @@ impl Identity {
     /// answer only.
     pub async fn issue_api_token(&self, admin: &Person, name: &str, role: Role) -> ServiceResult<IssuedApiToken> {
         administrator(admin)?;
+        if admin.user.starts_with("token:") {
+            return Err(ServiceError::Forbidden(
+                "API tokens are issued by people, not by scripts",
+            ));
+        }
         let name = domain::directory::DisplayName::parse(name).map_err(|m| {
             let mut errors = ValidationErrors::new();
             errors.add("name", m);
@@ -585,11 +628,10 @@ impl Identity {
         }
         let id = crate::random_hex(8).map_err(ServiceError::Transient)?;
         let secret = crate::random_hex(32).map_err(ServiceError::Transient)?;
-        let created_by = self
-            .config
-            .get::<Employee>(tenant, &admin.user)
-            .await?
-            .map_or_else(|| admin.user.clone(), |e| e.value.name.as_str().to_owned());
+        let issuer = self.config.get::<Employee>(tenant, &admin.user).await?.map(|e| e.value);
+        let created_by = issuer
+            .as_ref()
+            .map_or_else(|| admin.user.clone(), |e| e.name.as_str().to_owned());
         let record = ApiToken {
             id: id.clone(),
             name: name.as_str().to_owned(),
@@ -597,6 +639,7 @@ impl Identity {
             digest: digest(&secret),
             created_at: self.now(),
             created_by,
+            issuer: issuer.map(|e| e.id),
         };
         self.config.insert_sign_in_record(tenant, &id, &record).await?;
         let subject = crate::audit::subject(domain::audit::AuditSubjectKind::ApiToken, id.as_str(), name.as_str());
@@ -656,11 +699,26 @@ impl Identity {
             presented.as_bytes(),
             record.value.digest.as_bytes(),
         ));
-        Ok(matches.then(|| Person {
+        if !matches || !self.issuer_stands(&tenant, &record.value).await? {
+            return Ok(None);
+        }
+        Ok(Some(Person {
             tenant,
             user: format!("token:{id}"),
             role: record.value.role,
         }))
+    }
+
+    /// Whether the employee who issued `token` may still sign in (and is still an administrator,
+    /// for an administrator's token). A token issued with a configured token (no employee) stands.
+    async fn issuer_stands(&self, tenant: &TenantId, token: &ApiToken) -> ServiceResult<bool> {
+        let Some(issuer) = &token.issuer else {
+            return Ok(true);
+        };
+        Ok(match self.config.get::<Employee>(tenant, issuer.as_str()).await? {
+            Some(e) => !e.value.disabled && (token.role != Role::Admin || e.value.role == Role::Admin),
+            None => false,
+        })
     }
 }
 

@@ -317,3 +317,84 @@ async fn an_api_token_works_as_issued_until_revoked_and_only_administrators_issu
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn guesses_made_at_once_are_all_counted_and_a_leftover_first_administrator_link_is_dead() {
+    let e = env();
+    let leftover = e
+        .identity
+        .first_administrator_link(&e.tenant)
+        .await
+        .expect("read")
+        .expect("a link");
+    e.first_admin().await;
+    let late = e
+        .identity
+        .accept_invitation(
+            &leftover.token.reveal(),
+            PASSWORD,
+            Some(NewAdministrator {
+                name: "Захватчик".into(),
+                email: "x@evil.ru".into(),
+            }),
+        )
+        .await;
+    assert!(matches!(late, Err(ServiceError::NotFound(_))), "{late:?}");
+    // Twenty wrong guesses at once: every one counts, so the right password is refused after.
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let identity = e.identity.clone();
+        guesses.spawn(async move { identity.sign_in("anna@shop.ru", &format!("неверный-пароль-{i}")).await });
+    }
+    while let Some(answer) = guesses.join_next().await {
+        assert!(answer.expect("ran").is_err());
+    }
+    let locked = e.identity.sign_in("anna@shop.ru", PASSWORD).await;
+    assert!(
+        matches!(locked, Err(ServiceError::TooManyAttempts { .. })),
+        "{locked:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_api_token_stops_with_its_issuer_and_scripts_cannot_issue_tokens() {
+    let e = env();
+    let admin = e.first_admin().await;
+    let issued = e
+        .identity
+        .issue_api_token(&admin.person, "Отчёты", Role::Admin)
+        .await
+        .expect("issued");
+    let script = e
+        .identity
+        .api_token_caller(&issued.token)
+        .await
+        .expect("read")
+        .expect("the token works");
+    let refused = e.identity.issue_api_token(&script, "Ещё один", Role::Admin).await;
+    assert!(matches!(refused, Err(ServiceError::Forbidden(_))), "{refused:?}");
+    // The issuer made an operator: their administrator's token stops.
+    let stored = e
+        .identity
+        .config
+        .get::<Employee>(&e.tenant, &admin.person.user)
+        .await
+        .expect("read")
+        .expect("there");
+    let demoted = Employee {
+        role: Role::Operator,
+        ..stored.value
+    };
+    e.identity
+        .config
+        .replace(&e.tenant, &demoted, stored.version)
+        .await
+        .expect("written");
+    assert!(
+        e.identity
+            .api_token_caller(&issued.token)
+            .await
+            .expect("read")
+            .is_none()
+    );
+}
