@@ -76,7 +76,7 @@ pub(crate) fn decode<T: DeserializeOwned>(kind: ConfigKind, stored: &StoredDoc) 
     serde_json::from_str(&stored.doc).map_err(|e| StoreError::Corrupt(format!("{kind:?} {}: {e}", stored.id)))
 }
 
-fn decode_page<T: DeserializeOwned>(kind: ConfigKind, page: Page<StoredDoc>) -> Result<Page<T>, StoreError> {
+pub(crate) fn decode_page<T: DeserializeOwned>(kind: ConfigKind, page: Page<StoredDoc>) -> Result<Page<T>, StoreError> {
     let items = page.items.iter().map(|d| decode(kind, d)).collect::<Result<_, _>>()?;
     Ok(Page { items, next: page.next })
 }

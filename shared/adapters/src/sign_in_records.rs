@@ -2,7 +2,7 @@
 //! accounts, invitations, sessions and the e-mail index. Each is read and written by key only,
 //! with conditional writes where two requests may race (see `TABLE_DESIGN.md`).
 
-use crate::configuration::{Configuration, decode, encode};
+use crate::configuration::{Configuration, decode, decode_page, encode};
 use crate::ports::{ConfigKind, StoreError, Versioned};
 use domain::identity::{Account, ApiToken, Invitation, Session, SignInName};
 use domain::ids::TenantId;
@@ -74,13 +74,7 @@ impl Configuration {
         after: Option<&str>,
         limit: u32,
     ) -> Result<crate::ports::Page<T>, StoreError> {
-        let page = self.store.list(tenant, T::KIND, after, limit).await?;
-        let items = page
-            .items
-            .iter()
-            .map(|d| decode(T::KIND, d))
-            .collect::<Result<_, _>>()?;
-        Ok(crate::ports::Page { items, next: page.next })
+        decode_page(T::KIND, self.store.list(tenant, T::KIND, after, limit).await?)
     }
 
     /// Deletes a record; `false` if there was none (someone else deleted it first).

@@ -260,7 +260,8 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
         config: config_access.clone(),
         clock: Arc::new(SystemClock),
     };
-    let secure_cookie = settings_base_is_https(&public_base);
+    // People reach the server over HTTPS: the session cookie is `Secure`.
+    let secure_cookie = public_base.starts_with("https://");
     let admin = AdminState::new(
         config_access.clone(),
         connections.clone(),
@@ -331,11 +332,6 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
     }
     // Every page and answer of the one server carries the security headers (the sandbox's too).
     Ok((http_api::secured(router), worker, identity))
-}
-
-/// Whether people reach the server over HTTPS (then the session cookie is `Secure`).
-fn settings_base_is_https(base: &str) -> bool {
-    base.starts_with("https://")
 }
 
 /// Binds, prints where it listens (and the development tokens when in use), and serves until

@@ -4,13 +4,11 @@
 //! logged as an error instead.
 
 use crate::desk::Person;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::ServiceResult;
 use adapters::configuration::Configuration;
 use adapters::ports::{Clock, Page};
-use domain::access::Role;
 use domain::audit::{AuditAction, AuditActor, AuditEntry, AuditSubject, AuditSubjectKind, audit_key};
-use domain::directory::Employee;
-use domain::ids::{EmployeeId, TenantId};
+use domain::ids::TenantId;
 use std::sync::Arc;
 
 /// The audit log of every tenant.
@@ -72,25 +70,14 @@ impl Audit {
                 .await?
                 .map(|t| t.value.name));
         }
-        if let Ok(id) = EmployeeId::parse(user)
-            && let Some(e) = self.config.get::<Employee>(tenant, id.as_str()).await?
-        {
-            return Ok(Some(e.value.name.as_str().to_owned()));
-        }
-        Ok(self
-            .config
-            .list_all::<Employee>(tenant)
+        Ok(crate::desk::employee_of_subject(&self.config, tenant, user)
             .await?
-            .into_iter()
-            .find(|e| e.user_id.as_deref() == Some(user))
             .map(|e| e.name.as_str().to_owned()))
     }
 
     /// The tenant's log, newest first (administrators only).
     pub async fn log(&self, person: &Person, after: Option<&str>, limit: u32) -> ServiceResult<Page<AuditEntry>> {
-        if person.role != Role::Admin {
-            return Err(ServiceError::Forbidden("only administrators read the audit log"));
-        }
+        person.require_admin("only administrators read the audit log")?;
         Ok(self.config.audit_log(&person.tenant, after, limit).await?)
     }
 }

@@ -398,16 +398,13 @@ impl Identity {
     /// What an invitation link is for, while it works: `Some(employee)` for an invited employee,
     /// `None` for the first administrator. 404 when the link is used, replaced or expired.
     pub async fn invitation(&self, token: &str) -> ServiceResult<Option<Employee>> {
-        let (_, invitation) = self.valid_invitation(token).await?;
+        let (credential, invitation) = self.valid_invitation(token).await?;
         match invitation.purpose {
             InvitationPurpose::FirstAdministrator => Ok(None),
             InvitationPurpose::Employee { employee } => {
-                let tenant = Credential::parse(token)
-                    .map(|c| c.tenant)
-                    .ok_or(ServiceError::NotFound(INVITATION_GONE))?;
                 let employee = self
                     .config
-                    .get::<Employee>(&tenant, employee.as_str())
+                    .get::<Employee>(credential.tenant(), employee.as_str())
                     .await?
                     .ok_or(ServiceError::NotFound(INVITATION_GONE))?;
                 Ok(Some(employee.value))
@@ -608,7 +605,7 @@ impl Identity {
     /// An administrator issues a token for a script, with a name and a role; the token is in the
     /// answer only.
     pub async fn issue_api_token(&self, admin: &Person, name: &str, role: Role) -> ServiceResult<IssuedApiToken> {
-        administrator(admin)?;
+        admin.require_admin(ONLY_ADMINISTRATORS)?;
         if admin.user.starts_with("token:") {
             return Err(ServiceError::Forbidden(
                 "API tokens are issued by people, not by scripts",
@@ -628,7 +625,7 @@ impl Identity {
         }
         let id = crate::random_hex(8).map_err(ServiceError::Transient)?;
         let secret = crate::random_hex(32).map_err(ServiceError::Transient)?;
-        let issuer = self.config.get::<Employee>(tenant, &admin.user).await?.map(|e| e.value);
+        let issuer = crate::desk::employee_of_subject(&self.config, tenant, &admin.user).await?;
         let created_by = issuer
             .as_ref()
             .map_or_else(|| admin.user.clone(), |e| e.name.as_str().to_owned());
@@ -652,7 +649,7 @@ impl Identity {
 
     /// The tenant's API tokens (without secrets), oldest first.
     pub async fn api_tokens(&self, admin: &Person) -> ServiceResult<Vec<ApiToken>> {
-        administrator(admin)?;
+        admin.require_admin(ONLY_ADMINISTRATORS)?;
         let mut tokens = self
             .config
             .sign_in_records::<ApiToken>(&admin.tenant, None, 1000)
@@ -664,7 +661,7 @@ impl Identity {
 
     /// Revokes a token: the next request with it is refused.
     pub async fn revoke_api_token(&self, admin: &Person, id: &str) -> ServiceResult<()> {
-        administrator(admin)?;
+        admin.require_admin(ONLY_ADMINISTRATORS)?;
         let token = self
             .config
             .sign_in_record::<ApiToken>(&admin.tenant, id)
@@ -722,12 +719,7 @@ impl Identity {
     }
 }
 
-fn administrator(person: &Person) -> ServiceResult<()> {
-    match person.role {
-        Role::Admin => Ok(()),
-        Role::Operator => Err(ServiceError::Forbidden("only administrators manage API tokens")),
-    }
-}
+const ONLY_ADMINISTRATORS: &str = "only administrators manage API tokens";
 
 #[async_trait::async_trait]
 impl IdentityProvider for Identity {
@@ -777,9 +769,7 @@ impl SignInAccounts {
     /// employee and how the invitation reaches them. With
     /// an e-mailing provider the employee's `user_id` becomes the subject they will sign in as.
     pub async fn invite(&self, admin: &Person, employee: &EmployeeId) -> ServiceResult<(Employee, InvitationSent)> {
-        if admin.role != Role::Admin {
-            return Err(ServiceError::Forbidden("only administrators invite employees"));
-        }
+        admin.require_admin("only administrators invite employees")?;
         let tenant = &admin.tenant;
         let found = self
             .config

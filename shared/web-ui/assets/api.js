@@ -81,9 +81,12 @@ export async function all(path) {
   return items;
 }
 
-/** A key for a retried request to be recognised as the same one. */
-export function idempotencyKey() {
-  const bytes = new Uint8Array(12);
+/** `count` random bytes from the browser's generator, as hex. */
+export function randomHex(count) {
+  const bytes = new Uint8Array(count);
   crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/** A key for a retried request to be recognised as the same one. */
+export const idempotencyKey = () => randomHex(12);

@@ -1,6 +1,6 @@
 // The team: employees (invite, role, disable; who is online and how many conversations each
 // holds), groups, distribution settings and chatbots. Everyone is shown by name.
-import { all, del, get, post, put } from "./api.js";
+import { all, del, get, post, put, randomHex } from "./api.js";
 import { confirmDialog, h, show, submitting, toast, when } from "./view.js";
 
 const ROLE = { admin: "Администратор", operator: "Оператор" };
@@ -454,12 +454,6 @@ export async function distributionScreen(main) {
 // ---------------------------------------------------------------------------------------------
 // Chatbots
 
-function newSecret() {
-  const bytes = new Uint8Array(24);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 export async function chatbotsScreen(main, notice) {
   const bots = await all("/v1/chatbots");
   const refresh = (box) => chatbotsScreen(main, box);
@@ -519,7 +513,8 @@ export async function chatbotsScreen(main, notice) {
     {
       class: "inline",
       onsubmit: submitting(summary, async () => {
-        const secret = newSecret();
+        // A chatbot's signing secret: 24 random bytes, made here and shown once.
+        const secret = randomHex(24);
         const bot = await post("/v1/chatbots", { name: name.value.trim(), url: url.value.trim(), signing_secret: secret });
         await refresh(
           onceBox(

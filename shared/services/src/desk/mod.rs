@@ -33,6 +33,29 @@ pub struct Person {
     pub role: Role,
 }
 
+impl Person {
+    /// Refused (403, saying `what`) unless this person is an administrator.
+    pub fn require_admin(&self, what: &'static str) -> ServiceResult<()> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::Operator => Err(ServiceError::Forbidden(what)),
+        }
+    }
+}
+
+/// The employee a signed-in subject works as: the one whose `user_id` (or id) is `user`.
+pub(crate) async fn employee_of_subject(
+    config: &adapters::configuration::Configuration,
+    tenant: &TenantId,
+    user: &str,
+) -> ServiceResult<Option<Employee>> {
+    Ok(config
+        .list_all::<Employee>(tenant)
+        .await?
+        .into_iter()
+        .find(|e| e.user_id.as_deref() == Some(user) || e.id.as_str() == user))
+}
+
 /// The desk's commands on the ports.
 #[derive(Clone)]
 pub struct Desk {
@@ -76,13 +99,7 @@ impl Desk {
     /// The employee `person` works as: the one whose `user_id` (or id) is their subject; else
     /// their subject itself, when it has the form of an id.
     pub(crate) async fn employee_of(&self, person: &Person) -> ServiceResult<Option<Employee>> {
-        Ok(self
-            .ports
-            .config
-            .list_all::<Employee>(&person.tenant)
-            .await?
-            .into_iter()
-            .find(|e| e.user_id.as_deref() == Some(person.user.as_str()) || e.id.as_str() == person.user))
+        employee_of_subject(&self.ports.config, &person.tenant, &person.user).await
     }
 
     /// The id of the employee `person` works as (see [`Desk::employee_of`]).

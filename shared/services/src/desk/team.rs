@@ -39,15 +39,7 @@ pub struct FeedItem {
 
 const NOT_AN_EMPLOYEE: ServiceError = ServiceError::Forbidden("only employees work conversations");
 
-/// Refused unless `person` is an administrator.
-fn administrator(person: &Person) -> ServiceResult<()> {
-    match person.role {
-        domain::access::Role::Admin => Ok(()),
-        domain::access::Role::Operator => Err(ServiceError::Forbidden(
-            "only administrators see and replay ignored deliveries",
-        )),
-    }
-}
+const ONLY_ADMINISTRATORS: &str = "only administrators see and replay ignored deliveries";
 
 impl Desk {
     /// The deliveries from Avito that changed nothing, newest first, each with its channel's name
@@ -58,7 +50,7 @@ impl Desk {
         after: Option<&str>,
         limit: u32,
     ) -> ServiceResult<Page<(adapters::configuration::IgnoredDelivery, String)>> {
-        administrator(person)?;
+        person.require_admin(ONLY_ADMINISTRATORS)?;
         let page = self
             .ports
             .config
@@ -89,7 +81,7 @@ impl Desk {
 
     /// Processes a kept delivery again (administrators); what it did now.
     pub async fn replay_ignored(&self, person: &Person, key: &str) -> ServiceResult<crate::inbound::Outcome> {
-        administrator(person)?;
+        person.require_admin(ONLY_ADMINISTRATORS)?;
         crate::inbound::InboundProcessor {
             ports: self.ports.clone(),
         }
