@@ -6,6 +6,8 @@
 //! declared in `infra/template.yaml`; the `aws-stack` crate creates them from it on a local
 //! endpoint.
 
+#[cfg(feature = "aws-live")]
+mod apigateway_push;
 #[cfg(feature = "aws-cognito")]
 pub mod cognito;
 #[cfg(feature = "aws-dynamodb")]
@@ -13,18 +15,26 @@ mod dynamodb_config;
 #[cfg(feature = "aws-dynamodb")]
 mod dynamodb_conversations;
 #[cfg(feature = "aws-dynamodb")]
+mod dynamodb_live;
+#[cfg(feature = "aws-stream")]
+pub mod dynamodb_stream;
+#[cfg(feature = "aws-dynamodb")]
 mod dynamodb_table;
 #[cfg(feature = "aws-scheduler")]
 mod eventbridge_scheduler;
 #[cfg(feature = "aws-sqs")]
 mod sqs_queue;
 
+#[cfg(feature = "aws-live")]
+pub use apigateway_push::ApiGatewayPush;
 #[cfg(feature = "aws-cognito")]
 pub use cognito::{CognitoApi, CognitoIdentityProvider};
 #[cfg(feature = "aws-dynamodb")]
 pub use dynamodb_config::DynamoConfigStore;
 #[cfg(feature = "aws-dynamodb")]
 pub use dynamodb_conversations::DynamoConversationStore;
+#[cfg(feature = "aws-dynamodb")]
+pub use dynamodb_live::DynamoLiveConnections;
 #[cfg(feature = "aws-dynamodb")]
 pub use dynamodb_table::dynamodb_client_from_env;
 
@@ -61,7 +71,8 @@ use std::time::Duration;
         feature = "aws-dynamodb",
         feature = "aws-sqs",
         feature = "aws-scheduler",
-        feature = "aws-cognito-sdk"
+        feature = "aws-cognito-sdk",
+        feature = "aws-live"
     )),
     allow(dead_code)
 )]
@@ -74,7 +85,8 @@ pub(crate) async fn sdk_config_from_env() -> SdkConfig {
         feature = "aws-dynamodb",
         feature = "aws-sqs",
         feature = "aws-scheduler",
-        feature = "aws-cognito-sdk"
+        feature = "aws-cognito-sdk",
+        feature = "aws-live"
     )),
     allow(dead_code)
 )]

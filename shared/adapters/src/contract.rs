@@ -1522,3 +1522,149 @@ pub async fn counts_and_list_heads_cost_the_same_with_few_or_many_open<S>(
         "(count, list head) read work with {many} open conversations as with {few}"
     );
 }
+
+/// Generates one `#[tokio::test]` per check of [`crate::ports::LiveConnections`]; `$make` is an
+/// async expression giving an `Arc<dyn LiveConnections>`.
+#[macro_export]
+macro_rules! live_connections_contract {
+    ($make:expr) => {
+        $crate::live_connections_contract!(@tests $make;
+            live_connections_list_per_tenant_until_removed_or_expired,
+            a_live_ticket_opens_once_in_its_tenant_until_it_expires,
+            of_two_takers_of_one_live_ticket_exactly_one_gets_it,
+        );
+    };
+    (@tests $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let store: ::std::sync::Arc<dyn $crate::ports::LiveConnections> = $make.await;
+                $crate::contract::$name(store).await;
+            }
+        )*
+    };
+}
+
+mod live_support {
+    use crate::ports::{LiveConnection, LiveTicket};
+    use chrono::{DateTime, TimeDelta, Utc};
+    use domain::ids::EmployeeId;
+
+    pub fn now() -> DateTime<Utc> {
+        "2026-11-29T12:00:00Z".parse().expect("instant")
+    }
+
+    pub fn employee(id: &str) -> EmployeeId {
+        EmployeeId::parse(id).expect("id")
+    }
+
+    pub fn connection(id: &str, who: &str, seconds: i64) -> LiveConnection {
+        LiveConnection {
+            id: id.to_owned(),
+            employee: employee(who),
+            expires_at: now() + TimeDelta::seconds(seconds),
+        }
+    }
+
+    pub fn ticket(digest: &str, who: &str, seconds: i64) -> LiveTicket {
+        LiveTicket {
+            digest: digest.to_owned(),
+            employee: employee(who),
+            expires_at: now() + TimeDelta::seconds(seconds),
+        }
+    }
+}
+
+pub async fn live_connections_list_per_tenant_until_removed_or_expired(store: Arc<dyn crate::ports::LiveConnections>) {
+    use live_support::*;
+    let (t, other) = (fresh_tenant(), fresh_tenant());
+    // API Gateway's connection ids are base64-like: `=`, `+` and `/` are kept as they are.
+    let ids = ["Ab+c/d=", "B1", "C2"];
+    store.add(&t, &connection(ids[0], "anna", 7200)).await.expect("add");
+    store.add(&t, &connection(ids[1], "boris", 7200)).await.expect("add");
+    store.add(&t, &connection(ids[2], "anna", 1)).await.expect("add");
+    store.add(&other, &connection("D3", "anna", 7200)).await.expect("add");
+    let mut listed = store.of_tenant(&t, now()).await.expect("list");
+    listed.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(
+        listed,
+        vec![
+            connection(ids[0], "anna", 7200),
+            connection(ids[1], "boris", 7200),
+            connection(ids[2], "anna", 1)
+        ]
+    );
+    // Expired: no longer listed, whether or not the store has deleted it yet.
+    let later = now() + chrono::TimeDelta::seconds(2);
+    let ids_later: Vec<String> = store
+        .of_tenant(&t, later)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ids_later.len(), 2, "{ids_later:?}");
+    assert!(!ids_later.contains(&"C2".to_owned()));
+    store.remove(&t, ids[0]).await.expect("remove");
+    store.remove(&t, "never-there").await.expect("removing nothing is fine");
+    let left: Vec<String> = store
+        .of_tenant(&t, now())
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(left.len(), 2);
+    assert!(!left.contains(&ids[0].to_owned()));
+    let others: Vec<String> = store
+        .of_tenant(&other, now())
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(others, ["D3"]);
+}
+
+pub async fn a_live_ticket_opens_once_in_its_tenant_until_it_expires(store: Arc<dyn crate::ports::LiveConnections>) {
+    use live_support::*;
+    let (t, other) = (fresh_tenant(), fresh_tenant());
+    store.keep_ticket(&t, &ticket("d1", "anna", 60)).await.expect("keep");
+    let again = store.keep_ticket(&t, &ticket("d1", "boris", 60)).await;
+    assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
+    // Another tenant does not have it, and asking there does not use it up.
+    assert_eq!(store.take_ticket(&other, "d1", now()).await.expect("take"), None);
+    assert_eq!(
+        store.take_ticket(&t, "d1", now()).await.expect("take"),
+        Some(employee("anna"))
+    );
+    assert_eq!(
+        store.take_ticket(&t, "d1", now()).await.expect("take"),
+        None,
+        "single use"
+    );
+    assert_eq!(store.take_ticket(&t, "never-issued", now()).await.expect("take"), None);
+    store.keep_ticket(&t, &ticket("d2", "anna", 60)).await.expect("keep");
+    let late = now() + chrono::TimeDelta::seconds(61);
+    assert_eq!(store.take_ticket(&t, "d2", late).await.expect("take"), None, "expired");
+    // Tickets are not connections.
+    assert!(store.of_tenant(&t, now()).await.expect("list").is_empty());
+}
+
+pub async fn of_two_takers_of_one_live_ticket_exactly_one_gets_it(store: Arc<dyn crate::ports::LiveConnections>) {
+    use live_support::*;
+    let t = fresh_tenant();
+    store.keep_ticket(&t, &ticket("race", "anna", 60)).await.expect("keep");
+    let mut racers = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let (store, t) = (Arc::clone(&store), t.clone());
+        racers.spawn(async move { store.take_ticket(&t, "race", now()).await.expect("take") });
+    }
+    let mut winners = 0;
+    while let Some(taken) = racers.join_next().await {
+        if taken.expect("racer").is_some() {
+            winners += 1;
+        }
+    }
+    assert_eq!(winners, 1);
+}

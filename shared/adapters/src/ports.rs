@@ -5,6 +5,7 @@ mod clock;
 mod config_store;
 mod conversation_store;
 mod identity_provider;
+mod live;
 mod queue;
 mod scheduler;
 
@@ -23,6 +24,7 @@ pub(crate) use conversation_store::list_of;
 pub(crate) use conversation_store::{
     activity_sort_key, added_message_key, created_sort_key, handler_key, message_sort_key, time_page,
 };
+pub use live::{LiveConnection, LiveConnections, LivePush, LiveTicket, MemoryLive, PushError};
 pub use queue::{Queue, QueueError, QueuedMessage};
 pub use scheduler::{ScheduledJob, Scheduler, SchedulerError};
 

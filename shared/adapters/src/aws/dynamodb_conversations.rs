@@ -3,7 +3,8 @@
 //! conversation that moved on.
 
 use super::dynamodb_table::{
-    GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, GSI3, GSI3PK, GSI3SK, PK, SK, lost_condition, unavailable,
+    GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, GSI3, GSI3PK, GSI3SK, MESSAGE_AUTHOR, PK, SK, lost_condition,
+    unavailable,
 };
 use crate::ports::{
     ConversationStore, Page, ReadMeter, StoreError, TimeCursor, Versioned, activity_sort_key, added_message_key,
@@ -16,7 +17,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
-use domain::conversation::{Conversation, ConversationStatus, Delivery, Handler, Message};
+use domain::conversation::{Author, Conversation, ConversationStatus, Delivery, Handler, Message};
 use domain::ids::{ChannelId, ConversationId, TenantId};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -224,14 +225,20 @@ impl DynamoConversationStore {
         }
     }
 
+    /// The put of `conversation` at `expected_version` (none: new); `message_author` when the
+    /// same transaction adds a message (for the stream's reader: see `dynamodb_stream`).
     fn conversation_put(
         &self,
         tenant: &TenantId,
         conversation: &Conversation,
         expected_version: Option<u64>,
+        message_author: Option<&Author>,
     ) -> Result<TransactWriteItem, StoreError> {
         let mut item = conversation_key(tenant, conversation.id.as_str());
         item.insert("doc".into(), s(encode(conversation)?));
+        if let Some(author) = message_author {
+            item.insert(MESSAGE_AUTHOR.into(), s(encode(author)?));
+        }
         // Open conversations by who has them (GSI2), most recent activity last in key order.
         if conversation.status == ConversationStatus::Open {
             item.insert(
@@ -425,7 +432,7 @@ impl ConversationStore for DynamoConversationStore {
         )?;
         let mut items = vec![
             TransactWriteItem::builder().put(pointer_put).build(),
-            self.conversation_put(tenant, conversation, None)?,
+            self.conversation_put(tenant, conversation, None, None)?,
         ];
         items.extend(self.count_updates(tenant, None, conversation)?);
         match self.transact(items).await {
@@ -485,7 +492,7 @@ impl ConversationStore for DynamoConversationStore {
         )?;
         let mut items = vec![
             TransactWriteItem::builder().put(dedupe_put).build(),
-            self.conversation_put(tenant, conversation, Some(expected_version))?,
+            self.conversation_put(tenant, conversation, Some(expected_version), Some(&message.author))?,
             TransactWriteItem::builder().put(message_put).build(),
         ];
         items.extend(self.count_updates(tenant, Some(&current.value), conversation)?);
@@ -753,7 +760,7 @@ impl ConversationStore for DynamoConversationStore {
         current: &Versioned<Conversation>,
         conversation: &Conversation,
     ) -> Result<(), StoreError> {
-        let mut items = vec![self.conversation_put(tenant, conversation, Some(current.version))?];
+        let mut items = vec![self.conversation_put(tenant, conversation, Some(current.version), None)?];
         items.extend(self.count_updates(tenant, Some(&current.value), conversation)?);
         match self.transact(items).await {
             Ok(()) => Ok(()),
@@ -782,7 +789,7 @@ impl ConversationStore for DynamoConversationStore {
                 .build(),
         )?;
         let mut items = vec![
-            self.conversation_put(tenant, conversation, Some(current.version))?,
+            self.conversation_put(tenant, conversation, Some(current.version), None)?,
             TransactWriteItem::builder().delete(pointer_delete).build(),
         ];
         items.extend(self.count_updates(tenant, Some(&current.value), conversation)?);

@@ -21,6 +21,11 @@ pub(crate) fn lost_condition<R>(e: &SdkError<PutItemError, R>) -> bool {
 pub(crate) const PK: &str = "PK";
 /// Sort key attribute.
 pub(crate) const SK: &str = "SK";
+/// On a conversation written with a message: the message's author (JSON), for the stream's
+/// reader (`dynamodb_stream`); a later write of the conversation replaces the item without it.
+pub(crate) const MESSAGE_AUTHOR: &str = "message_author";
+/// The time-to-live attribute (epoch seconds): DynamoDB deletes the item some time after.
+pub(crate) const EXPIRES_AT: &str = "expires_at";
 /// The first global secondary index and its keys (see `TABLE_DESIGN.md`).
 pub(crate) const GSI1: &str = "GSI1";
 pub(crate) const GSI1PK: &str = "GSI1PK";
