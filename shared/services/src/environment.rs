@@ -127,6 +127,24 @@ pub async fn ports_from(vars: Variables<'_>) -> Result<Ports, String> {
     })
 }
 
+/// The live channel's use cases on AWS (`TABLE_NAME`): tickets and connections in the table, the
+/// employees read fresh (a disabled one stops hearing at the next change).
+pub async fn live_from_env() -> Result<crate::live::Live, String> {
+    live_from(&from_process).await
+}
+
+/// The live channel's use cases from `vars` (as [`live_from_env`]).
+pub async fn live_from(vars: Variables<'_>) -> Result<crate::live::Live, String> {
+    use adapters::aws::{DynamoConfigStore, DynamoLiveConnections, dynamodb_client_from_env};
+    let table = required(vars, "TABLE_NAME")?;
+    let dynamodb = dynamodb_client_from_env().await;
+    Ok(crate::live::Live {
+        connections: Arc::new(DynamoLiveConnections::new(dynamodb.clone(), table.clone())),
+        config: Configuration::new(Arc::new(DynamoConfigStore::new(dynamodb, table))),
+        clock: Arc::new(SystemClock),
+    })
+}
+
 /// Where people's sign-in accounts live on AWS: Amazon Cognito's user pool `COGNITO_USER_POOL_ID`.
 pub async fn identity_provider_from_env() -> Result<Arc<dyn adapters::ports::IdentityProvider>, String> {
     identity_provider_from(&from_process).await

@@ -18,7 +18,8 @@
 //! - [`ports`], [`retry`], [`error`]: what the use cases act through, the bounded
 //!   read-change-write, the one error type.
 //!
-//! Beside them: [`connection`] (connecting a channel to an Avito account), [`audit`] (who did
+//! Beside them: [`live`] (the workspace's live channel on AWS: tickets, connections, pushing the
+//! table's changes), [`connection`] (connecting a channel to an Avito account), [`audit`] (who did
 //! what, for administrators), [`identity`] (signing
 //! in with the product's own accounts, where no identity provider does it) and, for the Lambda
 //! functions, [`environment`] (the ports from the environment).
@@ -35,6 +36,7 @@ pub mod environment;
 pub mod error;
 pub mod identity;
 pub mod inbound;
+pub mod live;
 pub mod notify;
 pub mod outbox;
 pub mod ports;
