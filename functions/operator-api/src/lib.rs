@@ -8,6 +8,7 @@
 pub mod bot;
 pub mod cards;
 pub mod ignored;
+pub mod live;
 pub mod notifications;
 pub mod presence;
 pub mod records;
