@@ -40,6 +40,8 @@ AVITO_CLIENT_SECRET=sandbox-app-secret
 TOKEN_ENCRYPTION_KEYS=k1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 TOKEN_ENCRYPTION_KEY_ID=k1
 RUST_LOG=info
+LIVE_URL=ws://127.0.0.1:$port/live-is-not-served-by-watch
+LIVE_API_ENDPOINT=$AWS_ENDPOINT_URL
 VARS
 echo "cargo lambda watch on http://127.0.0.1:$port (Avito sandbox on http://127.0.0.1:$sandbox_port)" >&2
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" --env-file "$env_file" --ignore-changes

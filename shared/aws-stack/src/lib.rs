@@ -1,7 +1,7 @@
 //! The SAM template's stateful resources on a local AWS endpoint (moto): every DynamoDB table,
 //! SQS queue, schedule group and Cognito user pool (with its app clients and domain)
 //! `infra/template.yaml` declares, created from the template itself (keys, indexes and their
-//! projections, billing mode, time to live, queue attributes and redrive policies; the pool's
+//! projections, billing mode, time to live, stream, queue attributes and redrive policies; the pool's
 //! sign-in settings, password policy, MFA, invitation and custom attributes, the clients' flows,
 //! scopes, URLs, token validity and attribute permissions), named after a prefix, so `make watch`, the AWS tests and the benchmarks run on what
 //! a deployment would have. No Lambda function links this crate; the functions only use what the
@@ -27,7 +27,7 @@ use adapters::aws::{
 };
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ProvisionedThroughput, ScalarAttributeType, TimeToLiveSpecification,
+    ProvisionedThroughput, ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 
@@ -268,6 +268,18 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, spec: &TableSpec, n
         .set_key_schema(Some(key_schema(&spec.key_schema)?))
         .set_global_secondary_indexes((!indexes.is_empty()).then_some(indexes))
         .set_provisioned_throughput(throughput(spec.throughput)?)
+        .set_stream_specification(
+            spec.stream_view_type
+                .as_deref()
+                .map(|view| {
+                    StreamSpecification::builder()
+                        .stream_enabled(true)
+                        .stream_view_type(StreamViewType::from(view))
+                        .build()
+                        .map_err(|e| e.to_string())
+                })
+                .transpose()?,
+        )
         .send()
         .await;
     match result {

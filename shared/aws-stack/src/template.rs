@@ -92,6 +92,8 @@ pub struct TableSpec {
     pub throughput: Option<(i64, i64)>,
     /// The time-to-live attribute and whether it is enabled.
     pub time_to_live: Option<(String, bool)>,
+    /// The stream's view type (`NEW_AND_OLD_IMAGES`, ...), when the table has a stream.
+    pub stream_view_type: Option<String>,
 }
 
 /// A global secondary index.
@@ -356,6 +358,7 @@ fn table(id: &str, p: &Value) -> Result<TableSpec, String> {
             "GlobalSecondaryIndexes",
             "ProvisionedThroughput",
             "TimeToLiveSpecification",
+            "StreamSpecification",
         ],
         &TABLE_NOT_APPLIED,
     )?;
@@ -387,6 +390,13 @@ fn table(id: &str, p: &Value) -> Result<TableSpec, String> {
         None => None,
         Some(ttl) => Some((field(ttl, "AttributeName")?, field(ttl, "Enabled")? == "true")),
     };
+    let stream_view_type = match p.get("StreamSpecification") {
+        None => None,
+        Some(stream) => {
+            only_known(stream, &["StreamViewType"], &[]).map_err(|e| format!("StreamSpecification: {e}"))?;
+            Some(field(stream, "StreamViewType").map_err(|e| format!("StreamSpecification: {e}"))?)
+        }
+    };
     Ok(TableSpec {
         logical_id: id.to_owned(),
         billing_mode: p.get("BillingMode").map(|b| string(b, "BillingMode")).transpose()?,
@@ -395,6 +405,7 @@ fn table(id: &str, p: &Value) -> Result<TableSpec, String> {
         global_secondary_indexes,
         throughput: throughput(p)?,
         time_to_live,
+        stream_view_type,
     })
 }
 
@@ -538,7 +549,10 @@ Resources:
         let text = SMALL.replace("      VisibilityTimeout: 60", "      FifoQueue: true");
         let e = StackTemplate::parse(&text).expect_err("FIFO is not supported");
         assert!(e.contains("Main") && e.contains("FifoQueue"), "{e}");
-        let text = SMALL.replace("      BillingMode: PAY_PER_REQUEST", "      StreamSpecification: {}");
+        let text = SMALL.replace(
+            "      BillingMode: PAY_PER_REQUEST",
+            "      KinesisStreamSpecification: {}",
+        );
         assert!(StackTemplate::parse(&text).is_err());
     }
 

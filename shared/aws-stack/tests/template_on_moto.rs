@@ -1,5 +1,5 @@
 //! The resources created on moto are the ones `infra/template.yaml` declares: the table's keys,
-//! attributes, indexes with their projections, billing mode and time to live; each queue's
+//! attributes, indexes with their projections, billing mode, time to live and stream; each queue's
 //! attributes and redrive policy; the schedule group; the Cognito user pool (sign-in by e-mail,
 //! password policy, MFA, admin-only sign-up with the invitation, custom attributes), its web
 //! client (no secret, the code flow, scopes, URLs, token validity, what it reads and writes) and
@@ -139,6 +139,16 @@ async fn what_gets_created_on_moto_is_what_the_template_declares() {
             "time to live {status}"
         );
     }
+    assert_eq!(
+        table
+            .stream_specification()
+            .filter(|s| s.stream_enabled())
+            .and_then(|s| s.stream_view_type())
+            .map(|v| v.as_str().to_owned()),
+        spec.stream_view_type,
+        "the table's stream"
+    );
+    assert_eq!(table.latest_stream_arn().is_some(), spec.stream_view_type.is_some());
 
     // The queues.
     let sqs = sqs_client_from_env().await;
