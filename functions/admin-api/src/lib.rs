@@ -112,9 +112,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The whole API: `/v1/...`, plus `GET /health`, `GET /openapi.json` and `GET /v1/sign-in` (no
 /// token needed).
 pub fn router(state: AdminState) -> Router {
-    // With Cognito, the web interface's pages exchange the sign-in code at its token endpoint.
+    // With Cognito, the web interface's pages exchange the sign-in code at its token endpoint,
+    // and the workspace listens on the WebSocket API.
     let connect_to: Vec<String> = match &state.sign_in {
-        SignInView::Cognito(c) => vec![c.domain_url.clone()],
+        SignInView::Cognito(c) => std::iter::once(c.domain_url.clone())
+            .chain(c.live_origin.clone())
+            .collect(),
         SignInView::Local => Vec::new(),
     };
     let router = api().0;

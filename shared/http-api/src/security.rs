@@ -63,9 +63,13 @@ pub fn secured_connecting_to<S: Clone + Send + Sync + 'static>(router: Router<S>
     }))
 }
 
-/// `https://` and a host (letters, digits, `.`, `-`, an optional `:port`), nothing else.
+/// `https://` (or `wss://`, a WebSocket) and a host (letters, digits, `.`, `-`, an optional
+/// `:port`), nothing else.
 fn is_https_origin(origin: &str) -> bool {
-    origin.strip_prefix("https://").is_some_and(|host| {
+    let host = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("wss://"));
+    host.is_some_and(|host| {
         !host.is_empty()
             && host
                 .bytes()
@@ -116,7 +120,9 @@ mod tests {
     async fn pages_may_also_connect_to_the_named_https_origins_only() {
         let origins = [
             "https://cc.auth.eu-central-1.amazoncognito.com".to_owned(),
+            "wss://abc123.execute-api.eu-central-1.amazonaws.com".to_owned(),
             "http://plain.example".to_owned(),
+            "ws://plain.example".to_owned(),
             "https://evil.example; script-src *".to_owned(),
         ];
         let app = secured_connecting_to(
@@ -138,7 +144,10 @@ mod tests {
             .unwrap_or("")
             .to_owned();
         assert!(
-            csp.contains("connect-src 'self' https://cc.auth.eu-central-1.amazoncognito.com;"),
+            csp.contains(
+                "connect-src 'self' https://cc.auth.eu-central-1.amazoncognito.com \
+                 wss://abc123.execute-api.eu-central-1.amazonaws.com;"
+            ),
             "{csp}"
         );
         assert!(!csp.contains("plain.example") && !csp.contains("evil"), "{csp}");

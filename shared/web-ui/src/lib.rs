@@ -42,6 +42,7 @@ const ASSETS: &[Asset] = &[
     asset!("view.js", JS),
     asset!("admin.js", JS),
     asset!("workspace.js", JS),
+    asset!("live.js", JS),
     asset!("team.js", JS),
     asset!("cognito.js", JS),
 ];
