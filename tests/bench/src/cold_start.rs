@@ -9,7 +9,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
 /// The functions, as `make build` names them.
-pub const FUNCTIONS: [&str; 7] = [
+pub const FUNCTIONS: [&str; 9] = [
     "admin-api",
     "operator-api",
     "avito-webhook",
@@ -17,6 +17,8 @@ pub const FUNCTIONS: [&str; 7] = [
     "router",
     "autoreply",
     "auto-close",
+    "live-push",
+    "live-socket",
 ];
 
 /// One function's figures.
@@ -31,7 +33,7 @@ pub struct ColdStart {
 }
 
 /// The variables every function reads at start (values that need nothing to answer).
-const ENVIRONMENT: [(&str, &str); 17] = [
+const ENVIRONMENT: [(&str, &str); 19] = [
     ("TABLE_NAME", "bench"),
     ("INBOUND_QUEUE_URL", "http://127.0.0.1:9/queue/inbound"),
     ("INBOUND_DEAD_LETTER_QUEUE_URL", "http://127.0.0.1:9/queue/dead"),
@@ -42,6 +44,8 @@ const ENVIRONMENT: [(&str, &str); 17] = [
     ),
     ("SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/scheduler-invoke"),
     ("PUBLIC_BASE_URL", "https://example.invalid"),
+    ("LIVE_URL", "wss://example.invalid/live"),
+    ("LIVE_API_ENDPOINT", "https://example.invalid/live"),
     ("AVITO_CLIENT_ID", "bench"),
     ("AVITO_CLIENT_SECRET", "bench"),
     (

@@ -135,9 +135,12 @@ mod tests {
     use super::*;
     use aws_lambda_events::event::dynamodb::Event;
 
+    /// One record to make: event name, PK, SK, new image, old image (attributes, as JSON).
+    type Written<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
+
     /// A stream batch as Lambda delivers it (the shape of AWS's sample DynamoDB event), one record
     /// per (event, keys, new image, old image).
-    fn batch(records: &[(&str, &str, &str, Option<&str>, Option<&str>)]) -> Vec<EventRecord> {
+    fn batch(records: &[Written]) -> Vec<EventRecord> {
         let records: Vec<String> = records
             .iter()
             .enumerate()
