@@ -2,7 +2,8 @@
 //! (R-UI, issue 17). Changes are observed where they are written — the conversation store — not
 //! at each writer: [`ObservedConversations`] wraps any store and tells the [`ChangeFeed`] after
 //! every successful write. On the local server the feed is in-process; on AWS the table's
-//! stream plays this part (to come with the WebSocket API).
+//! DynamoDB stream plays this part: `crate::aws::dynamodb_stream` reads its records as the same
+//! [`ConversationChanged`], which the live-push function sends over the WebSocket API.
 
 use crate::ports::{ConversationStore, Page, StoreError, TimeCursor, Versioned};
 use async_trait::async_trait;
