@@ -7,7 +7,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +16,7 @@ import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const shots = join(here, "screenshots");
 // People sign in as themselves: the first administrator through the link the server prints, the
 // operator through the invitation the administrator makes in the first test.
@@ -68,8 +70,41 @@ async function sandbox(method, path, body) {
   return resp.json();
 }
 
-async function shot(name) {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+/**
+ * A main screen as people see it: saved as a screenshot, checked by axe-core (no violation of
+ * impact serious or critical) and for English words on screen.
+ */
+async function shot(name, on = page) {
+  await on.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  await accessible(on, name);
+  await russian(on, name);
+}
+
+/** axe-core's rules on the screen now: 0 serious or critical violations. */
+async function accessible(on, name) {
+  // Evaluated through the debugging protocol, so no page policy can refuse the script.
+  if (!(await on.evaluate(() => typeof window.axe === "object"))) await on.evaluate(`${axeSource}\n;0`);
+  const violations = await on.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ") + (n.failureSummary ? ` — ${n.failureSummary.split("\n").slice(1).join(" ")}` : "")).join("; ")}`);
+  });
+  assert.deepEqual(violations, [], `${name}: accessibility violations`);
+}
+
+/** Latin words people may read on a screen: product names, formats, and the test data's. */
+const LATIN_ALLOWED = new Set(["avito", "jpeg", "png", "gif", "bmp", "heic", "api", "id", "url", "e-mail", "totp", "crm", "stels"]);
+
+/** Every Latin word shown on the screen is in the allow-list. */
+async function russian(on, name) {
+  // E-mail addresses and links are data, not words; <code> is what is typed as it is (a header).
+  const text = (
+    await on.evaluate(() => [...document.querySelectorAll("code")].reduce((t, c) => t.replace(c.innerText, " "), document.body.innerText))
+  ).replace(/\S+@\S+|https?:\/\/\S+/g, " ");
+  const words = [...new Set(text.match(/[A-Za-z][A-Za-z_-]*[A-Za-z]|[A-Za-z]/g) || [])];
+  const english = words.filter((w) => !LATIN_ALLOWED.has(w.toLowerCase()));
+  assert.deepEqual(english, [], `${name}: English on screen`);
 }
 
 /** Signs `who` in on `on` (the main page by default), from a fresh start (no session cookie). */
@@ -185,7 +220,7 @@ test("the first administrator sets a password through the printed link and invit
   await op.getByLabel("Пароль ещё раз").fill("короткий");
   await op.getByRole("button", { name: "Сохранить и войти" }).click();
   await op.getByText("Не короче 10 символов").waitFor();
-  await op.screenshot({ path: join(shots, "invitation-password.png"), fullPage: true });
+  await shot("invitation-password", op);
   await setPassword(op, link, OPERATOR.password);
   await op.getByText(`${OPERATOR.name} · оператор`).waitFor();
   await other.close();
@@ -444,7 +479,7 @@ test("an operator goes online, gets a conversation by auto-assignment, signs out
   await op.getByRole("link", { name: /Мои обращения/ }).click();
   await op.locator(`a[data-chat="${sent.chat_id}"]`).waitFor();
   await op.locator('.badge[data-count="Мои обращения"]').filter({ hasText: "1" }).waitFor();
-  await op.screenshot({ path: join(shots, "operator-online.png"), fullPage: true });
+  await shot("operator-online", op);
 
   // The administrator's team screen: who is online and how many conversations each holds.
   await page.getByRole("link", { name: "Сотрудники" }).click();
@@ -480,7 +515,7 @@ test("an operator goes online, gets a conversation by auto-assignment, signs out
   await op.getByLabel("Пароль").fill(OPERATOR.password);
   await op.getByRole("button", { name: "Войти" }).click();
   await op.getByText(/Слишком много неудачных попыток/).waitFor();
-  await op.screenshot({ path: join(shots, "sign-in-locked.png"), fullPage: true });
+  await shot("sign-in-locked", op);
   await other.close();
 
   // The administrators' audit log: who signed in, who changed the team and the settings.

@@ -51,7 +51,7 @@ export async function channelsScreen(main) {
     const name = h("input", { name: "name", "data-field": "name", placeholder: "Название канала", required: true });
     const kind = h(
       "select",
-      { name: "kind", "data-field": "kind" },
+      { name: "kind", "data-field": "kind", "aria-label": "Вид канала" },
       h("option", { value: "avito" }, KIND.avito),
       h("option", { value: "avito_jobs" }, KIND.avito_jobs),
     );

@@ -6,7 +6,7 @@ import { confirmDialog, h, show, submitting, toast, when } from "./view.js";
 const ROLE = { admin: "Администратор", operator: "Оператор" };
 
 /** A box showing a secret or a link once, with a copy button. */
-function onceBox(title, value, note) {
+function onceBox(title, value, ...note) {
   const field = h("input", { readonly: true, value, class: "secret", "aria-label": title });
   return h(
     "div",
@@ -33,7 +33,7 @@ function onceBox(title, value, note) {
         "Копировать",
       ),
     ),
-    h("p", { class: "muted small" }, note),
+    h("p", { class: "muted small" }, ...note),
   );
 }
 
@@ -228,7 +228,7 @@ async function apiTokensCard(refresh) {
           onceBox(
             `Токен API: ${issued.name}`,
             issued.token,
-            "Показывается один раз. Скрипт передаёт его в заголовке Authorization: Bearer <токен>.",
+            "Показывается один раз. Скрипт передаёт его в заголовке ", h("code", {}, "Authorization: Bearer <токен>"), ".",
           ),
         );
       }),
