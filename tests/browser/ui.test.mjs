@@ -67,7 +67,7 @@ async function sandbox(method, path, body) {
     body: body ? JSON.stringify(body) : undefined,
   });
   assert.ok(resp.ok, `${path}: ${resp.status}`);
-  return resp.json();
+  return resp.status === 204 ? null : resp.json();
 }
 
 /**
@@ -321,6 +321,17 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
   await page.getByRole("button", { name: "Отправить" }).click();
   await page.locator("li.message.operator").getByText("доставлено в Авито").waitFor();
   assert.equal(await page.locator(".toast.error").count(), 0, "no error shown for a sent reply");
+
+  // Avito refuses the next reply: the operator reads why in Russian (Avito's English only in the
+  // tooltip).
+  await sandbox("POST", "/faults", { operation: "postSendMessage", status: 400, times: 1 });
+  await page.getByPlaceholder("Ответ клиенту").fill("Отказ Авито");
+  await page.getByRole("button", { name: "Отправить" }).click();
+  const refused = page.locator("li.message.operator", { hasText: "Отказ Авито" }).locator(".delivery.failed");
+  await refused.getByText("Авито не приняло сообщение").waitFor();
+  assert.ok((await refused.getAttribute("title"))?.length > 0, "Avito's reason in the tooltip");
+  await page.locator(".toast.error", { hasText: "Авито не приняло сообщение" }).waitFor();
+  await shot("operator-delivery-failed");
 
   await page.getByPlaceholder("Видят только сотрудники").fill("Клиент из Химок");
   await page.getByRole("button", { name: "Добавить комментарий" }).click();
@@ -586,4 +597,43 @@ test("the settings screen keeps auto-replies as edited and auto-close as set; a 
   await page.reload();
   await page.getByRole("heading", { name: "Расписание работы" }).waitFor();
   assert.equal(await page.getByLabel("Часовой пояс").inputValue(), "Asia/Novosibirsk");
+});
+
+test("numbers, durations and the API's errors are said in Russian", async () => {
+  await signIn(ADMIN);
+  const said = await page.evaluate(async () => {
+    const { count, duration } = await import("/ui/view.js");
+    const hours = [1, 2, 5, 11, 21, 22, 111, 0].map((n) => count(n, "час", "часа", "часов"));
+    const cases = [1, 3, 11, 12, 14, 21, 25, 101].map((n) => count(n, "обращение", "обращения", "обращений"));
+    const waits = [30e3, 60e3, 21 * 60e3, 5 * 60e3, 2 * 3600e3, 26 * 3600e3].map(duration);
+    return { hours, cases, waits };
+  });
+  assert.deepEqual(said.hours, ["1 час", "2 часа", "5 часов", "11 часов", "21 час", "22 часа", "111 часов", "0 часов"]);
+  assert.deepEqual(said.cases, ["1 обращение", "3 обращения", "11 обращений", "12 обращений", "14 обращений", "21 обращение", "25 обращений", "101 обращение"]);
+  assert.deepEqual(said.waits, ["меньше минуты", "1 минуту", "21 минуту", "5 минут", "2 часа", "1 день"]);
+
+  // Whatever the API answers in English, people read Russian.
+  const errors = await page.evaluate(async () => {
+    const { api } = await import("/ui/api.js");
+    const out = {};
+    for (const [name, method, path, body] of [
+      ["not_found", "POST", "/v1/conversations/nothing-here/take"],
+      ["validation", "POST", "/v1/channel-groups", { name: "" }],
+      ["bad_request", "POST", "/v1/channel-groups", { nonsense: 1 }],
+    ]) {
+      try {
+        await api(method, path, body);
+        out[name] = "no error";
+      } catch (e) {
+        out[name] = { code: e.code, message: e.message, detail: e.detail };
+      }
+    }
+    return out;
+  });
+  for (const [name, e] of Object.entries(errors)) {
+    assert.ok(e.code, `${name}: ${JSON.stringify(e)}`);
+    assert.doesNotMatch(e.message, /[A-Za-z]/, `${name} in Russian: ${JSON.stringify(e)}`);
+  }
+  assert.equal(errors.not_found.message, "Не найдено: возможно, это уже удалили. Обновите страницу.");
+  assert.equal(errors.validation.message, "Проверьте заполнение полей.");
 });

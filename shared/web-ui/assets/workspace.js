@@ -85,17 +85,29 @@ function handlerLabel(hd) {
   }
 }
 
+/**
+ * Why Avito did not take a message, by `delivery.code` (the backend may add codes; none yet).
+ * Avito's own English reason is kept for the tooltip only.
+ */
+const DELIVERY_TEXTS = {
+  too_long: "Авито не приняло сообщение: слишком длинное",
+  chat_blocked: "Авито не приняло сообщение: клиент заблокировал чат",
+  unauthorized: "Авито не приняло сообщение: переподключите канал",
+  timeout: "Авито не ответило вовремя: сообщение могло дойти",
+};
+const deliveryText = (d) => DELIVERY_TEXTS[d.code] || "Авито не приняло сообщение";
+
 function deliveryLabel(d) {
   if (!d) return null;
   if (d.state === "pending") return h("span", { class: "delivery pending" }, "отправляется…");
   if (d.state === "sent") return h("span", { class: "delivery sent", title: "Авито приняло сообщение" }, "✓ доставлено в Авито");
-  return h("span", { class: "delivery failed" }, `не отправлено: ${d.reason}${d.resendable ? "" : " (повтор может задвоить)"}`);
+  return h("span", { class: "delivery failed", title: d.reason || null }, `✗ ${deliveryText(d)}${d.resendable ? "" : " (повтор может задвоить)"}`);
 }
 
-/** Why a sent message failed, from the message the API answers with; null when it did not. */
+/** What to say when a sent message failed, from the message the API answers with; null when it did not. */
 function failure(message) {
   const d = message?.delivery;
-  return d?.state === "failed" ? d.reason : null;
+  return d?.state === "failed" ? deliveryText(d) : null;
 }
 
 /** A voice message: a button that asks for Avito's link (it lasts an hour) and plays it. */
@@ -383,7 +395,7 @@ async function take(id, reload) {
 async function complete(id, reload) {
   try {
     const done = await post(`/v1/conversations/${encodeURIComponent(id)}/complete`);
-    const closing = done.closing_message === "sent" ? "сообщение при закрытии отправлено" : done.closing_message === "off" ? "без сообщения при закрытии" : `сообщение при закрытии не отправлено (${done.closing_message})`;
+    const closing = done.closing_message === "sent" ? "сообщение при закрытии отправлено" : done.closing_message === "off" ? "без сообщения при закрытии" : "Авито не приняло сообщение при закрытии";
     toast(`Обращение завершено: ${closing}`);
   } catch (e) {
     toast(e.message, "error");
@@ -415,7 +427,7 @@ function replyComposer(id, draft, reload, c) {
         text.value = "";
         key = idempotencyKey();
         const failed = failure(sent);
-        if (failed) toast(`Не отправлено: ${failed}`, "error");
+        if (failed) toast(failed, "error");
         await reload();
       }),
     },
@@ -447,7 +459,7 @@ async function sendImage(path, input, summary, reload) {
   try {
     const sent = await api("POST", `${path}/images?idempotency_key=${idempotencyKey()}`, undefined, file);
     const failed = failure(sent);
-    if (failed) toast(`Изображение не отправлено: ${failed}`, "error");
+    if (failed) toast(`Изображение не отправлено. ${failed}`, "error");
     await reload();
   } catch (e) {
     show(summary, h("div", { class: "field-error", role: "alert" }, e.message));
