@@ -302,14 +302,25 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
   const item = page.locator(`a[data-chat="${chat}"]`);
   await item.waitFor();
   await page.locator('.badge[data-count="Очередь"]').filter({ hasText: "1" }).waitFor();
+  // The row says the channel by name and how long the client waits.
+  await item.getByText(/Авито Ромашка/).waitFor();
+  assert.match(await item.locator(".waiting").textContent(), /^ждёт (меньше минуты|\d+ минут[уы]?)$/);
   await item.click();
   await page.getByText("Велосипед ещё продаётся?").waitFor();
+  await page.getByText("Ответ возьмёт обращение на вас").waitFor();
   await page.locator(".listing").getByText("Велосипед Stels").waitFor();
   await shot("operator-queue");
 
   await page.getByRole("button", { name: "Взять в работу" }).click();
   await page.getByText(`у оператора ${OPERATOR.name}`).waitFor();
   await page.locator('.badge[data-count="Мои обращения"]').filter({ hasText: "1" }).waitFor();
+  assert.equal(await page.getByText("Ответ возьмёт обращение на вас").count(), 0);
+  // Back to the queue, and taken again.
+  await page.getByRole("button", { name: "Вернуть в очередь" }).click();
+  await page.getByText("Открыто, в общей очереди").waitFor();
+  await page.locator('.badge[data-count="Очередь"]').filter({ hasText: "1" }).waitFor();
+  await page.getByRole("button", { name: "Взять в работу" }).click();
+  await page.getByText(`у оператора ${OPERATOR.name}`).waitFor();
 
   // The client writes again: the open conversation shows it at once, pushed (while the live
   // channel works the screen polls only once a minute, beyond this wait).
@@ -332,6 +343,21 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
   assert.ok((await refused.getAttribute("title"))?.length > 0, "Avito's reason in the tooltip");
   await page.locator(".toast.error", { hasText: "Авито не приняло сообщение" }).waitFor();
   await shot("operator-delivery-failed");
+  // Avito refused it, so it can go again; then it is deleted from the client's chat.
+  const again = page.locator("li.message.operator", { hasText: "Отказ Авито" });
+  await again.getByRole("button", { name: "Отправить снова" }).click();
+  await again.getByText("доставлено в Авито").waitFor();
+  await again.getByRole("button", { name: "Удалить" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Удалить" }).click();
+  await page.locator("li.message.operator", { hasText: "Сообщение удалено" }).waitFor();
+
+  // Waiting over 5 minutes is red.
+  const badges = await page.evaluate(async () => {
+    const { waitingBadge } = await import("/ui/workspace.js");
+    const now = Date.parse("2026-11-25T10:00:00Z");
+    return [waitingBadge("2026-11-25T09:57:00Z", now), waitingBadge("2026-11-25T09:39:00Z", now)].map((b) => [b.textContent, b.className]);
+  });
+  assert.deepEqual(badges, [["ждёт 3 минуты", "waiting"], ["ждёт 21 минуту", "waiting late"]]);
 
   await page.getByPlaceholder("Видят только сотрудники").fill("Клиент из Химок");
   await page.getByRole("button", { name: "Добавить комментарий" }).click();

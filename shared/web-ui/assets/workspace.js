@@ -4,7 +4,7 @@
 // the server says something changed (`/v1/events`); while that channel is down the screen says so
 // and polls every few seconds.
 import { all, api, get, idempotencyKey, patch, post, put } from "./api.js";
-import { clearFieldErrors, h, show, showFieldErrors, submitting, toast, when } from "./view.js";
+import { clearFieldErrors, confirmDialog, duration, h, show, showFieldErrors, submitting, toast, when } from "./view.js";
 
 const POLL_MS = 3000;
 /** A safety net while the live channel works: it alone keeps the screen current. */
@@ -12,6 +12,10 @@ const LIVE_POLL_MS = 60000;
 const MAX_REPLY_CHARS = 1000;
 const MAX_IMAGE_BYTES = 24 * 1024 * 1024;
 const IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/bmp", "image/heic", "image/heif"];
+/** A client waiting longer than this for an answer is shown in red in the lists: 5 minutes. */
+const LATE_MS = 5 * 60 * 1000;
+/** Avito deletes a message of ours only within an hour of sending. */
+const DELETE_WITHIN_MS = 60 * 60 * 1000;
 
 let timer = null;
 let events = null;
@@ -27,18 +31,26 @@ const setKey = (el, name, value) => shown.set(el, { ...(shown.get(el) || {}), [n
 /** The list of the screen now (an action in the conversation refreshes it too). */
 let currentList = null;
 
-/** Names of the tenant's people, groups and bots, so the screens never show an id. */
-const names = { employees: new Map(), groups: new Map(), chatbots: new Map() };
+/** Names of the tenant's people, groups, bots and channels, so the screens never show an id. */
+const names = { employees: new Map(), groups: new Map(), chatbots: new Map(), channels: new Map() };
+/** Who works here: their employee id, whether an administrator, the groups they are in. */
+const me = { employeeId: null, admin: false, groups: [] };
 
 async function loadNames() {
-  const [employees, groups, chatbots] = await Promise.all([
+  const [who, employees, groups, chatbots, channels] = await Promise.all([
+    get("/v1/me"),
     all("/v1/employees"),
     all("/v1/groups"),
     all("/v1/chatbots").catch(() => []),
+    all("/v1/channels").catch(() => []),
   ]);
   names.employees = new Map(employees.map((e) => [e.id, e.name]));
   names.groups = new Map(groups.map((g) => [g.id, g.name]));
   names.chatbots = new Map(chatbots.map((b) => [b.id, b.name]));
+  names.channels = new Map(channels.map((c) => [c.id, c.name]));
+  me.employeeId = who.employee_id || null;
+  me.admin = who.role === "admin";
+  me.groups = groups.filter((g) => (g.members || []).includes(me.employeeId)).map((g) => g.id);
 }
 
 const employeeName = (id) => names.employees.get(id) || "сотрудник не найден";
@@ -144,7 +156,9 @@ function contentView(m) {
     case "comment":
       return h("div", { class: "text" }, h("span", { class: "tag" }, "Комментарий"), " ", c.text);
     case "image":
-      return c.url ? h("a", { href: c.url, target: "_blank", rel: "noopener" }, h("img", { src: c.url, alt: "Изображение", class: "image" })) : h("em", {}, "Изображение");
+      return c.url
+        ? h("a", { href: c.url, target: "_blank", rel: "noopener", title: "Открыть в полном размере" }, h("img", { src: c.url, alt: "Изображение", class: "image", loading: "lazy" }))
+        : h("em", {}, "Изображение");
     case "voice":
       return voiceView(m);
     case "link":
@@ -165,6 +179,55 @@ function contentView(m) {
     default:
       return h("em", {}, c.text || `Сообщение типа «${c.type}»`);
   }
+}
+
+/** A message's content in one short line, for a list row. */
+function contentLine(content) {
+  switch (content?.type) {
+    case "text":
+    case "system":
+      return content.text || "";
+    case "image":
+      return "🖼 Изображение";
+    case "voice":
+      return "🎤 Голосовое сообщение";
+    case "link":
+      return `🔗 ${content.text || content.url || "Ссылка"}`;
+    case "item":
+      return `Объявление: ${content.title || ""}`;
+    case "location":
+      return "📍 Геопозиция";
+    case "call":
+      return content.status === "missed" ? "📞 Пропущенный звонок" : "📞 Звонок";
+    case "deleted":
+      return "Сообщение удалено";
+    default:
+      return "Сообщение";
+  }
+}
+
+/** The conversation's last message (`last_message`, when the API gives it) as a preview line. */
+function lastMessageLine(c) {
+  const last = c.last_message;
+  if (!last) return null;
+  const a = last.author;
+  const who = a?.type === "client" ? "" : a?.type === "operator" && a.employee_id === me.employeeId ? "Вы: " : `${authorLabel(a, c)}: `;
+  return h("div", { class: "preview" }, who, contentLine(last.content));
+}
+
+/** «ждёт 5 минут»: red once over LATE_MS. `now` for a test. */
+export function waitingBadge(since, now = Date.now()) {
+  const waited = now - new Date(since).getTime();
+  return h(
+    "span",
+    { class: `waiting${waited > LATE_MS ? " late" : ""}`, "data-since": since, title: `Клиент ждёт ответа с ${when(since)}` },
+    `ждёт ${duration(waited)}`,
+  );
+}
+
+/** Brings the waiting times in a list up to now, without drawing the list again. */
+function repaintWaits(list) {
+  for (const el of list.querySelectorAll(".waiting[data-since]")) el.replaceWith(waitingBadge(el.dataset.since));
 }
 
 function conversationTitle(c) {
@@ -250,8 +313,8 @@ function tab(href, label, count, active) {
 async function conversationList(list, view) {
   const page = await get(`/v1/conversations?view=${view}&limit=100`);
   const items = page.items || [];
-  const key = JSON.stringify(items.map((c) => [c.id, c.last_activity_at, c.waiting_since, c.topic, state.conversationId]));
-  if (key === keyOf(list, "list")) return;
+  const key = JSON.stringify(items.map((c) => [c.id, c.last_activity_at, c.waiting_since, c.topic, c.last_message, state.conversationId]));
+  if (key === keyOf(list, "list")) return repaintWaits(list);
   setKey(list, "list", key);
   if (!items.length) {
     show(list, h("p", { class: "muted empty" }, view === "queue" ? "В очереди никого нет." : "У вас нет открытых обращений."));
@@ -269,9 +332,9 @@ async function conversationList(list, view) {
           h(
             "a",
             { href: `#/work/c/${encodeURIComponent(c.id)}`, "data-chat": c.chat_id },
-            h("strong", {}, conversationTitle(c)),
-            c.waiting_since ? h("span", { class: "waiting", title: `ждёт ответа с ${when(c.waiting_since)}` }, "ждёт ответа") : null,
-            h("div", { class: "muted" }, conversationSubtitle(c)),
+            h("div", { class: "row-head" }, h("strong", {}, conversationTitle(c)), c.waiting_since ? waitingBadge(c.waiting_since) : null),
+            lastMessageLine(c),
+            h("div", { class: "muted small" }, [names.channels.get(c.channel_id), conversationSubtitle(c)].filter(Boolean).join(" · ")),
             h("div", { class: "muted small" }, when(c.last_activity_at)),
           ),
         ),
@@ -346,6 +409,7 @@ async function conversationView(detail, id) {
 
   const open = c.status === "open";
   const inQueue = open && (c.handler?.type === "general_queue" || c.handler?.type === "group_queue");
+  const canReturn = open && c.handler?.type === "operator" && (c.handler.employee_id === me.employeeId || me.admin);
   const header = h(
     "header",
     { class: "conversation-head" },
@@ -357,6 +421,7 @@ async function conversationView(detail, id) {
       inQueue
         ? h("button", { type: "button", class: "primary", onclick: () => take(id, reload) }, "Взять в работу")
         : null,
+      canReturn ? h("button", { type: "button", onclick: () => returnToQueue(id, reload) }, "Вернуть в очередь") : null,
       open ? h("button", { type: "button", onclick: () => complete(id, reload) }, "Завершить") : null,
     ),
   );
@@ -370,16 +435,58 @@ async function conversationView(detail, id) {
         { class: `message ${m.author?.type || ""} ${m.content?.type === "comment" ? "comment" : ""}`, "data-type": m.content?.type },
         h("div", { class: "meta" }, h("strong", {}, authorLabel(m.author, c)), " · ", when(m.created_at), " ", deliveryLabel(m.delivery)),
         contentView(m),
+        messageActions(m, path, reload),
       ),
     ),
   );
 
   // Keep a half-written reply across refreshes.
   const oldDraft = detail.querySelector("textarea.reply")?.value || "";
-  const composer = open ? replyComposer(id, oldDraft, reload, c) : h("p", { class: "muted" }, "Обращение закрыто.");
+  const composer = open ? replyComposer(id, oldDraft, reload, c, inQueue) : h("p", { class: "muted" }, "Обращение закрыто.");
   const side = h("div", { class: "side" }, topicBox(c, path, reload), listingBox(c), candidateBox(c), await clientCardBox(c, path, reload), await linksBox(c, path, reload), commentBox(path, reload));
   show(detail, header, h("div", { class: "conversation" }, h("div", { class: "thread" }, thread, composer), side));
   if (firstShow || messages.length) thread.lastElementChild?.scrollIntoView({ block: "nearest" });
+}
+
+/** Send again (a failure Avito proved it did not take) and delete (within Avito's hour). */
+function messageActions(m, path, reload) {
+  const d = m.delivery;
+  const messagePath = `${path}/messages/${encodeURIComponent(m.id)}`;
+  const resend =
+    d?.state === "failed" && d.resendable
+      ? h("button", { type: "button", class: "link", onclick: () => act(async () => {
+          const sent = await post(`${messagePath}/resend`);
+          toast(failure(sent) || "Отправлено снова", failure(sent) ? "error" : "info");
+        }, reload) }, "Отправить снова")
+      : null;
+  const deletable = d?.state === "sent" && m.content?.type !== "deleted" && Date.now() - new Date(m.created_at).getTime() < DELETE_WITHIN_MS;
+  const remove = deletable
+    ? h("button", { type: "button", class: "link danger", onclick: async () => {
+        if (!(await confirmDialog("Удалить сообщение?", "Сообщение исчезнет из чата клиента в Авито.", "Удалить"))) return;
+        await act(async () => {
+          await api("DELETE", messagePath);
+          toast("Сообщение удалено");
+        }, reload);
+      } }, "Удалить")
+    : null;
+  return resend || remove ? h("div", { class: "message-actions" }, resend, remove) : null;
+}
+
+/** Runs `action`; an error goes to a toast; the conversation reloads either way. */
+async function act(action, reload) {
+  try {
+    await action();
+  } catch (e) {
+    toast(e.message, "error");
+  }
+  await reload();
+}
+
+async function returnToQueue(id, reload) {
+  await act(async () => {
+    await post(`/v1/conversations/${encodeURIComponent(id)}/return`, {});
+    toast("Обращение возвращено в общую очередь");
+  }, reload);
 }
 
 async function take(id, reload) {
@@ -403,7 +510,7 @@ async function complete(id, reload) {
   await reload();
 }
 
-function replyComposer(id, draft, reload, c) {
+function replyComposer(id, draft, reload, c, inQueue) {
   const path = `/v1/conversations/${encodeURIComponent(id)}`;
   const noChat = c.candidate && !c.candidate.has_chat;
   const text = h("textarea", { class: "reply", rows: 3, placeholder: noChat ? "У отклика нет чата в Авито: позвоните кандидату" : "Ответ клиенту", disabled: noChat, "data-field": "text" }, draft);
@@ -423,6 +530,8 @@ function replyComposer(id, draft, reload, c) {
       class: "composer",
       onsubmit: submitting(summary, async () => {
         if (!text.value.trim()) return;
+        // The API lets anyone of the queue reply; here a reply makes the conversation the replier's.
+        if (inQueue) await post(`${path}/take`);
         const sent = await post(`${path}/messages`, { text: text.value, idempotency_key: key });
         text.value = "";
         key = idempotencyKey();
@@ -439,6 +548,7 @@ function replyComposer(id, draft, reload, c) {
       h("label", { class: "button file" }, "Изображение…", h("input", { type: "file", accept: IMAGE_TYPES.join(","), hidden: true, disabled: noChat, onchange: (ev) => sendImage(path, ev.target, summary, reload) })),
       h("button", { type: "submit", class: "primary", disabled: noChat }, "Отправить"),
     ),
+    inQueue ? h("p", { class: "takes-note" }, "Ответ возьмёт обращение на вас") : null,
     h("p", { class: "muted small" }, `Текст до ${MAX_REPLY_CHARS} символов. Авито принимает из файлов только изображения (JPEG, PNG, GIF, BMP, HEIC) до 24 МБ; документы отправить нельзя.`),
     summary,
   );
