@@ -98,9 +98,10 @@ const LATIN_ALLOWED = new Set(["avito", "jpeg", "png", "gif", "bmp", "heic", "ap
 
 /** Every Latin word shown on the screen is in the allow-list. */
 async function russian(on, name) {
-  // E-mail addresses and links are data, not words; <code> is what is typed as it is (a header).
+  // E-mail addresses and links are data, not words; <code> is what is typed as it is (a header),
+  // <kbd> a key's label.
   const text = (
-    await on.evaluate(() => [...document.querySelectorAll("code")].reduce((t, c) => t.replace(c.innerText, " "), document.body.innerText))
+    await on.evaluate(() => [...document.querySelectorAll("code, kbd")].reduce((t, c) => t.replace(c.innerText, " "), document.body.innerText))
   ).replace(/\S+@\S+|https?:\/\/\S+/g, " ");
   const words = [...new Set(text.match(/[A-Za-z][A-Za-z_-]*[A-Za-z]|[A-Za-z]/g) || [])];
   const english = words.filter((w) => !LATIN_ALLOWED.has(w.toLowerCase()));
@@ -384,6 +385,56 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
   assert.ok(texts.includes("Да, продаётся. Приезжайте!"), texts);
   assert.ok(texts.includes(CLOSING), texts);
   assert.ok(!texts.includes("Клиент из Химок"), "a comment is never sent");
+});
+
+test("an operator takes, answers and completes conversations from the keyboard only", async () => {
+  const first = await sandbox("POST", "/accounts/1001/client-messages", { text: "Есть самовывоз?", client: { name: "Семён" } });
+  await page.goto(`${base}/#/work/queue`);
+  await page.locator(`a[data-chat="${first.chat_id}"]`).waitFor();
+  // The keys are listed under «?».
+  await page.keyboard.press("?");
+  const help = page.getByRole("dialog", { name: "Клавиши" });
+  await help.getByText("Следующее обращение в списке").waitFor();
+  await shot("operator-keys");
+  await page.keyboard.press("Escape");
+  await help.waitFor({ state: "detached" });
+
+  await page.keyboard.press("j");
+  await page.getByRole("heading", { name: "Семён" }).waitFor();
+  assert.match(await page.getByRole("button", { name: "Взять в работу" }).getAttribute("title"), /Клавиша T/);
+  await page.keyboard.press("t");
+  await page.getByText(`у оператора ${OPERATOR.name}`).waitFor();
+  await page.keyboard.press("r");
+  assert.equal(await page.evaluate(() => document.activeElement?.className), "reply");
+  await page.keyboard.type("Да, с 10 до 20.");
+  await page.keyboard.press("Control+Enter");
+  await page.locator("li.message.operator", { hasText: "Да, с 10 до 20." }).getByText("доставлено в Авито").waitFor();
+  // Letters typed in the field stay text: «e» in the reply does not complete.
+  await page.keyboard.type("e");
+  assert.equal(await page.locator("textarea.reply").inputValue(), "e");
+  await page.keyboard.press("Control+a");
+  await page.keyboard.press("Delete");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("e");
+  await page.getByRole("dialog", { name: "Завершить обращение?" }).waitFor();
+  await page.keyboard.press("Enter");
+  await page.getByText(/Закрыто/).waitFor();
+
+  // A reply to a conversation in the queue takes it.
+  const second = await sandbox("POST", "/accounts/1001/client-messages", { text: "А доставка есть?", client: { name: "Римма" } });
+  await page.goto(`${base}/#/work/queue`);
+  await page.locator(`a[data-chat="${second.chat_id}"]`).waitFor();
+  await page.keyboard.press("j");
+  await page.getByRole("heading", { name: "Римма" }).waitFor();
+  await page.keyboard.press("r");
+  await page.keyboard.type("Есть, по городу бесплатно.");
+  await page.keyboard.press("Control+Enter");
+  await page.getByText(`Открыто, у оператора ${OPERATOR.name}`).waitFor();
+  await page.locator("li.message.operator", { hasText: "Есть, по городу бесплатно." }).getByText("доставлено в Авито").waitFor();
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("e");
+  await page.keyboard.press("Enter");
+  await page.getByText(/Закрыто/).waitFor();
 });
 
 test("a candidate responds on Avito Jobs: the notification and the candidate card with the resume", async () => {

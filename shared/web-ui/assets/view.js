@@ -56,8 +56,11 @@ export function toast(text, kind = "info") {
   setTimeout(() => el.remove(), 6000);
 }
 
-/** A modal confirmation; resolves true when confirmed. */
-export function confirmDialog(title, text, confirmLabel) {
+/**
+ * A modal confirmation; resolves true when confirmed. Focus starts on «Отмена», or on the
+ * confirming button with `focusConfirm` (Enter confirms: for an action asked for by a key).
+ */
+export function confirmDialog(title, text, confirmLabel, { focusConfirm = false } = {}) {
   return new Promise((resolve) => {
     const close = (answer) => {
       dialog.close();
@@ -73,7 +76,7 @@ export function confirmDialog(title, text, confirmLabel) {
         "div",
         { class: "actions" },
         h("button", { type: "button", onclick: () => close(false) }, "Отмена"),
-        h("button", { type: "button", class: "danger", onclick: () => close(true) }, confirmLabel),
+        h("button", { type: "button", class: "danger", autofocus: focusConfirm, onclick: () => close(true) }, confirmLabel),
       ),
     );
     dialog.addEventListener("cancel", () => close(false));

@@ -2,7 +2,7 @@
 // reply with text or an image, topic, comments, take, complete), the client card, the candidate
 // card, the listing, and notifications. Lists, counts and the open conversation update at once when
 // the server says something changed (`/v1/events`); while that channel is down the screen says so
-// and polls every few seconds.
+// and polls every few seconds. Keys for the day's work (KEYS; «?» lists them).
 import { all, api, get, idempotencyKey, patch, post, put } from "./api.js";
 import { clearFieldErrors, confirmDialog, duration, h, show, showFieldErrors, submitting, toast, when } from "./view.js";
 
@@ -61,6 +61,60 @@ export function stopPolling() {
   timer = null;
   events?.close();
   events = null;
+  document.removeEventListener("keydown", onKey);
+}
+
+/**
+ * The workspace's keys, by physical key (`event.code`) so they work in the Russian layout too (R is
+ * К there). Single keys act only outside a field; Ctrl+Enter sends from the reply field.
+ */
+const KEYS = [
+  { key: "R", code: "KeyR", what: "Ответить: перейти к полю ответа" },
+  { key: "Ctrl+Enter", what: "Отправить ответ (из поля ответа)" },
+  { key: "Esc", what: "Выйти из поля ответа" },
+  { key: "T", code: "KeyT", what: "Взять в работу" },
+  { key: "E", code: "KeyE", what: "Завершить обращение (клавиша ввода подтверждает)" },
+  { key: "J", code: "KeyJ", what: "Следующее обращение в списке" },
+  { key: "K", code: "KeyK", what: "Предыдущее обращение в списке" },
+  { key: "?", what: "Эта подсказка" },
+];
+const keyOfAction = (code) => KEYS.find((k) => k.code === code).key;
+
+function onKey(ev) {
+  if (ev.defaultPrevented || ev.ctrlKey || ev.altKey || ev.metaKey) return;
+  if (ev.target.closest?.("input, textarea, select, [contenteditable]") || document.querySelector("dialog[open]")) return;
+  const click = (action) => document.querySelector(`.conversation-head button[data-action="${action}"]`)?.click();
+  if (ev.key === "?") showKeys();
+  else if (ev.code === "KeyR") document.querySelector("textarea.reply:not([disabled])")?.focus();
+  else if (ev.code === "KeyT") click("take");
+  else if (ev.code === "KeyE") click("complete-asking");
+  else if (ev.code === "KeyJ") moveInList(1);
+  else if (ev.code === "KeyK") moveInList(-1);
+  else return;
+  ev.preventDefault();
+}
+
+/** Opens the next (`step` 1) or previous (-1) conversation of the list. */
+function moveInList(step) {
+  const links = [...document.querySelectorAll("ul.conversations a")];
+  if (!links.length) return;
+  const at = links.findIndex((a) => a.parentElement.classList.contains("selected"));
+  const next = at < 0 ? (step > 0 ? 0 : links.length - 1) : Math.min(links.length - 1, Math.max(0, at + step));
+  if (next !== at) location.hash = links[next].getAttribute("href");
+}
+
+function showKeys() {
+  const dialog = h(
+    "dialog",
+    { class: "keys", "aria-label": "Клавиши" },
+    h("h3", {}, "Клавиши"),
+    h("table", {}, h("tbody", {}, KEYS.map((k) => h("tr", {}, h("td", {}, h("kbd", {}, k.key)), h("td", {}, k.what))))),
+    h("p", { class: "muted small" }, "Буквы работают в любой раскладке и не срабатывают, пока вы печатаете в поле."),
+    h("div", { class: "actions" }, h("button", { type: "button", autofocus: true, onclick: () => dialog.close() }, "Закрыть")),
+  );
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
 }
 
 function authorLabel(a, c) {
@@ -249,6 +303,12 @@ export async function workspaceScreen(main, parts) {
   state.conversationId = parts[0] === "c" ? decodeURIComponent(parts[1] || "") : null;
 
   const tabs = h("nav", { class: "tabs", "aria-label": "Списки" });
+  const tools = h(
+    "div",
+    { class: "ws-tools" },
+    h("button", { type: "button", class: "link", title: "Клавиши для работы (?)", "aria-keyshortcuts": "?", onclick: showKeys }, "⌨ Клавиши"),
+  );
+  document.addEventListener("keydown", onKey);
   const offline = h(
     "div",
     { class: "warning live-down", role: "status", hidden: true },
@@ -257,7 +317,7 @@ export async function workspaceScreen(main, parts) {
   const list = h("div", { class: "list", "aria-live": "polite" });
   currentList = list;
   const detail = h("div", { class: "detail" });
-  show(main, h("div", { class: "workspace" }, h("aside", {}, offline, tabs, list), detail));
+  show(main, h("div", { class: "workspace" }, h("aside", {}, offline, tools, tabs, list), detail));
 
   const refresh = async () => {
     const counts = await get("/v1/conversations/counts");
@@ -419,10 +479,16 @@ async function conversationView(detail, id) {
       "div",
       { class: "actions" },
       inQueue
-        ? h("button", { type: "button", class: "primary", onclick: () => take(id, reload) }, "Взять в работу")
+        ? h("button", { type: "button", class: "primary", "data-action": "take", title: `Клавиша ${keyOfAction("KeyT")}`, "aria-keyshortcuts": "T", onclick: () => take(id, reload) }, "Взять в работу")
         : null,
       canReturn ? h("button", { type: "button", onclick: () => returnToQueue(id, reload) }, "Вернуть в очередь") : null,
-      open ? h("button", { type: "button", onclick: () => complete(id, reload) }, "Завершить") : null,
+      open ? h("button", { type: "button", "data-action": "complete", title: `Клавиша ${keyOfAction("KeyE")}`, "aria-keyshortcuts": "E", onclick: () => complete(id, reload) }, "Завершить") : null,
+      // A single key is pressed by mistake more easily than a button: it asks first.
+      open
+        ? h("button", { type: "button", hidden: true, "data-action": "complete-asking", onclick: async () => {
+            if (await confirmDialog("Завершить обращение?", "Клиенту уйдёт сообщение при закрытии, если оно включено в канале.", "Завершить", { focusConfirm: true })) await complete(id, reload);
+          } })
+        : null,
     ),
   );
 
@@ -440,11 +506,18 @@ async function conversationView(detail, id) {
     ),
   );
 
-  // Keep a half-written reply across refreshes.
-  const oldDraft = detail.querySelector("textarea.reply")?.value || "";
+  // Keep a half-written reply across refreshes, and the caret in it when it was there.
+  const oldField = detail.querySelector("textarea.reply");
+  const oldDraft = oldField?.value || "";
+  const caret = oldField && document.activeElement === oldField ? [oldField.selectionStart, oldField.selectionEnd] : null;
   const composer = open ? replyComposer(id, oldDraft, reload, c, inQueue) : h("p", { class: "muted" }, "Обращение закрыто.");
   const side = h("div", { class: "side" }, topicBox(c, path, reload), listingBox(c), candidateBox(c), await clientCardBox(c, path, reload), await linksBox(c, path, reload), commentBox(path, reload));
   show(detail, header, h("div", { class: "conversation" }, h("div", { class: "thread" }, thread, composer), side));
+  const field = detail.querySelector("textarea.reply");
+  if (caret && field) {
+    field.focus();
+    field.setSelectionRange(...caret);
+  }
   if (firstShow || messages.length) thread.lastElementChild?.scrollIntoView({ block: "nearest" });
 }
 
@@ -513,7 +586,7 @@ async function complete(id, reload) {
 function replyComposer(id, draft, reload, c, inQueue) {
   const path = `/v1/conversations/${encodeURIComponent(id)}`;
   const noChat = c.candidate && !c.candidate.has_chat;
-  const text = h("textarea", { class: "reply", rows: 3, placeholder: noChat ? "У отклика нет чата в Авито: позвоните кандидату" : "Ответ клиенту", disabled: noChat, "data-field": "text" }, draft);
+  const text = h("textarea", { class: "reply", rows: 3, "aria-label": "Ответ клиенту", title: "Клавиша R — к полю ответа; Ctrl+Enter — отправить; Esc — выйти из поля", "aria-keyshortcuts": "R", placeholder: noChat ? "У отклика нет чата в Авито: позвоните кандидату" : "Ответ клиенту", disabled: noChat, "data-field": "text" }, draft);
   const counter = h("span", { class: "counter" });
   const count = () => {
     const n = [...text.value].length;
@@ -521,6 +594,12 @@ function replyComposer(id, draft, reload, c, inQueue) {
     counter.classList.toggle("over", n > MAX_REPLY_CHARS);
   };
   text.addEventListener("input", count);
+  text.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+      ev.preventDefault();
+      text.form.requestSubmit();
+    } else if (ev.key === "Escape") text.blur();
+  });
   count();
   const summary = h("div", { class: "form-summary" });
   let key = idempotencyKey();
@@ -546,7 +625,7 @@ function replyComposer(id, draft, reload, c, inQueue) {
       { class: "composer-bar" },
       counter,
       h("label", { class: "button file" }, "Изображение…", h("input", { type: "file", accept: IMAGE_TYPES.join(","), hidden: true, disabled: noChat, onchange: (ev) => sendImage(path, ev.target, summary, reload) })),
-      h("button", { type: "submit", class: "primary", disabled: noChat }, "Отправить"),
+      h("button", { type: "submit", class: "primary", disabled: noChat, title: "Ctrl+Enter в поле ответа", "aria-keyshortcuts": "Control+Enter" }, "Отправить"),
     ),
     inQueue ? h("p", { class: "takes-note" }, "Ответ возьмёт обращение на вас") : null,
     h("p", { class: "muted small" }, `Текст до ${MAX_REPLY_CHARS} символов. Авито принимает из файлов только изображения (JPEG, PNG, GIF, BMP, HEIC) до 24 МБ; документы отправить нельзя.`),
