@@ -714,3 +714,66 @@ test("numbers, durations and the API's errors are said in Russian", async () => 
   assert.equal(errors.not_found.message, "Не найдено: возможно, это уже удалили. Обновите страницу.");
   assert.equal(errors.validation.message, "Проверьте заполнение полей.");
 });
+
+test("alerts: what each live event means for whom, and the operator's switches kept in the browser", async () => {
+  const alerts = await browser.newContext({ locale: "ru-RU", viewport: { width: 1400, height: 900 }, permissions: ["notifications"] });
+  const on = await alerts.newPage();
+  on.setDefaultTimeout(15000);
+  await signIn(ADMIN, on);
+  await on.goto(`${base}/#/work/queue`);
+  await on.getByText("Оповещения", { exact: true }).waitFor();
+  const kinds = await on.evaluate(async () => {
+    const { alertsFor } = await import("/ui/workspace.js");
+    const me = { type: "operator", employee_id: "e1" };
+    const other = { type: "operator", employee_id: "e2" };
+    const general = { type: "general_queue" };
+    const mine = { type: "group_queue", group_id: "g1" };
+    const theirs = { type: "group_queue", group_id: "g2" };
+    const client = { type: "client" };
+    const cases = {
+      openedForMe: { change: "opened", handler: me },
+      takenFromQueue: { change: "updated", handler: me, previous_handler: general },
+      passedToMe: { change: "updated", handler: me, previous_handler: other },
+      clientWritesInMine: { change: "message", handler: me, message_author: client },
+      iWrite: { change: "message", handler: me, message_author: me },
+      clientWritesInTheirs: { change: "message", handler: other, message_author: client },
+      newInGeneral: { change: "opened", handler: general },
+      newInMyGroup: { change: "opened", handler: mine },
+      newInOtherGroup: { change: "opened", handler: theirs },
+      returnedToQueue: { change: "updated", handler: general, previous_handler: me },
+      topicChanged: { change: "updated", handler: me },
+      closed: { change: "closed", handler: me, previous_handler: general },
+      todaysEvent: { conversation_id: "c1", change: "message" },
+    };
+    return Object.fromEntries(Object.entries(cases).map(([name, event]) => [name, alertsFor(event, "e1", ["g1"])]));
+  });
+  assert.deepEqual(kinds, {
+    openedForMe: ["assigned"],
+    takenFromQueue: ["assigned"],
+    passedToMe: ["assigned"],
+    clientWritesInMine: ["client_message"],
+    iWrite: [],
+    clientWritesInTheirs: [],
+    newInGeneral: ["queued"],
+    newInMyGroup: ["queued"],
+    newInOtherGroup: [],
+    returnedToQueue: ["queued"],
+    topicChanged: [],
+    closed: [],
+    todaysEvent: [],
+  });
+
+  // The switches: one kind off, kept after a reload.
+  await on.getByText("Оповещения", { exact: true }).click();
+  assert.equal(await on.getByLabel("Уведомления на рабочем столе").isChecked(), true, "granted: on by default");
+  assert.equal(await on.getByLabel("Звук").isChecked(), true);
+  await on.getByLabel("Новое обращение в очереди").uncheck();
+  await shot("operator-alert-settings", on);
+  await on.reload();
+  await on.getByText("Оповещения", { exact: true }).click();
+  assert.equal(await on.getByLabel("Новое обращение в очереди").isChecked(), false);
+  assert.equal(await on.getByLabel("Обращение назначено мне").isChecked(), true);
+  await on.getByLabel("Новое обращение в очереди").check();
+  assert.equal(await on.title(), "Обращения — Авито · контакт-центр");
+  await alerts.close();
+});

@@ -2,7 +2,8 @@
 // reply with text or an image, topic, comments, take, complete), the client card, the candidate
 // card, the listing, and notifications. Lists, counts and the open conversation update at once when
 // the server says something changed (`/v1/events`); while that channel is down the screen says so
-// and polls every few seconds. Keys for the day's work (KEYS; «?» lists them).
+// and polls every few seconds. Keys for the day's work (KEYS; «?» lists them). Alerts (sound, desktop
+// notification, the count in the tab's title) for what the operator should see (alertsFor).
 import { all, api, get, idempotencyKey, patch, post, put } from "./api.js";
 import { clearFieldErrors, confirmDialog, duration, h, show, showFieldErrors, submitting, toast, when } from "./view.js";
 
@@ -30,6 +31,11 @@ const keyOf = (el, name) => shown.get(el)?.[name] ?? "";
 const setKey = (el, name, value) => shown.set(el, { ...(shown.get(el) || {}), [name]: value });
 /** The list of the screen now (an action in the conversation refreshes it too). */
 let currentList = null;
+/** Conversations this page changed itself lately (id → when): their take or return alerts no one. */
+const actedOn = new Map();
+const ACTED_MS = 10000;
+/** Clients' names from the lists, for a desktop notification (reading the conversation would mark it read on Avito). */
+const titles = new Map();
 
 /** Names of the tenant's people, groups, bots and channels, so the screens never show an id. */
 const names = { employees: new Map(), groups: new Map(), chatbots: new Map(), channels: new Map() };
@@ -50,7 +56,8 @@ async function loadNames() {
   names.channels = new Map(channels.map((c) => [c.id, c.name]));
   me.employeeId = who.employee_id || null;
   me.admin = who.role === "admin";
-  me.groups = groups.filter((g) => (g.members || []).includes(me.employeeId)).map((g) => g.id);
+  // An administrator sees every queue.
+  me.groups = groups.filter((g) => me.admin || (g.members || []).includes(me.employeeId)).map((g) => g.id);
 }
 
 const employeeName = (id) => names.employees.get(id) || "сотрудник не найден";
@@ -62,6 +69,9 @@ export function stopPolling() {
   events?.close();
   events = null;
   document.removeEventListener("keydown", onKey);
+  document.removeEventListener("keydown", onGesture);
+  document.removeEventListener("pointerdown", onGesture);
+  document.title = "Авито — контакт-центр";
 }
 
 /**
@@ -115,6 +125,155 @@ function showKeys() {
   dialog.addEventListener("close", () => dialog.remove());
   document.body.append(dialog);
   dialog.showModal();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts
+
+/** What an operator may be alerted about; each can be switched off. */
+const ALERT_KINDS = {
+  assigned: { label: "Обращение назначено мне", title: "Вам назначено обращение" },
+  client_message: { label: "Клиент написал в моём обращении", title: "Клиент написал" },
+  queued: { label: "Новое обращение в очереди", title: "Новое обращение в очереди" },
+};
+const ALERTS_KEY = "avito-cc.alerts";
+const isOperator = (hd, employeeId) => hd?.type === "operator" && !!employeeId && hd.employee_id === employeeId;
+const sameHandler = (a, b) =>
+  a?.type === b?.type && a?.employee_id === b?.employee_id && a?.group_id === b?.group_id && a?.chatbot_id === b?.chatbot_id;
+
+/**
+ * The alerts a live `conversation` event means for employee `me` in groups `myGroups`: assigned
+ * (it came to me), client_message (a client wrote in one of mine), queued (it entered a queue I
+ * see: the general one or my groups'). Needs the event's `handler`, `previous_handler` (when the
+ * handler changed) and `message_author`; an event without them alerts nothing.
+ */
+export function alertsFor(event, me, myGroups = []) {
+  const { change, handler, previous_handler: before, message_author: author } = event || {};
+  if (!handler || change === "closed") return [];
+  const entered = change === "opened" || (!!before && !sameHandler(before, handler));
+  const kinds = [];
+  if (entered && isOperator(handler, me)) kinds.push("assigned");
+  if (change === "message" && author?.type === "client" && isOperator(handler, me)) kinds.push("client_message");
+  const seen = handler.type === "general_queue" || (handler.type === "group_queue" && myGroups.includes(handler.group_id));
+  if (entered && seen) kinds.push("queued");
+  return kinds;
+}
+
+/** The operator's choice, kept in this browser: sound, desktop notifications, and each kind. */
+function alertSettings() {
+  let saved = {};
+  try {
+    saved = JSON.parse(localStorage.getItem(ALERTS_KEY) || "{}") || {};
+  } catch {
+    // Unreadable: the defaults.
+  }
+  const kinds = Object.fromEntries(Object.keys(ALERT_KINDS).map((k) => [k, saved.kinds?.[k] !== false]));
+  return { sound: saved.sound !== false, desktop: saved.desktop !== false, kinds };
+}
+
+function saveAlertSettings(settings) {
+  localStorage.setItem(ALERTS_KEY, JSON.stringify(settings));
+}
+
+/** Alerts not seen yet: in the tab's title until the operator clicks or types on the page. */
+let unseen = 0;
+const BASE_TITLE = "Обращения — Авито · контакт-центр";
+function paintTitle() {
+  document.title = unseen ? `(${unseen}) ${BASE_TITLE}` : BASE_TITLE;
+}
+/** A click or a key on the page: the alerts are seen, and sound may play (browsers allow it after one). */
+function onGesture() {
+  if (audio?.state === "suspended") audio.resume().catch(() => {});
+  if (!unseen) return;
+  unseen = 0;
+  paintTitle();
+}
+
+let audio = null;
+/** Two short tones, made by the Web Audio API (no sound file). */
+function chime() {
+  audio ??= new AudioContext();
+  if (audio.state === "suspended") audio.resume().catch(() => {});
+  const start = audio.currentTime + 0.01;
+  [880, 1320].forEach((frequency, i) => {
+    const at = start + i * 0.16;
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.0001, at);
+    gain.gain.exponentialRampToValueAtTime(0.25, at + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.15);
+    tone.connect(gain).connect(audio.destination);
+    tone.start(at);
+    tone.stop(at + 0.16);
+  });
+}
+
+/** Alerts the operator about one live event, as they chose. */
+function alertAbout(event) {
+  const settings = alertSettings();
+  const id = event.conversation_id;
+  const mine = Date.now() - (actedOn.get(id) || 0) < ACTED_MS;
+  const kinds = alertsFor(event, me.employeeId, me.groups).filter((k) => settings.kinds[k] && !(mine && k !== "client_message"));
+  if (!kinds.length) return;
+  unseen += 1;
+  paintTitle();
+  if (settings.sound) chime();
+  if (settings.desktop && "Notification" in window && Notification.permission === "granted") {
+    const note = new Notification(ALERT_KINDS[kinds[0]].title, { body: titles.get(id) || "Авито · контакт-центр", tag: `conversation-${id}`, lang: "ru" });
+    note.addEventListener("click", () => {
+      window.focus();
+      location.hash = `#/work/c/${encodeURIComponent(id)}`;
+      note.close();
+    });
+  }
+}
+
+/** «Оповещения»: a popover with the switches. Permission for notifications is asked here, on a click. */
+function alertsPopover() {
+  const settings = alertSettings();
+  const note = h("p", { class: "small muted", role: "status" });
+  const permission = () => ("Notification" in window ? Notification.permission : "denied");
+  const explain = () => {
+    note.textContent =
+      permission() === "denied" ? "Браузер не показывает уведомления этого сайта: разрешите их в настройках сайта." : permission() === "default" && settings.desktop ? "Браузер спросит разрешение, когда вы включите уведомления." : "";
+  };
+  const box = (label, checked, onchange) => h("label", { class: "check" }, h("input", { type: "checkbox", checked, onchange }), label);
+  const desktop = box("Уведомления на рабочем столе", settings.desktop && permission() === "granted", async (ev) => {
+    settings.desktop = ev.target.checked;
+    if (settings.desktop && permission() === "default") await Notification.requestPermission();
+    ev.target.checked = settings.desktop && permission() === "granted";
+    saveAlertSettings(settings);
+    explain();
+  });
+  explain();
+  return h(
+    "details",
+    { class: "alerts" },
+    h("summary", { title: "Звук и уведомления" }, "Оповещения"),
+    h(
+      "div",
+      { class: "popover" },
+      box("Звук", settings.sound, (ev) => {
+        settings.sound = ev.target.checked;
+        saveAlertSettings(settings);
+        if (settings.sound) chime();
+      }),
+      desktop,
+      note,
+      h(
+        "fieldset",
+        {},
+        h("legend", {}, "Когда"),
+        Object.entries(ALERT_KINDS).map(([kind, { label }]) =>
+          box(label, settings.kinds[kind], (ev) => {
+            settings.kinds[kind] = ev.target.checked;
+            saveAlertSettings(settings);
+          }),
+        ),
+      ),
+    ),
+  );
 }
 
 function authorLabel(a, c) {
@@ -242,17 +401,17 @@ function contentLine(content) {
     case "system":
       return content.text || "";
     case "image":
-      return "🖼 Изображение";
+      return "Изображение";
     case "voice":
-      return "🎤 Голосовое сообщение";
+      return "Голосовое сообщение";
     case "link":
-      return `🔗 ${content.text || content.url || "Ссылка"}`;
+      return `Ссылка: ${content.text || content.url || ""}`;
     case "item":
       return `Объявление: ${content.title || ""}`;
     case "location":
-      return "📍 Геопозиция";
+      return "Геопозиция";
     case "call":
-      return content.status === "missed" ? "📞 Пропущенный звонок" : "📞 Звонок";
+      return content.status === "missed" ? "Пропущенный звонок" : "Звонок";
     case "deleted":
       return "Сообщение удалено";
     default:
@@ -306,9 +465,13 @@ export async function workspaceScreen(main, parts) {
   const tools = h(
     "div",
     { class: "ws-tools" },
+    alertsPopover(),
     h("button", { type: "button", class: "link", title: "Клавиши для работы (?)", "aria-keyshortcuts": "?", onclick: showKeys }, "⌨ Клавиши"),
   );
   document.addEventListener("keydown", onKey);
+  document.addEventListener("keydown", onGesture);
+  document.addEventListener("pointerdown", onGesture);
+  paintTitle();
   const offline = h(
     "div",
     { class: "warning live-down", role: "status", hidden: true },
@@ -362,7 +525,14 @@ export async function workspaceScreen(main, parts) {
     offline.hidden = false;
     every(POLL_MS);
   });
-  events.addEventListener("conversation", changed);
+  events.addEventListener("conversation", (ev) => {
+    changed();
+    try {
+      alertAbout(JSON.parse(ev.data));
+    } catch (e) {
+      console.warn(e);
+    }
+  });
   events.addEventListener("resync", changed);
 }
 
@@ -373,6 +543,7 @@ function tab(href, label, count, active) {
 async function conversationList(list, view) {
   const page = await get(`/v1/conversations?view=${view}&limit=100`);
   const items = page.items || [];
+  for (const c of items) titles.set(c.id, conversationTitle(c));
   const key = JSON.stringify(items.map((c) => [c.id, c.last_activity_at, c.waiting_since, c.topic, c.last_message, state.conversationId]));
   if (key === keyOf(list, "list")) return repaintWaits(list);
   setKey(list, "list", key);
@@ -556,6 +727,7 @@ async function act(action, reload) {
 }
 
 async function returnToQueue(id, reload) {
+  actedOn.set(id, Date.now());
   await act(async () => {
     await post(`/v1/conversations/${encodeURIComponent(id)}/return`, {});
     toast("Обращение возвращено в общую очередь");
@@ -563,6 +735,7 @@ async function returnToQueue(id, reload) {
 }
 
 async function take(id, reload) {
+  actedOn.set(id, Date.now());
   try {
     await post(`/v1/conversations/${encodeURIComponent(id)}/take`);
     toast("Обращение ваше");
@@ -610,7 +783,10 @@ function replyComposer(id, draft, reload, c, inQueue) {
       onsubmit: submitting(summary, async () => {
         if (!text.value.trim()) return;
         // The API lets anyone of the queue reply; here a reply makes the conversation the replier's.
-        if (inQueue) await post(`${path}/take`);
+        if (inQueue) {
+          actedOn.set(id, Date.now());
+          await post(`${path}/take`);
+        }
         const sent = await post(`${path}/messages`, { text: text.value, idempotency_key: key });
         text.value = "";
         key = idempotencyKey();
