@@ -717,6 +717,23 @@ test("numbers, durations and the API's errors are said in Russian", async () => 
 
 test("alerts: what each live event means for whom, and the operator's switches kept in the browser", async () => {
   const alerts = await browser.newContext({ locale: "ru-RU", viewport: { width: 1400, height: 900 }, permissions: ["notifications"] });
+  // Desktop notifications and tones counted as the page makes them.
+  await alerts.addInitScript(() => {
+    window.notified = [];
+    window.tones = 0;
+    const Original = window.Notification;
+    window.Notification = class extends Original {
+      constructor(title, options) {
+        super(title, options);
+        window.notified.push([title, options?.body]);
+      }
+    };
+    const oscillator = AudioContext.prototype.createOscillator;
+    AudioContext.prototype.createOscillator = function () {
+      window.tones += 1;
+      return oscillator.call(this);
+    };
+  });
   const on = await alerts.newPage();
   on.setDefaultTimeout(15000);
   await signIn(ADMIN, on);
@@ -773,7 +790,64 @@ test("alerts: what each live event means for whom, and the operator's switches k
   await on.getByText("Оповещения", { exact: true }).click();
   assert.equal(await on.getByLabel("Новое обращение в очереди").isChecked(), false);
   assert.equal(await on.getByLabel("Обращение назначено мне").isChecked(), true);
-  await on.getByLabel("Новое обращение в очереди").check();
+  assert.equal(await on.title(), "Обращения — Авито · контакт-центр");
+
+  // The wiring, with the list and the live events answered here as the API describes them: the
+  // list rows' last message, and an alert per event as switched (the queued one is off).
+  const meId = await on.evaluate(async () => (await (await fetch("/v1/me")).json()).employee_id);
+  const channelId = (await api("GET", "/v1/channels")).items.find((c) => c.name === "Авито Ромашка").id;
+  const minutesAgo = (m) => new Date(Date.now() - m * 60000).toISOString();
+  const conversation = (id, name, waited, last) => ({
+    id,
+    channel_id: channelId,
+    chat_id: `u2i-${id}`,
+    status: "open",
+    handler: { type: "operator", employee_id: meId },
+    client: { name },
+    created_at: minutesAgo(30),
+    last_activity_at: minutesAgo(waited ?? 1),
+    waiting_since: waited === null ? null : minutesAgo(waited),
+    ...(last ? { last_message: { ...last, at: minutesAgo(1) } } : {}),
+  });
+  const items = [
+    conversation("c-own", "Зоя", null, { author: { type: "operator", employee_id: meId }, content: { type: "text", text: "Добрый день, всё в силе" } }),
+    conversation("c-image", "Яков", 12, { author: { type: "client" }, content: { type: "image", url: null } }),
+    conversation("c-none", "Юлия", 2),
+  ];
+  await on.route((url) => url.pathname === "/v1/conversations" && url.searchParams.has("view"), (route) =>
+    route.fulfill({ json: { items, next_cursor: null } }),
+  );
+  const events = [
+    { conversation_id: "c-new", change: "opened", handler: { type: "general_queue" } },
+    { conversation_id: "c-image", change: "message", handler: { type: "operator", employee_id: meId }, message_author: { type: "client" } },
+  ];
+  let served = false;
+  await on.route("**/v1/events", (route) => {
+    // Once; then 204, which tells the browser not to reconnect.
+    if (served) return route.fulfill({ status: 204 });
+    served = true;
+    return route.fulfill({
+      headers: { "content-type": "text/event-stream" },
+      body: events.map((e) => `event: conversation\ndata: ${JSON.stringify(e)}\n\n`).join(""),
+    });
+  });
+  await on.goto(`${base}/#/work/mine`);
+  const rows = on.locator("ul.conversations li");
+  await rows.nth(0).locator(".preview").getByText("Вы: Добрый день, всё в силе").waitFor();
+  assert.equal(await rows.nth(1).locator(".preview").textContent(), "Изображение");
+  assert.equal(await rows.nth(2).locator(".preview").count(), 0, "no last message, no preview");
+  assert.match(await rows.nth(1).textContent(), /Авито Ромашка/);
+  assert.deepEqual(
+    await rows.locator(".waiting").evaluateAll((els) => els.map((e) => [e.textContent, e.classList.contains("late")])),
+    [["ждёт 12 минут", true], ["ждёт 2 минуты", false]],
+  );
+  await on.waitForFunction(() => window.notified.length > 0);
+  await on.waitForTimeout(300);
+  assert.deepEqual(await on.evaluate(() => window.notified), [["Клиент написал", "Яков"]], "one notification: the queued kind is off");
+  assert.ok((await on.evaluate(() => window.tones)) > 0, "a sound played");
+  assert.equal(await on.title(), "(1) Обращения — Авито · контакт-центр");
+  await shot("operator-alerted", on);
+  await on.locator("h2, p.empty").first().click();
   assert.equal(await on.title(), "Обращения — Авито · контакт-центр");
   await alerts.close();
 });

@@ -246,6 +246,9 @@ async function route() {
   const section = parts[0] || (role === "admin" ? "channels" : "work");
   document.querySelectorAll("#nav a").forEach((a) => a.classList.toggle("active", a.dataset.section === section));
   if (section !== "work") stopPolling();
+  // Each screen draws into its own element: a slower screen asked for before cannot draw over this one.
+  const main = h("div", { class: "screen" }, h("p", { class: "muted" }, "Загрузка…"));
+  show(document.getElementById("main"), main);
   try {
     if (role === "admin" && section === "channels" && parts[1] && parts[2] === "settings") {
       await settingsScreen(main, decodeURIComponent(parts[1]));

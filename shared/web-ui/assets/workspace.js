@@ -468,10 +468,6 @@ export async function workspaceScreen(main, parts) {
     alertsPopover(),
     h("button", { type: "button", class: "link", title: "Клавиши для работы (?)", "aria-keyshortcuts": "?", onclick: showKeys }, "⌨ Клавиши"),
   );
-  document.addEventListener("keydown", onKey);
-  document.addEventListener("keydown", onGesture);
-  document.addEventListener("pointerdown", onGesture);
-  paintTitle();
   const offline = h(
     "div",
     { class: "warning live-down", role: "status", hidden: true },
@@ -497,6 +493,12 @@ export async function workspaceScreen(main, parts) {
   };
   await loadNames();
   await refresh();
+  // Left meanwhile for another screen: that one listens.
+  if (!main.isConnected) return;
+  document.addEventListener("keydown", onKey);
+  document.addEventListener("keydown", onGesture);
+  document.addEventListener("pointerdown", onGesture);
+  paintTitle();
   const tick = () =>
     refresh().catch((e) => {
       if (e.status === 401) {
