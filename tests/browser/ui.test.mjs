@@ -241,6 +241,8 @@ test("an administrator connects a channel through Avito's page, sets it up and s
 
   // Connect: Avito's (the sandbox's) authorization page, pick the account, allow.
   await row.getByRole("button", { name: "Подключить" }).click();
+  await page.getByRole("dialog").getByLabel("client_secret").waitFor();
+  await shot("admin-connect");
   await page.getByRole("button", { name: "Войти через Авито" }).click();
   await page.getByRole("heading", { name: "Доступ к аккаунту Авито" }).waitFor();
   await page.getByLabel(/Магазин «Ромашка»/).check();
@@ -678,6 +680,9 @@ test("the settings screen keeps auto-replies as edited and auto-close as set; a 
 
 test("numbers, durations and the API's errors are said in Russian", async () => {
   await signIn(ADMIN);
+  await page.getByRole("link", { name: "Чат-боты" }).click();
+  await page.getByRole("heading", { name: /Чат-боты/ }).first().waitFor();
+  await shot("admin-chatbots");
   const said = await page.evaluate(async () => {
     const { count, duration } = await import("/ui/view.js");
     const hours = [1, 2, 5, 11, 21, 22, 111, 0].map((n) => count(n, "час", "часа", "часов"));

@@ -165,9 +165,9 @@ function connectDialog(c, refresh) {
       }),
     },
     h("h4", {}, "По ключам аккаунта"),
-    h("p", { class: "muted" }, "client_id и client_secret из раздела «Интеграции» кабинета Авито Про."),
-    h("label", {}, "client_id", clientId),
-    h("label", {}, "client_secret", clientSecret),
+    h("p", { class: "muted" }, h("code", {}, "client_id"), " и ", h("code", {}, "client_secret"), " из раздела «Интеграции» кабинета Авито Про."),
+    h("label", {}, h("code", {}, "client_id"), clientId),
+    h("label", {}, h("code", {}, "client_secret"), clientSecret),
     summary,
     h("button", { type: "submit", class: "primary" }, "Подключить по ключам"),
   );

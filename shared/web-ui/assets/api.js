@@ -1,7 +1,8 @@
 // The documented API on this origin (`/v1/...`). On the local server a person signed in is known
 // by the session cookie (HttpOnly: this code never sees it), and a request that changes something
 // also carries the session's CSRF token; on AWS by Cognito's ID token as a bearer token. Both are
-// kept in memory only (never in storage or a URL).
+// kept in memory only (never in storage or a URL). An error answer becomes an ApiError whose message
+// is Russian, by the API's error code.
 
 export const session = {
   csrf: null,

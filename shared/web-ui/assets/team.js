@@ -131,7 +131,7 @@ export async function teamScreen(main, isAdmin, notice) {
       { "data-employee": e.name },
       h("td", {}, e.name),
       h("td", {}, e.email || h("span", { class: "muted" }, "—")),
-      h("td", {}, ROLE[e.role] || e.role),
+      h("td", {}, ROLE[e.role] || "—"),
       h("td", {}, state),
       h("td", { class: "number" }, String(open_conversations)),
       actions,
@@ -602,7 +602,7 @@ export async function auditScreen(main) {
               ? h("span", {}, `скрипт (токен «${e.actor.name || "отозван"}»)`)
               : e.actor.name || h("span", { class: "muted" }, "скрипт (токен API)"),
           ),
-          h("td", {}, ACTION[e.action] || e.action),
+          h("td", {}, ACTION[e.action] || h("span", { title: e.action }, "Другое действие")),
           h("td", {}, e.subject ? `${SUBJECT[e.subject.kind] || ""} «${e.subject.name}»` : ""),
         ),
       );

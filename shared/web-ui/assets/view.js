@@ -1,4 +1,5 @@
-// Small helpers for building the screens: elements, messages, dates in the tenant's time zone.
+// Small helpers for building the screens: elements, messages, dates in the tenant's time zone, Russian
+// plural forms and durations, and the API's field errors in Russian.
 
 /** An element: `h("button", {class: "x", onclick}, "Текст", child...)`. */
 export function h(tag, attrs = {}, ...children) {
