@@ -1,7 +1,8 @@
 // The web interface in a real browser: Debian's chromium driven by playwright-core, against the
 // local server (embedded store, the Avito sandbox) started here on a free port with a fresh data
 // directory. `make browser-test` runs it; screenshots of the main screens go to
-// tests/browser/screenshots/.
+// tests/browser/screenshots/, and each of those screens is checked with axe-core and for English
+// words on screen.
 //
 // Environment: AVITO_CC_LOCAL (the local server binary), CHROMIUM (default /usr/bin/chromium).
 import { test, before, after } from "node:test";
