@@ -721,6 +721,25 @@ test("numbers, durations and the API's errors are said in Russian", async () => 
   assert.equal(errors.validation.message, "Проверьте заполнение полей.");
 });
 
+test("a conversation goes back to the general queue or to a group's", async () => {
+  // Account 1001's channel («Авито Самара») sends new conversations to the general queue now.
+  const samara = (await api("GET", "/v1/channels")).items.find((c) => c.name === "Авито Самара");
+  await api("PUT", `/v1/channels/${samara.id}/settings`, { working_time: { receiver: null } });
+  const sent = await sandbox("POST", "/accounts/1001/client-messages", { text: "Можно оплатить картой?", client: { name: "Глеб" } });
+  await signIn(ADMIN);
+  await page.getByRole("heading", { name: "Каналы" }).waitFor();
+  await page.goto(`${base}/#/work/queue`);
+  await page.locator(`a[data-chat="${sent.chat_id}"]`).click();
+  await page.getByRole("button", { name: "Взять в работу" }).click();
+  await page.getByText(`у оператора ${ADMIN.name}`).waitFor();
+  await page.getByLabel("Куда вернуть").selectOption({ label: "в очередь группы «Продажи»" });
+  await page.getByRole("button", { name: "Вернуть в очередь" }).click();
+  await page.getByText("Открыто, в очереди группы «Продажи»").waitFor();
+  await page.getByRole("button", { name: "Взять в работу" }).click();
+  await page.getByRole("button", { name: "Завершить" }).click();
+  await page.getByText(/Закрыто/).waitFor();
+});
+
 test("alerts: what each live event means for whom, and the operator's switches kept in the browser", async () => {
   const alerts = await browser.newContext({ locale: "ru-RU", viewport: { width: 1400, height: 900 }, permissions: ["notifications"] });
   // Desktop notifications and tones counted as the page makes them.

@@ -654,7 +654,7 @@ async function conversationView(detail, id) {
       inQueue
         ? h("button", { type: "button", class: "primary", "data-action": "take", title: `Клавиша ${keyOfAction("KeyT")}`, "aria-keyshortcuts": "T", onclick: () => take(id, reload) }, "Взять в работу")
         : null,
-      canReturn ? h("button", { type: "button", onclick: () => returnToQueue(id, reload) }, "Вернуть в очередь") : null,
+      canReturn ? returnControls(id, reload) : null,
       open ? h("button", { type: "button", "data-action": "complete", title: `Клавиша ${keyOfAction("KeyE")}`, "aria-keyshortcuts": "E", onclick: () => complete(id, reload) }, "Завершить") : null,
       // A single key is pressed by mistake more easily than a button: it asks first.
       open
@@ -728,12 +728,26 @@ async function act(action, reload) {
   await reload();
 }
 
-async function returnToQueue(id, reload) {
-  actedOn.set(id, Date.now());
-  await act(async () => {
-    await post(`/v1/conversations/${encodeURIComponent(id)}/return`, {});
-    toast("Обращение возвращено в общую очередь");
-  }, reload);
+/** «Вернуть в очередь»: the general queue, or one of the caller's groups when they are in any. */
+function returnControls(id, reload) {
+  const groups = me.groups.filter((g) => names.groups.has(g));
+  const where = groups.length
+    ? h(
+        "select",
+        { "aria-label": "Куда вернуть" },
+        h("option", { value: "" }, "в общую очередь"),
+        groups.map((g) => h("option", { value: g }, `в очередь группы «${names.groups.get(g)}»`)),
+      )
+    : null;
+  const send = async () => {
+    actedOn.set(id, Date.now());
+    const group = where?.value || null;
+    await act(async () => {
+      await post(`/v1/conversations/${encodeURIComponent(id)}/return`, group ? { group_id: group } : {});
+      toast(group ? `Обращение возвращено в очередь группы «${names.groups.get(group)}»` : "Обращение возвращено в общую очередь");
+    }, reload);
+  };
+  return [where, h("button", { type: "button", onclick: send }, "Вернуть в очередь")];
 }
 
 async function take(id, reload) {
