@@ -8,9 +8,10 @@ guarantee locally; SQS and the Scheduler stay concurrent (SQS long polls must no
 
 moto also backs up every table a transaction touches with a deep copy before it runs, so a
 transaction's cost grows with the table (the auto-close sweep test opens thousands of
-conversations). A transaction without an Update (ours only put, delete and check conditions,
-which replace or remove items and never change one in place) is backed up by copying the
-table's item maps instead, sharing the items: restoring that copy undoes it just the same.
+conversations). Instead a transaction is backed up by copying the table's item maps, sharing
+the items: puts and deletes replace or remove items and never change one in place, so restoring
+that copy undoes them just the same; the items an Update changes in place (our list counters) are
+deep-copied, those alone.
 
 It also counts the DynamoDB requests it serves, by operation, with the items each transaction
 writes, for the cost benchmark: `GET /_counts` answers them as JSON, `DELETE /_counts` resets.
@@ -70,6 +71,13 @@ def serialize_dynamodb(app):
 _shallow_backup = threading.local()
 
 
+def _raw(value):
+    """A key value as the request wrote it ({"S": "x"} -> "x"), or a DynamoType's value."""
+    if isinstance(value, dict) and len(value) == 1:
+        return next(iter(value.values()))
+    return getattr(value, "value", value)
+
+
 def _table_deepcopy(self, memo):
     if not getattr(_shallow_backup, "on", False):
         deep = self.__class__.__new__(self.__class__)
@@ -77,10 +85,17 @@ def _table_deepcopy(self, memo):
         for name, value in self.__dict__.items():
             setattr(deep, name, copy.deepcopy(value, memo))
         return deep
+    updated = _shallow_backup.updated
     clone = copy.copy(self)
     items = defaultdict(dict)
     for key, value in self.items.items():
-        items[key] = dict(value) if isinstance(value, dict) else value
+        if isinstance(value, dict):
+            items[key] = {
+                rk: copy.deepcopy(item) if (_raw(key), _raw(rk)) in updated else item
+                for rk, item in value.items()
+            }
+        else:
+            items[key] = copy.deepcopy(value) if (_raw(key), None) in updated else value
     clone.items = items
     return clone
 
@@ -89,7 +104,15 @@ def _install_shallow_transaction_backups() -> None:
     original = DynamoDBBackend.transact_write_items
 
     def transact_write_items(self, transact_items):
-        _shallow_backup.on = all("Update" not in item for item in transact_items)
+        updated = set()
+        for item in transact_items:
+            if "Update" in item:
+                table = self.get_table(item["Update"]["TableName"])
+                key = item["Update"]["Key"]
+                range_key = table.range_key_attr
+                updated.add((_raw(key[table.hash_key_attr]), _raw(key[range_key]) if range_key else None))
+        _shallow_backup.on = True
+        _shallow_backup.updated = updated
         try:
             return original(self, transact_items)
         finally:

@@ -51,4 +51,26 @@ mod conversations {
     }
 
     adapters::conversation_store_contract!(dynamodb_conversations());
+
+    /// On a table of its own, one conversation opened at a time, 10 against 300 (set
+    /// `COST_CHECK_MANY` for more): moto deep-copies the whole table for every transaction (to
+    /// restore it if one fails), so an open costs time in proportion to the table — about 50 ms
+    /// at 500 items — and 10,000 transactional opens would take over an hour. The SQLite check
+    /// runs 10 against 10,000; on DynamoDB a count is one `BatchGetItem` of a counter per list
+    /// and a list head a `Query` with `Limit`, neither of which reads more as lists grow.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn counts_and_list_heads_cost_the_same_with_10_or_many_open() {
+        let client = dynamodb_client_from_env().await;
+        let table = format!("{}-cost", super::TABLE.as_str());
+        let template = aws_stack::StackTemplate::repository().expect("infra/template.yaml");
+        aws_stack::create_table(&client, template.table().expect("the table"), &table)
+            .await
+            .expect("create the table in moto");
+        let store = Arc::new(DynamoConversationStore::new(client, table));
+        let many: usize = std::env::var("COST_CHECK_MANY")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(300);
+        adapters::contract::counts_and_list_heads_cost_the_same_with_few_or_many_open(store, 10, many, 1).await;
+    }
 }

@@ -32,6 +32,12 @@ mod conversations {
     }
 
     adapters::conversation_store_contract!(sqlite_conversations());
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn counts_and_list_heads_cost_the_same_with_10_or_10000_open() {
+        let store = Arc::new(SqliteConversationStore::open(&super::fresh_path()).expect("open store"));
+        adapters::contract::counts_and_list_heads_cost_the_same_with_few_or_many_open(store, 10, 10_000, 16).await;
+    }
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@
 use crate::ports::{ConversationStore, Page, StoreError, TimeCursor, Versioned};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::conversation::{Conversation, Handler, Message};
+use domain::conversation::{Author, Conversation, Handler, Message};
 use domain::ids::{ChannelId, ConversationId, TenantId};
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -24,12 +24,48 @@ pub enum Change {
     Closed,
 }
 
-/// One change, for the tenant's workspaces.
+/// One change, for the tenant's workspaces: enough for a workspace to decide what to refresh and
+/// whom to alert (a conversation assigned to me, a client writing in mine, a new one in a queue I
+/// see) without reading anything first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConversationChanged {
     pub tenant: TenantId,
     pub conversation: ConversationId,
     pub change: Change,
+    /// Who has it after the change; `None` when only a message's delivery changed.
+    pub handler: Option<Handler>,
+    /// Who had it before, when that changed.
+    pub previous_handler: Option<Handler>,
+    /// The author of the message added, when one was.
+    pub message_author: Option<Author>,
+}
+
+impl ConversationChanged {
+    /// What a workspace is sent (the local server's event stream, the WebSocket on AWS):
+    /// `{"conversation_id", "change", "handler"?, "previous_handler"?, "message_author"?}`, the
+    /// objects shaped as in the API's conversations and messages. The tenant is the listener's.
+    pub fn to_json(&self) -> String {
+        #[derive(serde::Serialize)]
+        struct Sent<'a> {
+            conversation_id: &'a str,
+            change: Change,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            handler: Option<&'a Handler>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            previous_handler: Option<&'a Handler>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            message_author: Option<&'a Author>,
+        }
+        serde_json::to_string(&Sent {
+            conversation_id: self.conversation.as_str(),
+            change: self.change,
+            handler: self.handler.as_ref(),
+            previous_handler: self.previous_handler.as_ref(),
+            message_author: self.message_author.as_ref(),
+        })
+        // Plain strings and enums: serializing cannot fail.
+        .unwrap_or_default()
+    }
 }
 
 /// Changes as they happen, to whoever listens now (nothing is kept for those who do not: a
@@ -70,11 +106,22 @@ pub struct ObservedConversations {
 }
 
 impl ObservedConversations {
-    fn tell(&self, tenant: &TenantId, conversation: &ConversationId, change: Change) {
+    /// Tells the feed that `after` was written over `before` (none: it is new).
+    fn tell(
+        &self,
+        tenant: &TenantId,
+        before: Option<&Conversation>,
+        after: &Conversation,
+        change: Change,
+        message: Option<&Message>,
+    ) {
         self.feed.publish(ConversationChanged {
             tenant: tenant.clone(),
-            conversation: conversation.clone(),
+            conversation: after.id.clone(),
             change,
+            handler: Some(after.handler.clone()),
+            previous_handler: before.map(|b| &b.handler).filter(|h| **h != after.handler).cloned(),
+            message_author: message.map(|m| m.author.clone()),
         });
     }
 }
@@ -92,7 +139,7 @@ impl ConversationStore for ObservedConversations {
 
     async fn open(&self, tenant: &TenantId, conversation: &Conversation) -> Result<(), StoreError> {
         self.inner.open(tenant, conversation).await?;
-        self.tell(tenant, &conversation.id, Change::Opened);
+        self.tell(tenant, None, conversation, Change::Opened, None);
         Ok(())
     }
 
@@ -103,16 +150,13 @@ impl ConversationStore for ObservedConversations {
     async fn add_message(
         &self,
         tenant: &TenantId,
-        conversation: &Conversation,
-        expected_version: u64,
+        current: &Versioned<Conversation>,
+        next: &Conversation,
         message: &Message,
     ) -> Result<bool, StoreError> {
-        let added = self
-            .inner
-            .add_message(tenant, conversation, expected_version, message)
-            .await?;
+        let added = self.inner.add_message(tenant, current, next, message).await?;
         if added {
-            self.tell(tenant, &conversation.id, Change::Message);
+            self.tell(tenant, Some(&current.value), next, Change::Message, Some(message));
         }
         Ok(added)
     }
@@ -139,7 +183,14 @@ impl ConversationStore for ObservedConversations {
     async fn replace_message(&self, tenant: &TenantId, expected: &Message, next: &Message) -> Result<bool, StoreError> {
         let replaced = self.inner.replace_message(tenant, expected, next).await?;
         if replaced {
-            self.tell(tenant, &next.conversation_id, Change::Message);
+            self.feed.publish(ConversationChanged {
+                tenant: tenant.clone(),
+                conversation: next.conversation_id.clone(),
+                change: Change::Message,
+                handler: None,
+                previous_handler: None,
+                message_author: None,
+            });
         }
         Ok(replaced)
     }
@@ -179,22 +230,22 @@ impl ConversationStore for ObservedConversations {
     async fn save(
         &self,
         tenant: &TenantId,
-        conversation: &Conversation,
-        expected_version: u64,
+        current: &Versioned<Conversation>,
+        next: &Conversation,
     ) -> Result<(), StoreError> {
-        self.inner.save(tenant, conversation, expected_version).await?;
-        self.tell(tenant, &conversation.id, Change::Updated);
+        self.inner.save(tenant, current, next).await?;
+        self.tell(tenant, Some(&current.value), next, Change::Updated, None);
         Ok(())
     }
 
     async fn close(
         &self,
         tenant: &TenantId,
-        conversation: &Conversation,
-        expected_version: u64,
+        current: &Versioned<Conversation>,
+        next: &Conversation,
     ) -> Result<(), StoreError> {
-        self.inner.close(tenant, conversation, expected_version).await?;
-        self.tell(tenant, &conversation.id, Change::Closed);
+        self.inner.close(tenant, current, next).await?;
+        self.tell(tenant, Some(&current.value), next, Change::Closed, None);
         Ok(())
     }
 }

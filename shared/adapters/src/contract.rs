@@ -635,6 +635,7 @@ macro_rules! conversation_store_contract {
             open_conversations_are_found_when_their_auto_close_time_comes,
             open_conversations_list_by_handler_most_recent_activity_first,
             a_client_cards_history_lists_its_conversations_newest_first,
+            list_counts_follow_every_move_and_only_writes_that_happen,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -676,10 +677,19 @@ mod conversation_support {
             closed_at: None,
             auto_close_due_at: None,
             closing_reason: None,
+            last_message: None,
             candidate: None,
             topic: None,
             deal_id: None,
             organization_id: None,
+        }
+    }
+
+    /// `conversation` as a store would give it back at `version`.
+    pub fn versioned(conversation: &Conversation, version: u64) -> crate::ports::Versioned<Conversation> {
+        crate::ports::Versioned {
+            value: conversation.clone(),
+            version,
         }
     }
 
@@ -744,7 +754,7 @@ pub async fn a_message_delivered_five_times_is_stored_once(store: Arc<dyn crate:
     for _ in 0..5 {
         let current = store.get(&t, &c.id).await.expect("read").expect("exists");
         let next = current.value.clone().with_message(&m);
-        added.push(store.add_message(&t, &next, current.version, &m).await.expect("add"));
+        added.push(store.add_message(&t, &current, &next, &m).await.expect("add"));
     }
     assert_eq!(added, [true, false, false, false, false]);
     let page = store.messages(&t, &c.id, None, 10).await.expect("list");
@@ -761,13 +771,23 @@ pub async fn a_stale_version_writes_nothing_and_a_retry_succeeds(store: Arc<dyn 
     let first = message(&c, "m1", 1);
     assert!(
         store
-            .add_message(&t, &c.clone().with_message(&first), 1, &first)
+            .add_message(
+                &t,
+                &conversation_support::versioned(&c, 1),
+                &c.clone().with_message(&first),
+                &first
+            )
             .await
             .expect("add")
     );
     let second = message(&c, "m2", 2);
     let stale = store
-        .add_message(&t, &c.clone().with_message(&second), 1, &second)
+        .add_message(
+            &t,
+            &conversation_support::versioned(&c, 1),
+            &c.clone().with_message(&second),
+            &second,
+        )
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
     assert_eq!(
@@ -778,7 +798,7 @@ pub async fn a_stale_version_writes_nothing_and_a_retry_succeeds(store: Arc<dyn 
     let current = store.get(&t, &c.id).await.expect("read").expect("exists");
     assert!(
         store
-            .add_message(&t, &current.value.with_message(&second), current.version, &second)
+            .add_message(&t, &current, &current.value.clone().with_message(&second), &second)
             .await
             .expect("retry")
     );
@@ -805,7 +825,7 @@ pub async fn messages_list_in_avitos_order_whatever_the_arrival_order(store: Arc
         let current = store.get(&t, &c.id).await.expect("read").expect("exists");
         assert!(
             store
-                .add_message(&t, &current.value.with_message(&m), current.version, &m)
+                .add_message(&t, &current, &current.value.clone().with_message(&m), &m)
                 .await
                 .expect("add")
         );
@@ -834,10 +854,16 @@ pub async fn closing_frees_the_chat_for_a_new_conversation(store: Arc<dyn crate:
     closed.status = ConversationStatus::Closed;
     closed.closed_at = Some(t0());
     assert!(
-        matches!(store.close(&t, &closed, 7).await, Err(StoreError::Conflict)),
+        matches!(
+            store.close(&t, &conversation_support::versioned(&c, 7), &closed).await,
+            Err(StoreError::Conflict)
+        ),
         "stale version"
     );
-    store.close(&t, &closed, 1).await.expect("close");
+    store
+        .close(&t, &conversation_support::versioned(&c, 1), &closed)
+        .await
+        .expect("close");
     assert!(
         store
             .open_for_chat(&t, &channel, "u2i-1")
@@ -874,7 +900,7 @@ pub async fn concurrent_messages_to_one_conversation_all_land(store: Arc<dyn cra
             loop {
                 let current = store.get(&t, &c.id).await.expect("read").expect("exists");
                 match store
-                    .add_message(&t, &current.value.with_message(&m), current.version, &m)
+                    .add_message(&t, &current, &current.value.clone().with_message(&m), &m)
                     .await
                 {
                     Ok(added) => return added,
@@ -971,7 +997,12 @@ pub async fn a_sent_message_is_recognised_when_avito_echoes_it(store: Arc<dyn cr
     ours.delivery = Some(Delivery::Pending);
     assert!(
         store
-            .add_message(&t, &c.clone().with_message(&ours), 1, &ours)
+            .add_message(
+                &t,
+                &conversation_support::versioned(&c, 1),
+                &c.clone().with_message(&ours),
+                &ours
+            )
             .await
             .expect("claimed")
     );
@@ -987,7 +1018,7 @@ pub async fn a_sent_message_is_recognised_when_avito_echoes_it(store: Arc<dyn cr
     echo.author = Author::Account;
     assert!(
         !store
-            .add_message(&t, &current.value.clone().with_message(&echo), current.version, &echo)
+            .add_message(&t, &current, &current.value.clone().with_message(&echo), &echo)
             .await
             .expect("add")
     );
@@ -1009,7 +1040,12 @@ pub async fn of_two_claims_on_a_failed_message_one_wins(store: Arc<dyn crate::po
     });
     assert!(
         store
-            .add_message(&t, &c.clone().with_message(&failed), 1, &failed)
+            .add_message(
+                &t,
+                &conversation_support::versioned(&c, 1),
+                &c.clone().with_message(&failed),
+                &failed
+            )
             .await
             .expect("added")
     );
@@ -1064,9 +1100,18 @@ pub async fn open_conversations_are_found_when_their_auto_close_time_comes(
     let m = message(&c2, "m1", 30);
     let mut moved = c2.clone().with_message(&m);
     moved.auto_close_due_at = due(100);
-    assert!(store.add_message(&t, &moved, 1, &m).await.expect("add"));
+    assert!(
+        store
+            .add_message(&t, &conversation_support::versioned(&c2, 1), &moved, &m)
+            .await
+            .expect("add")
+    );
     store
-        .close(&t, &c1.clone().closed(t0(), ClosingReason::Inactive), 1)
+        .close(
+            &t,
+            &conversation_support::versioned(&c1, 1),
+            &c1.clone().closed(t0(), ClosingReason::Inactive),
+        )
         .await
         .expect("close");
 
@@ -1101,10 +1146,15 @@ pub async fn open_conversations_are_found_when_their_auto_close_time_comes(
     let mut later = c4.clone();
     later.auto_close_due_at = due(150);
     assert!(matches!(
-        store.save(&other, &later, 7).await,
+        store
+            .save(&other, &conversation_support::versioned(&c4, 7), &later)
+            .await,
         Err(crate::ports::StoreError::Conflict)
     ));
-    store.save(&other, &later, 1).await.expect("save");
+    store
+        .save(&other, &conversation_support::versioned(&c4, 1), &later)
+        .await
+        .expect("save");
     assert_eq!(
         mine(
             store
@@ -1176,7 +1226,7 @@ pub async fn open_conversations_list_by_handler_most_recent_activity_first(
     let m = message(&current.value, "m1", 100);
     assert!(
         store
-            .add_message(&t, &current.value.clone().with_message(&m), current.version, &m)
+            .add_message(&t, &current, &current.value.clone().with_message(&m), &m)
             .await
             .expect("add")
     );
@@ -1190,7 +1240,7 @@ pub async fn open_conversations_list_by_handler_most_recent_activity_first(
         .expect("read")
         .expect("exists");
     store
-        .close(&t, &c4.value.clone().closed(t0(), ClosingReason::Inactive), c4.version)
+        .close(&t, &c4, &c4.value.clone().closed(t0(), ClosingReason::Inactive))
         .await
         .expect("close");
     assert_eq!(
@@ -1254,7 +1304,11 @@ pub async fn a_client_cards_history_lists_its_conversations_newest_first(
         .await
         .expect("open");
     store
-        .close(&t, &c1.clone().closed(t0(), ClosingReason::Inactive), 1)
+        .close(
+            &t,
+            &conversation_support::versioned(&c1, 1),
+            &c1.clone().closed(t0(), ClosingReason::Inactive),
+        )
         .await
         .expect("close");
     let history = |card: ClientCardId| {
@@ -1286,7 +1340,185 @@ pub async fn a_client_cards_history_lists_its_conversations_newest_first(
     let m = message(&c2, "m1", 30);
     let mut linked = c2.clone().with_message(&m);
     linked.client.card_id = Some(client.clone());
-    assert!(store.add_message(&t, &linked, 1, &m).await.expect("add"));
+    assert!(
+        store
+            .add_message(&t, &conversation_support::versioned(&c2, 1), &linked, &m)
+            .await
+            .expect("add")
+    );
     assert_eq!(history(guest).await, ["c1"]);
     assert_eq!(history(client).await, ["c2", "c3"]);
+}
+
+/// The badge counts (R-UI3) are kept with every write: opening, taking, handing over in a message,
+/// closing; a duplicate message or a stale write moves nothing; the counts always equal what the
+/// lists hold; tenants apart.
+pub async fn list_counts_follow_every_move_and_only_writes_that_happen(
+    store: Arc<dyn crate::ports::ConversationStore>,
+) {
+    use conversation_support::{conversation, message, t0, versioned};
+    use domain::conversation::{ClosingReason, Handler};
+    let (t, other) = (fresh_tenant(), fresh_tenant());
+    let sales = Handler::GroupQueue {
+        group_id: domain::ids::GroupId::parse("sales").expect("id"),
+    };
+    let anna = Handler::Operator {
+        employee_id: domain::ids::EmployeeId::parse("anna").expect("id"),
+    };
+    let lists = [Handler::GeneralQueue, sales.clone(), anna.clone()];
+    let counts = || {
+        let (store, t) = (Arc::clone(&store), t.clone());
+        let lists = lists.clone();
+        async move {
+            let mut counted = Vec::new();
+            for list in &lists {
+                let n = store
+                    .count_open_by_handler(&t, std::slice::from_ref(list))
+                    .await
+                    .expect("count");
+                let listed = store
+                    .open_by_handler(&t, std::slice::from_ref(list), None, 1000)
+                    .await
+                    .expect("list")
+                    .items
+                    .len();
+                assert_eq!(n, listed as u64, "the count of {list:?} is what its list holds");
+                counted.push(n);
+            }
+            assert_eq!(
+                store.count_open_by_handler(&t, &lists).await.expect("count"),
+                counted.iter().sum::<u64>(),
+                "several lists count together"
+            );
+            counted
+        }
+    };
+    assert_eq!(counts().await, [0, 0, 0]);
+
+    let c1 = conversation("c1", "u2i-1");
+    let mut c2 = conversation("c2", "u2i-2");
+    c2.handler = sales.clone();
+    store.open(&t, &c1).await.expect("open");
+    store.open(&t, &c2).await.expect("open");
+    store.open(&other, &c1).await.expect("another tenant's");
+    assert_eq!(counts().await, [1, 1, 0]);
+
+    // Taken: from the general queue to Anna.
+    let mut taken = c1.clone();
+    taken.handler = anna.clone();
+    store.save(&t, &versioned(&c1, 1), &taken).await.expect("take");
+    assert_eq!(counts().await, [0, 1, 1]);
+    // A stale write moves nothing.
+    let mut back = c1.clone();
+    back.handler = sales.clone();
+    assert!(matches!(
+        store.save(&t, &versioned(&c1, 1), &back).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(counts().await, [0, 1, 1]);
+
+    // A message that also hands it over (a note with the assignment) moves it; delivered again,
+    // it moves nothing more. A message that keeps the handler moves nothing.
+    let m = message(&c2, "m1", 5);
+    let mut handed = c2.clone().with_message(&m);
+    handed.handler = anna.clone();
+    for _ in 0..3 {
+        let current = store.get(&t, &c2.id).await.expect("read").expect("exists");
+        let next = if current.version == 1 {
+            handed.clone()
+        } else {
+            current.value.clone()
+        };
+        store.add_message(&t, &current, &next, &m).await.expect("add");
+    }
+    assert_eq!(counts().await, [0, 0, 2]);
+    let current = store.get(&t, &c2.id).await.expect("read").expect("exists");
+    let m2 = message(&c2, "m2", 6);
+    let next = current.value.clone().with_message(&m2);
+    assert!(store.add_message(&t, &current, &next, &m2).await.expect("add"));
+    assert_eq!(counts().await, [0, 0, 2]);
+
+    // Closed: off the counts; the chat's next conversation counts again.
+    let current = store.get(&t, &c1.id).await.expect("read").expect("exists");
+    store
+        .close(
+            &t,
+            &current,
+            &current.value.clone().closed(t0(), ClosingReason::Inactive),
+        )
+        .await
+        .expect("close");
+    assert_eq!(counts().await, [0, 0, 1]);
+    store.open(&t, &conversation("c3", "u2i-1")).await.expect("open again");
+    assert_eq!(counts().await, [1, 0, 1]);
+    assert_eq!(
+        store
+            .count_open_by_handler(&other, &[Handler::GeneralQueue])
+            .await
+            .expect("count"),
+        1,
+        "the other tenant's own"
+    );
+}
+
+/// R-UI3 measured: a badge count and a list head read the same with `few` and with `many` open
+/// conversations in the lists (the store's [`crate::ports::ReadMeter`] measures). Opens
+/// `few + many` conversations, `at_once` at a time.
+pub async fn counts_and_list_heads_cost_the_same_with_few_or_many_open<S>(
+    store: Arc<S>,
+    few: usize,
+    many: usize,
+    at_once: usize,
+) where
+    S: crate::ports::ConversationStore + crate::ports::ReadMeter + 'static,
+{
+    use conversation_support::conversation;
+    use domain::conversation::Handler;
+    let lists = [
+        Handler::GeneralQueue,
+        Handler::GroupQueue {
+            group_id: domain::ids::GroupId::parse("sales").expect("id"),
+        },
+        Handler::Operator {
+            employee_id: domain::ids::EmployeeId::parse("anna").expect("id"),
+        },
+    ];
+    let cost = |tenant: TenantId, n: usize| {
+        let store = Arc::clone(&store);
+        let lists = lists.clone();
+        async move {
+            // Opened a few at a time, as conversations arrive; spread over the three lists, each
+            // holding more than the head of two reads from it (`limit + 1`) even with `few`.
+            let mut opened = 0;
+            while opened < n {
+                let mut batch = tokio::task::JoinSet::new();
+                for i in opened..n.min(opened + at_once) {
+                    let (store, tenant) = (Arc::clone(&store), tenant.clone());
+                    let mut c = conversation(&format!("c{i}"), &format!("u2i-{i}"));
+                    c.handler = lists[i % 3].clone();
+                    c.last_activity_at += chrono::TimeDelta::seconds(i64::try_from(i).unwrap_or(0));
+                    batch.spawn(async move { store.open(&tenant, &c).await });
+                }
+                for opening in batch.join_all().await {
+                    opening.expect("open");
+                }
+                opened = n.min(opened + at_once);
+            }
+            let before = store.read_work();
+            let counted = store.count_open_by_handler(&tenant, &lists).await.expect("count");
+            let count_cost = store.read_work() - before;
+            let before = store.read_work();
+            let head = store.open_by_handler(&tenant, &lists, None, 2).await.expect("list");
+            let head_cost = store.read_work() - before;
+            assert_eq!(counted, n as u64);
+            assert_eq!(head.items.len(), 2);
+            (count_cost, head_cost)
+        }
+    };
+    let (few_cost, many_cost) = (cost(fresh_tenant(), few).await, cost(fresh_tenant(), many).await);
+    assert!(few_cost.0 > 0 && few_cost.1 > 0, "the meter measures: {few_cost:?}");
+    assert_eq!(
+        many_cost, few_cost,
+        "(count, list head) read work with {many} open conversations as with {few}"
+    );
 }

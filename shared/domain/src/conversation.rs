@@ -75,7 +75,7 @@ pub struct Listing {
 }
 
 /// A conversation: one Avito chat while it is open.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conversation {
     pub id: ConversationId,
@@ -109,6 +109,46 @@ pub struct Conversation {
     /// The organization it is linked to (at most one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<crate::ids::OrganizationId>,
+    /// What the lists show of it: its latest message from the client, an operator, a bot or an
+    /// auto-reply (not comments or system notes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<LastMessage>,
+}
+
+/// A conversation's latest message as a list row previews it: who wrote it, its content with a
+/// text cut to [`LastMessage::TEXT_CHARS`] characters, and when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LastMessage {
+    pub author: Author,
+    pub content: Content,
+    pub at: DateTime<Utc>,
+}
+
+impl LastMessage {
+    /// How much of a text a preview keeps.
+    pub const TEXT_CHARS: usize = 200;
+
+    /// The preview of `message`; `None` for what lists do not preview (comments, system notes).
+    pub fn of(message: &Message) -> Option<Self> {
+        if matches!(message.content, Content::Comment { .. }) || message.author == Author::System {
+            return None;
+        }
+        let cut = |t: &str| t.chars().take(Self::TEXT_CHARS).collect::<String>();
+        let content = match &message.content {
+            Content::Text { text } => Content::Text { text: cut(text) },
+            Content::Link { text, url } => Content::Link {
+                text: text.as_deref().map(cut),
+                url: url.clone(),
+            },
+            other => other.clone(),
+        };
+        Some(LastMessage {
+            author: message.author.clone(),
+            content,
+            at: message.created_at,
+        })
+    }
 }
 
 /// How a conversation was closed (R-CL1).
@@ -285,6 +325,7 @@ impl Conversation {
             closed_at: None,
             auto_close_due_at: None,
             closing_reason: None,
+            last_message: None,
             candidate: o.candidate,
             topic: None,
             deal_id: None,
@@ -324,6 +365,11 @@ impl Conversation {
             // Internal: the client sees nothing, so nothing is answered and nothing happens.
             return self;
         }
+        if self.last_message.as_ref().is_none_or(|l| message.created_at >= l.at)
+            && let Some(preview) = LastMessage::of(message)
+        {
+            self.last_message = Some(preview);
+        }
         if message.author.is_activity() && message.created_at > self.last_activity_at {
             self.last_activity_at = message.created_at;
         }
@@ -362,6 +408,7 @@ mod tests {
             closed_at: None,
             auto_close_due_at: None,
             closing_reason: None,
+            last_message: None,
             candidate: None,
             topic: None,
             deal_id: None,

@@ -78,16 +78,11 @@ async fn events(
                         return None;
                     }
                 }
-                Ok(Ok(ConversationChanged {
-                    tenant,
-                    conversation,
-                    change,
-                })) if tenant == l.caller.tenant => {
+                Ok(Ok(changed)) if changed.tenant == l.caller.tenant => {
                     if !l.still_signed_in().await {
                         return None;
                     }
-                    let data = serde_json::json!({"conversation_id": conversation.as_str(), "change": change});
-                    let event = Event::default().event("conversation").data(data.to_string());
+                    let event = Event::default().event("conversation").data(changed.to_json());
                     return Some((Ok(event), l));
                 }
                 Ok(Ok(_)) => continue,

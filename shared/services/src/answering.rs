@@ -155,7 +155,7 @@ impl AutoReplies {
             let added = self
                 .ports
                 .conversations
-                .add_message(&job.tenant, &next, current.version, &message)
+                .add_message(&job.tenant, &current, &next, &message)
                 .await;
             Ok(settled(added)?.map(|added| {
                 if added {

@@ -264,7 +264,7 @@ impl AnswerWaitJob {
             next.handler = handler;
             let added = ports
                 .conversations
-                .add_message(&self.tenant, &next, current.version, &message)
+                .add_message(&self.tenant, &current, &next, &message)
                 .await;
             Ok(settled(added)?.map(|added| {
                 if added {

@@ -10,6 +10,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::outbox;
 use crate::ports::Ports;
 use crate::retry::{settled, until_settled};
+use adapters::ports::Versioned;
 use chrono::{DateTime, Utc};
 use domain::auto_close::is_auto_close_due;
 use domain::conversation::{Author, ClosingReason, Content, ConversationStatus, Delivery, Message};
@@ -62,16 +63,15 @@ impl Closing {
                 if rescheduled.auto_close_due_at == current.value.auto_close_due_at {
                     return Ok(Some(Some(Err(Closed::NotDue))));
                 }
-                let saved = p.conversations.save(tenant, &rescheduled, current.version).await;
+                let saved = p.conversations.save(tenant, &current, &rescheduled).await;
                 return Ok(settled(saved)?.map(|()| Some(Err(Closed::NotDue))));
             }
-            let mut version = current.version;
-            let mut conversation = current.value.clone();
+            let mut current = current;
             // A response by phone has no Avito chat to say goodbye in.
             let closing_text = settings
                 .closing_message
                 .to_send()
-                .filter(|_| conversation.has_avito_chat());
+                .filter(|_| current.value.has_avito_chat());
             if let (None, Some(text)) = (&claimed, closing_text) {
                 let message = Message {
                     id: claim_id.clone(),
@@ -81,21 +81,23 @@ impl Closing {
                     created_at: now,
                     delivery: Some(Delivery::Pending),
                 };
-                let next = conversation.clone().with_message(&message);
-                match settled(p.conversations.add_message(tenant, &next, version, &message).await)? {
+                let next = current.value.clone().with_message(&message);
+                match settled(p.conversations.add_message(tenant, &current, &next, &message).await)? {
                     Some(true) => {
                         claimed = Some(message);
-                        version += 1;
-                        conversation = next;
+                        current = Versioned {
+                            value: next,
+                            version: current.version + 1,
+                        };
                     }
                     // Claimed by an earlier attempt: that attempt sends it (or did).
                     Some(false) => {}
                     None => return Ok(None),
                 }
             }
-            let waited = conversation.waiting_since;
-            let closed = conversation.closed(now, reason.clone());
-            Ok(settled(p.conversations.close(tenant, &closed, version).await)?.map(|()| Some(Ok((closed, waited)))))
+            let waited = current.value.waiting_since;
+            let closed = current.value.clone().closed(now, reason.clone());
+            Ok(settled(p.conversations.close(tenant, &current, &closed).await)?.map(|()| Some(Ok((closed, waited)))))
         });
         let (closed, waited) = match closed {
             None => return Ok(Closed::AlreadyClosed),

@@ -141,7 +141,7 @@ impl EnrichJob {
             if next == current.value || next.status != ConversationStatus::Open {
                 return Ok(Some(Some(current.value)));
             }
-            let saved = ports.conversations.save(&self.tenant, &next, current.version).await;
+            let saved = ports.conversations.save(&self.tenant, &current, &next).await;
             Ok(settled(saved)?.map(|()| Some(next)))
         });
         let Some(conversation) = enriched else {

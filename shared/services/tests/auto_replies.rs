@@ -191,7 +191,7 @@ async fn claim_pending(e: &Env, chat: &str, id: &str, author: Author, content: d
     let next = current.value.clone().with_message(&ours);
     assert!(
         e.conversations
-            .add_message(&e.tenant, &next, current.version, &ours)
+            .add_message(&e.tenant, &current, &next, &ours)
             .await
             .expect("claimed")
     );

@@ -254,10 +254,7 @@ async fn after_closing_a_new_client_message_opens_a_new_conversation_with_the_sa
         .expect("open");
     let mut closed = first.value.clone();
     closed.status = ConversationStatus::Closed;
-    e.conversations
-        .close(&e.tenant, &closed, first.version)
-        .await
-        .expect("closed");
+    e.conversations.close(&e.tenant, &first, &closed).await.expect("closed");
     let outcome = e.process(&e.text(&chat, "m2", CLIENT, T + 3600, "Второй вопрос")).await;
     assert!(matches!(outcome, Outcome::Stored { opened: true, .. }), "{outcome:?}");
     let second = e.open(&chat).await;

@@ -6,25 +6,36 @@ use super::dynamodb_table::{
     GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, GSI3, GSI3PK, GSI3SK, PK, SK, lost_condition, unavailable,
 };
 use crate::ports::{
-    ConversationStore, Page, StoreError, TimeCursor, Versioned, activity_sort_key, added_message_key, created_sort_key,
-    handler_key, message_sort_key, time_page,
+    ConversationStore, Page, ReadMeter, StoreError, TimeCursor, Versioned, activity_sort_key, added_message_key,
+    count_moves, created_sort_key, handler_key, message_sort_key, time_page,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use domain::conversation::{Conversation, ConversationStatus, Delivery, Handler, Message};
 use domain::ids::{ChannelId, ConversationId, TenantId};
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A DynamoDB-backed [`ConversationStore`].
 #[derive(Clone, Debug)]
 pub struct DynamoConversationStore {
     client: Client,
     table: String,
+    /// Items DynamoDB reports read by list heads and counts ([`ReadMeter`]).
+    items_read: Arc<AtomicU64>,
 }
+
+type TransactError = SdkError<TransactWriteItemsError, HttpResponse>;
+
+/// How often a transaction that met another one on the same item (a list count that many
+/// conversations move) is tried before the caller is told the store is unavailable.
+const TRANSACT_ATTEMPTS: u32 = 5;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -57,6 +68,14 @@ fn open_chat_key(tenant: &TenantId, channel: &str, chat_id: &str) -> Item {
     HashMap::from([
         (PK.to_owned(), tenant_pk(tenant)),
         (SK.to_owned(), s(format!("OPENCHAT#{channel}#{chat_id}"))),
+    ])
+}
+
+/// The counter of open conversations in one list (a handler's: see `handler_key`).
+fn count_key(tenant: &TenantId, list: &str) -> Item {
+    HashMap::from([
+        (PK.to_owned(), tenant_pk(tenant)),
+        (SK.to_owned(), s(format!("OPENCOUNT#{list}"))),
     ])
 }
 
@@ -99,6 +118,22 @@ fn failed_conditions(err: &SdkError<TransactWriteItemsError, impl std::fmt::Debu
     }
 }
 
+/// Whether a transaction was cancelled only because another one held one of its items (no
+/// condition failed): trying it again is right.
+fn only_met_another_transaction(err: &TransactError) -> bool {
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+            let codes = e
+                .cancellation_reasons()
+                .iter()
+                .filter_map(|r| r.code())
+                .collect::<Vec<_>>();
+            codes.contains(&"TransactionConflict") && !codes.contains(&"ConditionalCheckFailed")
+        }
+        _ => false,
+    }
+}
+
 /// One page from up to `limit + 1` (sort key, conversation) pairs in listing order: the cursor is
 /// the last key shown, set only when more follow.
 fn page_of<T>(mut found: Vec<(String, T)>, limit: u32) -> Result<Page<T, TimeCursor>, StoreError> {
@@ -120,6 +155,72 @@ impl DynamoConversationStore {
         Self {
             client,
             table: table.into(),
+            items_read: Arc::default(),
+        }
+    }
+
+    fn metered(&self, items: i32) {
+        self.items_read
+            .fetch_add(u64::try_from(items).unwrap_or(0), Ordering::Relaxed);
+    }
+
+    /// The counter items a write from `before` (none for a new conversation) to `after` moves, as
+    /// updates for the same transaction: `ADD n -1` on the list it leaves, `+1` on the one it
+    /// enters (see `TABLE_DESIGN.md`, "List counts").
+    fn count_updates(
+        &self,
+        tenant: &TenantId,
+        before: Option<&Conversation>,
+        after: &Conversation,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        count_moves(before, after)
+            .into_iter()
+            .map(|(list, delta)| {
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(count_key(tenant, &list)))
+                    .update_expression("ADD #n :delta")
+                    .expression_attribute_names("#n", "n")
+                    .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()))
+                    .build();
+                Ok(TransactWriteItem::builder().update(build(update)?).build())
+            })
+            .collect()
+    }
+
+    /// Runs one transaction, again (a few times, after a short pause) when it was cancelled only
+    /// because another transaction held one of its items at the same moment: list counters are
+    /// shared by every conversation of a list. Each attempt carries its own client request
+    /// token, so that the SDK's retry of an attempt that timed out after DynamoDB committed it is
+    /// answered as that success rather than failing its own conditions.
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactError> {
+        let mut attempt = 1;
+        loop {
+            let mut token = [0u8; 16];
+            // Without randomness the attempt goes without a token (a retry may then report a
+            // conflict that the caller's re-read resolves).
+            let token = getrandom::getrandom(&mut token)
+                .ok()
+                .map(|()| token.iter().map(|b| format!("{b:02x}")).collect::<String>());
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .set_client_request_token(token)
+                .send()
+                .await;
+            match result {
+                Err(e) if attempt < TRANSACT_ATTEMPTS && only_met_another_transaction(&e) => {
+                    let jitter = u64::from(
+                        std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.subsec_nanos() % 20),
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(10 * u64::from(attempt) + jitter)).await;
+                    attempt += 1;
+                }
+                other => return other.map(drop),
+            }
         }
     }
 
@@ -176,8 +277,8 @@ impl DynamoConversationStore {
         Ok(TransactWriteItem::builder().put(build(put.build())?).build())
     }
 
-    /// Up to `limit + 1` conversations of partition `pk` of `index` (keyed `pk_attr`, `sk_attr`),
-    /// newest first below the sort key `bound`, each with its sort key.
+    /// Up to `limit + 1` items of partition `pk` of `index` (keyed `pk_attr`, `sk_attr`), newest
+    /// first below the sort key `bound`, each with its sort key.
     async fn newest_below(
         &self,
         index: &str,
@@ -186,7 +287,7 @@ impl DynamoConversationStore {
         pk: String,
         bound: &str,
         limit: u32,
-    ) -> Result<Vec<(String, Conversation)>, StoreError> {
+    ) -> Result<Vec<(String, Item)>, StoreError> {
         let out = self
             .client
             .query()
@@ -202,14 +303,75 @@ impl DynamoConversationStore {
             .send()
             .await
             .map_err(unavailable)?;
-        let mut found = Vec::new();
-        for item in out.items() {
-            let Some(AttributeValue::S(key)) = item.get(sk_attr) else {
-                continue;
-            };
-            found.push((key.clone(), doc_of(item)?));
+        self.metered(out.scanned_count());
+        Ok(out
+            .items()
+            .iter()
+            .filter_map(|item| match item.get(sk_attr) {
+                Some(AttributeValue::S(key)) => Some((key.clone(), item.clone())),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The conversations of index entries that project only keys, read from the table in one
+    /// `BatchGetItem` per 100, in the entries' order; an entry whose conversation is gone is
+    /// skipped.
+    async fn conversations_of(&self, entries: Vec<(String, Item)>) -> Result<Vec<(String, Conversation)>, StoreError> {
+        let mut docs: HashMap<String, Conversation> = HashMap::new();
+        let keys: Vec<Item> = entries
+            .iter()
+            .filter_map(|(_, item)| {
+                Some(HashMap::from([
+                    (PK.to_owned(), item.get(PK)?.clone()),
+                    (SK.to_owned(), item.get(SK)?.clone()),
+                ]))
+            })
+            .collect();
+        for chunk in keys.chunks(100) {
+            let mut pending = Some(build(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.to_vec()))
+                    .consistent_read(true)
+                    .build(),
+            )?);
+            let mut rounds = 0;
+            while let Some(request) = pending.take() {
+                rounds += 1;
+                if rounds > 5 {
+                    return Err(StoreError::Unavailable("conversations: keys left unprocessed".into()));
+                }
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                for item in out
+                    .responses()
+                    .and_then(|r| r.get(&self.table))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    if let Some(AttributeValue::S(sk)) = item.get(SK) {
+                        docs.insert(sk.clone(), doc_of(item)?);
+                    }
+                }
+                pending = out
+                    .unprocessed_keys()
+                    .and_then(|u| u.get(&self.table))
+                    .filter(|k| !k.keys().is_empty())
+                    .cloned();
+            }
         }
-        Ok(found)
+        Ok(entries
+            .into_iter()
+            .filter_map(|(key, item)| match item.get(SK) {
+                Some(AttributeValue::S(sk)) => docs.remove(sk).map(|c| (key, c)),
+                _ => None,
+            })
+            .collect())
     }
 
     async fn read(&self, key: Item) -> Result<Option<Item>, StoreError> {
@@ -223,6 +385,12 @@ impl DynamoConversationStore {
             .await
             .map_err(unavailable)?;
         Ok(out.item)
+    }
+}
+
+impl ReadMeter for DynamoConversationStore {
+    fn read_work(&self) -> u64 {
+        self.items_read.load(Ordering::Relaxed)
     }
 }
 
@@ -255,15 +423,13 @@ impl ConversationStore for DynamoConversationStore {
                 .expression_attribute_names("#pk", PK)
                 .build(),
         )?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(pointer_put).build())
-            .transact_items(self.conversation_put(tenant, conversation, None)?)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
+        let mut items = vec![
+            TransactWriteItem::builder().put(pointer_put).build(),
+            self.conversation_put(tenant, conversation, None)?,
+        ];
+        items.extend(self.count_updates(tenant, None, conversation)?);
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
             Err(e) if failed_conditions(&e).is_some_and(|f| f.contains(&true)) => Err(StoreError::Conflict),
             Err(e) => Err(unavailable(e)),
         }
@@ -282,10 +448,11 @@ impl ConversationStore for DynamoConversationStore {
     async fn add_message(
         &self,
         tenant: &TenantId,
+        current: &Versioned<Conversation>,
         conversation: &Conversation,
-        expected_version: u64,
         message: &Message,
     ) -> Result<bool, StoreError> {
+        let expected_version = current.version;
         let dedupe = HashMap::from([
             (PK.to_owned(), tenant_pk(tenant)),
             (
@@ -316,16 +483,14 @@ impl ConversationStore for DynamoConversationStore {
                 .set_item(Some(message_item))
                 .build(),
         )?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(dedupe_put).build())
-            .transact_items(self.conversation_put(tenant, conversation, Some(expected_version))?)
-            .transact_items(TransactWriteItem::builder().put(message_put).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
+        let mut items = vec![
+            TransactWriteItem::builder().put(dedupe_put).build(),
+            self.conversation_put(tenant, conversation, Some(expected_version))?,
+            TransactWriteItem::builder().put(message_put).build(),
+        ];
+        items.extend(self.count_updates(tenant, Some(&current.value), conversation)?);
+        match self.transact(items).await {
+            Ok(()) => Ok(true),
             Err(e) => match failed_conditions(&e) {
                 Some(failed) if failed.first() == Some(&true) => Ok(false),
                 Some(failed) if failed.get(1) == Some(&true) => Err(StoreError::Conflict),
@@ -457,38 +622,59 @@ impl ConversationStore for DynamoConversationStore {
         // One query per handler, each newest first from the cursor; merged, the first `limit` win.
         for handler in handlers {
             let pk = format!("T#{tenant}#H#{}", handler_key(handler));
-            found.extend(self.newest_below(GSI2, GSI2PK, GSI2SK, pk, &bound, limit).await?);
+            for (key, item) in self.newest_below(GSI2, GSI2PK, GSI2SK, pk, &bound, limit).await? {
+                found.push((key, doc_of(&item)?));
+            }
         }
         found.sort_by(|a, b| b.0.cmp(&a.0));
         page_of(found, limit)
     }
 
     async fn count_open_by_handler(&self, tenant: &TenantId, handlers: &[Handler]) -> Result<u64, StoreError> {
-        let mut total = 0u64;
-        for handler in handlers {
-            let mut start: Option<HashMap<String, AttributeValue>> = None;
-            loop {
+        let mut lists: Vec<String> = handlers.iter().map(handler_key).collect();
+        lists.sort();
+        lists.dedup();
+        let mut total = 0i64;
+        // BatchGetItem takes up to 100 keys; a person's lists are a few.
+        for chunk in lists.chunks(100) {
+            let keys = chunk.iter().map(|l| count_key(tenant, l)).collect::<Vec<_>>();
+            let mut pending = Some(build(KeysAndAttributes::builder().set_keys(Some(keys)).build())?);
+            let mut rounds = 0;
+            while let Some(request) = pending.take() {
+                rounds += 1;
+                if rounds > 5 {
+                    return Err(StoreError::Unavailable("list counts: keys left unprocessed".into()));
+                }
                 let out = self
                     .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(GSI2)
-                    .key_condition_expression("#pk = :pk")
-                    .expression_attribute_names("#pk", GSI2PK)
-                    .expression_attribute_values(":pk", s(format!("T#{tenant}#H#{}", handler_key(handler))))
-                    .select(aws_sdk_dynamodb::types::Select::Count)
-                    .set_exclusive_start_key(start.take())
+                    .batch_get_item()
+                    .request_items(&self.table, request)
                     .send()
                     .await
                     .map_err(unavailable)?;
-                total += u64::try_from(out.count()).unwrap_or(0);
-                match out.last_evaluated_key() {
-                    Some(k) if !k.is_empty() => start = Some(k.clone()),
-                    _ => break,
+                let found = out
+                    .responses()
+                    .and_then(|r| r.get(&self.table))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                self.metered(i32::try_from(found.len()).unwrap_or(i32::MAX));
+                for item in found {
+                    total += match item.get("n") {
+                        Some(AttributeValue::N(n)) => n
+                            .parse::<i64>()
+                            .map_err(|_| StoreError::Corrupt("non-numeric count".into()))?,
+                        _ => 0,
+                    };
                 }
+                pending = out
+                    .unprocessed_keys()
+                    .and_then(|u| u.get(&self.table))
+                    .filter(|k| !k.keys().is_empty())
+                    .cloned();
             }
         }
-        Ok(total)
+        // A counter is never below zero unless data written before counters existed is closed.
+        Ok(u64::try_from(total).unwrap_or(0))
     }
 
     async fn by_client_card(
@@ -501,7 +687,20 @@ impl ConversationStore for DynamoConversationStore {
         let limit = limit.clamp(1, 1000);
         let bound = after.map_or_else(|| "~".to_owned(), TimeCursor::sort_key);
         let pk = format!("T#{tenant}#CARD#{card}");
-        let found = self.newest_below(GSI3, GSI3PK, GSI3SK, pk, &bound, limit).await?;
+        // The index projects only keys: a message, which changes no key of it, writes nothing there.
+        let entries = self.newest_below(GSI3, GSI3PK, GSI3SK, pk, &bound, limit).await?;
+        let more = entries.len() > limit as usize;
+        let mut found = self.conversations_of(entries).await?;
+        if more && found.len() <= limit as usize {
+            // A conversation listed went away between the index and the read: the page still
+            // says more follow, from the last one shown.
+            found.truncate(limit as usize);
+            let next = found.last().map(|(k, _)| k.clone());
+            return time_page(Page {
+                items: found.into_iter().map(|(_, c)| c).collect(),
+                next,
+            });
+        }
         page_of(found, limit)
     }
 
@@ -551,17 +750,13 @@ impl ConversationStore for DynamoConversationStore {
     async fn save(
         &self,
         tenant: &TenantId,
+        current: &Versioned<Conversation>,
         conversation: &Conversation,
-        expected_version: u64,
     ) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(self.conversation_put(tenant, conversation, Some(expected_version))?)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
+        let mut items = vec![self.conversation_put(tenant, conversation, Some(current.version))?];
+        items.extend(self.count_updates(tenant, Some(&current.value), conversation)?);
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
             Err(e) if failed_conditions(&e).is_some_and(|f| f.first() == Some(&true)) => Err(StoreError::Conflict),
             Err(e) => Err(unavailable(e)),
         }
@@ -570,8 +765,8 @@ impl ConversationStore for DynamoConversationStore {
     async fn close(
         &self,
         tenant: &TenantId,
+        current: &Versioned<Conversation>,
         conversation: &Conversation,
-        expected_version: u64,
     ) -> Result<(), StoreError> {
         let pointer_delete = build(
             Delete::builder()
@@ -586,15 +781,13 @@ impl ConversationStore for DynamoConversationStore {
                 .expression_attribute_values(":id", s(conversation.id.as_str()))
                 .build(),
         )?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(self.conversation_put(tenant, conversation, Some(expected_version))?)
-            .transact_items(TransactWriteItem::builder().delete(pointer_delete).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
+        let mut items = vec![
+            self.conversation_put(tenant, conversation, Some(current.version))?,
+            TransactWriteItem::builder().delete(pointer_delete).build(),
+        ];
+        items.extend(self.count_updates(tenant, Some(&current.value), conversation)?);
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
             Err(e) if failed_conditions(&e).is_some_and(|f| f.first() == Some(&true)) => Err(StoreError::Conflict),
             Err(e) => Err(unavailable(e)),
         }

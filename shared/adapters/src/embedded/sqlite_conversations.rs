@@ -3,8 +3,8 @@
 
 use super::db::{CachedStatements, Db};
 use crate::ports::{
-    ConversationStore, Page, StoreError, TimeCursor, Versioned, activity_sort_key, added_message_key, created_sort_key,
-    handler_key, message_sort_key, time_page,
+    ConversationStore, Page, ReadMeter, StoreError, TimeCursor, Versioned, activity_sort_key, added_message_key,
+    created_sort_key, handler_key, list_of, message_sort_key, time_page,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -12,11 +12,27 @@ use domain::conversation::{Conversation, Delivery, Handler, Message};
 use domain::ids::{ChannelId, ConversationId, TenantId};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A SQLite-backed [`ConversationStore`]. Cheap to clone.
 #[derive(Clone)]
 pub struct SqliteConversationStore {
     db: Db,
+    /// SQLite virtual-machine steps of list heads and counts ([`ReadMeter`]).
+    steps: Arc<AtomicU64>,
+}
+
+impl ReadMeter for SqliteConversationStore {
+    fn read_work(&self) -> u64 {
+        self.steps.load(Ordering::Relaxed)
+    }
+}
+
+/// Adds the virtual-machine steps `stmt` took since it was last measured to `steps`.
+fn measure(stmt: &rusqlite::Statement<'_>, steps: &AtomicU64) {
+    let n = stmt.reset_status(rusqlite::StatementStatus::VmStep);
+    steps.fetch_add(u64::try_from(n).unwrap_or(0), Ordering::Relaxed);
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -57,6 +73,14 @@ const SCHEMA: &str = "
         PRIMARY KEY (tenant, conversation_id)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS open_by_handler_activity ON open_by_handler (tenant, handler_key, sort_key);
+    CREATE TABLE IF NOT EXISTS open_counts (
+        tenant TEXT NOT NULL, list TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (tenant, list)
+    ) WITHOUT ROWID;
+    -- Counts for a data directory written before the counters existed (once: rows are never deleted).
+    INSERT INTO open_counts (tenant, list, n)
+        SELECT tenant, handler_key, COUNT(*) FROM open_by_handler
+        WHERE NOT EXISTS (SELECT 1 FROM open_counts) GROUP BY tenant, handler_key;
     CREATE TABLE IF NOT EXISTS by_client_card (
         tenant TEXT NOT NULL, conversation_id TEXT NOT NULL, card_id TEXT NOT NULL, sort_key TEXT NOT NULL,
         PRIMARY KEY (tenant, conversation_id)
@@ -89,13 +113,14 @@ impl SqliteConversationStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         Ok(Self {
             db: Db::open(path, SCHEMA)?,
+            steps: Arc::default(),
         })
     }
 }
 
-/// Keeps the indexes (auto-close, open by handler) in step with a conversation write (same
-/// transaction).
-fn sync_auto_close(c: &Connection, tenant: &str, conversation: &Conversation) -> Result<(), StoreError> {
+/// Keeps the indexes (client card, open by handler and its counts, auto-close) in step with a
+/// conversation write (same transaction).
+fn sync_indexes(c: &Connection, tenant: &str, conversation: &Conversation) -> Result<(), StoreError> {
     match &conversation.client.card_id {
         Some(card) => c.execute_cached(
             "INSERT INTO by_client_card (tenant, conversation_id, card_id, sort_key) VALUES (?1, ?2, ?3, ?4)
@@ -113,6 +138,25 @@ fn sync_auto_close(c: &Connection, tenant: &str, conversation: &Conversation) ->
         ),
     }
     .map_err(unavailable)?;
+    let left: Option<String> = c
+        .query_row_cached(
+            "SELECT handler_key FROM open_by_handler WHERE tenant = ?1 AND conversation_id = ?2",
+            params![tenant, conversation.id.as_str()],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(unavailable)?;
+    let entered = list_of(conversation);
+    if left != entered {
+        for (list, delta) in left.map(|l| (l, -1)).into_iter().chain(entered.map(|l| (l, 1))) {
+            c.execute_cached(
+                "INSERT INTO open_counts (tenant, list, n) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (tenant, list) DO UPDATE SET n = n + excluded.n",
+                params![tenant, list, delta],
+            )
+            .map_err(unavailable)?;
+        }
+    }
     if conversation.status == domain::conversation::ConversationStatus::Open {
         c.execute_cached(
             "INSERT INTO open_by_handler (tenant, conversation_id, handler_key, sort_key) VALUES (?1, ?2, ?3, ?4)
@@ -166,7 +210,7 @@ fn update_versioned(
     if updated != 1 {
         return Err(StoreError::Conflict);
     }
-    sync_auto_close(tx, tenant, conversation)
+    sync_indexes(tx, tenant, conversation)
 }
 
 fn read_conversation(c: &Connection, tenant: &str, id: &str) -> Result<Option<Versioned<Conversation>>, StoreError> {
@@ -233,7 +277,7 @@ impl ConversationStore for SqliteConversationStore {
             if pointer != 1 || row != 1 {
                 return Err(StoreError::Conflict);
             }
-            sync_auto_close(&tx, &t, &conv)?;
+            sync_indexes(&tx, &t, &conv)?;
             tx.commit().map_err(unavailable)
         })
         .await
@@ -247,10 +291,11 @@ impl ConversationStore for SqliteConversationStore {
     async fn add_message(
         &self,
         tenant: &TenantId,
+        current: &Versioned<Conversation>,
         conversation: &Conversation,
-        expected_version: u64,
         message: &Message,
     ) -> Result<bool, StoreError> {
+        let expected_version = current.version;
         let (t, conv_doc, msg_doc) = (tenant.to_string(), encode(conversation)?, encode(message)?);
         let whole = conversation.clone();
         let (conv_id, channel, msg_id, sort_key) = (
@@ -385,15 +430,29 @@ impl ConversationStore for SqliteConversationStore {
                 next: None,
             });
         }
-        let keys: Vec<String> = handlers.iter().map(handler_key).collect();
+        let mut keys: Vec<String> = handlers.iter().map(handler_key).collect();
+        keys.sort();
+        keys.dedup();
         let (t, after) = (tenant.to_string(), after.map(TimeCursor::sort_key));
         let limit = limit.max(1);
+        let steps = Arc::clone(&self.steps);
         self.db
             .run(move |c| {
-                let marks = (0..keys.len()).map(|i| format!("?{}", i + 4)).collect::<Vec<_>>().join(", ");
+                // Each list's head on its own (the index gives it in order, `limit + 1` rows at
+                // most), then the heads merged: the cost does not grow with the lists' length.
+                let heads = (0..keys.len())
+                    .map(|i| {
+                        format!(
+                            "SELECT * FROM (SELECT sort_key, conversation_id FROM open_by_handler
+                             WHERE tenant = ?1 AND handler_key = ?{} AND sort_key < ?2 ORDER BY sort_key DESC LIMIT ?3)",
+                            i + 4
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" UNION ALL ");
                 let sql = format!(
-                    "SELECT o.sort_key, c.doc FROM open_by_handler o JOIN conversations c ON c.tenant = o.tenant AND c.id = o.conversation_id
-                     WHERE o.tenant = ?1 AND o.sort_key < ?2 AND o.handler_key IN ({marks}) ORDER BY o.sort_key DESC LIMIT ?3"
+                    "SELECT h.sort_key, c.doc FROM ({heads}) h JOIN conversations c ON c.tenant = ?1 AND c.id = h.conversation_id
+                     ORDER BY h.sort_key DESC LIMIT ?3"
                 );
                 let mut values: Vec<rusqlite::types::Value> = vec![t.into(), after.unwrap_or_else(|| "~".into()).into(), i64::from(limit + 1).into()];
                 values.extend(keys.into_iter().map(rusqlite::types::Value::from));
@@ -403,6 +462,7 @@ impl ConversationStore for SqliteConversationStore {
                     .map_err(unavailable)?
                     .collect::<Result<_, _>>()
                     .map_err(unavailable)?;
+                measure(&stmt, &steps);
                 page_of(rows, limit)
             })
             .await
@@ -412,20 +472,26 @@ impl ConversationStore for SqliteConversationStore {
         if handlers.is_empty() {
             return Ok(0);
         }
-        let (t, keys): (String, Vec<String>) = (tenant.to_string(), handlers.iter().map(handler_key).collect());
+        let mut keys: Vec<String> = handlers.iter().map(handler_key).collect();
+        keys.sort();
+        keys.dedup();
+        let (t, steps) = (tenant.to_string(), Arc::clone(&self.steps));
         self.db
             .run(move |c| {
                 let marks = (0..keys.len())
                     .map(|i| format!("?{}", i + 2))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let sql =
-                    format!("SELECT COUNT(*) FROM open_by_handler WHERE tenant = ?1 AND handler_key IN ({marks})");
+                let sql = format!(
+                    "SELECT COALESCE(SUM(MAX(n, 0)), 0) FROM open_counts WHERE tenant = ?1 AND list IN ({marks})"
+                );
                 let mut values: Vec<rusqlite::types::Value> = vec![t.into()];
                 values.extend(keys.into_iter().map(rusqlite::types::Value::from));
-                let n: i64 = c
-                    .query_row_cached(&sql, rusqlite::params_from_iter(values), |r| r.get(0))
+                let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
+                let n: i64 = stmt
+                    .query_row(rusqlite::params_from_iter(values), |r| r.get(0))
                     .map_err(unavailable)?;
+                measure(&stmt, &steps);
                 Ok(u64::try_from(n).unwrap_or(0))
             })
             .await
@@ -493,9 +559,10 @@ impl ConversationStore for SqliteConversationStore {
     async fn save(
         &self,
         tenant: &TenantId,
+        current: &Versioned<Conversation>,
         conversation: &Conversation,
-        expected_version: u64,
     ) -> Result<(), StoreError> {
+        let expected_version = current.version;
         let (t, doc, conv) = (tenant.to_string(), encode(conversation)?, conversation.clone());
         self.db
             .run(move |c| {
@@ -509,9 +576,10 @@ impl ConversationStore for SqliteConversationStore {
     async fn close(
         &self,
         tenant: &TenantId,
+        current: &Versioned<Conversation>,
         conversation: &Conversation,
-        expected_version: u64,
     ) -> Result<(), StoreError> {
+        let expected_version = current.version;
         let (t, doc, conv) = (tenant.to_string(), encode(conversation)?, conversation.clone());
         self.db
             .run(move |c| {

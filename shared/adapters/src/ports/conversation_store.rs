@@ -30,15 +30,17 @@ pub trait ConversationStore: Send + Sync {
 
     async fn get(&self, tenant: &TenantId, id: &ConversationId) -> Result<Option<Versioned<Conversation>>, StoreError>;
 
-    /// Adds `message` and saves `conversation` (as it is after the message) in one atomic write.
-    /// `Ok(true)`: added. `Ok(false)`: this message id was already stored for the channel, nothing
-    /// written. [`StoreError::Conflict`]: the conversation moved past `expected_version`, nothing
-    /// written (read it again and retry).
+    /// Adds `message` and saves `next` (the conversation as it is after the message) in one atomic
+    /// write, if the conversation is still `current` (as read, at its version). `Ok(true)`: added.
+    /// `Ok(false)`: this message id was already stored for the channel, nothing written.
+    /// [`StoreError::Conflict`]: the conversation moved past `current.version`, nothing written
+    /// (read it again and retry). Like every conversation write, it moves the conversation between
+    /// lists and their counts by what changed from `current` to `next`.
     async fn add_message(
         &self,
         tenant: &TenantId,
-        conversation: &Conversation,
-        expected_version: u64,
+        current: &Versioned<Conversation>,
+        next: &Conversation,
         message: &Message,
     ) -> Result<bool, StoreError>;
 
@@ -79,7 +81,9 @@ pub trait ConversationStore: Send + Sync {
     ) -> Result<Page<Conversation, TimeCursor>, StoreError>;
 
     /// How many open conversations `handlers` have (the badges of "My conversations" and
-    /// "Queue"); counted on the same index as [`ConversationStore::open_by_handler`].
+    /// "Queue"): counters kept in the same atomic write as every change that moves a conversation
+    /// between lists, so a count reads one counter per handler however many conversations are
+    /// open (R-UI3).
     async fn count_open_by_handler(&self, tenant: &TenantId, handlers: &[Handler]) -> Result<u64, StoreError>;
 
     /// The conversations of a client card, open and closed, the newest first (by when they
@@ -102,23 +106,23 @@ pub trait ConversationStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<(TenantId, ConversationId)>, StoreError>;
 
-    /// Saves an open conversation's own fields (no message: e.g. a new auto-close time) in one
-    /// conditional write; [`StoreError::Conflict`] if it moved past `expected_version`. Its indexes
-    /// follow it, as with every conversation write.
+    /// Saves an open conversation's own fields (no message: e.g. a new auto-close time or
+    /// handler) as `next` in one conditional write; [`StoreError::Conflict`] if it moved past
+    /// `current.version`. Its indexes and list counts follow it, as with every conversation write.
     async fn save(
         &self,
         tenant: &TenantId,
-        conversation: &Conversation,
-        expected_version: u64,
+        current: &Versioned<Conversation>,
+        next: &Conversation,
     ) -> Result<(), StoreError>;
 
-    /// Saves a closed conversation and frees its chat for a new one, atomically;
-    /// [`StoreError::Conflict`] if it moved past `expected_version`.
+    /// Saves `next`, the closed conversation, and frees its chat for a new one, atomically;
+    /// [`StoreError::Conflict`] if it moved past `current.version`.
     async fn close(
         &self,
         tenant: &TenantId,
-        conversation: &Conversation,
-        expected_version: u64,
+        current: &Versioned<Conversation>,
+        next: &Conversation,
     ) -> Result<(), StoreError>;
 }
 
@@ -252,4 +256,31 @@ pub(crate) fn activity_sort_key(conversation: &Conversation) -> String {
 /// (zero-padded), then its id; listings run from the greatest down.
 pub(crate) fn created_sort_key(conversation: &Conversation) -> String {
     TimeCursor::created_of(conversation).sort_key()
+}
+
+/// The list an open conversation is in and counted in: its handler's (see [`handler_key`]);
+/// none once it is closed.
+pub(crate) fn list_of(conversation: &Conversation) -> Option<String> {
+    (conversation.status == domain::conversation::ConversationStatus::Open).then(|| handler_key(&conversation.handler))
+}
+
+/// How a write from `before` (none for a new conversation) to `after` moves the list counts: one
+/// down for the list it leaves, one up for the list it enters; nothing when it stays in one list.
+/// (The DynamoDB store's; the SQLite store reads the list a conversation leaves from its own index
+/// in the same transaction.)
+#[cfg_attr(not(feature = "aws-dynamodb"), allow(dead_code))]
+pub(crate) fn count_moves(before: Option<&Conversation>, after: &Conversation) -> Vec<(String, i64)> {
+    let (from, to) = (before.and_then(list_of), list_of(after));
+    if from == to {
+        return Vec::new();
+    }
+    from.map(|l| (l, -1)).into_iter().chain(to.map(|l| (l, 1))).collect()
+}
+
+/// Measured read work of a store, for checks that a read's cost does not grow with the data (the
+/// contract's `counts_and_list_heads_cost_the_same_with_10_or_10000_open`). What a unit is is the
+/// store's own: items DynamoDB reports it read; SQLite virtual-machine steps.
+pub trait ReadMeter {
+    /// Read work done so far by the measured reads (counts and list heads).
+    fn read_work(&self) -> u64;
 }

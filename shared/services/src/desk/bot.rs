@@ -116,7 +116,7 @@ impl Desk {
             let next = self.answered(&caller.tenant, &current.value, &message).await?;
             let added = ports
                 .conversations
-                .add_message(&caller.tenant, &next, current.version, &message)
+                .add_message(&caller.tenant, &current, &next, &message)
                 .await;
             Ok(settled(added)?.map(|_| (next, message, current.value.waiting_since)))
         });
@@ -158,7 +158,7 @@ impl Desk {
             }
             let added = ports
                 .conversations
-                .add_message(&caller.tenant, &next, current.version, &note)
+                .add_message(&caller.tenant, &current, &next, &note)
                 .await;
             Ok(settled(added)?.map(|_| (next, note.created_at)))
         });

@@ -348,12 +348,7 @@ impl Desk {
             };
             let next = changed.with_message(&note);
             // `false`: this version's note is stored, so someone changed it from here first.
-            let added = settled(
-                ports
-                    .conversations
-                    .add_message(tenant, &next, current.version, &note)
-                    .await,
-            )?;
+            let added = settled(ports.conversations.add_message(tenant, &current, &next, &note).await)?;
             Ok(added.and_then(|added| added.then_some(next)))
         }))
     }
@@ -469,7 +464,7 @@ impl Desk {
             let next = current.value.clone().with_message(&message);
             let added = ports
                 .conversations
-                .add_message(&person.tenant, &next, current.version, &message)
+                .add_message(&person.tenant, &current, &next, &message)
                 .await;
             Ok(settled(added)?.map(drop))
         });

@@ -169,10 +169,7 @@ impl Desk {
                 delivery: Some(Delivery::Pending),
             };
             let next = self.answered(tenant, &current.value, &message).await?;
-            let added = ports
-                .conversations
-                .add_message(tenant, &next, current.version, &message)
-                .await;
+            let added = ports.conversations.add_message(tenant, &current, &next, &message).await;
             match settled(added)? {
                 None => Ok(None),
                 Some(true) => Ok(Some(Ok(Claimed {

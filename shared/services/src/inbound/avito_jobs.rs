@@ -466,10 +466,7 @@ async fn update_response_conversation(
             listing.url = listing.url.clone().or_else(|| vacancy.url.clone());
             listing.item_id = listing.item_id.or(vacancy.id);
         }
-        let added = ports
-            .conversations
-            .add_message(tenant, &next, current.version, &note)
-            .await;
+        let added = ports.conversations.add_message(tenant, &current, &next, &note).await;
         Ok(settled(added)?.map(|added| {
             if added {
                 Outcome::Stored {

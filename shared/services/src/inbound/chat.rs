@@ -99,10 +99,7 @@ pub(super) async fn store_message(
         if current.value.waiting_since.is_none() && next.waiting_since.is_some() {
             AutoReplies { ports: ports.clone() }.plan(tenant, &next).await?;
         }
-        let added = ports
-            .conversations
-            .add_message(tenant, &next, current.version, &message)
-            .await;
+        let added = ports.conversations.add_message(tenant, &current, &next, &message).await;
         Ok(settled(added)?.map(|added| {
             if added {
                 Ok(Written {
@@ -236,10 +233,7 @@ async fn bot_unavailable(
         if next.waiting_since.is_some() {
             AutoReplies { ports: ports.clone() }.plan(tenant, &next).await?;
         }
-        let added = ports
-            .conversations
-            .add_message(tenant, &next, current.version, &note)
-            .await;
+        let added = ports.conversations.add_message(tenant, &current, &next, &note).await;
         Ok(settled(added)?.map(|added| added.then_some((next, note.created_at))))
     });
     match handed {
