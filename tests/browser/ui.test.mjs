@@ -310,7 +310,7 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
   await item.getByText(/Авито Ромашка/).waitFor();
   assert.match(await item.locator(".waiting").textContent(), /^ждёт (меньше минуты|\d+ минут[уы]?)$/);
   await item.click();
-  await page.getByText("Велосипед ещё продаётся?").waitFor();
+  await page.locator(".messages").getByText("Велосипед ещё продаётся?").waitFor();
   await page.getByText("Ответ возьмёт обращение на вас").waitFor();
   await page.locator(".listing").getByText("Велосипед Stels").waitFor();
   await shot("operator-queue");
@@ -330,12 +330,17 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
   // channel works the screen polls only once a minute, beyond this wait).
   assert.equal(await page.locator(".live-down").isVisible(), false, "the live channel is up");
   await sandbox("POST", "/accounts/1001/client-messages", { chat_id: chat, text: "Можно забрать сегодня?" });
-  await page.getByText("Можно забрать сегодня?").waitFor({ timeout: 10000 });
+  await page.locator(".messages").getByText("Можно забрать сегодня?").waitFor({ timeout: 10000 });
 
   await page.getByPlaceholder("Ответ клиенту").fill("Да, продаётся. Приезжайте!");
   await page.getByRole("button", { name: "Отправить" }).click();
   await page.locator("li.message.operator").getByText("доставлено в Авито").waitFor();
   assert.equal(await page.locator(".toast.error").count(), 0, "no error shown for a sent reply");
+  // The list row previews the last message, the operator's own as «Вы: …».
+  await page.getByRole("link", { name: /Мои обращения/ }).click();
+  await item.locator(".preview").getByText("Вы: Да, продаётся. Приезжайте!").waitFor();
+  await item.click();
+  await page.getByPlaceholder("Ответ клиенту").waitFor();
 
   // Avito refuses the next reply: the operator reads why in Russian (Avito's English only in the
   // tooltip).
@@ -874,5 +879,48 @@ test("alerts: what each live event means for whom, and the operator's switches k
   await shot("operator-alerted", on);
   await on.locator("h2, p.empty").first().click();
   assert.equal(await on.title(), "Обращения — Авито · контакт-центр");
+  await alerts.close();
+});
+
+test("alerts from the server's live events: a new conversation in a queue I see, a client writing in mine", async () => {
+  const alerts = await browser.newContext({ locale: "ru-RU", viewport: { width: 1400, height: 900 }, permissions: ["notifications"] });
+  await alerts.addInitScript(() => {
+    window.notified = [];
+    const Original = window.Notification;
+    window.Notification = class extends Original {
+      constructor(title, options) {
+        super(title, options);
+        window.notified.push([title, options?.body]);
+      }
+    };
+  });
+  const on = await alerts.newPage();
+  on.setDefaultTimeout(15000);
+  await signIn(ADMIN, on);
+  await on.getByRole("heading", { name: "Каналы" }).waitFor();
+  await on.goto(`${base}/#/work/queue`);
+  await on.getByText("Оповещения", { exact: true }).waitFor();
+  await on.locator('.live-down[data-live="up"]').waitFor({ state: "attached" });
+
+  // A client writes to account 1001: its channel («Авито Самара») sends it to the general queue.
+  const sent = await sandbox("POST", "/accounts/1001/client-messages", { text: "Сколько стоит доставка?", client: { name: "Фёдор" } });
+  await on.waitForFunction(() => window.notified.length === 1);
+  assert.deepEqual((await on.evaluate(() => window.notified))[0][0], "Новое обращение в очереди");
+  assert.equal(await on.title(), "(1) Обращения — Авито · контакт-центр");
+
+  // Taking it alerts no one (it was this page); the client writing in it does.
+  await on.locator(`a[data-chat="${sent.chat_id}"]`).click();
+  await on.waitForFunction(() => document.title === "Обращения — Авито · контакт-центр");
+  await on.getByRole("button", { name: "Взять в работу" }).click();
+  await on.getByText(`у оператора ${ADMIN.name}`).waitFor();
+  await sandbox("POST", "/accounts/1001/client-messages", { chat_id: sent.chat_id, text: "Алло?" });
+  await on.locator(".messages").getByText("Алло?").waitFor();
+  await on.waitForFunction(() => window.notified.length === 2);
+  await on.waitForTimeout(500);
+  assert.deepEqual(await on.evaluate(() => window.notified), [
+    ["Новое обращение в очереди", "Авито · контакт-центр"],
+    ["Клиент написал", "Фёдор"],
+  ]);
+  assert.equal(await on.title(), "(1) Обращения — Авито · контакт-центр");
   await alerts.close();
 });

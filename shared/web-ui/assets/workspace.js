@@ -457,6 +457,7 @@ function conversationSubtitle(c) {
 export async function workspaceScreen(main, parts) {
   // The previous screen stops first: its late refreshes would mark this one's content as shown.
   stopPolling();
+  paintTitle();
   const view = parts[0] === "queue" || parts[0] === "notifications" ? parts[0] : parts[0] === "c" ? state.view : "mine";
   state.view = view;
   state.conversationId = parts[0] === "c" ? decodeURIComponent(parts[1] || "") : null;
@@ -520,6 +521,7 @@ export async function workspaceScreen(main, parts) {
   events = new EventSource("/v1/events");
   events.addEventListener("open", () => {
     offline.hidden = true;
+    offline.dataset.live = "up";
     every(LIVE_POLL_MS);
     changed(); // What changed while the channel was down.
   });
