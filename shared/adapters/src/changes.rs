@@ -249,3 +249,86 @@ impl ConversationStore for ObservedConversations {
         Ok(())
     }
 }
+
+#[cfg(all(test, feature = "embedded"))]
+mod tests {
+    use super::*;
+    use crate::embedded::SqliteConversationStore;
+    use domain::conversation::{Author, ClientRef, Content, ConversationStatus};
+    use domain::ids::EmployeeId;
+
+    fn conversation() -> Conversation {
+        let at = "2026-11-29T10:00:00Z".parse().expect("instant");
+        Conversation {
+            id: ConversationId::parse("c1").expect("id"),
+            channel_id: ChannelId::parse("ch").expect("id"),
+            chat_id: "u2i-1".into(),
+            status: ConversationStatus::Open,
+            handler: Handler::GeneralQueue,
+            client: ClientRef::default(),
+            listing: None,
+            created_at: at,
+            last_activity_at: at,
+            waiting_since: None,
+            closed_at: None,
+            auto_close_due_at: None,
+            closing_reason: None,
+            candidate: None,
+            topic: None,
+            deal_id: None,
+            organization_id: None,
+            last_message: None,
+        }
+    }
+
+    /// The event payload a workspace reads to decide its alerts: who has the conversation now,
+    /// who had it when that changed, and who wrote the message added; a write that failed tells
+    /// nothing.
+    #[tokio::test]
+    async fn the_event_payload_says_who_has_it_who_had_it_and_who_wrote() {
+        let dir = tempfile::tempdir().expect("dir");
+        let feed = ChangeFeed::new();
+        let mut heard = feed.subscribe();
+        let store = ObservedConversations {
+            inner: Arc::new(SqliteConversationStore::open(&dir.path().join("c.sqlite3")).expect("store")),
+            feed,
+        };
+        let tenant = TenantId::parse("t1").expect("tenant");
+        let c = conversation();
+        store.open(&tenant, &c).await.expect("open");
+        assert_eq!(
+            heard.try_recv().expect("opened").to_json(),
+            r#"{"conversation_id":"c1","change":"opened","handler":{"type":"general_queue"}}"#
+        );
+
+        let current = store.get(&tenant, &c.id).await.expect("read").expect("there");
+        let message = Message {
+            id: "m1".into(),
+            conversation_id: c.id.clone(),
+            author: Author::Client,
+            content: Content::Text {
+                text: "Здравствуйте".into(),
+            },
+            created_at: c.created_at,
+            delivery: None,
+        };
+        let mut next = current.value.clone().with_message(&message);
+        next.handler = Handler::Operator {
+            employee_id: EmployeeId::parse("anna").expect("id"),
+        };
+        assert!(
+            store
+                .add_message(&tenant, &current, &next, &message)
+                .await
+                .expect("add")
+        );
+        assert_eq!(
+            heard.try_recv().expect("message").to_json(),
+            r#"{"conversation_id":"c1","change":"message","handler":{"type":"operator","employee_id":"anna"},"previous_handler":{"type":"general_queue"},"message_author":{"type":"client"}}"#
+        );
+
+        // Stale: nothing written, nothing told.
+        assert!(store.save(&tenant, &current, &next).await.is_err());
+        assert!(heard.try_recv().is_err());
+    }
+}

@@ -445,6 +445,28 @@ mod tests {
     }
 
     #[test]
+    fn the_list_preview_is_the_latest_message_a_client_sees_cut_to_200_characters() {
+        let mut long = msg(Author::Client, "2026-11-25T10:02:00Z");
+        long.content = Content::Text { text: "я".repeat(300) };
+        let c = conversation().with_message(&long);
+        let preview = c.last_message.clone().expect("previewed");
+        assert_eq!(
+            (preview.author, preview.at, preview.content),
+            (
+                Author::Client,
+                at("2026-11-25T10:02:00Z"),
+                Content::Text { text: "я".repeat(200) }
+            )
+        );
+        // An older message arriving late, a system note and an auto-reply's place.
+        let c = c.with_message(&msg(Author::Account, "2026-11-25T10:01:00Z"));
+        let c = c.with_message(&msg(Author::System, "2026-11-25T10:03:00Z"));
+        assert_eq!(c.last_message.as_ref().map(|l| l.author.clone()), Some(Author::Client));
+        let c = c.with_message(&msg(Author::AutoReply, "2026-11-25T10:04:00Z"));
+        assert_eq!(c.last_message.map(|l| l.author), Some(Author::AutoReply));
+    }
+
+    #[test]
     fn auto_replies_are_not_activity_and_do_not_answer() {
         let c = conversation().with_message(&msg(Author::Client, "2026-11-25T10:01:00Z"));
         let c = c.with_message(&msg(Author::AutoReply, "2026-11-25T10:05:00Z"));
