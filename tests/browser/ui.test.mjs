@@ -660,6 +660,14 @@ test("the settings screen keeps auto-replies as edited and auto-close as set; a 
   assert.deepEqual(delays, ["5", "5"]);
   assert.equal(await page.getByLabel("Через сколько").inputValue(), "36");
   assert.equal(await page.getByLabel("Единица", { exact: true }).inputValue(), "hours");
+  // The unit agrees with the number.
+  const units = () => page.getByLabel("Единица", { exact: true }).locator("option").allTextContents();
+  assert.deepEqual(await units(), ["часов", "дней"]);
+  await page.getByLabel("Через сколько").fill("21");
+  assert.deepEqual(await units(), ["час", "день"]);
+  await page.getByLabel("Через сколько").fill("3");
+  assert.deepEqual(await units(), ["часа", "дня"]);
+  await page.getByLabel("Через сколько").fill("36");
   await shot("admin-settings-auto-replies");
 
   // The connect dialog does not follow the administrator to another screen.

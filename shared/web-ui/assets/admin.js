@@ -1,7 +1,7 @@
 // Administrator screens: channel groups and channels (connect, disconnect), a channel's
 // settings, the working schedule.
 import { all, get, post, put } from "./api.js";
-import { confirmDialog, h, setTimeZone, show, showFieldErrors, submitting, toast, when } from "./view.js";
+import { confirmDialog, h, plural, setTimeZone, show, showFieldErrors, submitting, toast, when } from "./view.js";
 
 const STATUS = {
   not_connected: "Не подключён",
@@ -357,9 +357,17 @@ export async function settingsScreen(main, channelId) {
   const acUnit = h(
     "select",
     { "data-field": "auto_close_after.unit", "aria-label": "Единица" },
-    h("option", { value: "hours", selected: ac?.unit === "hours" }, "часов"),
-    h("option", { value: "days", selected: ac?.unit !== "hours" }, "дней"),
+    h("option", { value: "hours", selected: ac?.unit === "hours" }),
+    h("option", { value: "days", selected: ac?.unit !== "hours" }),
   );
+  // «1 час», «2 дня», «36 часов»: the unit agrees with the number as it is typed.
+  const agree = () => {
+    const n = Number(acValue.value) || 0;
+    acUnit.options[0].textContent = plural(n, "час", "часа", "часов");
+    acUnit.options[1].textContent = plural(n, "день", "дня", "дней");
+  };
+  acValue.addEventListener("input", agree);
+  agree();
 
   const summary = h("div", { class: "form-summary" });
   const form = h(
