@@ -556,6 +556,11 @@ test("an operator goes online, gets a conversation by auto-assignment, signs out
   await page.getByRole("button", { name: "Сохранить" }).click();
   await page.getByText("Сохранено", { exact: true }).waitFor();
   await shot("admin-distribution");
+  const wait = page.locator('input[name="answer_wait_seconds"]');
+  await wait.fill("21");
+  assert.equal(await wait.locator("xpath=following-sibling::span").textContent(), "секунду");
+  await wait.fill("300");
+  assert.equal(await wait.locator("xpath=following-sibling::span").textContent(), "секунд");
 
   // Account 1001's channel now (the last connected, «Авито Самара») routes to the group.
   const groups = (await api("GET", "/v1/groups")).items;

@@ -1,7 +1,7 @@
 // The team: employees (invite, role, disable; who is online and how many conversations each
 // holds), groups, distribution settings and chatbots. Everyone is shown by name.
 import { all, del, get, post, put, randomHex } from "./api.js";
-import { confirmDialog, h, show, submitting, toast, when } from "./view.js";
+import { confirmDialog, h, plural, show, submitting, toast, when } from "./view.js";
 
 const ROLE = { admin: "Администратор", operator: "Оператор" };
 
@@ -423,6 +423,11 @@ export async function distributionScreen(main) {
     max: 86400,
     value: current.answer_wait_seconds ?? 300,
   });
+  // «30 секунд», «21 секунду»: the word agrees with the number as it is typed.
+  const seconds = h("span", {});
+  const agree = () => (seconds.textContent = plural(Number(wait.value) || 0, "секунду", "секунды", "секунд"));
+  wait.addEventListener("input", agree);
+  agree();
   const summary = h("div", { class: "form-summary" });
   const form = h(
     "form",
@@ -444,7 +449,7 @@ export async function distributionScreen(main) {
     ),
     h("label", { class: "field" }, h("span", {}, "Обращений на оператора, не больше"), capacity),
     h("label", { class: "check" }, waitOn, "Передавать обращение другому оператору, если назначенный не ответил за"),
-    h("label", { class: "field nested" }, h("span", {}, "секунд"), wait),
+    h("label", { class: "field nested" }, wait, seconds),
     summary,
     h("button", { type: "submit", class: "primary" }, "Сохранить"),
   );
