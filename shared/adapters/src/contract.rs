@@ -1037,6 +1037,7 @@ pub async fn of_two_claims_on_a_failed_message_one_wins(store: Arc<dyn crate::po
     failed.delivery = Some(Delivery::Failed {
         reason: "rate limit".into(),
         resendable: true,
+        code: domain::conversation::SendFailure::RateLimited,
     });
     assert!(
         store

@@ -311,14 +311,20 @@ function handlerLabel(hd) {
 }
 
 /**
- * Why Avito did not take a message, by `delivery.code` (the backend may add codes; none yet).
- * Avito's own English reason is kept for the tooltip only.
+ * Why a message did not reach the client, by `delivery.code` (the API's `SendFailure`). Avito's
+ * own English reason is kept for the tooltip only.
  */
 const DELIVERY_TEXTS = {
-  too_long: "Авито не приняло сообщение: слишком длинное",
-  chat_blocked: "Авито не приняло сообщение: клиент заблокировал чат",
-  unauthorized: "Авито не приняло сообщение: переподключите канал",
-  timeout: "Авито не ответило вовремя: сообщение могло дойти",
+  access_refused: "Авито отказало в доступе: переподключите канал",
+  subscription_required: "Для этого Авито требует платную подписку",
+  chat_not_found: "Авито не нашло этот чат",
+  rejected: "Авито не приняло сообщение",
+  rate_limited: "Слишком много запросов к Авито: отправьте позже",
+  avito_unavailable: "Авито не ответило вовремя: сообщение могло дойти",
+  unreadable_answer: "Непонятный ответ Авито: сообщение могло дойти",
+  no_avito_chat: "Кандидат откликнулся по телефону: в Авито писать некуда, позвоните",
+  channel_not_connected: "Канал не подключён к Авито",
+  image_not_taken: "Авито не приняло изображение",
 };
 const deliveryText = (d) => DELIVERY_TEXTS[d.code] || "Авито не приняло сообщение";
 
@@ -800,11 +806,8 @@ function replyComposer(id, draft, reload, c, inQueue) {
       class: "composer",
       onsubmit: submitting(summary, async () => {
         if (!text.value.trim()) return;
-        // The API lets anyone of the queue reply; here a reply makes the conversation the replier's.
-        if (inQueue) {
-          actedOn.set(id, Date.now());
-          await post(`${path}/take`);
-        }
+        // A reply to a queued conversation takes it in the same write (the API does it).
+        if (inQueue) actedOn.set(id, Date.now());
         const sent = await post(`${path}/messages`, { text: text.value, idempotency_key: key });
         text.value = "";
         key = idempotencyKey();
