@@ -387,6 +387,14 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
   await page.getByRole("button", { name: "Завершить" }).click();
   await page.getByText(/Закрыто/).waitFor();
 
+  // The archive lists it, closed, with its last message; opening it shows the conversation.
+  await page.getByRole("link", { name: "Архив" }).click();
+  const archived = page.locator(`ul.conversations a[data-chat="${chat}"]`);
+  await archived.getByText(/^закрыто /).waitFor();
+  await shot("operator-archive");
+  await archived.click();
+  await page.getByText(/Закрыто/).waitFor();
+
   // The reply and the closing message reached the client's chat on Avito (the sandbox).
   const messages = await sandbox("GET", `/accounts/1001/chats/${chat}/messages`);
   const texts = JSON.stringify(messages);

@@ -1,4 +1,4 @@
-// The operator workspace: «Мои обращения» and «Очередь» with counts, the conversation (messages,
+// The operator workspace: «Мои обращения» and «Очередь» with counts, «Архив» (closed ones), the conversation (messages,
 // reply with text or an image, topic, comments, take, complete), the client card, the candidate
 // card, the listing, and notifications. Lists, counts and the open conversation update at once when
 // the server says something changed (`/v1/events`); while that channel is down the screen says so
@@ -464,7 +464,7 @@ export async function workspaceScreen(main, parts) {
   // The previous screen stops first: its late refreshes would mark this one's content as shown.
   stopPolling();
   paintTitle();
-  const view = parts[0] === "queue" || parts[0] === "notifications" ? parts[0] : parts[0] === "c" ? state.view : "mine";
+  const view = ["queue", "closed", "notifications"].includes(parts[0]) ? parts[0] : parts[0] === "c" ? state.view : "mine";
   state.view = view;
   state.conversationId = parts[0] === "c" ? decodeURIComponent(parts[1] || "") : null;
 
@@ -492,6 +492,7 @@ export async function workspaceScreen(main, parts) {
       tab("#/work/mine", "Мои обращения", counts.mine, view === "mine"),
       tab("#/work/queue", "Очередь", counts.queue, view === "queue"),
       tab("#/work/notifications", "Уведомления", counts.unread_notifications, view === "notifications"),
+      h("a", { href: "#/work/closed", class: view === "closed" ? "active" : "" }, "Архив"),
     );
     if (view === "notifications") await notificationsList(list);
     else await conversationList(list, view);
@@ -554,11 +555,12 @@ async function conversationList(list, view) {
   const page = await get(`/v1/conversations?view=${view}&limit=100`);
   const items = page.items || [];
   for (const c of items) titles.set(c.id, conversationTitle(c));
-  const key = JSON.stringify(items.map((c) => [c.id, c.last_activity_at, c.waiting_since, c.topic, c.last_message, state.conversationId]));
+  const key = JSON.stringify(items.map((c) => [c.id, c.last_activity_at, c.waiting_since, c.topic, c.last_message, c.closed_at, state.conversationId]));
   if (key === keyOf(list, "list")) return repaintWaits(list);
   setKey(list, "list", key);
   if (!items.length) {
-    show(list, h("p", { class: "muted empty" }, view === "queue" ? "В очереди никого нет." : "У вас нет открытых обращений."));
+    const empty = { queue: "В очереди никого нет.", closed: "Закрытых обращений пока нет." }[view] || "У вас нет открытых обращений.";
+    show(list, h("p", { class: "muted empty" }, empty));
     return;
   }
   show(
@@ -573,10 +575,10 @@ async function conversationList(list, view) {
           h(
             "a",
             { href: `#/work/c/${encodeURIComponent(c.id)}`, "data-chat": c.chat_id },
-            h("div", { class: "row-head" }, h("strong", {}, conversationTitle(c)), c.waiting_since ? waitingBadge(c.waiting_since) : null),
+            h("div", { class: "row-head" }, h("strong", {}, conversationTitle(c)), c.waiting_since && c.status === "open" ? waitingBadge(c.waiting_since) : null),
             lastMessageLine(c),
             h("div", { class: "muted small" }, [names.channels.get(c.channel_id), conversationSubtitle(c)].filter(Boolean).join(" · ")),
-            h("div", { class: "muted small" }, when(c.last_activity_at)),
+            h("div", { class: "muted small" }, c.closed_at ? `закрыто ${when(c.closed_at)}` : when(c.last_activity_at)),
           ),
         ),
       ),
