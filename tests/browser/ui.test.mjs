@@ -1,13 +1,15 @@
 // The web interface in a real browser: Debian's chromium driven by playwright-core, against the
 // local server (embedded store, the Avito sandbox) started here on a free port with a fresh data
 // directory. `make browser-test` runs it; screenshots of the main screens go to
-// tests/browser/screenshots/.
+// tests/browser/screenshots/, and each of those screens is checked with axe-core and for English
+// words on screen.
 //
 // Environment: AVITO_CC_LOCAL (the local server binary), CHROMIUM (default /usr/bin/chromium).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +17,7 @@ import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const shots = join(here, "screenshots");
 // People sign in as themselves: the first administrator through the link the server prints, the
 // operator through the invitation the administrator makes in the first test.
@@ -65,11 +68,45 @@ async function sandbox(method, path, body) {
     body: body ? JSON.stringify(body) : undefined,
   });
   assert.ok(resp.ok, `${path}: ${resp.status}`);
-  return resp.json();
+  return resp.status === 204 ? null : resp.json();
 }
 
-async function shot(name) {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+/**
+ * A main screen as people see it: saved as a screenshot, checked by axe-core (no violation of
+ * impact serious or critical) and for English words on screen.
+ */
+async function shot(name, on = page) {
+  await on.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  await accessible(on, name);
+  await russian(on, name);
+}
+
+/** axe-core's rules on the screen now: 0 serious or critical violations. */
+async function accessible(on, name) {
+  // Evaluated through the debugging protocol, so no page policy can refuse the script.
+  if (!(await on.evaluate(() => typeof window.axe === "object"))) await on.evaluate(`${axeSource}\n;0`);
+  const violations = await on.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ") + (n.failureSummary ? ` — ${n.failureSummary.split("\n").slice(1).join(" ")}` : "")).join("; ")}`);
+  });
+  assert.deepEqual(violations, [], `${name}: accessibility violations`);
+}
+
+/** Latin words people may read on a screen: product names, formats, and the test data's. */
+const LATIN_ALLOWED = new Set(["avito", "jpeg", "png", "gif", "bmp", "heic", "api", "id", "url", "e-mail", "totp", "crm", "stels"]);
+
+/** Every Latin word shown on the screen is in the allow-list. */
+async function russian(on, name) {
+  // E-mail addresses and links are data, not words; <code> is what is typed as it is (a header),
+  // <kbd> a key's label.
+  const text = (
+    await on.evaluate(() => [...document.querySelectorAll("code, kbd")].reduce((t, c) => t.replace(c.innerText, " "), document.body.innerText))
+  ).replace(/\S+@\S+|https?:\/\/\S+/g, " ");
+  const words = [...new Set(text.match(/[A-Za-z][A-Za-z_-]*[A-Za-z]|[A-Za-z]/g) || [])];
+  const english = words.filter((w) => !LATIN_ALLOWED.has(w.toLowerCase()));
+  assert.deepEqual(english, [], `${name}: English on screen`);
 }
 
 /** Signs `who` in on `on` (the main page by default), from a fresh start (no session cookie). */
@@ -185,7 +222,7 @@ test("the first administrator sets a password through the printed link and invit
   await op.getByLabel("Пароль ещё раз").fill("короткий");
   await op.getByRole("button", { name: "Сохранить и войти" }).click();
   await op.getByText("Не короче 10 символов").waitFor();
-  await op.screenshot({ path: join(shots, "invitation-password.png"), fullPage: true });
+  await shot("invitation-password", op);
   await setPassword(op, link, OPERATOR.password);
   await op.getByText(`${OPERATOR.name} · оператор`).waitFor();
   await other.close();
@@ -205,6 +242,8 @@ test("an administrator connects a channel through Avito's page, sets it up and s
 
   // Connect: Avito's (the sandbox's) authorization page, pick the account, allow.
   await row.getByRole("button", { name: "Подключить" }).click();
+  await page.getByRole("dialog").getByLabel("client_secret").waitFor();
+  await shot("admin-connect");
   await page.getByRole("button", { name: "Войти через Авито" }).click();
   await page.getByRole("heading", { name: "Доступ к аккаунту Авито" }).waitFor();
   await page.getByLabel(/Магазин «Ромашка»/).check();
@@ -267,25 +306,67 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
   const item = page.locator(`a[data-chat="${chat}"]`);
   await item.waitFor();
   await page.locator('.badge[data-count="Очередь"]').filter({ hasText: "1" }).waitFor();
+  // The row says the channel by name and how long the client waits.
+  await item.getByText(/Авито Ромашка/).waitFor();
+  assert.match(await item.locator(".waiting").textContent(), /^ждёт (меньше минуты|\d+ минут[уы]?)$/);
   await item.click();
-  await page.getByText("Велосипед ещё продаётся?").waitFor();
+  await page.locator(".messages").getByText("Велосипед ещё продаётся?").waitFor();
+  await page.getByText("Ответ возьмёт обращение на вас").waitFor();
   await page.locator(".listing").getByText("Велосипед Stels").waitFor();
   await shot("operator-queue");
 
   await page.getByRole("button", { name: "Взять в работу" }).click();
   await page.getByText(`у оператора ${OPERATOR.name}`).waitFor();
   await page.locator('.badge[data-count="Мои обращения"]').filter({ hasText: "1" }).waitFor();
+  assert.equal(await page.getByText("Ответ возьмёт обращение на вас").count(), 0);
+  // Back to the queue, and taken again.
+  await page.getByRole("button", { name: "Вернуть в очередь" }).click();
+  await page.getByText("Открыто, в общей очереди").waitFor();
+  await page.locator('.badge[data-count="Очередь"]').filter({ hasText: "1" }).waitFor();
+  await page.getByRole("button", { name: "Взять в работу" }).click();
+  await page.getByText(`у оператора ${OPERATOR.name}`).waitFor();
 
   // The client writes again: the open conversation shows it at once, pushed (while the live
   // channel works the screen polls only once a minute, beyond this wait).
   assert.equal(await page.locator(".live-down").isVisible(), false, "the live channel is up");
   await sandbox("POST", "/accounts/1001/client-messages", { chat_id: chat, text: "Можно забрать сегодня?" });
-  await page.getByText("Можно забрать сегодня?").waitFor({ timeout: 10000 });
+  await page.locator(".messages").getByText("Можно забрать сегодня?").waitFor({ timeout: 10000 });
 
   await page.getByPlaceholder("Ответ клиенту").fill("Да, продаётся. Приезжайте!");
   await page.getByRole("button", { name: "Отправить" }).click();
   await page.locator("li.message.operator").getByText("доставлено в Авито").waitFor();
   assert.equal(await page.locator(".toast.error").count(), 0, "no error shown for a sent reply");
+  // The list row previews the last message, the operator's own as «Вы: …».
+  await page.getByRole("link", { name: /Мои обращения/ }).click();
+  await item.locator(".preview").getByText("Вы: Да, продаётся. Приезжайте!").waitFor();
+  await item.click();
+  await page.getByPlaceholder("Ответ клиенту").waitFor();
+
+  // Avito refuses the next reply: the operator reads why in Russian (Avito's English only in the
+  // tooltip).
+  await sandbox("POST", "/faults", { operation: "postSendMessage", status: 400, times: 1 });
+  await page.getByPlaceholder("Ответ клиенту").fill("Отказ Авито");
+  await page.getByRole("button", { name: "Отправить" }).click();
+  const refused = page.locator("li.message.operator", { hasText: "Отказ Авито" }).locator(".delivery.failed");
+  await refused.getByText("Авито не приняло сообщение").waitFor();
+  assert.ok((await refused.getAttribute("title"))?.length > 0, "Avito's reason in the tooltip");
+  await page.locator(".toast.error", { hasText: "Авито не приняло сообщение" }).waitFor();
+  await shot("operator-delivery-failed");
+  // Avito refused it, so it can go again; then it is deleted from the client's chat.
+  const again = page.locator("li.message.operator", { hasText: "Отказ Авито" });
+  await again.getByRole("button", { name: "Отправить снова" }).click();
+  await again.getByText("доставлено в Авито").waitFor();
+  await again.getByRole("button", { name: "Удалить" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Удалить" }).click();
+  await page.locator("li.message.operator", { hasText: "Сообщение удалено" }).waitFor();
+
+  // Waiting over 5 minutes is red.
+  const badges = await page.evaluate(async () => {
+    const { waitingBadge } = await import("/ui/workspace.js");
+    const now = Date.parse("2026-11-25T10:00:00Z");
+    return [waitingBadge("2026-11-25T09:57:00Z", now), waitingBadge("2026-11-25T09:39:00Z", now)].map((b) => [b.textContent, b.className]);
+  });
+  assert.deepEqual(badges, [["ждёт 3 минуты", "waiting"], ["ждёт 21 минуту", "waiting late"]]);
 
   await page.getByPlaceholder("Видят только сотрудники").fill("Клиент из Химок");
   await page.getByRole("button", { name: "Добавить комментарий" }).click();
@@ -306,12 +387,70 @@ test("a client writes; the operator sees it in the queue, takes it, replies and 
   await page.getByRole("button", { name: "Завершить" }).click();
   await page.getByText(/Закрыто/).waitFor();
 
+  // The archive lists it, closed, with its last message; opening it shows the conversation.
+  await page.getByRole("link", { name: "Архив" }).click();
+  const archived = page.locator(`ul.conversations a[data-chat="${chat}"]`);
+  await archived.getByText(/^закрыто /).waitFor();
+  await shot("operator-archive");
+  await archived.click();
+  await page.getByText(/Закрыто/).waitFor();
+
   // The reply and the closing message reached the client's chat on Avito (the sandbox).
   const messages = await sandbox("GET", `/accounts/1001/chats/${chat}/messages`);
   const texts = JSON.stringify(messages);
   assert.ok(texts.includes("Да, продаётся. Приезжайте!"), texts);
   assert.ok(texts.includes(CLOSING), texts);
   assert.ok(!texts.includes("Клиент из Химок"), "a comment is never sent");
+});
+
+test("an operator takes, answers and completes conversations from the keyboard only", async () => {
+  const first = await sandbox("POST", "/accounts/1001/client-messages", { text: "Есть самовывоз?", client: { name: "Семён" } });
+  await page.goto(`${base}/#/work/queue`);
+  await page.locator(`a[data-chat="${first.chat_id}"]`).waitFor();
+  // The keys are listed under «?».
+  await page.keyboard.press("?");
+  const help = page.getByRole("dialog", { name: "Клавиши" });
+  await help.getByText("Следующее обращение в списке").waitFor();
+  await shot("operator-keys");
+  await page.keyboard.press("Escape");
+  await help.waitFor({ state: "detached" });
+
+  await page.keyboard.press("j");
+  await page.getByRole("heading", { name: "Семён" }).waitFor();
+  assert.match(await page.getByRole("button", { name: "Взять в работу" }).getAttribute("title"), /Клавиша T/);
+  await page.keyboard.press("t");
+  await page.getByText(`у оператора ${OPERATOR.name}`).waitFor();
+  await page.keyboard.press("r");
+  assert.equal(await page.evaluate(() => document.activeElement?.className), "reply");
+  await page.keyboard.type("Да, с 10 до 20.");
+  await page.keyboard.press("Control+Enter");
+  await page.locator("li.message.operator", { hasText: "Да, с 10 до 20." }).getByText("доставлено в Авито").waitFor();
+  // Letters typed in the field stay text: «e» in the reply does not complete.
+  await page.keyboard.type("e");
+  assert.equal(await page.locator("textarea.reply").inputValue(), "e");
+  await page.keyboard.press("Control+a");
+  await page.keyboard.press("Delete");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("e");
+  await page.getByRole("dialog", { name: "Завершить обращение?" }).waitFor();
+  await page.keyboard.press("Enter");
+  await page.getByText(/Закрыто/).waitFor();
+
+  // A reply to a conversation in the queue takes it.
+  const second = await sandbox("POST", "/accounts/1001/client-messages", { text: "А доставка есть?", client: { name: "Римма" } });
+  await page.goto(`${base}/#/work/queue`);
+  await page.locator(`a[data-chat="${second.chat_id}"]`).waitFor();
+  await page.keyboard.press("j");
+  await page.getByRole("heading", { name: "Римма" }).waitFor();
+  await page.keyboard.press("r");
+  await page.keyboard.type("Есть, по городу бесплатно.");
+  await page.keyboard.press("Control+Enter");
+  await page.getByText(`Открыто, у оператора ${OPERATOR.name}`).waitFor();
+  await page.locator("li.message.operator", { hasText: "Есть, по городу бесплатно." }).getByText("доставлено в Авито").waitFor();
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("e");
+  await page.keyboard.press("Enter");
+  await page.getByText(/Закрыто/).waitFor();
 });
 
 test("a candidate responds on Avito Jobs: the notification and the candidate card with the resume", async () => {
@@ -425,6 +564,11 @@ test("an operator goes online, gets a conversation by auto-assignment, signs out
   await page.getByRole("button", { name: "Сохранить" }).click();
   await page.getByText("Сохранено", { exact: true }).waitFor();
   await shot("admin-distribution");
+  const wait = page.locator('input[name="answer_wait_seconds"]');
+  await wait.fill("21");
+  assert.equal(await wait.locator("xpath=following-sibling::span").textContent(), "секунду");
+  await wait.fill("300");
+  assert.equal(await wait.locator("xpath=following-sibling::span").textContent(), "секунд");
 
   // Account 1001's channel now (the last connected, «Авито Самара») routes to the group.
   const groups = (await api("GET", "/v1/groups")).items;
@@ -444,7 +588,7 @@ test("an operator goes online, gets a conversation by auto-assignment, signs out
   await op.getByRole("link", { name: /Мои обращения/ }).click();
   await op.locator(`a[data-chat="${sent.chat_id}"]`).waitFor();
   await op.locator('.badge[data-count="Мои обращения"]').filter({ hasText: "1" }).waitFor();
-  await op.screenshot({ path: join(shots, "operator-online.png"), fullPage: true });
+  await shot("operator-online", op);
 
   // The administrator's team screen: who is online and how many conversations each holds.
   await page.getByRole("link", { name: "Сотрудники" }).click();
@@ -480,7 +624,7 @@ test("an operator goes online, gets a conversation by auto-assignment, signs out
   await op.getByLabel("Пароль").fill(OPERATOR.password);
   await op.getByRole("button", { name: "Войти" }).click();
   await op.getByText(/Слишком много неудачных попыток/).waitFor();
-  await op.screenshot({ path: join(shots, "sign-in-locked.png"), fullPage: true });
+  await shot("sign-in-locked", op);
   await other.close();
 
   // The administrators' audit log: who signed in, who changed the team and the settings.
@@ -529,6 +673,14 @@ test("the settings screen keeps auto-replies as edited and auto-close as set; a 
   assert.deepEqual(delays, ["5", "5"]);
   assert.equal(await page.getByLabel("Через сколько").inputValue(), "36");
   assert.equal(await page.getByLabel("Единица", { exact: true }).inputValue(), "hours");
+  // The unit agrees with the number.
+  const units = () => page.getByLabel("Единица", { exact: true }).locator("option").allTextContents();
+  assert.deepEqual(await units(), ["часов", "дней"]);
+  await page.getByLabel("Через сколько").fill("21");
+  assert.deepEqual(await units(), ["час", "день"]);
+  await page.getByLabel("Через сколько").fill("3");
+  assert.deepEqual(await units(), ["часа", "дня"]);
+  await page.getByLabel("Через сколько").fill("36");
   await shot("admin-settings-auto-replies");
 
   // The connect dialog does not follow the administrator to another screen.
@@ -551,4 +703,245 @@ test("the settings screen keeps auto-replies as edited and auto-close as set; a 
   await page.reload();
   await page.getByRole("heading", { name: "Расписание работы" }).waitFor();
   assert.equal(await page.getByLabel("Часовой пояс").inputValue(), "Asia/Novosibirsk");
+});
+
+test("numbers, durations and the API's errors are said in Russian", async () => {
+  await signIn(ADMIN);
+  await page.getByRole("link", { name: "Чат-боты" }).click();
+  await page.getByRole("heading", { name: /Чат-боты/ }).first().waitFor();
+  await shot("admin-chatbots");
+  const said = await page.evaluate(async () => {
+    const { count, duration } = await import("/ui/view.js");
+    const hours = [1, 2, 5, 11, 21, 22, 111, 0].map((n) => count(n, "час", "часа", "часов"));
+    const cases = [1, 3, 11, 12, 14, 21, 25, 101].map((n) => count(n, "обращение", "обращения", "обращений"));
+    const waits = [30e3, 60e3, 21 * 60e3, 5 * 60e3, 2 * 3600e3, 26 * 3600e3].map(duration);
+    return { hours, cases, waits };
+  });
+  assert.deepEqual(said.hours, ["1 час", "2 часа", "5 часов", "11 часов", "21 час", "22 часа", "111 часов", "0 часов"]);
+  assert.deepEqual(said.cases, ["1 обращение", "3 обращения", "11 обращений", "12 обращений", "14 обращений", "21 обращение", "25 обращений", "101 обращение"]);
+  assert.deepEqual(said.waits, ["меньше минуты", "1 минуту", "21 минуту", "5 минут", "2 часа", "1 день"]);
+
+  // Whatever the API answers in English, people read Russian.
+  const errors = await page.evaluate(async () => {
+    const { api } = await import("/ui/api.js");
+    const out = {};
+    for (const [name, method, path, body] of [
+      ["not_found", "POST", "/v1/conversations/nothing-here/take"],
+      ["validation", "POST", "/v1/channel-groups", { name: "" }],
+      ["bad_request", "POST", "/v1/channel-groups", { nonsense: 1 }],
+    ]) {
+      try {
+        await api(method, path, body);
+        out[name] = "no error";
+      } catch (e) {
+        out[name] = { code: e.code, message: e.message, detail: e.detail };
+      }
+    }
+    return out;
+  });
+  for (const [name, e] of Object.entries(errors)) {
+    assert.ok(e.code, `${name}: ${JSON.stringify(e)}`);
+    assert.doesNotMatch(e.message, /[A-Za-z]/, `${name} in Russian: ${JSON.stringify(e)}`);
+  }
+  assert.equal(errors.not_found.message, "Не найдено: возможно, это уже удалили. Обновите страницу.");
+  assert.equal(errors.validation.message, "Проверьте заполнение полей.");
+});
+
+test("a conversation goes back to the general queue or to a group's", async () => {
+  // Account 1001's channel («Авито Самара») sends new conversations to the general queue now.
+  const samara = (await api("GET", "/v1/channels")).items.find((c) => c.name === "Авито Самара");
+  await api("PUT", `/v1/channels/${samara.id}/settings`, { working_time: { receiver: null } });
+  const sent = await sandbox("POST", "/accounts/1001/client-messages", { text: "Можно оплатить картой?", client: { name: "Глеб" } });
+  await signIn(ADMIN);
+  await page.getByRole("heading", { name: "Каналы" }).waitFor();
+  await page.goto(`${base}/#/work/queue`);
+  await page.locator(`a[data-chat="${sent.chat_id}"]`).click();
+  await page.getByRole("button", { name: "Взять в работу" }).click();
+  await page.getByText(`у оператора ${ADMIN.name}`).waitFor();
+  await page.getByLabel("Куда вернуть").selectOption({ label: "в очередь группы «Продажи»" });
+  await page.getByRole("button", { name: "Вернуть в очередь" }).click();
+  await page.getByText("Открыто, в очереди группы «Продажи»").waitFor();
+  await page.getByRole("button", { name: "Взять в работу" }).click();
+  await page.getByRole("button", { name: "Завершить" }).click();
+  await page.getByText(/Закрыто/).waitFor();
+});
+
+test("alerts: what each live event means for whom, and the operator's switches kept in the browser", async () => {
+  const alerts = await browser.newContext({ locale: "ru-RU", viewport: { width: 1400, height: 900 }, permissions: ["notifications"] });
+  // Desktop notifications and tones counted as the page makes them.
+  await alerts.addInitScript(() => {
+    window.notified = [];
+    window.tones = 0;
+    const Original = window.Notification;
+    window.Notification = class extends Original {
+      constructor(title, options) {
+        super(title, options);
+        window.notified.push([title, options?.body]);
+      }
+    };
+    const oscillator = AudioContext.prototype.createOscillator;
+    AudioContext.prototype.createOscillator = function () {
+      window.tones += 1;
+      return oscillator.call(this);
+    };
+  });
+  const on = await alerts.newPage();
+  on.setDefaultTimeout(15000);
+  await signIn(ADMIN, on);
+  await on.goto(`${base}/#/work/queue`);
+  await on.getByText("Оповещения", { exact: true }).waitFor();
+  const kinds = await on.evaluate(async () => {
+    const { alertsFor } = await import("/ui/workspace.js");
+    const me = { type: "operator", employee_id: "e1" };
+    const other = { type: "operator", employee_id: "e2" };
+    const general = { type: "general_queue" };
+    const mine = { type: "group_queue", group_id: "g1" };
+    const theirs = { type: "group_queue", group_id: "g2" };
+    const client = { type: "client" };
+    const cases = {
+      openedForMe: { change: "opened", handler: me },
+      takenFromQueue: { change: "updated", handler: me, previous_handler: general },
+      passedToMe: { change: "updated", handler: me, previous_handler: other },
+      clientWritesInMine: { change: "message", handler: me, message_author: client },
+      iWrite: { change: "message", handler: me, message_author: me },
+      clientWritesInTheirs: { change: "message", handler: other, message_author: client },
+      newInGeneral: { change: "opened", handler: general },
+      newInMyGroup: { change: "opened", handler: mine },
+      newInOtherGroup: { change: "opened", handler: theirs },
+      returnedToQueue: { change: "updated", handler: general, previous_handler: me },
+      topicChanged: { change: "updated", handler: me },
+      closed: { change: "closed", handler: me, previous_handler: general },
+      todaysEvent: { conversation_id: "c1", change: "message" },
+    };
+    return Object.fromEntries(Object.entries(cases).map(([name, event]) => [name, alertsFor(event, "e1", ["g1"])]));
+  });
+  assert.deepEqual(kinds, {
+    openedForMe: ["assigned"],
+    takenFromQueue: ["assigned"],
+    passedToMe: ["assigned"],
+    clientWritesInMine: ["client_message"],
+    iWrite: [],
+    clientWritesInTheirs: [],
+    newInGeneral: ["queued"],
+    newInMyGroup: ["queued"],
+    newInOtherGroup: [],
+    returnedToQueue: ["queued"],
+    topicChanged: [],
+    closed: [],
+    todaysEvent: [],
+  });
+
+  // The switches: one kind off, kept after a reload.
+  await on.getByText("Оповещения", { exact: true }).click();
+  assert.equal(await on.getByLabel("Уведомления на рабочем столе").isChecked(), true, "granted: on by default");
+  assert.equal(await on.getByLabel("Звук").isChecked(), true);
+  await on.getByLabel("Новое обращение в очереди").uncheck();
+  await shot("operator-alert-settings", on);
+  await on.reload();
+  await on.getByText("Оповещения", { exact: true }).click();
+  assert.equal(await on.getByLabel("Новое обращение в очереди").isChecked(), false);
+  assert.equal(await on.getByLabel("Обращение назначено мне").isChecked(), true);
+  assert.equal(await on.title(), "Обращения — Авито · контакт-центр");
+
+  // The wiring, with the list and the live events answered here as the API describes them: the
+  // list rows' last message, and an alert per event as switched (the queued one is off).
+  const meId = await on.evaluate(async () => (await (await fetch("/v1/me")).json()).employee_id);
+  const channelId = (await api("GET", "/v1/channels")).items.find((c) => c.name === "Авито Ромашка").id;
+  const minutesAgo = (m) => new Date(Date.now() - m * 60000).toISOString();
+  const conversation = (id, name, waited, last) => ({
+    id,
+    channel_id: channelId,
+    chat_id: `u2i-${id}`,
+    status: "open",
+    handler: { type: "operator", employee_id: meId },
+    client: { name },
+    created_at: minutesAgo(30),
+    last_activity_at: minutesAgo(waited ?? 1),
+    waiting_since: waited === null ? null : minutesAgo(waited),
+    ...(last ? { last_message: { ...last, at: minutesAgo(1) } } : {}),
+  });
+  const items = [
+    conversation("c-own", "Зоя", null, { author: { type: "operator", employee_id: meId }, content: { type: "text", text: "Добрый день, всё в силе" } }),
+    conversation("c-image", "Яков", 12, { author: { type: "client" }, content: { type: "image", url: null } }),
+    conversation("c-none", "Юлия", 2),
+  ];
+  await on.route((url) => url.pathname === "/v1/conversations" && url.searchParams.has("view"), (route) =>
+    route.fulfill({ json: { items, next_cursor: null } }),
+  );
+  const events = [
+    { conversation_id: "c-new", change: "opened", handler: { type: "general_queue" } },
+    { conversation_id: "c-image", change: "message", handler: { type: "operator", employee_id: meId }, message_author: { type: "client" } },
+  ];
+  let served = false;
+  await on.route("**/v1/events", (route) => {
+    // Once; then 204, which tells the browser not to reconnect.
+    if (served) return route.fulfill({ status: 204 });
+    served = true;
+    return route.fulfill({
+      headers: { "content-type": "text/event-stream" },
+      body: events.map((e) => `event: conversation\ndata: ${JSON.stringify(e)}\n\n`).join(""),
+    });
+  });
+  await on.goto(`${base}/#/work/mine`);
+  const rows = on.locator("ul.conversations li");
+  await rows.nth(0).locator(".preview").getByText("Вы: Добрый день, всё в силе").waitFor();
+  assert.equal(await rows.nth(1).locator(".preview").textContent(), "Изображение");
+  assert.equal(await rows.nth(2).locator(".preview").count(), 0, "no last message, no preview");
+  assert.match(await rows.nth(1).textContent(), /Авито Ромашка/);
+  assert.deepEqual(
+    await rows.locator(".waiting").evaluateAll((els) => els.map((e) => [e.textContent, e.classList.contains("late")])),
+    [["ждёт 12 минут", true], ["ждёт 2 минуты", false]],
+  );
+  await on.waitForFunction(() => window.notified.length > 0);
+  await on.waitForTimeout(300);
+  assert.deepEqual(await on.evaluate(() => window.notified), [["Клиент написал", "Яков"]], "one notification: the queued kind is off");
+  assert.ok((await on.evaluate(() => window.tones)) > 0, "a sound played");
+  assert.equal(await on.title(), "(1) Обращения — Авито · контакт-центр");
+  await shot("operator-alerted", on);
+  await on.locator("h2, p.empty").first().click();
+  assert.equal(await on.title(), "Обращения — Авито · контакт-центр");
+  await alerts.close();
+});
+
+test("alerts from the server's live events: a new conversation in a queue I see, a client writing in mine", async () => {
+  const alerts = await browser.newContext({ locale: "ru-RU", viewport: { width: 1400, height: 900 }, permissions: ["notifications"] });
+  await alerts.addInitScript(() => {
+    window.notified = [];
+    const Original = window.Notification;
+    window.Notification = class extends Original {
+      constructor(title, options) {
+        super(title, options);
+        window.notified.push([title, options?.body]);
+      }
+    };
+  });
+  const on = await alerts.newPage();
+  on.setDefaultTimeout(15000);
+  await signIn(ADMIN, on);
+  await on.getByRole("heading", { name: "Каналы" }).waitFor();
+  await on.goto(`${base}/#/work/queue`);
+  await on.getByText("Оповещения", { exact: true }).waitFor();
+  await on.locator('.live-down[data-live="up"]').waitFor({ state: "attached" });
+
+  // A client writes to account 1001: its channel («Авито Самара») sends it to the general queue.
+  const sent = await sandbox("POST", "/accounts/1001/client-messages", { text: "Сколько стоит доставка?", client: { name: "Фёдор" } });
+  await on.waitForFunction(() => window.notified.length === 1);
+  assert.deepEqual((await on.evaluate(() => window.notified))[0][0], "Новое обращение в очереди");
+  assert.equal(await on.title(), "(1) Обращения — Авито · контакт-центр");
+
+  // Taking it alerts no one (it was this page); the client writing in it does.
+  await on.locator(`a[data-chat="${sent.chat_id}"]`).click();
+  await on.waitForFunction(() => document.title === "Обращения — Авито · контакт-центр");
+  await on.getByRole("button", { name: "Взять в работу" }).click();
+  await on.getByText(`у оператора ${ADMIN.name}`).waitFor();
+  await sandbox("POST", "/accounts/1001/client-messages", { chat_id: sent.chat_id, text: "Алло?" });
+  await on.locator(".messages").getByText("Алло?").waitFor();
+  await on.waitForFunction(() => window.notified.length === 2);
+  await on.waitForTimeout(500);
+  assert.deepEqual(await on.evaluate(() => window.notified), [
+    ["Новое обращение в очереди", "Авито · контакт-центр"],
+    ["Клиент написал", "Фёдор"],
+  ]);
+  assert.equal(await on.title(), "(1) Обращения — Авито · контакт-центр");
+  await alerts.close();
 });

@@ -42,8 +42,9 @@ impl FromRef<OperatorState> for Arc<Authenticator> {
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `mine` (assigned to me, the default) or `queue` (waiting in my groups' queues and the
-    /// general queue).
+    /// `mine` (assigned to me, the default), `queue` (waiting in my groups' queues and the
+    /// general queue) or `closed` (the archive: closed conversations, the most recently closed
+    /// first).
     #[param(schema_with = view_schema)]
     pub view: Option<String>,
     /// Only this channel's conversations.
@@ -54,14 +55,15 @@ pub struct ListQuery {
 }
 
 fn view_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
-    domain::schema::one_of_strings(&["mine", "queue"]).into()
+    domain::schema::one_of_strings(&["mine", "queue", "closed"]).into()
 }
 
 fn status_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
     domain::schema::one_of_strings(&["waiting", "answered"]).into()
 }
 
-/// `GET /v1/conversations?view=mine|queue`: open conversations, the most recent activity first.
+/// `GET /v1/conversations?view=mine|queue|closed`: open conversations, the most recent activity
+/// first, or the archive.
 #[utoipa::path(get, path = "/v1/conversations", operation_id = "list_conversations", tag = "conversations", params(ListQuery, TimePageQuery),
     security(("bearer" = [])),
     responses(
@@ -84,7 +86,8 @@ pub async fn list(
     let view = match q.view.as_deref().unwrap_or("mine") {
         "mine" => View::Mine,
         "queue" => View::Queue,
-        _ => return Err(ApiError::BadRequest("view must be mine or queue".into())),
+        "closed" => View::Closed,
+        _ => return Err(ApiError::BadRequest("view must be mine, queue or closed".into())),
     };
     let filter = ListFilter {
         channel_id: q.channel_id.clone(),

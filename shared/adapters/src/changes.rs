@@ -210,6 +210,15 @@ impl ConversationStore for ObservedConversations {
         self.inner.count_open_by_handler(tenant, handlers).await
     }
 
+    async fn closed(
+        &self,
+        tenant: &TenantId,
+        after: Option<&TimeCursor>,
+        limit: u32,
+    ) -> Result<Page<Conversation, TimeCursor>, StoreError> {
+        self.inner.closed(tenant, after, limit).await
+    }
+
     async fn by_client_card(
         &self,
         tenant: &TenantId,

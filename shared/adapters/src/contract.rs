@@ -636,6 +636,7 @@ macro_rules! conversation_store_contract {
             open_conversations_list_by_handler_most_recent_activity_first,
             a_client_cards_history_lists_its_conversations_newest_first,
             list_counts_follow_every_move_and_only_writes_that_happen,
+            the_archive_lists_closed_conversations_most_recently_closed_first,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
@@ -1037,6 +1038,7 @@ pub async fn of_two_claims_on_a_failed_message_one_wins(store: Arc<dyn crate::po
     failed.delivery = Some(Delivery::Failed {
         reason: "rate limit".into(),
         resendable: true,
+        code: domain::conversation::SendFailure::RateLimited,
     });
     assert!(
         store
@@ -1667,4 +1669,50 @@ pub async fn of_two_takers_of_one_live_ticket_exactly_one_gets_it(store: Arc<dyn
         }
     }
     assert_eq!(winners, 1);
+}
+
+/// The archive (R-UI4): closed conversations of the tenant, the most recently closed first, paged;
+/// open ones are not in it; tenants apart.
+pub async fn the_archive_lists_closed_conversations_most_recently_closed_first(
+    store: Arc<dyn crate::ports::ConversationStore>,
+) {
+    use chrono::TimeDelta;
+    use conversation_support::{conversation, t0};
+    use domain::conversation::ClosingReason;
+    let (t, other) = (fresh_tenant(), fresh_tenant());
+    for id in ["c1", "c2", "c3"] {
+        store
+            .open(&t, &conversation(id, &format!("u2i-{id}")))
+            .await
+            .expect("open");
+    }
+    store.open(&other, &conversation("c9", "u2i-9")).await.expect("open");
+    for (tenant, id, secs) in [(&t, "c1", 10), (&t, "c3", 30), (&other, "c9", 40)] {
+        let current = store
+            .get(tenant, &domain::ids::ConversationId::parse(id).expect("id"))
+            .await
+            .expect("read")
+            .expect("there");
+        let closed = current
+            .value
+            .clone()
+            .closed(t0() + TimeDelta::seconds(secs), ClosingReason::Inactive);
+        store.close(tenant, &current, &closed).await.expect("close");
+    }
+    let mut ids = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.closed(&t, after.as_ref(), 1).await.expect("archive");
+        ids.extend(page.items.iter().map(|c| c.id.to_string()));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(ids, ["c3", "c1"]);
+    let theirs = store.closed(&other, None, 10).await.expect("archive");
+    assert_eq!(
+        theirs.items.iter().map(|c| c.id.to_string()).collect::<Vec<_>>(),
+        ["c9"]
+    );
 }

@@ -22,7 +22,7 @@ pub(crate) use conversation_store::count_moves;
 pub(crate) use conversation_store::list_of;
 #[cfg_attr(not(any(feature = "aws-dynamodb", feature = "embedded")), allow(unused_imports))]
 pub(crate) use conversation_store::{
-    activity_sort_key, added_message_key, created_sort_key, handler_key, message_sort_key, time_page,
+    activity_sort_key, added_message_key, closed_sort_key, created_sort_key, handler_key, message_sort_key, time_page,
 };
 pub use live::{LiveConnection, LiveConnections, LivePush, LiveTicket, MemoryLive, PushError};
 pub use queue::{Queue, QueueError, QueuedMessage};

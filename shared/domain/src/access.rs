@@ -93,6 +93,19 @@ impl Staff {
         }
     }
 
+    /// Answering `conversation` (as [`Staff::may_act`] allows): one waiting in a queue becomes the
+    /// replier's, the handler it gets with the reply, in the same write (a reply from the queue
+    /// takes it, as in Jivo); `None` when it stays with whoever has it.
+    pub fn reply_takes(&self, conversation: &Conversation) -> Result<Option<Handler>, Refusal> {
+        self.may_act(conversation)?;
+        match (&conversation.handler, &self.employee_id) {
+            (Handler::GeneralQueue | Handler::GroupQueue { .. }, Some(me)) => Ok(Some(Handler::Operator {
+                employee_id: me.clone(),
+            })),
+            _ => Ok(None),
+        }
+    }
+
     /// Taking `conversation` from a queue: the handler it gets (this person), or `None` when it is
     /// theirs already. An operator takes from the general queue and their groups' queues, an
     /// administrator from any queue; nobody takes what another operator or a chatbot has.
@@ -259,6 +272,31 @@ mod tests {
                 "the conversation is already with operator Борис Смирнов".into()
             ))
         );
+    }
+
+    #[test]
+    fn a_reply_from_the_queue_takes_the_conversation_and_one_elsewhere_leaves_it() {
+        let anna = staff(Role::Operator, Some("anna"), &["sales"]);
+        let admin = staff(Role::Admin, Some("ivan"), &[]);
+        let script = staff(Role::Admin, None, &[]);
+        let table = [
+            (&anna, Handler::GeneralQueue, Ok(Some(op("anna")))),
+            (&anna, group("sales"), Ok(Some(op("anna")))),
+            (&anna, group("support"), Err(FORBIDDEN)),
+            (&anna, op("anna"), Ok(None)),
+            (&anna, op("boris"), Err(FORBIDDEN)),
+            (&admin, group("support"), Ok(Some(op("ivan")))),
+            // An administrator may answer in another's conversation without taking it.
+            (&admin, op("boris"), Ok(None)),
+            (&script, Handler::GeneralQueue, Ok(None)),
+        ];
+        for (who, handler, expected) in table {
+            let got = who.reply_takes(&conversation(handler.clone()));
+            match expected {
+                Ok(h) => assert_eq!(got, Ok(h), "{who:?} replies in {handler:?}"),
+                Err(code) => assert_eq!(outcome(got), code, "{who:?} replies in {handler:?}"),
+            }
+        }
     }
 
     #[test]

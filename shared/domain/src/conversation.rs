@@ -247,7 +247,41 @@ pub enum Delivery {
         reason: String,
         #[serde(default)]
         resendable: bool,
+        /// Why, as a stable code for the interface to say in the reader's language (`reason` is
+        /// Avito's or our own English sentence).
+        #[serde(default)]
+        code: SendFailure,
     },
+}
+
+/// Why a message of ours did not reach the client, as a stable code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum SendFailure {
+    /// Avito refused the channel's access (the connection must be renewed).
+    AccessRefused,
+    /// The account needs Avito's paid subscription for this.
+    SubscriptionRequired,
+    /// Avito does not know the chat (deleted, or not this account's).
+    ChatNotFound,
+    /// Avito refused the message itself, with its reason.
+    Rejected,
+    /// Too many requests to Avito even after waiting.
+    RateLimited,
+    /// Avito did not answer in time or failed: the message may have reached the client.
+    AvitoUnavailable,
+    /// Avito's answer could not be read: the message may have reached the client.
+    UnreadableAnswer,
+    /// A response to a vacancy by phone: there is no Avito chat to write to.
+    NoAvitoChat,
+    /// The channel is not connected to an Avito account.
+    ChannelNotConnected,
+    /// Avito took the image upload but gave no image back.
+    ImageNotTaken,
+    /// Recorded before failures had codes.
+    #[default]
+    Unknown,
 }
 
 /// One message of a conversation.

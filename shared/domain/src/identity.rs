@@ -103,7 +103,8 @@ impl FailedSignIns {
 }
 
 /// A person's own account (beside the employee record, which the API shows): the password's hash
-/// (a PHC string) and the failures counting towards a lock.
+/// (a PHC string), the failures counting towards a lock, the one invitation link that still works
+/// and since when sessions count.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     pub email: EmailAddress,
@@ -111,6 +112,21 @@ pub struct Account {
     pub password_hash: Option<String>,
     #[serde(default)]
     pub failures: FailedSignIns,
+    /// The key of the employee's latest invitation: inviting again replaces (and ends) the one
+    /// before.
+    #[serde(default)]
+    pub invitation: Option<String>,
+    /// Sessions started before this have ended (a new password was set, or the employee was
+    /// disabled: enabling them again does not bring old sessions back).
+    #[serde(default)]
+    pub sessions_from: Option<DateTime<Utc>>,
+}
+
+impl Account {
+    /// Whether `session` still counts for this account.
+    pub fn admits(&self, session: &Session) -> bool {
+        self.sessions_from.is_none_or(|from| session.started_at() >= from)
+    }
 }
 
 /// Which account an e-mail signs in to (e-mails are unique across the installation, as in a
@@ -165,6 +181,11 @@ pub struct Session {
 impl Session {
     pub fn is_valid_at(&self, now: DateTime<Utc>) -> bool {
         now < self.expires_at
+    }
+
+    /// When it started (every session lasts [`SESSION_LIFETIME`]).
+    pub fn started_at(&self) -> DateTime<Utc> {
+        self.expires_at - SESSION_LIFETIME
     }
 }
 

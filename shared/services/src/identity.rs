@@ -333,7 +333,20 @@ impl Identity {
             .await?
             .map(|e| e.value)
             .filter(|e| !e.disabled);
-        Ok(employee.map(|e| SessionCaller {
+        let Some(employee) = employee else {
+            return Ok(None);
+        };
+        let account = self
+            .config
+            .sign_in_record::<Account>(tenant, employee.id.as_str())
+            .await?;
+        if account.is_some_and(|a| !a.value.admits(&session.value)) {
+            self.config
+                .delete_sign_in_record::<Session>(tenant, &credential.key())
+                .await?;
+            return Ok(None);
+        }
+        Ok(Some(employee).map(|e| SessionCaller {
             person: person(tenant, &e),
             csrf_token: session.value.csrf_token,
         }))
@@ -402,6 +415,7 @@ impl Identity {
         match invitation.purpose {
             InvitationPurpose::FirstAdministrator => Ok(None),
             InvitationPurpose::Employee { employee } => {
+                self.require_latest(credential.tenant(), &employee, &credential).await?;
                 let employee = self
                     .config
                     .get::<Employee>(credential.tenant(), employee.as_str())
@@ -409,6 +423,21 @@ impl Identity {
                     .ok_or(ServiceError::NotFound(INVITATION_GONE))?;
                 Ok(Some(employee.value))
             }
+        }
+    }
+
+    /// 404 unless `credential` is the employee's latest invitation (inviting again ends the
+    /// link before; an account from before links were recorded takes any of its links).
+    async fn require_latest(
+        &self,
+        tenant: &TenantId,
+        employee: &EmployeeId,
+        credential: &Credential,
+    ) -> ServiceResult<()> {
+        let account = self.config.sign_in_record::<Account>(tenant, employee.as_str()).await?;
+        match account.and_then(|a| a.value.invitation) {
+            Some(latest) if latest != credential.key() => Err(ServiceError::NotFound(INVITATION_GONE)),
+            _ => Ok(()),
         }
     }
 
@@ -473,6 +502,7 @@ impl Identity {
                     .await?
                     .ok_or(ServiceError::NotFound(INVITATION_GONE))?
                     .value;
+                self.require_latest(&tenant, employee, &credential).await?;
                 if found.disabled {
                     return Err(ServiceError::Forbidden("this employee is disabled"));
                 }
@@ -497,7 +527,9 @@ impl Identity {
             self.config.create(&tenant, &employee).await?;
         }
         let hash = hash_password(password).await?;
-        self.keep_account(&tenant, &employee.id, &email, Some(hash)).await?;
+        // Sessions from before the new password end; this one starts after.
+        self.keep_account(&tenant, &employee.id, &email, AccountChange::Password(hash))
+            .await?;
         let signed_in = self.start_session(&tenant, &employee).await?;
         self.audit()
             .record(&signed_in.person, AuditAction::InvitationAccepted, None)
@@ -545,38 +577,52 @@ impl Identity {
         Ok(())
     }
 
-    /// Keeps the employee's account at `email`, with a new password hash when given (which also
-    /// ends a lock: the person proved who they are through the link).
+    /// Keeps the employee's account at `email` and applies `change` to it: a new password hash
+    /// (which also ends a lock — the person proved who they are through the link — and every
+    /// session started before), a new latest invitation, or the end of every session. Returns the
+    /// account as it was (`None`: there was none).
     async fn keep_account(
         &self,
         tenant: &TenantId,
         employee: &EmployeeId,
         email: &EmailAddress,
-        new_hash: Option<String>,
-    ) -> ServiceResult<()> {
-        until_settled!("the account", {
+        change: AccountChange,
+    ) -> ServiceResult<Option<Account>> {
+        let now = self.now();
+        let apply = |account: &mut Account| match &change {
+            AccountChange::Password(hash) => {
+                account.password_hash = Some(hash.clone());
+                account.failures = FailedSignIns::default();
+                account.invitation = None;
+                account.sessions_from = Some(now);
+            }
+            AccountChange::Invited(key) => account.invitation = Some(key.clone()),
+            AccountChange::SessionsEnd => account.sessions_from = Some(now),
+        };
+        Ok(until_settled!("the account", {
             match self.config.sign_in_record::<Account>(tenant, employee.as_str()).await? {
                 None => {
-                    let account = Account {
+                    let mut account = Account {
                         email: email.clone(),
-                        password_hash: new_hash.clone(),
+                        password_hash: None,
                         failures: FailedSignIns::default(),
+                        invitation: None,
+                        sessions_from: None,
                     };
+                    apply(&mut account);
                     settled(
                         self.config
                             .insert_sign_in_record(tenant, employee.as_str(), &account)
                             .await,
                     )
+                    .map(|done| done.map(|()| None))
                 }
                 Some(existing) => {
                     let mut account = existing.value.clone();
                     account.email = email.clone();
-                    if let Some(hash) = &new_hash {
-                        account.password_hash = Some(hash.clone());
-                        account.failures = FailedSignIns::default();
-                    }
+                    apply(&mut account);
                     if account == existing.value {
-                        return Ok(Some(()));
+                        return Ok(Some(Some(existing.value)));
                     }
                     settled(
                         self.config
@@ -584,11 +630,18 @@ impl Identity {
                             .await
                             .map(drop),
                     )
+                    .map(|done| done.map(|()| Some(existing.value.clone())))
                 }
             }
-        });
-        Ok(())
+        }))
     }
+}
+
+/// What [`Identity::keep_account`] changes besides the e-mail.
+enum AccountChange {
+    Password(String),
+    Invited(String),
+    SessionsEnd,
 }
 
 /// The most API tokens a tenant keeps.
@@ -723,21 +776,28 @@ const ONLY_ADMINISTRATORS: &str = "only administrators manage API tokens";
 
 #[async_trait::async_trait]
 impl IdentityProvider for Identity {
-    /// A one-time link to set the password (the old link keeps working until it expires or is
-    /// used; a password already set stays until the new one is).
+    /// A one-time link to set the password; the link sent before stops working (a password
+    /// already set stays until the new one is).
     async fn invite(&self, tenant: &TenantId, employee: &Employee) -> Result<InvitationSent, IdentityError> {
         let email =
             employee_email(employee).map_err(|_| IdentityError::Refused("the employee has no e-mail".into()))?;
         let link = async {
             self.claim_sign_in_name(&email, tenant, &employee.id).await?;
-            self.keep_account(tenant, &employee.id, &email, None).await?;
-            self.new_invitation(
-                tenant,
-                InvitationPurpose::Employee {
-                    employee: employee.id.clone(),
-                },
-            )
-            .await
+            let link = self
+                .new_invitation(
+                    tenant,
+                    InvitationPurpose::Employee {
+                        employee: employee.id.clone(),
+                    },
+                )
+                .await?;
+            let before = self
+                .keep_account(tenant, &employee.id, &email, AccountChange::Invited(link.token.key()))
+                .await?;
+            if let Some(old) = before.and_then(|a| a.invitation) {
+                self.config.delete_sign_in_record::<Invitation>(tenant, &old).await?;
+            }
+            Ok(link)
         }
         .await
         .map_err(|e| match e {
@@ -750,9 +810,26 @@ impl IdentityProvider for Identity {
         })
     }
 
-    /// Nothing to do: every request reads the employee's role and whether they are disabled.
-    async fn follow(&self, _tenant: &TenantId, _employee: &Employee) -> Result<(), IdentityError> {
-        Ok(())
+    /// Every request reads the employee's role and whether they are disabled; disabling also ends
+    /// their sessions for good, so enabling them again asks them to sign in.
+    async fn follow(&self, tenant: &TenantId, employee: &Employee) -> Result<(), IdentityError> {
+        if !employee.disabled {
+            return Ok(());
+        }
+        let Ok(email) = employee_email(employee) else {
+            return Ok(());
+        };
+        let account = self
+            .config
+            .sign_in_record::<Account>(tenant, employee.id.as_str())
+            .await;
+        if matches!(account, Ok(None)) {
+            return Ok(());
+        }
+        self.keep_account(tenant, &employee.id, &email, AccountChange::SessionsEnd)
+            .await
+            .map(drop)
+            .map_err(|e| IdentityError::Unavailable(e.to_string()))
     }
 }
 

@@ -7,7 +7,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::ports::Ports;
 use crate::retry::{settled, until_settled};
 use adapters::avito::AvitoError;
-use domain::conversation::{Content, Conversation, Delivery, Message};
+use domain::conversation::{Content, Conversation, Delivery, Message, SendFailure as FailureCode};
 use domain::directory::Channel;
 use domain::ids::{ChannelId, TenantId};
 
@@ -17,6 +17,7 @@ pub struct SendFailure {
     pub reason: String,
     /// Sending it again cannot duplicate it (see [`Delivery::Failed`]).
     pub resendable: bool,
+    pub code: FailureCode,
 }
 
 impl SendFailure {
@@ -25,7 +26,25 @@ impl SendFailure {
         Delivery::Failed {
             reason: self.reason.clone(),
             resendable: self.resendable,
+            code: self.code,
         }
+    }
+}
+
+/// The stable code of an Avito failure.
+fn code_of(e: &AvitoError) -> FailureCode {
+    match e {
+        AvitoError::Unauthorized
+        | AvitoError::Forbidden(_)
+        | AvitoError::InvalidGrant
+        | AvitoError::InvalidClient
+        | AvitoError::Credentials(_) => FailureCode::AccessRefused,
+        AvitoError::SubscriptionRequired => FailureCode::SubscriptionRequired,
+        AvitoError::NotFound => FailureCode::ChatNotFound,
+        AvitoError::Rejected(_) => FailureCode::Rejected,
+        AvitoError::RateLimited => FailureCode::RateLimited,
+        AvitoError::Unavailable(_) => FailureCode::AvitoUnavailable,
+        AvitoError::Malformed(_) => FailureCode::UnreadableAnswer,
     }
 }
 
@@ -105,6 +124,7 @@ async fn deliver(
         let failure = SendFailure {
             reason: e.to_string(),
             resendable: resendable && e.proves_not_processed(),
+            code: code_of(&e),
         };
         if matches!(e, AvitoError::InvalidGrant | AvitoError::InvalidClient)
             && let Ok(mut refused) = grant_refused.lock()
@@ -117,10 +137,12 @@ async fn deliver(
         _ if !domain::candidate::is_avito_chat(chat_id) => Err(SendFailure {
             reason: "no Avito chat: the candidate responded by phone".to_owned(),
             resendable: false,
+            code: FailureCode::NoAvitoChat,
         }),
         None => Err(SendFailure {
             reason: "the channel is not connected".to_owned(),
             resendable: matches!(outgoing, Outgoing::Text(_)),
+            code: FailureCode::ChannelNotConnected,
         }),
         Some(account) => {
             let vault = ports.vaults.channel(tenant, channel_id);
@@ -141,6 +163,7 @@ async fn deliver(
                             images.into_iter().next().ok_or_else(|| SendFailure {
                                 reason: "Avito took no image from the upload".to_owned(),
                                 resendable: false,
+                                code: FailureCode::ImageNotTaken,
                             })
                         });
                     match uploaded {

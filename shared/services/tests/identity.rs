@@ -398,3 +398,84 @@ async fn an_api_token_stops_with_its_issuer_and_scripts_cannot_issue_tokens() {
             .is_none()
     );
 }
+
+/// Inviting again ends the link sent before; setting a password through the new one ends every
+/// session started before it (a lost laptop stays signed out); disabling ends sessions for good,
+/// so enabling the employee again does not bring an old session back.
+#[tokio::test]
+async fn a_new_link_ends_the_old_one_a_new_password_ends_old_sessions_and_re_enabling_brings_none_back() {
+    use adapters::ports::IdentityProvider;
+    let e = env();
+    let admin = e.first_admin().await;
+    let olga = e.employee("Ольга", "olga@shop.ru").await;
+    let first = e.invite(&admin.person, &olga.id).await.expect("invited");
+    let second = e.invite(&admin.person, &olga.id).await.expect("invited again");
+    for gone in [
+        e.identity.invitation(&first).await.map(drop),
+        e.identity
+            .accept_invitation(&first, "пароль-ольги-123", None)
+            .await
+            .map(drop),
+    ] {
+        assert!(matches!(gone, Err(ServiceError::NotFound(_))), "{gone:?}");
+    }
+    let laptop = e
+        .identity
+        .accept_invitation(&second, "пароль-ольги-123", None)
+        .await
+        .expect("the new link works");
+    assert!(e.caller(&laptop).await.is_some());
+
+    // The laptop is lost: an administrator sends a new link and Olga sets a new password.
+    e.clock.advance(TimeDelta::minutes(5));
+    let third = e.invite(&admin.person, &olga.id).await.expect("invited");
+    assert!(e.caller(&laptop).await.is_some(), "a link alone signs nobody out");
+    let phone = e
+        .identity
+        .accept_invitation(&third, "новый-пароль-ольги", None)
+        .await
+        .expect("accepted");
+    assert_eq!(
+        e.caller(&laptop).await,
+        None,
+        "the session from before the new password ended"
+    );
+    assert!(e.caller(&phone).await.is_some());
+
+    // Disabled (as the administrators' screen does: write, then tell the provider), then enabled.
+    e.clock.advance(TimeDelta::minutes(5));
+    let set = |disabled: bool| {
+        let e = &e;
+        let id = olga.id.clone();
+        async move {
+            let stored = e
+                .identity
+                .config
+                .get::<Employee>(&e.tenant, id.as_str())
+                .await
+                .expect("read")
+                .expect("there");
+            let next = Employee {
+                disabled,
+                ..stored.value
+            };
+            e.identity
+                .config
+                .replace(&e.tenant, &next, stored.version)
+                .await
+                .expect("written");
+            e.identity.follow(&e.tenant, &next).await.expect("followed");
+        }
+    };
+    set(true).await;
+    set(false).await;
+    assert_eq!(
+        e.caller(&phone).await,
+        None,
+        "enabling again brings no old session back"
+    );
+    e.identity
+        .sign_in("olga@shop.ru", "новый-пароль-ольги")
+        .await
+        .expect("signing in again works");
+}

@@ -1,7 +1,7 @@
 // Administrator screens: channel groups and channels (connect, disconnect), a channel's
 // settings, the working schedule.
 import { all, get, post, put } from "./api.js";
-import { confirmDialog, h, setTimeZone, show, showFieldErrors, submitting, toast, when } from "./view.js";
+import { confirmDialog, h, plural, setTimeZone, show, showFieldErrors, submitting, toast, when } from "./view.js";
 
 const STATUS = {
   not_connected: "Не подключён",
@@ -51,7 +51,7 @@ export async function channelsScreen(main) {
     const name = h("input", { name: "name", "data-field": "name", placeholder: "Название канала", required: true });
     const kind = h(
       "select",
-      { name: "kind", "data-field": "kind" },
+      { name: "kind", "data-field": "kind", "aria-label": "Вид канала" },
       h("option", { value: "avito" }, KIND.avito),
       h("option", { value: "avito_jobs" }, KIND.avito_jobs),
     );
@@ -165,9 +165,9 @@ function connectDialog(c, refresh) {
       }),
     },
     h("h4", {}, "По ключам аккаунта"),
-    h("p", { class: "muted" }, "client_id и client_secret из раздела «Интеграции» кабинета Авито Про."),
-    h("label", {}, "client_id", clientId),
-    h("label", {}, "client_secret", clientSecret),
+    h("p", { class: "muted" }, h("code", {}, "client_id"), " и ", h("code", {}, "client_secret"), " из раздела «Интеграции» кабинета Авито Про."),
+    h("label", {}, h("code", {}, "client_id"), clientId),
+    h("label", {}, h("code", {}, "client_secret"), clientSecret),
     summary,
     h("button", { type: "submit", class: "primary" }, "Подключить по ключам"),
   );
@@ -357,9 +357,17 @@ export async function settingsScreen(main, channelId) {
   const acUnit = h(
     "select",
     { "data-field": "auto_close_after.unit", "aria-label": "Единица" },
-    h("option", { value: "hours", selected: ac?.unit === "hours" }, "часов"),
-    h("option", { value: "days", selected: ac?.unit !== "hours" }, "дней"),
+    h("option", { value: "hours", selected: ac?.unit === "hours" }),
+    h("option", { value: "days", selected: ac?.unit !== "hours" }),
   );
+  // «1 час», «2 дня», «36 часов»: the unit agrees with the number as it is typed.
+  const agree = () => {
+    const n = Number(acValue.value) || 0;
+    acUnit.options[0].textContent = plural(n, "час", "часа", "часов");
+    acUnit.options[1].textContent = plural(n, "день", "дня", "дней");
+  };
+  acValue.addEventListener("input", agree);
+  agree();
 
   const summary = h("div", { class: "form-summary" });
   const form = h(

@@ -1,7 +1,7 @@
 // The page: signing in (e-mail and password; an invitation link sets the password), the sections
 // a role may open, the online switch, and hash routing between screens.
 import { ApiError, api, get, put, session } from "./api.js";
-import { h, setTimeZone, show, submitting, toast } from "./view.js";
+import { count, h, setTimeZone, show, submitting, toast } from "./view.js";
 import { channelsScreen, ignoredScreen, scheduleScreen, settingsScreen } from "./admin.js";
 import { auditScreen, chatbotsScreen, distributionScreen, groupsScreen, teamScreen } from "./team.js";
 import { workspaceScreen, stopPolling } from "./workspace.js";
@@ -38,8 +38,8 @@ function signedOutChrome() {
 }
 
 const TOO_MANY = (e) => {
-  const seconds = Number(/(\d+) seconds/.exec(e.message)?.[1] || 60);
-  return `Слишком много неудачных попыток. Вход заблокирован, попробуйте через ${Math.ceil(seconds / 60)} мин.`;
+  const minutes = Math.ceil((e.retryAfterSeconds || 60) / 60);
+  return `Слишком много неудачных попыток. Вход заблокирован, попробуйте через ${count(minutes, "минуту", "минуты", "минут")}.`;
 };
 
 function signIn(message) {
@@ -246,6 +246,9 @@ async function route() {
   const section = parts[0] || (role === "admin" ? "channels" : "work");
   document.querySelectorAll("#nav a").forEach((a) => a.classList.toggle("active", a.dataset.section === section));
   if (section !== "work") stopPolling();
+  // Each screen draws into its own element: a slower screen asked for before cannot draw over this one.
+  const main = h("div", { class: "screen" }, h("p", { class: "muted" }, "Загрузка…"));
+  show(document.getElementById("main"), main);
   try {
     if (role === "admin" && section === "channels" && parts[1] && parts[2] === "settings") {
       await settingsScreen(main, decodeURIComponent(parts[1]));
@@ -293,7 +296,11 @@ async function start() {
 // A request refused because the session ended (disabled, expired, signed out elsewhere).
 window.addEventListener("unhandledrejection", (ev) => {
   if (ev.reason instanceof ApiError && ev.reason.status === 401) return signIn("Сеанс завершён. Войдите снова.");
-  toast(ev.reason?.message || "Ошибка", "error");
+  if (ev.reason instanceof ApiError) toast(ev.reason.message, "error");
+  else {
+    console.error(ev.reason);
+    toast("Что-то пошло не так. Обновите страницу.", "error");
+  }
 });
 window.addEventListener("session-ended", () => signIn("Сеанс завершён. Войдите снова."));
 window.addEventListener("hashchange", route);

@@ -1,12 +1,12 @@
 // The team: employees (invite, role, disable; who is online and how many conversations each
 // holds), groups, distribution settings and chatbots. Everyone is shown by name.
 import { all, del, get, post, put, randomHex } from "./api.js";
-import { confirmDialog, h, show, submitting, toast, when } from "./view.js";
+import { confirmDialog, h, plural, show, submitting, toast, when } from "./view.js";
 
 const ROLE = { admin: "Администратор", operator: "Оператор" };
 
 /** A box showing a secret or a link once, with a copy button. */
-function onceBox(title, value, note) {
+function onceBox(title, value, ...note) {
   const field = h("input", { readonly: true, value, class: "secret", "aria-label": title });
   return h(
     "div",
@@ -33,7 +33,7 @@ function onceBox(title, value, note) {
         "Копировать",
       ),
     ),
-    h("p", { class: "muted small" }, note),
+    h("p", { class: "muted small" }, ...note),
   );
 }
 
@@ -131,7 +131,7 @@ export async function teamScreen(main, isAdmin, notice) {
       { "data-employee": e.name },
       h("td", {}, e.name),
       h("td", {}, e.email || h("span", { class: "muted" }, "—")),
-      h("td", {}, ROLE[e.role] || e.role),
+      h("td", {}, ROLE[e.role] || "—"),
       h("td", {}, state),
       h("td", { class: "number" }, String(open_conversations)),
       actions,
@@ -228,7 +228,7 @@ async function apiTokensCard(refresh) {
           onceBox(
             `Токен API: ${issued.name}`,
             issued.token,
-            "Показывается один раз. Скрипт передаёт его в заголовке Authorization: Bearer <токен>.",
+            "Показывается один раз. Скрипт передаёт его в заголовке ", h("code", {}, "Authorization: Bearer <токен>"), ".",
           ),
         );
       }),
@@ -423,6 +423,11 @@ export async function distributionScreen(main) {
     max: 86400,
     value: current.answer_wait_seconds ?? 300,
   });
+  // «30 секунд», «21 секунду»: the word agrees with the number as it is typed.
+  const seconds = h("span", {});
+  const agree = () => (seconds.textContent = plural(Number(wait.value) || 0, "секунду", "секунды", "секунд"));
+  wait.addEventListener("input", agree);
+  agree();
   const summary = h("div", { class: "form-summary" });
   const form = h(
     "form",
@@ -444,7 +449,7 @@ export async function distributionScreen(main) {
     ),
     h("label", { class: "field" }, h("span", {}, "Обращений на оператора, не больше"), capacity),
     h("label", { class: "check" }, waitOn, "Передавать обращение другому оператору, если назначенный не ответил за"),
-    h("label", { class: "field nested" }, h("span", {}, "секунд"), wait),
+    h("label", { class: "field nested" }, wait, seconds),
     summary,
     h("button", { type: "submit", class: "primary" }, "Сохранить"),
   );
@@ -602,7 +607,7 @@ export async function auditScreen(main) {
               ? h("span", {}, `скрипт (токен «${e.actor.name || "отозван"}»)`)
               : e.actor.name || h("span", { class: "muted" }, "скрипт (токен API)"),
           ),
-          h("td", {}, ACTION[e.action] || e.action),
+          h("td", {}, ACTION[e.action] || h("span", { title: e.action }, "Другое действие")),
           h("td", {}, e.subject ? `${SUBJECT[e.subject.kind] || ""} «${e.subject.name}»` : ""),
         ),
       );

@@ -1,4 +1,5 @@
-// Small helpers for building the screens: elements, messages, dates in the tenant's time zone.
+// Small helpers for building the screens: elements, messages, dates in the tenant's time zone, Russian
+// plural forms and durations, and the API's field errors in Russian.
 
 /** An element: `h("button", {class: "x", onclick}, "Текст", child...)`. */
 export function h(tag, attrs = {}, ...children) {
@@ -56,8 +57,11 @@ export function toast(text, kind = "info") {
   setTimeout(() => el.remove(), 6000);
 }
 
-/** A modal confirmation; resolves true when confirmed. */
-export function confirmDialog(title, text, confirmLabel) {
+/**
+ * A modal confirmation; resolves true when confirmed. Focus starts on «Отмена», or on the
+ * confirming button with `focusConfirm` (Enter confirms: for an action asked for by a key).
+ */
+export function confirmDialog(title, text, confirmLabel, { focusConfirm = false } = {}) {
   return new Promise((resolve) => {
     const close = (answer) => {
       dialog.close();
@@ -73,7 +77,7 @@ export function confirmDialog(title, text, confirmLabel) {
         "div",
         { class: "actions" },
         h("button", { type: "button", onclick: () => close(false) }, "Отмена"),
-        h("button", { type: "button", class: "danger", onclick: () => close(true) }, confirmLabel),
+        h("button", { type: "button", class: "danger", autofocus: focusConfirm, onclick: () => close(true) }, confirmLabel),
       ),
     );
     dialog.addEventListener("cancel", () => close(false));
@@ -98,13 +102,13 @@ export function showFieldErrors(form, error, summary) {
     if (input) {
       input.classList.add("invalid");
       input.setAttribute("aria-invalid", "true");
-      const note = h("div", { class: "field-error", role: "alert" }, ru(f.message));
+      const note = h("div", { class: "field-error", role: "alert", title: f.message }, ru(f.message, f.code));
       input.closest("label, .field")?.append(note) ?? input.after(note);
     } else {
-      unplaced.push(`${f.field}: ${ru(f.message)}`);
+      unplaced.push(ru(f.message, f.code));
     }
   }
-  const lines = unplaced.length ? unplaced : error.fields?.length ? [] : [ru(error.message)];
+  const lines = unplaced.length ? unplaced : error.fields?.length ? [] : [ru(error.message, error.code)];
   show(summary, ...lines.map((l) => h("div", { class: "field-error", role: "alert" }, l)));
 }
 
@@ -137,13 +141,13 @@ export function clearFieldErrors(form) {
 /** The API's field messages in Russian (an unknown one is shown as the API wrote it). */
 const MESSAGES = [
   [/^must not be empty$/, () => "Заполните поле"],
-  [/^must be at most (\d+) characters \(it has (\d+)\)$/, (m) => `Не больше ${m[1]} символов (сейчас ${m[2]})`],
-  [/^must be at most (\d+) characters$/, (m) => `Не больше ${m[1]} символов`],
+  [/^must be at most (\d+) characters \(it has (\d+)\)$/, (m) => `Не больше ${count(m[1], "символа", "символов", "символов")} (сейчас ${m[2]})`],
+  [/^must be at most (\d+) characters$/, (m) => `Не больше ${count(m[1], "символа", "символов", "символов")}`],
   [/^must be greater than 0$/, () => "Должно быть больше нуля"],
   [/^must be at most (\d+) \(one year\)$/, (m) => `Не больше ${m[1]} (один год)`],
   [/^must be from 0 to (\d+) seconds \(one day\)$/, (m) => `От 0 до ${m[1]} секунд (одни сутки)`],
   [/^must not be shorter than the previous/, () => "Не меньше задержки предыдущего автоответа: они отправляются по порядку"],
-  [/^at most (\d+) auto-replies$/, (m) => `Не больше ${m[1]} автоответов`],
+  [/^at most (\d+) auto-replies$/, (m) => `Не больше ${count(m[1], "автоответа", "автоответов", "автоответов")}`],
   [/^is not a valid id/, () => "Выберите значение из списка"],
   [/^is required when the closing message is on$/, () => "Введите текст: сообщение при закрытии включено"],
   [/^must be a time HH:MM from 00:00 to 23:59$/, () => "Время ЧЧ:ММ от 00:00 до 23:59"],
@@ -153,8 +157,8 @@ const MESSAGES = [
   [/^must be a date YYYY-MM-DD$/, () => "Дата вида ГГГГ-ММ-ДД"],
   [/^this date is listed twice$/, () => "Эта дата указана дважды"],
   [/^this date is also a holiday/, () => "Эта дата уже выходная; выберите одно"],
-  [/^at most (\d+) intervals a day$/, (m) => `Не больше ${m[1]} интервалов в день`],
-  [/^must be at least (\d+) characters$/, (m) => `Не короче ${m[1]} символов`],
+  [/^at most (\d+) intervals a day$/, (m) => `Не больше ${count(m[1], "интервала", "интервалов", "интервалов")} в день`],
+  [/^must be at least (\d+) characters$/, (m) => `Не короче ${count(m[1], "символа", "символов", "символов")}`],
   [/^must not be only spaces$/, () => "Не только пробелы"],
   [/^must be an e-mail address/, () => "Введите e-mail, например operator@example.ru"],
   [/^the employee needs an e-mail to sign in/, () => "Укажите e-mail сотрудника: с ним он будет входить"],
@@ -168,10 +172,49 @@ const MESSAGES = [
   [/^no such (employee|group|chatbot)/, (m) => ({ employee: "Нет такого сотрудника", group: "Нет такой группы", chatbot: "Нет такого чат-бота" })[m[1]]],
 ];
 
-export function ru(message) {
+/**
+ * A field error in Russian: by its `code` when the API gives one (none does yet), else by the
+ * English message; one not known here is said generally (the English stays in a tooltip).
+ */
+export function ru(message, code) {
+  if (code && FIELD_CODES[code]) return FIELD_CODES[code];
   for (const [re, say] of MESSAGES) {
     const m = re.exec(message || "");
     if (m) return say(m);
   }
-  return message;
+  return /[A-Za-z]/.test(message || "") ? "Неверное значение" : message;
+}
+
+const FIELD_CODES = {
+  required: "Заполните поле",
+  too_long: "Слишком длинно",
+  too_short: "Слишком коротко",
+  invalid: "Неверное значение",
+  unknown_reference: "Выберите значение из списка",
+};
+
+/**
+ * The Russian word form for `n`: `plural(n, "час", "часа", "часов")` → «час» for 1, 21, «часа»
+ * for 2–4, 22–24, «часов» for 0, 5–20, 25… (11–14 are «many»).
+ */
+export function plural(n, one, few, many) {
+  const abs = Math.abs(Math.trunc(n));
+  const ten = abs % 10;
+  const hundred = abs % 100;
+  if (ten === 1 && hundred !== 11) return one;
+  if (ten >= 2 && ten <= 4 && (hundred < 12 || hundred > 14)) return few;
+  return many;
+}
+
+/** `n` and its word: «21 минута», «3 обращения». */
+export const count = (n, one, few, many) => `${n} ${plural(n, one, few, many)}`;
+
+/** A duration in words, the largest unit only: «меньше минуты», «5 минут», «2 часа», «3 дня». */
+export function duration(ms) {
+  const minutes = Math.floor(Math.max(0, ms) / 60000);
+  if (minutes < 1) return "меньше минуты";
+  if (minutes < 60) return count(minutes, "минуту", "минуты", "минут");
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return count(hours, "час", "часа", "часов");
+  return count(Math.floor(hours / 24), "день", "дня", "дней");
 }

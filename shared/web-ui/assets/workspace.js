@@ -1,10 +1,11 @@
-// The operator workspace: «Мои обращения» and «Очередь» with counts, the conversation (messages,
+// The operator workspace: «Мои обращения» and «Очередь» with counts, «Архив» (closed ones), the conversation (messages,
 // reply with text or an image, topic, comments, take, complete), the client card, the candidate
 // card, the listing, and notifications. Lists, counts and the open conversation update at once when
 // the server says something changed (`/v1/events`); while that channel is down the screen says so
-// and polls every few seconds.
+// and polls every few seconds. Keys for the day's work (KEYS; «?» lists them). Alerts (sound, desktop
+// notification, the count in the tab's title) for what the operator should see (alertsFor).
 import { all, api, get, idempotencyKey, patch, post, put } from "./api.js";
-import { clearFieldErrors, h, show, showFieldErrors, submitting, toast, when } from "./view.js";
+import { clearFieldErrors, confirmDialog, duration, h, show, showFieldErrors, submitting, toast, when } from "./view.js";
 
 const POLL_MS = 3000;
 /** A safety net while the live channel works: it alone keeps the screen current. */
@@ -12,6 +13,10 @@ const LIVE_POLL_MS = 60000;
 const MAX_REPLY_CHARS = 1000;
 const MAX_IMAGE_BYTES = 24 * 1024 * 1024;
 const IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/bmp", "image/heic", "image/heif"];
+/** A client waiting longer than this for an answer is shown in red in the lists: 5 minutes. */
+const LATE_MS = 5 * 60 * 1000;
+/** Avito deletes a message of ours only within an hour of sending. */
+const DELETE_WITHIN_MS = 60 * 60 * 1000;
 
 let timer = null;
 let events = null;
@@ -26,19 +31,33 @@ const keyOf = (el, name) => shown.get(el)?.[name] ?? "";
 const setKey = (el, name, value) => shown.set(el, { ...(shown.get(el) || {}), [name]: value });
 /** The list of the screen now (an action in the conversation refreshes it too). */
 let currentList = null;
+/** Conversations this page changed itself lately (id → when): their take or return alerts no one. */
+const actedOn = new Map();
+const ACTED_MS = 10000;
+/** Clients' names from the lists, for a desktop notification (reading the conversation would mark it read on Avito). */
+const titles = new Map();
 
-/** Names of the tenant's people, groups and bots, so the screens never show an id. */
-const names = { employees: new Map(), groups: new Map(), chatbots: new Map() };
+/** Names of the tenant's people, groups, bots and channels, so the screens never show an id. */
+const names = { employees: new Map(), groups: new Map(), chatbots: new Map(), channels: new Map() };
+/** Who works here: their employee id, whether an administrator, the groups they are in. */
+const me = { employeeId: null, admin: false, groups: [] };
 
 async function loadNames() {
-  const [employees, groups, chatbots] = await Promise.all([
+  const [who, employees, groups, chatbots, channels] = await Promise.all([
+    get("/v1/me"),
     all("/v1/employees"),
     all("/v1/groups"),
     all("/v1/chatbots").catch(() => []),
+    all("/v1/channels").catch(() => []),
   ]);
   names.employees = new Map(employees.map((e) => [e.id, e.name]));
   names.groups = new Map(groups.map((g) => [g.id, g.name]));
   names.chatbots = new Map(chatbots.map((b) => [b.id, b.name]));
+  names.channels = new Map(channels.map((c) => [c.id, c.name]));
+  me.employeeId = who.employee_id || null;
+  me.admin = who.role === "admin";
+  // An administrator sees every queue.
+  me.groups = groups.filter((g) => me.admin || (g.members || []).includes(me.employeeId)).map((g) => g.id);
 }
 
 const employeeName = (id) => names.employees.get(id) || "сотрудник не найден";
@@ -49,6 +68,212 @@ export function stopPolling() {
   timer = null;
   events?.close();
   events = null;
+  document.removeEventListener("keydown", onKey);
+  document.removeEventListener("keydown", onGesture);
+  document.removeEventListener("pointerdown", onGesture);
+  document.title = "Авито — контакт-центр";
+}
+
+/**
+ * The workspace's keys, by physical key (`event.code`) so they work in the Russian layout too (R is
+ * К there). Single keys act only outside a field; Ctrl+Enter sends from the reply field.
+ */
+const KEYS = [
+  { key: "R", code: "KeyR", what: "Ответить: перейти к полю ответа" },
+  { key: "Ctrl+Enter", what: "Отправить ответ (из поля ответа)" },
+  { key: "Esc", what: "Выйти из поля ответа" },
+  { key: "T", code: "KeyT", what: "Взять в работу" },
+  { key: "E", code: "KeyE", what: "Завершить обращение (клавиша ввода подтверждает)" },
+  { key: "J", code: "KeyJ", what: "Следующее обращение в списке" },
+  { key: "K", code: "KeyK", what: "Предыдущее обращение в списке" },
+  { key: "?", what: "Эта подсказка" },
+];
+const keyOfAction = (code) => KEYS.find((k) => k.code === code).key;
+
+function onKey(ev) {
+  if (ev.defaultPrevented || ev.ctrlKey || ev.altKey || ev.metaKey) return;
+  if (ev.target.closest?.("input, textarea, select, [contenteditable]") || document.querySelector("dialog[open]")) return;
+  const click = (action) => document.querySelector(`.conversation-head button[data-action="${action}"]`)?.click();
+  if (ev.key === "?") showKeys();
+  else if (ev.code === "KeyR") document.querySelector("textarea.reply:not([disabled])")?.focus();
+  else if (ev.code === "KeyT") click("take");
+  else if (ev.code === "KeyE") click("complete-asking");
+  else if (ev.code === "KeyJ") moveInList(1);
+  else if (ev.code === "KeyK") moveInList(-1);
+  else return;
+  ev.preventDefault();
+}
+
+/** Opens the next (`step` 1) or previous (-1) conversation of the list. */
+function moveInList(step) {
+  const links = [...document.querySelectorAll("ul.conversations a")];
+  if (!links.length) return;
+  const at = links.findIndex((a) => a.parentElement.classList.contains("selected"));
+  const next = at < 0 ? (step > 0 ? 0 : links.length - 1) : Math.min(links.length - 1, Math.max(0, at + step));
+  if (next !== at) location.hash = links[next].getAttribute("href");
+}
+
+function showKeys() {
+  const dialog = h(
+    "dialog",
+    { class: "keys", "aria-label": "Клавиши" },
+    h("h3", {}, "Клавиши"),
+    h("table", {}, h("tbody", {}, KEYS.map((k) => h("tr", {}, h("td", {}, h("kbd", {}, k.key)), h("td", {}, k.what))))),
+    h("p", { class: "muted small" }, "Буквы работают в любой раскладке и не срабатывают, пока вы печатаете в поле."),
+    h("div", { class: "actions" }, h("button", { type: "button", autofocus: true, onclick: () => dialog.close() }, "Закрыть")),
+  );
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.append(dialog);
+  dialog.showModal();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts
+
+/** What an operator may be alerted about; each can be switched off. */
+const ALERT_KINDS = {
+  assigned: { label: "Обращение назначено мне", title: "Вам назначено обращение" },
+  client_message: { label: "Клиент написал в моём обращении", title: "Клиент написал" },
+  queued: { label: "Новое обращение в очереди", title: "Новое обращение в очереди" },
+};
+const ALERTS_KEY = "avito-cc.alerts";
+const isOperator = (hd, employeeId) => hd?.type === "operator" && !!employeeId && hd.employee_id === employeeId;
+const sameHandler = (a, b) =>
+  a?.type === b?.type && a?.employee_id === b?.employee_id && a?.group_id === b?.group_id && a?.chatbot_id === b?.chatbot_id;
+
+/**
+ * The alerts a live `conversation` event means for employee `me` in groups `myGroups`: assigned
+ * (it came to me), client_message (a client wrote in one of mine), queued (it entered a queue I
+ * see: the general one or my groups'). Needs the event's `handler`, `previous_handler` (when the
+ * handler changed) and `message_author`; an event without them alerts nothing.
+ */
+export function alertsFor(event, me, myGroups = []) {
+  const { change, handler, previous_handler: before, message_author: author } = event || {};
+  if (!handler || change === "closed") return [];
+  const entered = change === "opened" || (!!before && !sameHandler(before, handler));
+  const kinds = [];
+  if (entered && isOperator(handler, me)) kinds.push("assigned");
+  if (change === "message" && author?.type === "client" && isOperator(handler, me)) kinds.push("client_message");
+  const seen = handler.type === "general_queue" || (handler.type === "group_queue" && myGroups.includes(handler.group_id));
+  if (entered && seen) kinds.push("queued");
+  return kinds;
+}
+
+/** The operator's choice, kept in this browser: sound, desktop notifications, and each kind. */
+function alertSettings() {
+  let saved = {};
+  try {
+    saved = JSON.parse(localStorage.getItem(ALERTS_KEY) || "{}") || {};
+  } catch {
+    // Unreadable: the defaults.
+  }
+  const kinds = Object.fromEntries(Object.keys(ALERT_KINDS).map((k) => [k, saved.kinds?.[k] !== false]));
+  return { sound: saved.sound !== false, desktop: saved.desktop !== false, kinds };
+}
+
+function saveAlertSettings(settings) {
+  localStorage.setItem(ALERTS_KEY, JSON.stringify(settings));
+}
+
+/** Alerts not seen yet: in the tab's title until the operator clicks or types on the page. */
+let unseen = 0;
+const BASE_TITLE = "Обращения — Авито · контакт-центр";
+function paintTitle() {
+  document.title = unseen ? `(${unseen}) ${BASE_TITLE}` : BASE_TITLE;
+}
+/** A click or a key on the page: the alerts are seen, and sound may play (browsers allow it after one). */
+function onGesture() {
+  if (audio?.state === "suspended") audio.resume().catch(() => {});
+  if (!unseen) return;
+  unseen = 0;
+  paintTitle();
+}
+
+let audio = null;
+/** Two short tones, made by the Web Audio API (no sound file). */
+function chime() {
+  audio ??= new AudioContext();
+  if (audio.state === "suspended") audio.resume().catch(() => {});
+  const start = audio.currentTime + 0.01;
+  [880, 1320].forEach((frequency, i) => {
+    const at = start + i * 0.16;
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = frequency;
+    gain.gain.setValueAtTime(0.0001, at);
+    gain.gain.exponentialRampToValueAtTime(0.25, at + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.15);
+    tone.connect(gain).connect(audio.destination);
+    tone.start(at);
+    tone.stop(at + 0.16);
+  });
+}
+
+/** Alerts the operator about one live event, as they chose. */
+function alertAbout(event) {
+  const settings = alertSettings();
+  const id = event.conversation_id;
+  const mine = Date.now() - (actedOn.get(id) || 0) < ACTED_MS;
+  const kinds = alertsFor(event, me.employeeId, me.groups).filter((k) => settings.kinds[k] && !(mine && k !== "client_message"));
+  if (!kinds.length) return;
+  unseen += 1;
+  paintTitle();
+  if (settings.sound) chime();
+  if (settings.desktop && "Notification" in window && Notification.permission === "granted") {
+    const note = new Notification(ALERT_KINDS[kinds[0]].title, { body: titles.get(id) || "Авито · контакт-центр", tag: `conversation-${id}`, lang: "ru" });
+    note.addEventListener("click", () => {
+      window.focus();
+      location.hash = `#/work/c/${encodeURIComponent(id)}`;
+      note.close();
+    });
+  }
+}
+
+/** «Оповещения»: a popover with the switches. Permission for notifications is asked here, on a click. */
+function alertsPopover() {
+  const settings = alertSettings();
+  const note = h("p", { class: "small muted", role: "status" });
+  const permission = () => ("Notification" in window ? Notification.permission : "denied");
+  const explain = () => {
+    note.textContent =
+      permission() === "denied" ? "Браузер не показывает уведомления этого сайта: разрешите их в настройках сайта." : permission() === "default" && settings.desktop ? "Браузер спросит разрешение, когда вы включите уведомления." : "";
+  };
+  const box = (label, checked, onchange) => h("label", { class: "check" }, h("input", { type: "checkbox", checked, onchange }), label);
+  const desktop = box("Уведомления на рабочем столе", settings.desktop && permission() === "granted", async (ev) => {
+    settings.desktop = ev.target.checked;
+    if (settings.desktop && permission() === "default") await Notification.requestPermission();
+    ev.target.checked = settings.desktop && permission() === "granted";
+    saveAlertSettings(settings);
+    explain();
+  });
+  explain();
+  return h(
+    "details",
+    { class: "alerts" },
+    h("summary", { title: "Звук и уведомления" }, "Оповещения"),
+    h(
+      "div",
+      { class: "popover" },
+      box("Звук", settings.sound, (ev) => {
+        settings.sound = ev.target.checked;
+        saveAlertSettings(settings);
+        if (settings.sound) chime();
+      }),
+      desktop,
+      note,
+      h(
+        "fieldset",
+        {},
+        h("legend", {}, "Когда"),
+        Object.entries(ALERT_KINDS).map(([kind, { label }]) =>
+          box(label, settings.kinds[kind], (ev) => {
+            settings.kinds[kind] = ev.target.checked;
+            saveAlertSettings(settings);
+          }),
+        ),
+      ),
+    ),
+  );
 }
 
 function authorLabel(a, c) {
@@ -85,17 +310,35 @@ function handlerLabel(hd) {
   }
 }
 
+/**
+ * Why a message did not reach the client, by `delivery.code` (the API's `SendFailure`). Avito's
+ * own English reason is kept for the tooltip only.
+ */
+const DELIVERY_TEXTS = {
+  access_refused: "Авито отказало в доступе: переподключите канал",
+  subscription_required: "Для этого Авито требует платную подписку",
+  chat_not_found: "Авито не нашло этот чат",
+  rejected: "Авито не приняло сообщение",
+  rate_limited: "Слишком много запросов к Авито: отправьте позже",
+  avito_unavailable: "Авито не ответило вовремя: сообщение могло дойти",
+  unreadable_answer: "Непонятный ответ Авито: сообщение могло дойти",
+  no_avito_chat: "Кандидат откликнулся по телефону: в Авито писать некуда, позвоните",
+  channel_not_connected: "Канал не подключён к Авито",
+  image_not_taken: "Авито не приняло изображение",
+};
+const deliveryText = (d) => DELIVERY_TEXTS[d.code] || "Авито не приняло сообщение";
+
 function deliveryLabel(d) {
   if (!d) return null;
   if (d.state === "pending") return h("span", { class: "delivery pending" }, "отправляется…");
   if (d.state === "sent") return h("span", { class: "delivery sent", title: "Авито приняло сообщение" }, "✓ доставлено в Авито");
-  return h("span", { class: "delivery failed" }, `не отправлено: ${d.reason}${d.resendable ? "" : " (повтор может задвоить)"}`);
+  return h("span", { class: "delivery failed", title: d.reason || null }, `✗ ${deliveryText(d)}${d.resendable ? "" : " (повтор может задвоить)"}`);
 }
 
-/** Why a sent message failed, from the message the API answers with; null when it did not. */
+/** What to say when a sent message failed, from the message the API answers with; null when it did not. */
 function failure(message) {
   const d = message?.delivery;
-  return d?.state === "failed" ? d.reason : null;
+  return d?.state === "failed" ? deliveryText(d) : null;
 }
 
 /** A voice message: a button that asks for Avito's link (it lasts an hour) and plays it. */
@@ -132,7 +375,9 @@ function contentView(m) {
     case "comment":
       return h("div", { class: "text" }, h("span", { class: "tag" }, "Комментарий"), " ", c.text);
     case "image":
-      return c.url ? h("a", { href: c.url, target: "_blank", rel: "noopener" }, h("img", { src: c.url, alt: "Изображение", class: "image" })) : h("em", {}, "Изображение");
+      return c.url
+        ? h("a", { href: c.url, target: "_blank", rel: "noopener", title: "Открыть в полном размере" }, h("img", { src: c.url, alt: "Изображение", class: "image", loading: "lazy" }))
+        : h("em", {}, "Изображение");
     case "voice":
       return voiceView(m);
     case "link":
@@ -155,6 +400,55 @@ function contentView(m) {
   }
 }
 
+/** A message's content in one short line, for a list row. */
+function contentLine(content) {
+  switch (content?.type) {
+    case "text":
+    case "system":
+      return content.text || "";
+    case "image":
+      return "Изображение";
+    case "voice":
+      return "Голосовое сообщение";
+    case "link":
+      return `Ссылка: ${content.text || content.url || ""}`;
+    case "item":
+      return `Объявление: ${content.title || ""}`;
+    case "location":
+      return "Геопозиция";
+    case "call":
+      return content.status === "missed" ? "Пропущенный звонок" : "Звонок";
+    case "deleted":
+      return "Сообщение удалено";
+    default:
+      return "Сообщение";
+  }
+}
+
+/** The conversation's last message (`last_message`, when the API gives it) as a preview line. */
+function lastMessageLine(c) {
+  const last = c.last_message;
+  if (!last) return null;
+  const a = last.author;
+  const who = a?.type === "client" ? "" : a?.type === "operator" && a.employee_id === me.employeeId ? "Вы: " : `${authorLabel(a, c)}: `;
+  return h("div", { class: "preview" }, who, contentLine(last.content));
+}
+
+/** «ждёт 5 минут»: red once over LATE_MS. `now` for a test. */
+export function waitingBadge(since, now = Date.now()) {
+  const waited = now - new Date(since).getTime();
+  return h(
+    "span",
+    { class: `waiting${waited > LATE_MS ? " late" : ""}`, "data-since": since, title: `Клиент ждёт ответа с ${when(since)}` },
+    `ждёт ${duration(waited)}`,
+  );
+}
+
+/** Brings the waiting times in a list up to now, without drawing the list again. */
+function repaintWaits(list) {
+  for (const el of list.querySelectorAll(".waiting[data-since]")) el.replaceWith(waitingBadge(el.dataset.since));
+}
+
 function conversationTitle(c) {
   return c.candidate?.full_name || c.client?.name || "Клиент";
 }
@@ -169,11 +463,18 @@ function conversationSubtitle(c) {
 export async function workspaceScreen(main, parts) {
   // The previous screen stops first: its late refreshes would mark this one's content as shown.
   stopPolling();
-  const view = parts[0] === "queue" || parts[0] === "notifications" ? parts[0] : parts[0] === "c" ? state.view : "mine";
+  paintTitle();
+  const view = ["queue", "closed", "notifications"].includes(parts[0]) ? parts[0] : parts[0] === "c" ? state.view : "mine";
   state.view = view;
   state.conversationId = parts[0] === "c" ? decodeURIComponent(parts[1] || "") : null;
 
   const tabs = h("nav", { class: "tabs", "aria-label": "Списки" });
+  const tools = h(
+    "div",
+    { class: "ws-tools" },
+    alertsPopover(),
+    h("button", { type: "button", class: "link", title: "Клавиши для работы (?)", "aria-keyshortcuts": "?", onclick: showKeys }, "⌨ Клавиши"),
+  );
   const offline = h(
     "div",
     { class: "warning live-down", role: "status", hidden: true },
@@ -182,7 +483,7 @@ export async function workspaceScreen(main, parts) {
   const list = h("div", { class: "list", "aria-live": "polite" });
   currentList = list;
   const detail = h("div", { class: "detail" });
-  show(main, h("div", { class: "workspace" }, h("aside", {}, offline, tabs, list), detail));
+  show(main, h("div", { class: "workspace" }, h("aside", {}, offline, tools, tabs, list), detail));
 
   const refresh = async () => {
     const counts = await get("/v1/conversations/counts");
@@ -191,6 +492,7 @@ export async function workspaceScreen(main, parts) {
       tab("#/work/mine", "Мои обращения", counts.mine, view === "mine"),
       tab("#/work/queue", "Очередь", counts.queue, view === "queue"),
       tab("#/work/notifications", "Уведомления", counts.unread_notifications, view === "notifications"),
+      h("a", { href: "#/work/closed", class: view === "closed" ? "active" : "" }, "Архив"),
     );
     if (view === "notifications") await notificationsList(list);
     else await conversationList(list, view);
@@ -199,6 +501,12 @@ export async function workspaceScreen(main, parts) {
   };
   await loadNames();
   await refresh();
+  // Left meanwhile for another screen: that one listens.
+  if (!main.isConnected) return;
+  document.addEventListener("keydown", onKey);
+  document.addEventListener("keydown", onGesture);
+  document.addEventListener("pointerdown", onGesture);
+  paintTitle();
   const tick = () =>
     refresh().catch((e) => {
       if (e.status === 401) {
@@ -220,6 +528,7 @@ export async function workspaceScreen(main, parts) {
   events = new EventSource("/v1/events");
   events.addEventListener("open", () => {
     offline.hidden = true;
+    offline.dataset.live = "up";
     every(LIVE_POLL_MS);
     changed(); // What changed while the channel was down.
   });
@@ -227,7 +536,14 @@ export async function workspaceScreen(main, parts) {
     offline.hidden = false;
     every(POLL_MS);
   });
-  events.addEventListener("conversation", changed);
+  events.addEventListener("conversation", (ev) => {
+    changed();
+    try {
+      alertAbout(JSON.parse(ev.data));
+    } catch (e) {
+      console.warn(e);
+    }
+  });
   events.addEventListener("resync", changed);
 }
 
@@ -238,11 +554,13 @@ function tab(href, label, count, active) {
 async function conversationList(list, view) {
   const page = await get(`/v1/conversations?view=${view}&limit=100`);
   const items = page.items || [];
-  const key = JSON.stringify(items.map((c) => [c.id, c.last_activity_at, c.waiting_since, c.topic, state.conversationId]));
-  if (key === keyOf(list, "list")) return;
+  for (const c of items) titles.set(c.id, conversationTitle(c));
+  const key = JSON.stringify(items.map((c) => [c.id, c.last_activity_at, c.waiting_since, c.topic, c.last_message, c.closed_at, state.conversationId]));
+  if (key === keyOf(list, "list")) return repaintWaits(list);
   setKey(list, "list", key);
   if (!items.length) {
-    show(list, h("p", { class: "muted empty" }, view === "queue" ? "В очереди никого нет." : "У вас нет открытых обращений."));
+    const empty = { queue: "В очереди никого нет.", closed: "Закрытых обращений пока нет." }[view] || "У вас нет открытых обращений.";
+    show(list, h("p", { class: "muted empty" }, empty));
     return;
   }
   show(
@@ -257,10 +575,10 @@ async function conversationList(list, view) {
           h(
             "a",
             { href: `#/work/c/${encodeURIComponent(c.id)}`, "data-chat": c.chat_id },
-            h("strong", {}, conversationTitle(c)),
-            c.waiting_since ? h("span", { class: "waiting", title: `ждёт ответа с ${when(c.waiting_since)}` }, "ждёт ответа") : null,
-            h("div", { class: "muted" }, conversationSubtitle(c)),
-            h("div", { class: "muted small" }, when(c.last_activity_at)),
+            h("div", { class: "row-head" }, h("strong", {}, conversationTitle(c)), c.waiting_since && c.status === "open" ? waitingBadge(c.waiting_since) : null),
+            lastMessageLine(c),
+            h("div", { class: "muted small" }, [names.channels.get(c.channel_id), conversationSubtitle(c)].filter(Boolean).join(" · ")),
+            h("div", { class: "muted small" }, c.closed_at ? `закрыто ${when(c.closed_at)}` : when(c.last_activity_at)),
           ),
         ),
       ),
@@ -334,6 +652,7 @@ async function conversationView(detail, id) {
 
   const open = c.status === "open";
   const inQueue = open && (c.handler?.type === "general_queue" || c.handler?.type === "group_queue");
+  const canReturn = open && c.handler?.type === "operator" && (c.handler.employee_id === me.employeeId || me.admin);
   const header = h(
     "header",
     { class: "conversation-head" },
@@ -343,9 +662,16 @@ async function conversationView(detail, id) {
       "div",
       { class: "actions" },
       inQueue
-        ? h("button", { type: "button", class: "primary", onclick: () => take(id, reload) }, "Взять в работу")
+        ? h("button", { type: "button", class: "primary", "data-action": "take", title: `Клавиша ${keyOfAction("KeyT")}`, "aria-keyshortcuts": "T", onclick: () => take(id, reload) }, "Взять в работу")
         : null,
-      open ? h("button", { type: "button", onclick: () => complete(id, reload) }, "Завершить") : null,
+      canReturn ? returnControls(id, reload) : null,
+      open ? h("button", { type: "button", "data-action": "complete", title: `Клавиша ${keyOfAction("KeyE")}`, "aria-keyshortcuts": "E", onclick: () => complete(id, reload) }, "Завершить") : null,
+      // A single key is pressed by mistake more easily than a button: it asks first.
+      open
+        ? h("button", { type: "button", hidden: true, "data-action": "complete-asking", onclick: async () => {
+            if (await confirmDialog("Завершить обращение?", "Клиенту уйдёт сообщение при закрытии, если оно включено в канале.", "Завершить", { focusConfirm: true })) await complete(id, reload);
+          } })
+        : null,
     ),
   );
 
@@ -358,19 +684,84 @@ async function conversationView(detail, id) {
         { class: `message ${m.author?.type || ""} ${m.content?.type === "comment" ? "comment" : ""}`, "data-type": m.content?.type },
         h("div", { class: "meta" }, h("strong", {}, authorLabel(m.author, c)), " · ", when(m.created_at), " ", deliveryLabel(m.delivery)),
         contentView(m),
+        messageActions(m, path, reload),
       ),
     ),
   );
 
-  // Keep a half-written reply across refreshes.
-  const oldDraft = detail.querySelector("textarea.reply")?.value || "";
-  const composer = open ? replyComposer(id, oldDraft, reload, c) : h("p", { class: "muted" }, "Обращение закрыто.");
+  // Keep a half-written reply across refreshes, and the caret in it when it was there.
+  const oldField = detail.querySelector("textarea.reply");
+  const oldDraft = oldField?.value || "";
+  const caret = oldField && document.activeElement === oldField ? [oldField.selectionStart, oldField.selectionEnd] : null;
+  const composer = open ? replyComposer(id, oldDraft, reload, c, inQueue) : h("p", { class: "muted" }, "Обращение закрыто.");
   const side = h("div", { class: "side" }, topicBox(c, path, reload), listingBox(c), candidateBox(c), await clientCardBox(c, path, reload), await linksBox(c, path, reload), commentBox(path, reload));
   show(detail, header, h("div", { class: "conversation" }, h("div", { class: "thread" }, thread, composer), side));
+  const field = detail.querySelector("textarea.reply");
+  if (caret && field) {
+    field.focus();
+    field.setSelectionRange(...caret);
+  }
   if (firstShow || messages.length) thread.lastElementChild?.scrollIntoView({ block: "nearest" });
 }
 
+/** Send again (a failure Avito proved it did not take) and delete (within Avito's hour). */
+function messageActions(m, path, reload) {
+  const d = m.delivery;
+  const messagePath = `${path}/messages/${encodeURIComponent(m.id)}`;
+  const resend =
+    d?.state === "failed" && d.resendable
+      ? h("button", { type: "button", class: "link", onclick: () => act(async () => {
+          const sent = await post(`${messagePath}/resend`);
+          toast(failure(sent) || "Отправлено снова", failure(sent) ? "error" : "info");
+        }, reload) }, "Отправить снова")
+      : null;
+  const deletable = d?.state === "sent" && m.content?.type !== "deleted" && Date.now() - new Date(m.created_at).getTime() < DELETE_WITHIN_MS;
+  const remove = deletable
+    ? h("button", { type: "button", class: "link danger", onclick: async () => {
+        if (!(await confirmDialog("Удалить сообщение?", "Сообщение исчезнет из чата клиента в Авито.", "Удалить"))) return;
+        await act(async () => {
+          await api("DELETE", messagePath);
+          toast("Сообщение удалено");
+        }, reload);
+      } }, "Удалить")
+    : null;
+  return resend || remove ? h("div", { class: "message-actions" }, resend, remove) : null;
+}
+
+/** Runs `action`; an error goes to a toast; the conversation reloads either way. */
+async function act(action, reload) {
+  try {
+    await action();
+  } catch (e) {
+    toast(e.message, "error");
+  }
+  await reload();
+}
+
+/** «Вернуть в очередь»: the general queue, or one of the caller's groups when they are in any. */
+function returnControls(id, reload) {
+  const groups = me.groups.filter((g) => names.groups.has(g));
+  const where = groups.length
+    ? h(
+        "select",
+        { "aria-label": "Куда вернуть" },
+        h("option", { value: "" }, "в общую очередь"),
+        groups.map((g) => h("option", { value: g }, `в очередь группы «${names.groups.get(g)}»`)),
+      )
+    : null;
+  const send = async () => {
+    actedOn.set(id, Date.now());
+    const group = where?.value || null;
+    await act(async () => {
+      await post(`/v1/conversations/${encodeURIComponent(id)}/return`, group ? { group_id: group } : {});
+      toast(group ? `Обращение возвращено в очередь группы «${names.groups.get(group)}»` : "Обращение возвращено в общую очередь");
+    }, reload);
+  };
+  return [where, h("button", { type: "button", onclick: send }, "Вернуть в очередь")];
+}
+
 async function take(id, reload) {
+  actedOn.set(id, Date.now());
   try {
     await post(`/v1/conversations/${encodeURIComponent(id)}/take`);
     toast("Обращение ваше");
@@ -383,7 +774,7 @@ async function take(id, reload) {
 async function complete(id, reload) {
   try {
     const done = await post(`/v1/conversations/${encodeURIComponent(id)}/complete`);
-    const closing = done.closing_message === "sent" ? "сообщение при закрытии отправлено" : done.closing_message === "off" ? "без сообщения при закрытии" : `сообщение при закрытии не отправлено (${done.closing_message})`;
+    const closing = done.closing_message === "sent" ? "сообщение при закрытии отправлено" : done.closing_message === "off" ? "без сообщения при закрытии" : "Авито не приняло сообщение при закрытии";
     toast(`Обращение завершено: ${closing}`);
   } catch (e) {
     toast(e.message, "error");
@@ -391,10 +782,10 @@ async function complete(id, reload) {
   await reload();
 }
 
-function replyComposer(id, draft, reload, c) {
+function replyComposer(id, draft, reload, c, inQueue) {
   const path = `/v1/conversations/${encodeURIComponent(id)}`;
   const noChat = c.candidate && !c.candidate.has_chat;
-  const text = h("textarea", { class: "reply", rows: 3, placeholder: noChat ? "У отклика нет чата в Авито: позвоните кандидату" : "Ответ клиенту", disabled: noChat, "data-field": "text" }, draft);
+  const text = h("textarea", { class: "reply", rows: 3, "aria-label": "Ответ клиенту", title: "Клавиша R — к полю ответа; Ctrl+Enter — отправить; Esc — выйти из поля", "aria-keyshortcuts": "R", placeholder: noChat ? "У отклика нет чата в Авито: позвоните кандидату" : "Ответ клиенту", disabled: noChat, "data-field": "text" }, draft);
   const counter = h("span", { class: "counter" });
   const count = () => {
     const n = [...text.value].length;
@@ -402,6 +793,12 @@ function replyComposer(id, draft, reload, c) {
     counter.classList.toggle("over", n > MAX_REPLY_CHARS);
   };
   text.addEventListener("input", count);
+  text.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+      ev.preventDefault();
+      text.form.requestSubmit();
+    } else if (ev.key === "Escape") text.blur();
+  });
   count();
   const summary = h("div", { class: "form-summary" });
   let key = idempotencyKey();
@@ -411,11 +808,13 @@ function replyComposer(id, draft, reload, c) {
       class: "composer",
       onsubmit: submitting(summary, async () => {
         if (!text.value.trim()) return;
+        // A reply to a queued conversation takes it in the same write (the API does it).
+        if (inQueue) actedOn.set(id, Date.now());
         const sent = await post(`${path}/messages`, { text: text.value, idempotency_key: key });
         text.value = "";
         key = idempotencyKey();
         const failed = failure(sent);
-        if (failed) toast(`Не отправлено: ${failed}`, "error");
+        if (failed) toast(failed, "error");
         await reload();
       }),
     },
@@ -425,8 +824,9 @@ function replyComposer(id, draft, reload, c) {
       { class: "composer-bar" },
       counter,
       h("label", { class: "button file" }, "Изображение…", h("input", { type: "file", accept: IMAGE_TYPES.join(","), hidden: true, disabled: noChat, onchange: (ev) => sendImage(path, ev.target, summary, reload) })),
-      h("button", { type: "submit", class: "primary", disabled: noChat }, "Отправить"),
+      h("button", { type: "submit", class: "primary", disabled: noChat, title: "Ctrl+Enter в поле ответа", "aria-keyshortcuts": "Control+Enter" }, "Отправить"),
     ),
+    inQueue ? h("p", { class: "takes-note" }, "Ответ возьмёт обращение на вас") : null,
     h("p", { class: "muted small" }, `Текст до ${MAX_REPLY_CHARS} символов. Авито принимает из файлов только изображения (JPEG, PNG, GIF, BMP, HEIC) до 24 МБ; документы отправить нельзя.`),
     summary,
   );
@@ -447,7 +847,7 @@ async function sendImage(path, input, summary, reload) {
   try {
     const sent = await api("POST", `${path}/images?idempotency_key=${idempotencyKey()}`, undefined, file);
     const failed = failure(sent);
-    if (failed) toast(`Изображение не отправлено: ${failed}`, "error");
+    if (failed) toast(`Изображение не отправлено. ${failed}`, "error");
     await reload();
   } catch (e) {
     show(summary, h("div", { class: "field-error", role: "alert" }, e.message));

@@ -11,6 +11,8 @@
 
 mod cold_start;
 mod cost;
+mod idle;
+mod live;
 mod load;
 mod micro;
 mod throughput;
@@ -225,7 +227,131 @@ fn print_throughput(f: &throughput::Figures) {
     }
 }
 
+/// HTTP API requests, $ per million (us-east-1, first 300 million a month).
+const PRICE_PER_MILLION_HTTP_API_REQUESTS: f64 = 1.00;
+/// WebSocket API: $ per million connection minutes, per million messages.
+const PRICE_PER_MILLION_WEBSOCKET_MINUTES: f64 = 0.25;
+const PRICE_PER_MILLION_WEBSOCKET_MESSAGES: f64 = 1.00;
+
+/// The section on one operator's idle hour.
+fn idle_section(polls: &[idle::Poll]) -> String {
+    // A workspace poll is three requests: the counts, the list, the open conversation's messages.
+    const REQUESTS: f64 = 3.0;
+    let request = (PRICE_PER_MILLION_HTTP_API_REQUESTS + PRICE_PER_MILLION_LAMBDA_REQUESTS) / 1e6;
+    let unit = PRICE_PER_MILLION_READ_UNITS / 1e6;
+    // The live channel: an hour connected, a ping every 5 minutes (and its answer).
+    let socket = 60.0 * PRICE_PER_MILLION_WEBSOCKET_MINUTES / 1e6 + 24.0 * PRICE_PER_MILLION_WEBSOCKET_MESSAGES / 1e6;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "## One operator's idle hour on AWS
+"
+    );
+    let _ = writeln!(
+        out,
+        "What the workspace costs while nothing happens. Before: a poll every 3 s ({} an hour), \
+         badges counted by a `Select COUNT` query over each list's index partition. Now: changes \
+         pushed over the WebSocket API, a safety poll every 60 s ({} an hour), badges read from one \
+         counter item per list. Items read are measured on moto for one poll of the counts and the \
+         list head (a page of 100) of an operator's own list and the general queue holding the \
+         given number of open conversations (the old count is its query run against the same \
+         data); read units are DynamoDB's rule for eventually consistent reads (half a unit per \
+         4 KB a query reads, per item a `BatchGetItem` reads) with the conversation item's size as \
+         written here. Prices: HTTP API ${PRICE_PER_MILLION_HTTP_API_REQUESTS} and Lambda \
+         ${PRICE_PER_MILLION_LAMBDA_REQUESTS} per million requests (3 a poll), reads as above, WebSocket \
+         ${PRICE_PER_MILLION_WEBSOCKET_MINUTES} per million connection minutes and \
+         ${PRICE_PER_MILLION_WEBSOCKET_MESSAGES} per million messages (a ping every 5 minutes and its \
+         answer); Lambda compute time is not included.\n",
+        idle::POLLS_BEFORE,
+        idle::POLLS_AFTER
+    );
+    let _ = writeln!(
+        out,
+        "| open in the queue | conversation item | count reads (before → now) | list head reads items | read units an hour (before → now) | $ an hour before | $ an hour now |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for p in polls {
+        let (before_units, after_units) = (
+            p.units_before() * idle::POLLS_BEFORE as f64,
+            p.units_after() * idle::POLLS_AFTER as f64,
+        );
+        let before = idle::POLLS_BEFORE as f64 * REQUESTS * request + before_units * unit;
+        let after = idle::POLLS_AFTER as f64 * REQUESTS * request + after_units * unit + socket;
+        let _ = writeln!(
+            out,
+            "| {} | {} bytes | {} items → {} counters ({} stored) | {} | {:.0} → {:.0} | ${:.5} | ${:.5} |",
+            p.open,
+            p.item_bytes,
+            p.count_items_before,
+            p.counters,
+            p.count_items_after,
+            p.head_items,
+            before_units,
+            after_units,
+            before,
+            after
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThe messages of the open conversation read on each poll are left out of the read units \
+         (the same per poll before and now). A month of 22 working days of 8 hours is 176 such hours \
+         per operator.\n"
+    );
+    out
+}
+
+/// The section on webhook → operator's screen.
+fn live_section(f: &live::Figures) -> String {
+    let q = |v: &[std::time::Duration], p: f64| v[((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1];
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "## Webhook → operator's screen
+"
+    );
+    let _ = writeln!(
+        out,
+        "A client's message sent as Avito's webhook to the local server (release binary, embedded \
+         store, the sandbox as Avito), {} messages one at a time over {} chats (the first in each \
+         opens its conversation), timed by a headless workspace subscribed like the UI (`GET \
+         /v1/events`): until the event arrives, and until it has read the conversation's messages \
+         again and found the new one there, as the workspace does on an event (aim: p99 ≤ 300 ms).\n",
+        live::MESSAGES,
+        20
+    );
+    let _ = writeln!(out, "| until | p50 | p99 | max |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for (what, v) in [("the event arrives", &f.heard), ("the message is read back", &f.shown)] {
+        let _ = writeln!(
+            out,
+            "| {what} | {} | {} | {} |",
+            millis(&q(v, 0.5)),
+            millis(&q(v, 0.99)),
+            millis(&v[v.len() - 1])
+        );
+    }
+    out.push('\n');
+    out
+}
+
 async fn bench(args: Vec<String>) {
+    if args.get(1).is_some_and(|a| a == "idle") {
+        match idle::measure().await {
+            Ok(p) => print!("{}", idle_section(&p)),
+            Err(e) => eprintln!("bench: {e}"),
+        }
+        return;
+    }
+    if args.get(1).is_some_and(|a| a == "live") {
+        let binary = std::path::Path::new(&args.get(2).cloned().unwrap_or_else(|| "target/release".into()))
+            .join("avito-cc-local");
+        match live::measure(&binary).await {
+            Ok(f) => print!("{}", live_section(&f)),
+            Err(e) => eprintln!("bench: {e}"),
+        }
+        return;
+    }
     if args.get(1).is_some_and(|a| a == "throughput") {
         let binary = std::path::Path::new(&args.get(2).cloned().unwrap_or_else(|| "target/release".into()))
             .join("avito-cc-local");
@@ -261,6 +387,20 @@ async fn bench(args: Vec<String>) {
             std::process::exit(1);
         }
     };
+    let idle = match idle::measure().await {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            std::process::exit(1);
+        }
+    };
+    let live = match live::measure(&local_binary).await {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            std::process::exit(1);
+        }
+    };
     const RUNS: usize = 20;
     let starts = match cold_start::measure(functions_dir.as_ref(), lambda_dir.as_ref(), RUNS).await {
         Ok(s) => s,
@@ -280,6 +420,7 @@ async fn bench(args: Vec<String>) {
         command("uname", &["-srm"]),
     );
     throughput_section(&mut out, &speed);
+    out.push_str(&live_section(&live));
     let _ = writeln!(out, "## Cost per inbound text message on AWS\n");
     let _ = writeln!(
         out,
@@ -316,6 +457,7 @@ async fn bench(args: Vec<String>) {
          to its response), the client's card, and the channel's Avito token, to ask Avito for the \
          chat's details (the client's name, the listing)."
     );
+    out.push_str(&idle_section(&idle));
     let _ = writeln!(out, "\n## Cold start\n");
     let _ = writeln!(
         out,

@@ -85,8 +85,14 @@ impl LocalServer {
         })
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// A request as the development administrator (bearer token), as a headless workspace makes
+    /// it.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(path)).bearer_auth(ADMIN)
     }
 
     async fn admin(&self, method: reqwest::Method, path: &str, body: Value) -> Result<Value, String> {
@@ -215,20 +221,24 @@ impl LocalServer {
     }
 }
 
-/// Webhook `n` (a text message with its own id) goes to chat `n mod chats`, or to chat `n` when
-/// `chats` is zero, as Avito would send it.
+/// Webhook `n` (a text message with its own id, `bench-message-<n>`) goes to chat `n mod chats`,
+/// or to chat `n` when `chats` is zero, as Avito would send it.
 pub fn webhooks(addr: SocketAddr, path: &str, chats: u64) -> RequestMaker {
     let path = path.to_owned();
     Arc::new(move |n: u64| {
         let chat = if chats == 0 { n } else { n % chats };
-        let now = chrono::Utc::now().timestamp();
-        let body = json!({"id": format!("bench-hook-{n}"), "version": "v3.0.0", "timestamp": now,
-            "payload": {"type": "message", "value": {"id": format!("bench-message-{n}"),
-            "chat_id": format!("u2i-bench-{chat}"), "user_id": ACCOUNT, "author_id": 600_000 + chat,
-            "created": now, "type": "text", "chat_type": "u2i", "content": {"text": "Здравствуйте! Ещё продаёте?"},
-            "item_id": 7_100_000_000u64 + chat}}});
-        load::post(addr, &path, &body.to_string())
+        load::post(addr, &path, &webhook(n, chat).to_string())
     })
+}
+
+/// The body of webhook `n`: client message `bench-message-<n>` in chat `u2i-bench-<chat>`.
+pub fn webhook(n: u64, chat: u64) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({"id": format!("bench-hook-{n}"), "version": "v3.0.0", "timestamp": now,
+        "payload": {"type": "message", "value": {"id": format!("bench-message-{n}"),
+        "chat_id": format!("u2i-bench-{chat}"), "user_id": ACCOUNT, "author_id": 600_000 + chat,
+        "created": now, "type": "text", "chat_type": "u2i", "content": {"text": "Здравствуйте! Ещё продаёте?"},
+        "item_id": 7_100_000_000u64 + chat}}})
 }
 
 /// The rate at saturation, `runs` times for `each`, sorted; request numbers go on from `*n`.

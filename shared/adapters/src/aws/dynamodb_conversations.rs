@@ -8,7 +8,7 @@ use super::dynamodb_table::{
 };
 use crate::ports::{
     ConversationStore, Page, ReadMeter, StoreError, TimeCursor, Versioned, activity_sort_key, added_message_key,
-    count_moves, created_sort_key, handler_key, message_sort_key, time_page,
+    closed_sort_key, count_moves, created_sort_key, handler_key, message_sort_key, time_page,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -239,13 +239,17 @@ impl DynamoConversationStore {
         if let Some(author) = message_author {
             item.insert(MESSAGE_AUTHOR.into(), s(encode(author)?));
         }
-        // Open conversations by who has them (GSI2), most recent activity last in key order.
+        // Open conversations by who has them (GSI2), most recent activity last in key order;
+        // closed ones in the tenant's archive partition of the same index, by when they closed.
         if conversation.status == ConversationStatus::Open {
             item.insert(
                 GSI2PK.into(),
                 s(format!("T#{tenant}#H#{}", handler_key(&conversation.handler))),
             );
             item.insert(GSI2SK.into(), s(activity_sort_key(conversation)));
+        } else {
+            item.insert(GSI2PK.into(), s(format!("T#{tenant}#CLOSED")));
+            item.insert(GSI2SK.into(), s(closed_sort_key(conversation)));
         }
         // Conversations by client card (GSI3), open and closed, newest last in key order.
         if let Some(card) = &conversation.client.card_id {
@@ -682,6 +686,22 @@ impl ConversationStore for DynamoConversationStore {
         }
         // A counter is never below zero unless data written before counters existed is closed.
         Ok(u64::try_from(total).unwrap_or(0))
+    }
+
+    async fn closed(
+        &self,
+        tenant: &TenantId,
+        after: Option<&TimeCursor>,
+        limit: u32,
+    ) -> Result<Page<Conversation, TimeCursor>, StoreError> {
+        let limit = limit.clamp(1, 1000);
+        let bound = after.map_or_else(|| "~".to_owned(), TimeCursor::sort_key);
+        let pk = format!("T#{tenant}#CLOSED");
+        let mut found = Vec::new();
+        for (key, item) in self.newest_below(GSI2, GSI2PK, GSI2SK, pk, &bound, limit).await? {
+            found.push((key, doc_of(&item)?));
+        }
+        page_of(found, limit)
     }
 
     async fn by_client_card(

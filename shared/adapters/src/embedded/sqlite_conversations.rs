@@ -4,7 +4,7 @@
 use super::db::{CachedStatements, Db};
 use crate::ports::{
     ConversationStore, Page, ReadMeter, StoreError, TimeCursor, Versioned, activity_sort_key, added_message_key,
-    created_sort_key, handler_key, list_of, message_sort_key, time_page,
+    closed_sort_key, created_sort_key, handler_key, list_of, message_sort_key, time_page,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -73,6 +73,18 @@ const SCHEMA: &str = "
         PRIMARY KEY (tenant, conversation_id)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS open_by_handler_activity ON open_by_handler (tenant, handler_key, sort_key);
+    CREATE TABLE IF NOT EXISTS closed_by_time (
+        tenant TEXT NOT NULL, conversation_id TEXT NOT NULL, sort_key TEXT NOT NULL,
+        PRIMARY KEY (tenant, conversation_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS closed_by_time_closed ON closed_by_time (tenant, sort_key);
+    -- The archive of a data directory written before it existed (while it holds nothing).
+    INSERT INTO closed_by_time (tenant, conversation_id, sort_key)
+        SELECT tenant, id, printf('%015d#%s',
+            CAST(round((julianday(json_extract(doc, '$.closed_at')) - 2440587.5) * 86400000) AS INTEGER), id)
+        FROM conversations
+        WHERE json_extract(doc, '$.status') = 'closed' AND json_extract(doc, '$.closed_at') IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM closed_by_time);
     CREATE TABLE IF NOT EXISTS open_counts (
         tenant TEXT NOT NULL, list TEXT NOT NULL, n INTEGER NOT NULL,
         PRIMARY KEY (tenant, list)
@@ -156,6 +168,14 @@ fn sync_indexes(c: &Connection, tenant: &str, conversation: &Conversation) -> Re
             )
             .map_err(unavailable)?;
         }
+    }
+    if conversation.status == domain::conversation::ConversationStatus::Closed {
+        c.execute_cached(
+            "INSERT INTO closed_by_time (tenant, conversation_id, sort_key) VALUES (?1, ?2, ?3)
+             ON CONFLICT (tenant, conversation_id) DO UPDATE SET sort_key = excluded.sort_key",
+            params![tenant, conversation.id.as_str(), closed_sort_key(conversation)],
+        )
+        .map_err(unavailable)?;
     }
     if conversation.status == domain::conversation::ConversationStatus::Open {
         c.execute_cached(
@@ -493,6 +513,33 @@ impl ConversationStore for SqliteConversationStore {
                     .map_err(unavailable)?;
                 measure(&stmt, &steps);
                 Ok(u64::try_from(n).unwrap_or(0))
+            })
+            .await
+    }
+
+    async fn closed(
+        &self,
+        tenant: &TenantId,
+        after: Option<&TimeCursor>,
+        limit: u32,
+    ) -> Result<Page<Conversation, TimeCursor>, StoreError> {
+        let t = tenant.to_string();
+        let after = after.map_or_else(|| "~".to_owned(), TimeCursor::sort_key);
+        let limit = limit.max(1);
+        self.db
+            .run(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT b.sort_key, c.doc FROM closed_by_time b JOIN conversations c ON c.tenant = b.tenant AND c.id = b.conversation_id
+                         WHERE b.tenant = ?1 AND b.sort_key < ?2 ORDER BY b.sort_key DESC LIMIT ?3",
+                    )
+                    .map_err(unavailable)?;
+                let rows: Vec<(String, String)> = stmt
+                    .query_map(params![t, after, i64::from(limit) + 1], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(unavailable)?
+                    .collect::<Result<_, _>>()
+                    .map_err(unavailable)?;
+                page_of(rows, limit)
             })
             .await
     }

@@ -86,6 +86,16 @@ pub trait ConversationStore: Send + Sync {
     /// open (R-UI3).
     async fn count_open_by_handler(&self, tenant: &TenantId, handlers: &[Handler]) -> Result<u64, StoreError>;
 
+    /// Closed conversations of the tenant, the most recently closed first (the archive), `limit`
+    /// at a time after the cursor `after` ([`TimeCursor::closed_of`] a conversation listed). An
+    /// index kept with every conversation write; never a scan.
+    async fn closed(
+        &self,
+        tenant: &TenantId,
+        after: Option<&TimeCursor>,
+        limit: u32,
+    ) -> Result<Page<Conversation, TimeCursor>, StoreError>;
+
     /// The conversations of a client card, open and closed, the newest first (by when they
     /// opened), `limit` at a time after the cursor `after`. An index kept with every conversation
     /// write; moving a conversation to another card moves it in the index.
@@ -157,6 +167,14 @@ impl TimeCursor {
     /// The position of an open conversation in the lists by activity.
     pub fn activity_of(conversation: &Conversation) -> Self {
         Self::new(conversation.last_activity_at, conversation.id.as_str())
+    }
+
+    /// The position of a closed conversation in the archive (by when it closed).
+    pub fn closed_of(conversation: &Conversation) -> Self {
+        Self::new(
+            conversation.closed_at.unwrap_or(conversation.last_activity_at),
+            conversation.id.as_str(),
+        )
     }
 
     /// The position of a conversation in its client card's history.
@@ -250,6 +268,12 @@ pub(crate) fn handler_key(handler: &Handler) -> String {
 /// (zero-padded), then its id; listings run from the greatest down.
 pub(crate) fn activity_sort_key(conversation: &Conversation) -> String {
     TimeCursor::activity_of(conversation).sort_key()
+}
+
+/// The sort key of a closed conversation in the archive: when it closed in milliseconds
+/// (zero-padded), then its id; listings run from the greatest down.
+pub(crate) fn closed_sort_key(conversation: &Conversation) -> String {
+    TimeCursor::closed_of(conversation).sort_key()
 }
 
 /// The sort key of a conversation in its client card's history: when it opened, in milliseconds

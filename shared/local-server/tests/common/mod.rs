@@ -223,20 +223,29 @@ impl Server {
     }
 
     /// A sandbox client writes to account 1001 (`body` as the control API takes it); the
-    /// conversation it lands in, once an administrator's queue lists it.
+    /// conversation it lands in, once the administrator's queue or own list (after a reply of
+    /// theirs took it) lists it.
     pub async fn client_writes(&self, body: Value) -> Value {
         let sent = self.sandbox("/accounts/1001/client-messages", body).await;
         let chat = sent["chat_id"].as_str().expect("chat").to_owned();
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
-            let (_, page) = self.get("/v1/conversations?view=queue&limit=200", ADMIN).await;
-            if let Some(c) = page["items"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|c| c["chat_id"] == chat.as_str())
-            {
-                return c.clone();
+            let mut found = None;
+            for view in ["queue", "mine"] {
+                let (_, page) = self
+                    .get(&format!("/v1/conversations?view={view}&limit=200"), ADMIN)
+                    .await;
+                found = found.or_else(|| {
+                    page["items"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|c| c["chat_id"] == chat.as_str())
+                        .cloned()
+                });
+            }
+            if let Some(c) = found {
+                return c;
             }
             assert!(
                 std::time::Instant::now() < deadline,

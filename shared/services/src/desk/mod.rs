@@ -70,6 +70,9 @@ pub enum View {
     /// Waiting in the general queue and the queues of the caller's groups (all groups for an
     /// administrator).
     Queue,
+    /// The archive: the tenant's closed conversations, the most recently closed first (everyone
+    /// in the tenant reads it, as they read a client card's history).
+    Closed,
 }
 
 /// A filter on a list: only one channel's conversations, only those waiting (or answered).
@@ -218,6 +221,7 @@ impl Desk {
                     employee_id: employee_id.clone(),
                 })
                 .collect(),
+            View::Closed => Vec::new(),
             View::Queue => {
                 let groups: Vec<GroupId> = match staff.role {
                     Role::Admin => self
@@ -240,9 +244,26 @@ impl Desk {
         })
     }
 
-    /// A page of open conversations in a list, the most recent activity first. With a filter the
-    /// index is read on until a page is full; the cursor is the last conversation looked at, so
-    /// the next page goes on from there and nothing is skipped or repeated.
+    /// One page of a list straight from its index, and the position of a conversation in it.
+    async fn list_page(
+        &self,
+        tenant: &TenantId,
+        view: View,
+        handlers: &[Handler],
+        after: Option<&TimeCursor>,
+        limit: u32,
+    ) -> ServiceResult<Page<Conversation, TimeCursor>> {
+        let store = &self.ports.conversations;
+        Ok(match view {
+            View::Closed => store.closed(tenant, after, limit).await?,
+            View::Mine | View::Queue => store.open_by_handler(tenant, handlers, after, limit).await?,
+        })
+    }
+
+    /// A page of a list: open conversations, the most recent activity first, or the archive, the
+    /// most recently closed first. With a filter the index is read on until a page is full; the
+    /// cursor is the last conversation looked at, so the next page goes on from there and nothing
+    /// is skipped or repeated.
     pub async fn list(
         &self,
         person: &Person,
@@ -253,11 +274,9 @@ impl Desk {
     ) -> ServiceResult<Page<Conversation, TimeCursor>> {
         let staff = self.staff(person).await?;
         let handlers = self.handlers_of(&person.tenant, &staff, view).await?;
-        let store = &self.ports.conversations;
+        let tenant = &person.tenant;
         if filter.channel_id.is_none() && filter.waiting.is_none() {
-            return Ok(store
-                .open_by_handler(&person.tenant, &handlers, after.as_ref(), limit)
-                .await?);
+            return self.list_page(tenant, view, &handlers, after.as_ref(), limit).await;
         }
         let wanted = |c: &Conversation| {
             filter
@@ -266,15 +285,17 @@ impl Desk {
                 .is_none_or(|ch| c.channel_id.as_str() == ch)
                 && filter.waiting.is_none_or(|w| c.waiting_since.is_some() == w)
         };
+        let position = |c: &Conversation| match view {
+            View::Closed => TimeCursor::closed_of(c),
+            View::Mine | View::Queue => TimeCursor::activity_of(c),
+        };
         let mut items = Vec::new();
         let mut after = after;
         let next = loop {
-            let page = store
-                .open_by_handler(&person.tenant, &handlers, after.as_ref(), limit)
-                .await?;
+            let page = self.list_page(tenant, view, &handlers, after.as_ref(), limit).await?;
             let mut seen = None;
             for c in page.items {
-                seen = Some(TimeCursor::activity_of(&c));
+                seen = Some(position(&c));
                 if wanted(&c) {
                     items.push(c);
                     if items.len() == limit as usize {

@@ -152,7 +152,7 @@ impl Desk {
                 }
                 return Err(ServiceError::Conflict("the conversation is closed".into()));
             }
-            staff.may_act(&current.value)?;
+            let taken = staff.reply_takes(&current.value)?;
             if !current.value.has_avito_chat() {
                 return Err(ServiceError::Conflict(
                     "the candidate responded by phone: there is no Avito chat to write to; call them".into(),
@@ -168,7 +168,10 @@ impl Desk {
                 created_at: ports.clock.now(),
                 delivery: Some(Delivery::Pending),
             };
-            let next = self.answered(tenant, &current.value, &message).await?;
+            let mut next = self.answered(tenant, &current.value, &message).await?;
+            if let Some(replier) = taken {
+                next.handler = replier;
+            }
             let added = ports.conversations.add_message(tenant, &current, &next, &message).await;
             match settled(added)? {
                 None => Ok(None),
@@ -189,7 +192,8 @@ impl Desk {
 
     /// Sends an operator's text into conversation `id`: claimed once per idempotency key, then
     /// sent; a text over Avito's 1000 characters is refused rather than split, so the operator
-    /// decides where a message ends.
+    /// decides where a message ends. A conversation waiting in a queue becomes the replier's with
+    /// the reply, in the same write.
     pub async fn reply(&self, person: &Person, id: &str, text: &str, key: &str) -> ServiceResult<Replied> {
         check_reply(text, key)?;
         let content = Content::Text { text: text.to_owned() };
