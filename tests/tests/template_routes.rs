@@ -122,8 +122,9 @@ fn every_documented_request_reaches_the_function_that_serves_it() {
         ("POST", "/avito/messenger/acme/ch/s3cret", "AvitoWebhookFunction"),
         ("POST", "/avito/jobs/acme/ch", "AvitoWebhookFunction"),
         ("GET", "/avito/oauth/callback", "OAuthCallbackFunction"),
-        ("GET", "/", "AdminApiFunction"),
-        ("GET", "/ui/app.js", "AdminApiFunction"),
+        ("GET", "/", "WebInterfaceFunction"),
+        ("GET", "/ui/app.js", "WebInterfaceFunction"),
+        ("GET", "/ui/live.js", "WebInterfaceFunction"),
         // AWS only, not in the OpenAPI document (the local server pushes on GET /v1/events).
         ("POST", "/v1/live/ticket", "OperatorApiFunction"),
     ] {

@@ -110,16 +110,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// The whole API: `/v1/...`, plus `GET /health`, `GET /openapi.json` and `GET /v1/sign-in` (no
-/// token needed).
+/// token needed). The web interface is served beside it (the `web-interface` function on AWS,
+/// the local server's own router locally).
 pub fn router(state: AdminState) -> Router {
-    // With Cognito, the web interface's pages exchange the sign-in code at its token endpoint,
-    // and the workspace listens on the WebSocket API.
-    let connect_to: Vec<String> = match &state.sign_in {
-        SignInView::Cognito(c) => std::iter::once(c.domain_url.clone())
-            .chain(c.live_origin.clone())
-            .collect(),
-        SignInView::Local => Vec::new(),
-    };
     let router = api().0;
     let doc = Json(openapi());
     let router = router
@@ -129,8 +122,6 @@ pub fn router(state: AdminState) -> Router {
             get(|| std::future::ready(Json(serde_json::json!({"status": "ok"})))),
         )
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
-        // The web interface (static, no authentication: it signs in against the API itself).
-        .merge(web_ui::router());
-    http_api::secured_connecting_to(router, &connect_to)
+        .with_state(state);
+    http_api::secured(router)
 }

@@ -48,10 +48,6 @@ pub struct CognitoSignIn {
     pub redirect_uri: String,
     /// The scopes to ask for, space-separated.
     pub scope: String,
-    /// The origin of the workspace's WebSocket API (`wss://host`, from `LIVE_URL`), which the
-    /// pages may also connect to (not sent: the ticket's answer gives the address).
-    #[serde(skip)]
-    pub live_origin: Option<String>,
 }
 
 impl CognitoSignIn {
@@ -81,10 +77,6 @@ impl CognitoSignIn {
             redirect_uri: format!("{}/", base.trim_end_matches('/')),
             scope: SCOPES.to_owned(),
             domain_url,
-            live_origin: vars("LIVE_URL").and_then(|url| {
-                let host = url.strip_prefix("wss://")?.split('/').next()?.to_owned();
-                Some(format!("wss://{host}"))
-            }),
         })
     }
 }
@@ -110,7 +102,6 @@ mod tests {
                     "COGNITO_DOMAIN_URL" => "https://cc.auth.eu-central-1.amazoncognito.com/",
                     "AWS_REGION" => "eu-central-1",
                     "PUBLIC_BASE_URL" => "https://cc.example.ru/",
-                    "LIVE_URL" => "wss://abc123.execute-api.eu-central-1.amazonaws.com/live",
                     _ => return None,
                 }
                 .to_owned(),
@@ -118,10 +109,6 @@ mod tests {
         };
         let s = CognitoSignIn::from_vars(&env).expect("configured");
         assert_eq!(s.region, "eu-central-1");
-        assert_eq!(
-            s.live_origin.as_deref(),
-            Some("wss://abc123.execute-api.eu-central-1.amazonaws.com")
-        );
         assert_eq!(
             s.authorize_url,
             "https://cc.auth.eu-central-1.amazoncognito.com/oauth2/authorize"

@@ -326,7 +326,9 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
         }))
         .merge(oauth_callback::router(connections))
         .merge(avito_webhook::router(webhooks))
-        .merge(operator_api::router(operator));
+        .merge(operator_api::router(operator))
+        // The web interface (static, no authentication: it signs in against the API itself).
+        .merge(web_ui::router());
     if let Some(sb) = sandbox {
         router = router.nest("/sandbox", avito_sandbox::router(sb));
     }

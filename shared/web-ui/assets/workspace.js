@@ -1,10 +1,11 @@
-// The operator workspace: «Мои обращения» and «Очередь» with counts, «Архив» (closed ones), the conversation (messages,
-// reply with text or an image, topic, comments, take, complete), the client card, the candidate
-// card, the listing, and notifications. Lists, counts and the open conversation update at once when
-// the server says something changed (`/v1/events`); while that channel is down the screen says so
-// and polls every few seconds. Keys for the day's work (KEYS; «?» lists them). Alerts (sound, desktop
+// The operator workspace: «Мои обращения» and «Очередь» with counts, «Архив» (closed ones), the
+// conversation (messages, reply with text or an image, topic, comments, take, complete), the client
+// card, the candidate card, the listing, and notifications. Lists, counts and the open conversation
+// update at once when the server says something changed (live.js: `/v1/events` locally, the
+// WebSocket API on AWS); while that channel is down the screen says so and polls every few seconds. Keys for the day's work (KEYS; «?» lists them). Alerts (sound, desktop
 // notification, the count in the tab's title) for what the operator should see (alertsFor).
 import { all, api, get, idempotencyKey, patch, post, put } from "./api.js";
+import { openLive } from "./live.js";
 import { clearFieldErrors, confirmDialog, duration, h, show, showFieldErrors, submitting, toast, when } from "./view.js";
 
 const POLL_MS = 3000;
@@ -525,26 +526,22 @@ export async function workspaceScreen(main, parts) {
   const changed = () => {
     if (!soon) soon = setTimeout(() => ((soon = null), tick()), 50);
   };
-  events = new EventSource("/v1/events");
-  events.addEventListener("open", () => {
-    offline.hidden = true;
-    offline.dataset.live = "up";
-    every(LIVE_POLL_MS);
-    changed(); // What changed while the channel was down.
+  events = openLive({
+    onUp: () => {
+      offline.hidden = true;
+      offline.dataset.live = "up";
+      every(LIVE_POLL_MS);
+      changed(); // What changed while the channel was down.
+    },
+    onDown: () => {
+      offline.hidden = false;
+      every(POLL_MS);
+    },
+    onEvent: (event) => {
+      changed();
+      if (event.change !== "resync") alertAbout(event);
+    },
   });
-  events.addEventListener("error", () => {
-    offline.hidden = false;
-    every(POLL_MS);
-  });
-  events.addEventListener("conversation", (ev) => {
-    changed();
-    try {
-      alertAbout(JSON.parse(ev.data));
-    } catch (e) {
-      console.warn(e);
-    }
-  });
-  events.addEventListener("resync", changed);
 }
 
 function tab(href, label, count, active) {

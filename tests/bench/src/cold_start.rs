@@ -9,7 +9,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
 /// The functions, as `make build` names them.
-pub const FUNCTIONS: [&str; 9] = [
+pub const FUNCTIONS: [&str; 10] = [
     "admin-api",
     "operator-api",
     "avito-webhook",
@@ -19,6 +19,7 @@ pub const FUNCTIONS: [&str; 9] = [
     "auto-close",
     "live-push",
     "live-socket",
+    "web-interface",
 ];
 
 /// One function's figures.
