@@ -339,41 +339,9 @@ impl DynamoConversationStore {
                 ]))
             })
             .collect();
-        for chunk in keys.chunks(100) {
-            let mut pending = Some(build(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(chunk.to_vec()))
-                    .consistent_read(true)
-                    .build(),
-            )?);
-            let mut rounds = 0;
-            while let Some(request) = pending.take() {
-                rounds += 1;
-                if rounds > 5 {
-                    return Err(StoreError::Unavailable("conversations: keys left unprocessed".into()));
-                }
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                for item in out
-                    .responses()
-                    .and_then(|r| r.get(&self.table))
-                    .map(Vec::as_slice)
-                    .unwrap_or_default()
-                {
-                    if let Some(AttributeValue::S(sk)) = item.get(SK) {
-                        docs.insert(sk.clone(), doc_of(item)?);
-                    }
-                }
-                pending = out
-                    .unprocessed_keys()
-                    .and_then(|u| u.get(&self.table))
-                    .filter(|k| !k.keys().is_empty())
-                    .cloned();
+        for item in self.batch_get(keys, true).await? {
+            if let Some(AttributeValue::S(sk)) = item.get(SK) {
+                docs.insert(sk.clone(), doc_of(&item)?);
             }
         }
         Ok(entries
@@ -383,6 +351,43 @@ impl DynamoConversationStore {
                 _ => None,
             })
             .collect())
+    }
+
+    /// The items of `keys` that exist, by `BatchGetItem` (100 keys a request; keys DynamoDB
+    /// leaves unprocessed asked again, five rounds at most), in no particular order.
+    async fn batch_get(&self, keys: Vec<Item>, consistent: bool) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(100) {
+            let mut pending = Some(build(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.to_vec()))
+                    .consistent_read(consistent)
+                    .build(),
+            )?);
+            let mut rounds = 0;
+            while let Some(request) = pending.take() {
+                rounds += 1;
+                if rounds > 5 {
+                    return Err(StoreError::Unavailable("BatchGetItem: keys left unprocessed".into()));
+                }
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                pending = out
+                    .unprocessed_keys()
+                    .and_then(|u| u.get(&self.table))
+                    .filter(|k| !k.keys().is_empty())
+                    .cloned();
+                if let Some(items) = out.responses.and_then(|mut r| r.remove(&self.table)) {
+                    found.extend(items);
+                }
+            }
+        }
+        Ok(found)
     }
 
     async fn read(&self, key: Item) -> Result<Option<Item>, StoreError> {
@@ -645,44 +650,17 @@ impl ConversationStore for DynamoConversationStore {
         let mut lists: Vec<String> = handlers.iter().map(handler_key).collect();
         lists.sort();
         lists.dedup();
+        let keys = lists.iter().map(|l| count_key(tenant, l)).collect::<Vec<_>>();
+        let found = self.batch_get(keys, false).await?;
+        self.metered(i32::try_from(found.len()).unwrap_or(i32::MAX));
         let mut total = 0i64;
-        // BatchGetItem takes up to 100 keys; a person's lists are a few.
-        for chunk in lists.chunks(100) {
-            let keys = chunk.iter().map(|l| count_key(tenant, l)).collect::<Vec<_>>();
-            let mut pending = Some(build(KeysAndAttributes::builder().set_keys(Some(keys)).build())?);
-            let mut rounds = 0;
-            while let Some(request) = pending.take() {
-                rounds += 1;
-                if rounds > 5 {
-                    return Err(StoreError::Unavailable("list counts: keys left unprocessed".into()));
-                }
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                let found = out
-                    .responses()
-                    .and_then(|r| r.get(&self.table))
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
-                self.metered(i32::try_from(found.len()).unwrap_or(i32::MAX));
-                for item in found {
-                    total += match item.get("n") {
-                        Some(AttributeValue::N(n)) => n
-                            .parse::<i64>()
-                            .map_err(|_| StoreError::Corrupt("non-numeric count".into()))?,
-                        _ => 0,
-                    };
-                }
-                pending = out
-                    .unprocessed_keys()
-                    .and_then(|u| u.get(&self.table))
-                    .filter(|k| !k.keys().is_empty())
-                    .cloned();
-            }
+        for item in found {
+            total += match item.get("n") {
+                Some(AttributeValue::N(n)) => n
+                    .parse::<i64>()
+                    .map_err(|_| StoreError::Corrupt("non-numeric count".into()))?,
+                _ => 0,
+            };
         }
         // A counter is never below zero unless data written before counters existed is closed.
         Ok(u64::try_from(total).unwrap_or(0))
