@@ -528,8 +528,11 @@ impl Identity {
         }
         let hash = hash_password(password).await?;
         // Sessions from before the new password end; this one starts after.
-        self.keep_account(&tenant, &employee.id, &email, AccountChange::Password(hash))
-            .await?;
+        let change = AccountChange::Password {
+            hash,
+            link: credential.key(),
+        };
+        self.keep_account(&tenant, &employee.id, &email, change).await?;
         let signed_in = self.start_session(&tenant, &employee).await?;
         self.audit()
             .record(&signed_in.person, AuditAction::InvitationAccepted, None)
@@ -590,10 +593,11 @@ impl Identity {
     ) -> ServiceResult<Option<Account>> {
         let now = self.now();
         let apply = |account: &mut Account| match &change {
-            AccountChange::Password(hash) => {
+            AccountChange::Password { hash, link } => {
                 account.password_hash = Some(hash.clone());
                 account.failures = FailedSignIns::default();
-                account.invitation = None;
+                // The link used stays the latest (it is deleted): no other link works after it.
+                account.invitation = Some(link.clone());
                 account.sessions_from = Some(now);
             }
             AccountChange::Invited(key) => account.invitation = Some(key.clone()),
@@ -639,7 +643,11 @@ impl Identity {
 
 /// What [`Identity::keep_account`] changes besides the e-mail.
 enum AccountChange {
-    Password(String),
+    /// A new password set through the invitation link `link` (its key).
+    Password {
+        hash: String,
+        link: String,
+    },
     Invited(String),
     SessionsEnd,
 }

@@ -655,14 +655,16 @@ impl ConversationStore for DynamoConversationStore {
         self.metered(i32::try_from(found.len()).unwrap_or(i32::MAX));
         let mut total = 0i64;
         for item in found {
+            // A counter is never below zero unless data written before counters existed is
+            // closed: read as zero, as the SQLite store does.
             total += match item.get("n") {
                 Some(AttributeValue::N(n)) => n
                     .parse::<i64>()
-                    .map_err(|_| StoreError::Corrupt("non-numeric count".into()))?,
+                    .map_err(|_| StoreError::Corrupt("non-numeric count".into()))?
+                    .max(0),
                 _ => 0,
             };
         }
-        // A counter is never below zero unless data written before counters existed is closed.
         Ok(u64::try_from(total).unwrap_or(0))
     }
 
@@ -693,20 +695,21 @@ impl ConversationStore for DynamoConversationStore {
         let bound = after.map_or_else(|| "~".to_owned(), TimeCursor::sort_key);
         let pk = format!("T#{tenant}#CARD#{card}");
         // The index projects only keys: a message, which changes no key of it, writes nothing there.
-        let entries = self.newest_below(GSI3, GSI3PK, GSI3SK, pk, &bound, limit).await?;
+        let mut entries = self.newest_below(GSI3, GSI3PK, GSI3SK, pk, &bound, limit).await?;
         let more = entries.len() > limit as usize;
-        let mut found = self.conversations_of(entries).await?;
-        if more && found.len() <= limit as usize {
-            // A conversation listed went away between the index and the read: the page still
-            // says more follow, from the last one shown.
-            found.truncate(limit as usize);
-            let next = found.last().map(|(k, _)| k.clone());
-            return time_page(Page {
-                items: found.into_iter().map(|(_, c)| c).collect(),
-                next,
-            });
-        }
-        page_of(found, limit)
+        entries.truncate(limit as usize);
+        // The cursor is the last entry looked at, whether or not its conversation is still
+        // there (one gone between the index and the read is skipped, the paging goes on).
+        let next = if more {
+            entries.last().map(|(k, _)| k.clone())
+        } else {
+            None
+        };
+        let found = self.conversations_of(entries).await?;
+        time_page(Page {
+            items: found.into_iter().map(|(_, c)| c).collect(),
+            next,
+        })
     }
 
     async fn due_for_auto_close(
