@@ -34,7 +34,7 @@ pub struct ColdStart {
 }
 
 /// The variables every function reads at start (values that need nothing to answer).
-const ENVIRONMENT: [(&str, &str); 19] = [
+const ENVIRONMENT: [(&str, &str); 23] = [
     ("TABLE_NAME", "bench"),
     ("INBOUND_QUEUE_URL", "http://127.0.0.1:9/queue/inbound"),
     ("INBOUND_DEAD_LETTER_QUEUE_URL", "http://127.0.0.1:9/queue/dead"),
@@ -46,6 +46,10 @@ const ENVIRONMENT: [(&str, &str); 19] = [
     ("SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/scheduler-invoke"),
     ("PUBLIC_BASE_URL", "https://example.invalid"),
     ("LIVE_URL", "wss://example.invalid/live"),
+    ("COGNITO_USER_POOL_ID", "us-east-1_bench"),
+    ("COGNITO_CLIENT_ID", "bench"),
+    ("COGNITO_DOMAIN_URL", "https://bench.auth.us-east-1.amazoncognito.com"),
+    ("COGNITO_REGION", "us-east-1"),
     ("LIVE_API_ENDPOINT", "https://example.invalid/live"),
     ("AVITO_CLIENT_ID", "bench"),
     ("AVITO_CLIENT_SECRET", "bench"),
