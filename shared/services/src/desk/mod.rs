@@ -244,7 +244,7 @@ impl Desk {
         })
     }
 
-    /// One page of a list straight from its index, and the position of a conversation in it.
+    /// One page of a list straight from its index.
     async fn list_page(
         &self,
         tenant: &TenantId,
