@@ -16,13 +16,10 @@ pub use config_store::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
 pub use conversation_store::{ConversationStore, ReadMeter, TimeCursor};
 pub use identity_provider::{IdentityError, IdentityProvider, InvitationSent};
 // The stores' keys: used by the store implementations only (none without a store feature).
-#[cfg(feature = "aws-dynamodb")]
-pub(crate) use conversation_store::count_moves;
-#[cfg(feature = "embedded")]
-pub(crate) use conversation_store::list_of;
 #[cfg_attr(not(any(feature = "aws-dynamodb", feature = "embedded")), allow(unused_imports))]
 pub(crate) use conversation_store::{
-    activity_sort_key, added_message_key, closed_sort_key, created_sort_key, handler_key, message_sort_key, time_page,
+    activity_sort_key, added_message_key, closed_sort_key, count_moves, created_sort_key, handler_key, list_of,
+    message_sort_key, time_page,
 };
 pub use live::{LiveConnection, LiveConnections, LivePush, LiveTicket, MemoryLive, PushError};
 pub use queue::{Queue, QueueError, QueuedMessage};

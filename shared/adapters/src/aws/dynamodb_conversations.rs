@@ -8,7 +8,7 @@ use super::dynamodb_table::{
 };
 use crate::ports::{
     ConversationStore, Page, ReadMeter, StoreError, TimeCursor, Versioned, activity_sort_key, added_message_key,
-    closed_sort_key, count_moves, created_sort_key, handler_key, message_sort_key, time_page,
+    closed_sort_key, count_moves, created_sort_key, handler_key, list_of, message_sort_key, time_page,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -174,7 +174,7 @@ impl DynamoConversationStore {
         before: Option<&Conversation>,
         after: &Conversation,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        count_moves(before, after)
+        count_moves(before.and_then(list_of), list_of(after))
             .into_iter()
             .map(|(list, delta)| {
                 let update = Update::builder()

@@ -4,7 +4,7 @@
 use super::db::{CachedStatements, Db};
 use crate::ports::{
     ConversationStore, Page, ReadMeter, StoreError, TimeCursor, Versioned, activity_sort_key, added_message_key,
-    closed_sort_key, created_sort_key, handler_key, list_of, message_sort_key, time_page,
+    closed_sort_key, count_moves, created_sort_key, handler_key, list_of, message_sort_key, time_page,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -158,16 +158,13 @@ fn sync_indexes(c: &Connection, tenant: &str, conversation: &Conversation) -> Re
         )
         .optional()
         .map_err(unavailable)?;
-    let entered = list_of(conversation);
-    if left != entered {
-        for (list, delta) in left.map(|l| (l, -1)).into_iter().chain(entered.map(|l| (l, 1))) {
-            c.execute_cached(
-                "INSERT INTO open_counts (tenant, list, n) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (tenant, list) DO UPDATE SET n = n + excluded.n",
-                params![tenant, list, delta],
-            )
-            .map_err(unavailable)?;
-        }
+    for (list, delta) in count_moves(left, list_of(conversation)) {
+        c.execute_cached(
+            "INSERT INTO open_counts (tenant, list, n) VALUES (?1, ?2, ?3)
+             ON CONFLICT (tenant, list) DO UPDATE SET n = n + excluded.n",
+            params![tenant, list, delta],
+        )
+        .map_err(unavailable)?;
     }
     if conversation.status == domain::conversation::ConversationStatus::Closed {
         c.execute_cached(

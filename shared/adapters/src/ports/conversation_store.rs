@@ -288,13 +288,10 @@ pub(crate) fn list_of(conversation: &Conversation) -> Option<String> {
     (conversation.status == domain::conversation::ConversationStatus::Open).then(|| handler_key(&conversation.handler))
 }
 
-/// How a write from `before` (none for a new conversation) to `after` moves the list counts: one
-/// down for the list it leaves, one up for the list it enters; nothing when it stays in one list.
-/// (The DynamoDB store's; the SQLite store reads the list a conversation leaves from its own index
-/// in the same transaction.)
-#[cfg_attr(not(feature = "aws-dynamodb"), allow(dead_code))]
-pub(crate) fn count_moves(before: Option<&Conversation>, after: &Conversation) -> Vec<(String, i64)> {
-    let (from, to) = (before.and_then(list_of), list_of(after));
+/// How a write that takes a conversation from list `from` to list `to` (each [`list_of`] it:
+/// none for a new or a closed one) moves the list counts: one down for the list it leaves, one up
+/// for the list it enters; nothing when it stays in one list.
+pub(crate) fn count_moves(from: Option<String>, to: Option<String>) -> Vec<(String, i64)> {
     if from == to {
         return Vec::new();
     }
