@@ -15,6 +15,7 @@
 //! `make tenant`).
 
 pub mod cognito;
+pub mod local;
 pub mod template;
 pub mod tenant;
 

@@ -9,6 +9,7 @@
 //! change nothing a local run can observe (backups, encryption, tags) are accepted and not applied.
 
 mod cognito;
+pub mod wiring;
 
 pub use cognito::{
     AttributeSpec, LOCAL_PARAMETERS, PasswordPolicySpec, UserPoolClientSpec, UserPoolDomainSpec, UserPoolSpec,
