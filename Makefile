@@ -15,14 +15,15 @@ LAMBDA_DIR := target/lambda
 WATCH_PORT ?= 9000
 CARGO ?= cargo
 
-.PHONY: help run test api-test browser-test fmt-check lint domain-purity lint-infra venv build watch deploy tenant bench clean
+.PHONY: help run test api-test browser-test fmt-check lint domain-purity lint-infra venv build watch lambda-watch deploy tenant bench clean
 
 help:
 	@echo "make run   - start the local all-in-one server (embedded store, Avito sandbox)"
 	@echo "make test  - fmt check, clippy -D warnings, every test (moto started and stopped for AWS tests), schemathesis, browser tests"
 	@echo "make api-test - schemathesis against the local server, as an administrator and an operator (part of make test)"
 	@echo "make build - every Lambda function, release, arm64 (cargo-lambda), with its size"
-	@echo "make watch - every Lambda function under cargo lambda watch, on moto and the Avito sandbox"
+	@echo "make watch - the product on its AWS wiring: infra/template.yaml played on moto (HTTP API, Cognito sign-in, SQS, Scheduler) with every function"
+	@echo "make lambda-watch - every Lambda function under cargo lambda watch, invoked by hand, on moto and the Avito sandbox"
 	@echo "make deploy - build, then sam deploy (guided the first time)"
 	@echo "make tenant TENANT=<id> EMAIL=<e-mail> NAME=\"<name>\" [STACK=<stack>] - a tenant and its first administrator on the deployed stack (Cognito e-mails them)"
 	@echo "make bench - measure (webhook ack, end to end, cost per message on AWS against moto, cold start, domain hot paths) into BENCHMARKS.md"
@@ -47,14 +48,16 @@ api-test: $(VENV)/bin/st
 	tests/scripts/api-test.sh $(VENV) "$(TARGET_DIR)/debug/avito-cc-local"
 
 ## The web interface in Debian's chromium, driven by playwright-core (both installed when missing);
-## screenshots of the main screens land in tests/browser/screenshots/.
-browser-test:
+## screenshots of the main screens land in tests/browser/screenshots/. Then the same interface
+## against the template played on moto (what `make watch` runs), signing in on the hosted page.
+browser-test: venv
 	$(CARGO) build -q -p local-server --bin avito-cc-local
 	@command -v chromium >/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	cd tests/browser && AVITO_CC_LOCAL="$(TARGET_DIR)/debug/avito-cc-local" CHROMIUM="$$(command -v chromium)" npm test
+	tests/scripts/with-moto.sh $(VENV) env VENV=$(VENV) CHROMIUM="$$(command -v chromium)" npm --prefix tests/browser run test-watch
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -98,8 +101,12 @@ build: $(VENV)/bin/cargo-lambda
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CARGO) lambda build --profile functions --arm64 --lambda-dir $(LAMBDA_DIR) $(addprefix -p ,$(FUNCTIONS)) $(addprefix --bin ,$(FUNCTIONS))
 	@for f in $(FUNCTIONS); do printf '%-16s %s bytes\n' "$$f" "$$(stat -c %s $(LAMBDA_DIR)/$$f/bootstrap)"; done
 
-## The functions under `cargo lambda watch` on moto and the sandbox (see the README).
-watch: venv $(VENV)/bin/cargo-lambda
+## The product on its AWS wiring: the template played on moto with every function (see the README).
+watch: venv
+	tests/scripts/with-moto.sh $(VENV) tests/scripts/aws-local.sh $(VENV) $(WATCH_PORT)
+
+## The functions under `cargo lambda watch` on moto and the sandbox, each invoked by hand.
+lambda-watch: venv $(VENV)/bin/cargo-lambda
 	tests/scripts/with-moto.sh $(VENV) tests/scripts/lambda-watch.sh $(VENV) $(WATCH_PORT)
 
 ## The benchmarks, written to BENCHMARKS.md (release build; moto started and stopped).

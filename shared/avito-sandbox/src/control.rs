@@ -187,6 +187,9 @@ pub struct ClientMessage {
     #[serde(rename = "type")]
     pub kind: Option<String>,
     pub content: Option<MessageContent>,
+    /// The message was written this many seconds ago: its webhook comes late (default 0).
+    #[serde(default)]
+    pub written_seconds_ago: u32,
     #[serde(flatten)]
     pub delivery: DeliveryOptions,
 }
@@ -237,7 +240,7 @@ pub async fn client_message(
                 images: None,
             }
         });
-        let created = now();
+        let created = now() - i64::from(m.written_seconds_ago);
         let chats = data.chats.entry(account).or_default();
         let state = chats.entry(chat_id.clone()).or_insert_with(|| ChatState {
             chat: Chat {

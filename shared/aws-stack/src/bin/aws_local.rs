@@ -95,10 +95,13 @@ async fn main() {
             fail("AWS_LOCAL_DEMO_ADMIN is tenant:e-mail")
         };
         match aws_stack::local::demo_administrator(&stack, tenant, email).await {
-            Ok(password) => eprintln!(
-                "avito-cc-aws-local: sign in at {}/ as {email} with the password {password} (tenant {tenant})",
-                stack.base_url
-            ),
+            Ok(password) => {
+                println!("admin {email} {password}");
+                eprintln!(
+                    "avito-cc-aws-local: sign in at {}/ as {email} with the password {password} (tenant {tenant})",
+                    stack.base_url
+                )
+            }
             Err(e) => fail(&e),
         }
     }
