@@ -28,7 +28,9 @@ const ONLY_ADMINISTRATORS: &str = "only administrators see and replay the messag
 /// The dead letters of the inbound queue, and who replays them (the audit log).
 #[derive(Clone)]
 pub struct DeadLetters {
+    /// The inbound queue, with its dead-letter queue.
     pub queue: Arc<dyn Queue>,
+    /// Where a replay is recorded.
     pub audit: Audit,
 }
 
