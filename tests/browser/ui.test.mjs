@@ -5,6 +5,8 @@
 // words on screen.
 //
 // Environment: AVITO_CC_LOCAL (the local server binary), CHROMIUM (default /usr/bin/chromium).
+// The server retries a delivery it could not process after 1 second instead of 30, so that one
+// failing 5 times becomes a dead letter within the test.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -39,7 +41,7 @@ async function startServer() {
   const binary = process.env.AVITO_CC_LOCAL;
   assert.ok(binary, "AVITO_CC_LOCAL names the local server binary");
   dataDir = mkdtempSync(join(tmpdir(), "avito-cc-ui-"));
-  const env = { ...process.env, LOCAL_ADDR: "127.0.0.1:0", LOCAL_DATA_DIR: dataDir };
+  const env = { ...process.env, LOCAL_ADDR: "127.0.0.1:0", LOCAL_DATA_DIR: dataDir, LOCAL_INBOUND_RETRY_SECONDS: "1" };
   for (const v of ["LOCAL_API_TOKENS", "AVITO_CLIENT_ID", "AVITO_CLIENT_SECRET", "PUBLIC_BASE_URL", "RUST_LOG"]) delete env[v];
   server = spawn(binary, [], { env, stdio: ["ignore", "pipe", "inherit"] });
   const lines = createInterface({ input: server.stdout });
@@ -548,6 +550,42 @@ test("an administrator sees a delivery that changed nothing, with why, and repla
   await shot("admin-ignored");
   await row.getByRole("button", { name: "Повторить" }).click();
   await page.getByText(/Снова не обработано: Сообщение для другого аккаунта Авито/).waitFor();
+});
+
+test("an administrator sees the messages from Avito that could not be processed and sends them to be processed again", async () => {
+  // Avito does not give the response while the router reads it: tried 5 times, the delivery becomes
+  // a dead letter (the Jobs channel "Вакансии" was connected by an earlier test).
+  await sandbox("POST", "/faults", { operation: "applicationsGetByIds", status: 503, times: 1000 });
+  await sandbox("POST", "/accounts/1002/applications", {
+    vacancy: { title: "Повар" },
+    candidate: { name: "Пётр Сидоров", phone: "+79007654321" },
+    resume: { title: "Повар горячего цеха", experience: "5 лет" },
+  });
+  let waiting = 0;
+  for (let i = 0; i < 600 && waiting === 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    waiting = (await api("GET", "/v1/dead-letters")).waiting;
+  }
+  assert.equal(waiting, 1, "the delivery is a dead letter");
+  // The cause is fixed.
+  await sandbox("DELETE", "/faults");
+
+  await signIn(ADMIN);
+  await page.getByRole("link", { name: "Необработанные доставки" }).click();
+  await page.getByText("1 сообщение от Avito не удалось обработать").waitFor();
+  await shot("admin-dead-letters");
+  await page.getByRole("button", { name: "Обработать снова" }).click();
+  await page.getByText("Отправлено на обработку: 1").waitFor();
+  await page.getByText("Необработанных сообщений нет.").waitFor();
+  await shot("admin-dead-letters-replayed");
+
+  // Processed this time: the response reaches the notifications.
+  await page.getByRole("link", { name: "Рабочее место" }).click();
+  await page.getByRole("link", { name: /Уведомления/ }).click();
+  await page.getByRole("link", { name: "Отклик на вакансию: Повар" }).waitFor();
+  // And the replay is in the audit log.
+  await page.getByRole("link", { name: "Журнал" }).click();
+  await page.locator('tr[data-action="dead_letters_replayed"]').getByText(ADMIN.name).waitFor();
 });
 
 test("an operator goes online, gets a conversation by auto-assignment, signs out; disabled, their session ends; wrong passwords lock", async () => {

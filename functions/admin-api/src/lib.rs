@@ -1,6 +1,6 @@
 //! The administrators' API (R-X2–R-X4): the tenant's directory (employees, groups, chatbots,
 //! channel groups, channels), each channel's settings, the working schedule and the default
-//! distribution settings. An axum router: run by `lambda_http` on AWS and mounted by the local
+//! distribution settings, and the inbound messages that could not be processed (R-X1). An axum router: run by `lambda_http` on AWS and mounted by the local
 //! server. The OpenAPI document is generated from the handlers themselves and served at
 //! `/openapi.json`, so it cannot drift from the routes.
 
@@ -8,6 +8,7 @@ mod audit_log;
 mod chatbot_token;
 mod connection;
 mod crud;
+mod dead_letters;
 mod directory;
 mod invitation;
 mod settings;
@@ -46,6 +47,7 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
         (name = "directory", description = "Employees, groups, chatbots, channel groups and channels"),
         (name = "connection", description = "Connecting channels to Avito accounts"),
         (name = "settings", description = "Channel settings, working schedule, distribution"),
+        (name = "inbound", description = "Messages from Avito that could not be processed, and replaying them"),
         (name = "sign-in", description = "How the web interface signs people in")
     )
 )]
@@ -89,6 +91,8 @@ fn api() -> (Router<AdminState>, utoipa::openapi::OpenApi) {
         .routes(routes!(chatbot_token::issue))
         .routes(routes!(invitation::invite))
         .routes(routes!(audit_log::list))
+        .routes(routes!(dead_letters::count))
+        .routes(routes!(dead_letters::replay))
         .routes(routes!(connection::start_authorization))
         .routes(routes!(connection::connect))
         .routes(routes!(connection::disconnect))

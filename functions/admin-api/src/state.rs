@@ -2,16 +2,17 @@
 
 use crate::sign_in::SignInView;
 use adapters::configuration::Configuration;
-use adapters::ports::IdentityProvider;
+use adapters::ports::{IdentityProvider, Queue};
 use axum::extract::FromRef;
 use http_api::Authenticator;
 use services::audit::Audit;
 use services::connection::Connections;
+use services::desk::dead_letters::DeadLetters;
 use services::identity::SignInAccounts;
 use std::sync::Arc;
 
-/// The configuration store, the connection use cases, the sign-in accounts (invitations) and the
-/// way callers are recognised.
+/// The configuration store, the connection use cases, the sign-in accounts (invitations), the
+/// inbound queue's dead letters and the way callers are recognised.
 #[derive(Clone)]
 pub struct AdminState {
     pub config: Configuration,
@@ -19,6 +20,9 @@ pub struct AdminState {
     pub accounts: SignInAccounts,
     /// Who changed what (R-X2).
     pub audit: Audit,
+    /// The inbound messages that failed too often (R-X1): unavailable (503) unless
+    /// [`AdminState::with_inbound_queue`] gives the queue.
+    pub dead_letters: DeadLetters,
     pub auth: Arc<Authenticator>,
     /// Whether chatbots on this machine (loopback) may be registered: local development only.
     pub chatbots_on_loopback: bool,
@@ -36,11 +40,13 @@ impl AdminState {
         auth: Authenticator,
         identity: Arc<dyn IdentityProvider>,
     ) -> Self {
+        let audit = Audit {
+            config: config.clone(),
+            clock: Arc::new(adapters::ports::SystemClock),
+        };
         Self {
-            audit: Audit {
-                config: config.clone(),
-                clock: Arc::new(adapters::ports::SystemClock),
-            },
+            dead_letters: DeadLetters::unconfigured(audit.clone()),
+            audit,
             accounts: SignInAccounts {
                 config: config.clone(),
                 provider: identity,
@@ -57,6 +63,18 @@ impl AdminState {
     /// then also connect to that provider's origin (its token endpoint).
     pub fn with_sign_in(self, sign_in: SignInView) -> Self {
         Self { sign_in, ..self }
+    }
+
+    /// The inbound queue (SQS on AWS, the embedded one locally), whose dead letters
+    /// administrators count and replay.
+    pub fn with_inbound_queue(self, queue: Arc<dyn Queue>) -> Self {
+        Self {
+            dead_letters: DeadLetters {
+                queue,
+                audit: self.audit.clone(),
+            },
+            ..self
+        }
     }
 
     /// Lets chatbots on loopback be registered (see `adapters::chatbot_http::CHATBOTS_ON_LOOPBACK`).

@@ -4,8 +4,8 @@
 use adapters::avito::{AvitoClient, RetryPolicy};
 use adapters::configuration::Configuration;
 use adapters::credentials::{AppCredentials, Vaults};
-use adapters::embedded::SqliteConfigStore;
-use adapters::ports::{ConfigStore, SystemClock};
+use adapters::embedded::{SqliteConfigStore, SqliteQueue};
+use adapters::ports::{ConfigStore, Queue, SystemClock};
 use adapters::secrets::TokenCipher;
 use admin_api::AdminState;
 use axum::Router;
@@ -24,8 +24,13 @@ const OTHER_ADMIN: &str = "admin-token-other";
 
 struct Api {
     router: Router,
+    /// The inbound queue whose dead letters administrators count and replay.
+    queue: Arc<SqliteQueue>,
     _dir: tempfile::TempDir,
 }
+
+/// An inbound message becomes a dead letter after this many receives.
+const MAX_RECEIVES: u32 = 2;
 
 struct Reply {
     status: StatusCode,
@@ -48,8 +53,18 @@ impl Reply {
 
 fn api() -> Api {
     let dir = tempfile::tempdir().expect("temporary directory");
+    let queue = Arc::new(SqliteQueue::open(&dir.path().join("queue.sqlite3"), MAX_RECEIVES).expect("open queue"));
+    Api {
+        router: admin_api::router(state(dir.path()).with_inbound_queue(queue.clone())),
+        queue,
+        _dir: dir,
+    }
+}
+
+/// The admin API's state on a store in `dir`, without an inbound queue.
+fn state(dir: &std::path::Path) -> AdminState {
     let store: Arc<dyn ConfigStore> =
-        Arc::new(SqliteConfigStore::open(&dir.path().join("config.sqlite3")).expect("open store"));
+        Arc::new(SqliteConfigStore::open(&dir.join("config.sqlite3")).expect("open store"));
     let auth = Authenticator::from_token_list(&format!(
         "{ADMIN}:acme:anna:admin,{OPERATOR}:acme:boris:operator,{OTHER_ADMIN}:other:olga:admin"
     ))
@@ -78,18 +93,15 @@ fn api() -> Api {
         app,
     };
     let connections = Connections::new(Arc::clone(&store), vaults, settings);
-    Api {
-        router: admin_api::router(AdminState::new(
-            Configuration::new(Arc::clone(&store)),
-            connections,
-            auth,
-            Arc::new(services::identity::Identity {
-                config: Configuration::new(store),
-                clock: Arc::new(SystemClock),
-            }),
-        )),
-        _dir: dir,
-    }
+    AdminState::new(
+        Configuration::new(Arc::clone(&store)),
+        connections,
+        auth,
+        Arc::new(services::identity::Identity {
+            config: Configuration::new(store),
+            clock: Arc::new(SystemClock),
+        }),
+    )
 }
 
 impl Api {
@@ -1177,5 +1189,72 @@ async fn a_body_the_document_allows_is_never_refused_as_invalid_and_one_it_refus
             r.status,
             r.body
         );
+    }
+}
+
+/// Sends `n` messages to the inbound queue and receives them, never deleting, until they are dead
+/// letters (as the router does with a message it cannot process).
+async fn make_dead_letters(queue: &SqliteQueue, n: u32) {
+    for i in 0..n {
+        queue.send(&format!("{{\"unreadable\": {i}}}")).await.expect("send");
+    }
+    for _ in 0..=MAX_RECEIVES {
+        queue.receive(n, std::time::Duration::ZERO).await.expect("receive");
+    }
+}
+
+#[tokio::test]
+async fn administrators_count_and_replay_the_dead_letters_and_operators_may_not() {
+    let api = api();
+    assert_eq!(api.get("/v1/dead-letters", ADMIN).await.body, json!({"waiting": 0}));
+    make_dead_letters(&api.queue, 3).await;
+
+    for (method, path) in [("GET", "/v1/dead-letters"), ("POST", "/v1/dead-letters/replay")] {
+        let r = api.call(method, path, None, None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        let r = api.call(method, path, Some(OPERATOR), None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{method} {path}");
+        assert_eq!(r.body["error"], "forbidden");
+    }
+    assert_eq!(api.queue.dead_letter_count().await.expect("count"), 3, "nothing moved");
+
+    let waiting = api.get("/v1/dead-letters", ADMIN).await;
+    assert_eq!(waiting.status, StatusCode::OK);
+    assert_eq!(waiting.body, json!({"waiting": 3}));
+    // No body is needed (and one is not read).
+    let replayed = api.call("POST", "/v1/dead-letters/replay", Some(ADMIN), None).await;
+    assert_eq!(replayed.status, StatusCode::OK, "{}", replayed.body);
+    assert_eq!(replayed.body, json!({"replayed": 3}));
+    assert_eq!(api.get("/v1/dead-letters", ADMIN).await.body, json!({"waiting": 0}));
+    let back = api
+        .queue
+        .receive(10, std::time::Duration::from_secs(30))
+        .await
+        .expect("receive");
+    assert_eq!(back.len(), 3, "back on the inbound queue");
+
+    let log = api.get("/v1/audit", ADMIN).await;
+    assert_eq!(log.body["items"][0]["action"], "dead_letters_replayed", "{}", log.body);
+    assert_eq!(log.body["items"][0]["actor"]["user"], "anna");
+    // Nothing to replay: nothing moved, nothing recorded.
+    let again = api.send("POST", "/v1/dead-letters/replay", ADMIN, json!({})).await;
+    assert_eq!(again.body, json!({"replayed": 0}));
+    let log = api.get("/v1/audit", ADMIN).await;
+    assert_eq!(log.body["items"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn without_an_inbound_queue_the_dead_letters_are_503() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let queue = Arc::new(SqliteQueue::open(&dir.path().join("queue.sqlite3"), MAX_RECEIVES).expect("open queue"));
+    let api = Api {
+        router: admin_api::router(state(dir.path())),
+        queue,
+        _dir: dir,
+    };
+    for (method, path) in [("GET", "/v1/dead-letters"), ("POST", "/v1/dead-letters/replay")] {
+        let r = api.call(method, path, Some(ADMIN), None).await;
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{method} {path}");
+        assert_eq!(r.body["error"], "unavailable");
     }
 }

@@ -1,5 +1,5 @@
 //! The audit log (R-X2): who signed in, who changed the team, the settings, the schedule, the
-//! channels, and when. An entry names the person and what they acted on as they were named then,
+//! channels, who replayed the inbound messages that could not be processed, and when. An entry names the person and what they acted on as they were named then,
 //! so it still reads right after a rename or a deletion.
 
 use chrono::{DateTime, Utc};
@@ -28,6 +28,8 @@ pub enum AuditAction {
     ChatbotTokenIssued,
     ApiTokenIssued,
     ApiTokenRevoked,
+    /// The inbound messages that failed too often were sent back to be processed again.
+    DeadLettersReplayed,
 }
 
 /// What kind of thing an entry is about.

@@ -47,6 +47,9 @@ const CACHED_CONFIGURATION: [ConfigKind; 6] = [
 const CONFIG_CACHE_TTL: Duration = Duration::from_secs(60);
 /// An inbound event received this many times without being processed becomes a dead letter.
 pub const INBOUND_MAX_RECEIVES: u32 = 5;
+/// How long an inbound event that failed waits before it is received again, unless
+/// `LOCAL_INBOUND_RETRY_SECONDS` says otherwise (the SQS queue's visibility timeout on AWS).
+pub const INBOUND_RETRY_AFTER: Duration = Duration::from_secs(30);
 
 /// Which Avito the server talks to.
 #[derive(Clone)]
@@ -82,6 +85,10 @@ pub struct LocalConfig {
     /// `CHATBOT_ALLOW_LOOPBACK=1`: chatbots on this machine may be registered and called (for
     /// developing a bot locally); unset, only public addresses are.
     pub chatbots_on_loopback: bool,
+    /// `LOCAL_INBOUND_RETRY_SECONDS` (0 to 3600), default [`INBOUND_RETRY_AFTER`]: how long an
+    /// inbound event that failed waits before the next attempt; after [`INBOUND_MAX_RECEIVES`]
+    /// attempts it is a dead letter.
+    pub inbound_retry_after: Duration,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -120,7 +127,19 @@ impl LocalConfig {
             (None, None) => None,
             _ => return Err("set both TOKEN_ENCRYPTION_KEYS and TOKEN_ENCRYPTION_KEY_ID, or neither".into()),
         };
+        let inbound_retry_after = match env("LOCAL_INBOUND_RETRY_SECONDS") {
+            None => INBOUND_RETRY_AFTER,
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(secs) if secs <= 3600 => Duration::from_secs(secs),
+                _ => {
+                    return Err(format!(
+                        "LOCAL_INBOUND_RETRY_SECONDS is not a number of seconds from 0 to 3600: {v}"
+                    ));
+                }
+            },
+        };
         Ok(Self {
+            inbound_retry_after,
             addr,
             data_dir,
             auth,
@@ -139,6 +158,7 @@ pub struct InboundWorker {
     processor: InboundProcessor,
     queue: Arc<SqliteQueue>,
     timers: Arc<SqliteScheduler>,
+    retry_after: Duration,
 }
 
 impl InboundWorker {
@@ -165,7 +185,7 @@ impl InboundWorker {
                     Err(e) => tracing::warn!(error = %e, "auto-close sweep failed"),
                 }
             }
-            let routed = match router::drain(&self.processor, self.queue.as_ref(), Duration::from_secs(30)).await {
+            let routed = match router::drain(&self.processor, self.queue.as_ref(), self.retry_after).await {
                 Ok(n) => n,
                 Err(e) => {
                     tracing::warn!(error = %e, "the inbound queue is unavailable");
@@ -262,17 +282,19 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
     };
     // People reach the server over HTTPS: the session cookie is `Secure`.
     let secure_cookie = public_base.starts_with("https://");
+    let queue = Arc::new(
+        SqliteQueue::open(&config.data_dir.join("inbound-queue.sqlite3"), INBOUND_MAX_RECEIVES)
+            .map_err(|e| e.to_string())?,
+    );
+    // Administrators count and replay the embedded queue's dead letters (`/v1/dead-letters`).
     let admin = AdminState::new(
         config_access.clone(),
         connections.clone(),
         config.auth.with_accounts(identity.clone()),
         Arc::new(identity.clone()),
     )
-    .with_chatbots_on_loopback(config.chatbots_on_loopback);
-    let queue = Arc::new(
-        SqliteQueue::open(&config.data_dir.join("inbound-queue.sqlite3"), INBOUND_MAX_RECEIVES)
-            .map_err(|e| e.to_string())?,
-    );
+    .with_chatbots_on_loopback(config.chatbots_on_loopback)
+    .with_inbound_queue(queue.clone());
     // Every conversation write is told to the workspaces listening (`/v1/events`).
     let changes = adapters::changes::ChangeFeed::new();
     let conversations = Arc::new(adapters::changes::ObservedConversations {
@@ -283,6 +305,7 @@ pub fn app(config: LocalConfig, base: &str) -> Result<(axum::Router, InboundWork
     });
     let timers = Arc::new(SqliteScheduler::open(&config.data_dir.join("timers.sqlite3")).map_err(|e| e.to_string())?);
     let worker = InboundWorker {
+        retry_after: config.inbound_retry_after,
         timers: Arc::clone(&timers),
         processor: InboundProcessor {
             ports: Ports {

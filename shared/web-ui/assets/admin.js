@@ -1,5 +1,6 @@
 // Administrator screens: channel groups and channels (connect, disconnect), a channel's
-// settings, the working schedule.
+// settings, the working schedule, the deliveries that changed nothing and the messages from Avito
+// that could not be processed (replayed from the dead-letter queue).
 import { all, get, post, put } from "./api.js";
 import { confirmDialog, h, plural, setTimeZone, show, showFieldErrors, submitting, toast, when } from "./view.js";
 
@@ -555,9 +556,56 @@ function replayedText(r) {
   }
 }
 
-/** Deliveries from Avito that changed nothing: why, and a replay. */
+/**
+ * The messages from Avito that failed too often (the inbound dead-letter queue): how many wait,
+ * and «Обработать снова», which sends them back to be processed; `replayed` is the last replay's
+ * result, shown until the screen is left.
+ */
+async function deadLettersCard(replayed) {
+  const card = h("section", { class: "card dead-letters", "aria-label": "Сообщения от Avito, которые не удалось обработать" });
+  const result = replayed === undefined ? null : h("p", { role: "status" }, `Отправлено на обработку: ${replayed}`);
+  let waiting;
+  try {
+    waiting = (await get("/v1/dead-letters")).waiting;
+  } catch (e) {
+    show(card, result, h("p", { class: "muted" }, "Не удалось узнать, есть ли сообщения от Avito, которые не удалось обработать."));
+    return card;
+  }
+  if (!waiting) {
+    show(card, result, h("p", { class: "muted" }, "Необработанных сообщений нет."));
+    return card;
+  }
+  const replay = h(
+    "button",
+    {
+      type: "button",
+      class: "primary",
+      onclick: async () => {
+        replay.disabled = true;
+        try {
+          const r = await post("/v1/dead-letters/replay", {});
+          card.replaceWith(await deadLettersCard(r.replayed));
+        } catch (e) {
+          toast(e.message, "error");
+          replay.disabled = false;
+        }
+      },
+    },
+    "Обработать снова",
+  );
+  show(
+    card,
+    result,
+    h("p", {}, `${waiting} ${plural(waiting, "сообщение", "сообщения", "сообщений")} от Avito не удалось обработать`),
+    h("p", { class: "muted small" }, "Обработка не удалась несколько раз подряд. Когда причина устранена, отправьте на обработку снова."),
+    h("div", { class: "actions" }, replay),
+  );
+  return card;
+}
+
+/** Deliveries from Avito that changed nothing: why, and a replay; and the messages that could not be processed. */
 export async function ignoredScreen(main) {
-  const page = await get("/v1/ignored-deliveries?limit=100");
+  const [page, deadLetters] = await Promise.all([get("/v1/ignored-deliveries?limit=100"), deadLettersCard()]);
   const refresh = () => ignoredScreen(main);
   const rows = page.items.map((d) =>
     h(
@@ -598,6 +646,7 @@ export async function ignoredScreen(main) {
       { class: "muted" },
       "Доставки Авито, которые ничего не изменили, с причиной. Повтор обрабатывает доставку заново, как если бы она пришла сейчас.",
     ),
+    deadLetters,
     h(
       "section",
       { class: "card" },

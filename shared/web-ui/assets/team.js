@@ -576,6 +576,7 @@ const ACTION = {
   chatbot_token_issued: "Выдан новый токен API чат-бота",
   api_token_issued: "Выпущен токен API",
   api_token_revoked: "Отозван токен API",
+  dead_letters_replayed: "Необработанные сообщения от Avito отправлены на обработку снова",
 };
 const SUBJECT = {
   employee: "сотрудник",

@@ -4,10 +4,12 @@
 //!
 //! Inside: [`reply`] (replies, images, resends, deletes, writing from a client card), [`bot`] (the
 //! chatbot API's commands), [`records`] (client cards, deals, organizations, and linking them),
-//! [`team`] (who the caller is, presence, the notification feed); this module holds taking,
-//! returning, editing, commenting and completing, and what they share.
+//! [`team`] (who the caller is, presence, the notification feed, the ignored deliveries),
+//! [`dead_letters`] (the inbound messages that failed too often, for administrators); this module
+//! holds taking, returning, editing, commenting and completing, and what they share.
 
 pub mod bot;
+pub mod dead_letters;
 pub mod records;
 pub mod reply;
 pub mod team;
