@@ -176,16 +176,19 @@ test("on the AWS wiring: sign in on the hosted page, a client's message reaches 
   const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
   assert.ok(!/eyJ/.test(stored), `no token in the browser's storage: ${stored}`);
 
-  // A client writes; the conversation shows in the queue by the client's name.
-  const sent = await sandbox("/accounts/1001/client-messages", { client: { name: "Мария" }, text: "Здравствуйте, вопрос по заказу" });
-  // In the page (a reload would sign in again: the tokens live in memory only).
+  // The workspace listens on the WebSocket API (a ticket from the operator API, the authorizer,
+  // the push function reading the table's stream): a client's message shows without a poll.
   await page.evaluate(() => {
     location.hash = "#/work/queue";
   });
+  await page.getByRole("link", { name: /Очередь/ }).waitFor();
+  await page.waitForFunction(() => document.querySelector(".live-down")?.hidden === true, null, { timeout: 20000 });
+  const sent = await sandbox("/accounts/1001/client-messages", { client: { name: "Мария" }, text: "Здравствуйте, вопрос по заказу" });
   const item = page.locator(`a[data-chat="${sent.chat_id}"]`);
-  // The live channel is not played here yet: the page says so and reads every few seconds.
-  await item.waitFor({ timeout: 60000 });
+  // While the live channel works the page reads the lists once a minute: 15 seconds is a push.
+  await item.waitFor({ timeout: 15000 });
   await item.getByText("Мария").waitFor();
+  await page.locator('.badge[data-count="Очередь"]').filter({ hasText: "1" }).waitFor();
   await page.screenshot({ path: join(shots, "watch-workspace.png"), fullPage: true });
   await accessible("watch-workspace");
 
@@ -204,6 +207,11 @@ test("on the AWS wiring: sign in on the hosted page, a client's message reaches 
     await new Promise((r) => setTimeout(r, 200));
   }
   assert.ok(texts.includes("Здравствуйте, Мария! Заказ уже в пути."), `the client's chat: ${texts}`);
+
+  // The client writes again: the open conversation shows it at once, pushed.
+  await sandbox("/accounts/1001/client-messages", { chat_id: sent.chat_id, text: "Можно забрать сегодня?" });
+  await page.locator(".messages").getByText("Можно забрать сегодня?").waitFor({ timeout: 15000 });
+  assert.equal(await page.locator(".live-down").isVisible(), false, "the live channel stayed up");
 
   // Signing out ends the hosted page's part too: the next visit asks for the password again.
   await page.getByRole("button", { name: "Выйти" }).click();

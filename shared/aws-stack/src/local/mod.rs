@@ -5,19 +5,20 @@
 //! and the Avito sandbox's address), starts each function under a local Lambda service and checks
 //! it initialises, and then plays what invokes them: the HTTP API's routes with their JWT
 //! authorizer ([`gateway`]), Cognito's hosted sign-in page ([`sign_in`]), the SQS event source,
-//! EventBridge Scheduler and the rate schedules ([`sources`]).
+//! EventBridge Scheduler and the rate schedules ([`sources`]), the DynamoDB stream's event source
+//! ([`stream`]) and the WebSocket API with its Management API ([`websocket`]).
 //!
 //! Where it cannot be faithful, it says so in the module that plays it. Beyond those: IAM is not
 //! checked (every function may call everything moto holds), there is no throttling or real
-//! latency, one instance per function serves its invocations one at a time, and the DynamoDB
-//! stream's event source and the WebSocket API (the live workspace on AWS) are not played yet: the
-//! workspace shows that its live channel is down and reads every few seconds instead.
+//! latency, and one instance per function serves its invocations one at a time.
 
 pub mod gateway;
 pub mod lambda;
 pub mod resolve;
 pub mod sign_in;
 pub mod sources;
+pub mod stream;
+pub mod websocket;
 
 use crate::template::wiring::{EventSpec, RouteAuth, Wiring};
 use crate::{Created, StackTemplate, resource_name};
@@ -369,6 +370,44 @@ pub async fn start(settings: Settings) -> Result<LocalStack, String> {
         );
         app = app.nest("/_cognito", hosted.router());
     }
+    // The WebSocket API (one is played), where its address points here.
+    match wiring.websocket_apis.as_slice() {
+        [] => {}
+        [spec] => {
+            let mut routes = Vec::new();
+            for route in &spec.routes {
+                let function = function_of(&route.function).ok_or_else(|| {
+                    format!(
+                        "{}: route {}: no function {}",
+                        spec.logical_id, route.key, route.function
+                    )
+                })?;
+                let authorizer = match &route.authorizer {
+                    None => None,
+                    Some((f, sources)) => Some((
+                        function_of(f).ok_or_else(|| format!("{}: no authorizer function {f}", spec.logical_id))?,
+                        sources.clone(),
+                    )),
+                };
+                routes.push(websocket::LiveRoute {
+                    key: route.key.clone(),
+                    function,
+                    authorizer,
+                    answers: route.answers,
+                });
+            }
+            let live = websocket::WebSocketApi::new(
+                r.refs.get(&spec.logical_id).cloned().unwrap_or_default(),
+                spec.stage.clone(),
+                region.clone(),
+                ACCOUNT.into(),
+                &spec.route_selection_expression,
+                routes,
+            )?;
+            app = app.nest("/_live", live.router());
+        }
+        _ => return Err("only one WebSocket API is played".into()),
+    }
     let gateway = Arc::clone(&api);
     app = app.fallback(move |request: axum::extract::Request| {
         let gateway = Arc::clone(&gateway);
@@ -410,8 +449,48 @@ pub async fn start(settings: Settings) -> Result<LocalStack, String> {
                     let every = settings.rate.unwrap_or(Duration::from_secs(*every_seconds));
                     tokio::spawn(sources::run_rate(Arc::clone(&function), every, input.clone()));
                 }
-                EventSpec::DynamoDbStream { name, .. } => {
-                    tracing::warn!(function = %spec.logical_id, event = %name, "a DynamoDB stream event source is not played locally");
+                EventSpec::DynamoDbStream {
+                    table,
+                    batch_size,
+                    starting_position,
+                    maximum_retry_attempts,
+                    filters,
+                    ..
+                } => {
+                    let name = created
+                        .get(table)
+                        .ok_or_else(|| format!("{}: the table {table} was not created", spec.logical_id))?;
+                    let described = adapters::aws::dynamodb_client_from_env()
+                        .await
+                        .describe_table()
+                        .table_name(name)
+                        .send()
+                        .await
+                        .map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())?;
+                    let stream_arn = described
+                        .table()
+                        .and_then(|t| t.latest_stream_arn())
+                        .ok_or_else(|| format!("the table {table} has no stream"))?
+                        .to_owned();
+                    let filters = filters
+                        .iter()
+                        .map(|f| {
+                            serde_json::from_str(f).map_err(|e| format!("{}: a filter pattern: {e}", spec.logical_id))
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let source = stream::StreamSource {
+                        http: reqwest::Client::new(),
+                        endpoint: endpoint.clone(),
+                        region: region.clone(),
+                        stream_arn,
+                        starting_position: starting_position.clone(),
+                        batch_size: *batch_size as usize,
+                        maximum_retry_attempts: *maximum_retry_attempts,
+                        filters,
+                        function: Arc::clone(&function),
+                    };
+                    source.check().map_err(|e| format!("{}: {e}", spec.logical_id))?;
+                    tokio::spawn(source.run());
                 }
                 EventSpec::HttpApi { .. } => {}
             }

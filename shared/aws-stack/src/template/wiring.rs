@@ -26,6 +26,33 @@ pub struct Wiring {
     pub resources: Mapping,
     /// `Globals.Function.Environment.Variables`.
     pub global_environment: Vec<(String, Value)>,
+    /// The WebSocket APIs (`AWS::ApiGatewayV2::Api` with `ProtocolType: WEBSOCKET`).
+    pub websocket_apis: Vec<WebSocketApiSpec>,
+}
+
+/// A WebSocket API: its routes, each with the function behind it and its authorizer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WebSocketApiSpec {
+    pub logical_id: String,
+    /// `$request.body.action`.
+    pub route_selection_expression: String,
+    /// The stage's name (the API's one stage).
+    pub stage: String,
+    pub routes: Vec<WebSocketRouteSpec>,
+}
+
+/// A route of a WebSocket API.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WebSocketRouteSpec {
+    /// `$connect`, `$disconnect`, `$default` or an action.
+    pub key: String,
+    /// The function behind the route's integration.
+    pub function: String,
+    /// The Lambda REQUEST authorizer's function and its identity sources
+    /// (`route.request.querystring.ticket`), on `$connect`.
+    pub authorizer: Option<(String, Vec<String>)>,
+    /// Whether the integration's answer goes back on the socket (a route response exists).
+    pub answers: bool,
 }
 
 /// A function as the template declares it.
@@ -73,8 +100,19 @@ pub enum EventSpec {
         /// The schedule's input (JSON), `{}` when the template gives none.
         input: String,
     },
-    /// A DynamoDB stream event source mapping (not played locally; see `aws_local`).
-    DynamoDbStream { name: String, table: String },
+    /// A DynamoDB stream event source mapping.
+    DynamoDbStream {
+        name: String,
+        /// The table's logical id.
+        table: String,
+        batch_size: u32,
+        /// `LATEST` or `TRIM_HORIZON`.
+        starting_position: String,
+        /// How often a failed batch is tried again (`-1`: until the records expire).
+        maximum_retry_attempts: i64,
+        /// The filter patterns (JSON): a record goes to the function when one matches.
+        filters: Vec<String>,
+    },
 }
 
 /// Who may call an HTTP API route.
@@ -144,6 +182,7 @@ impl Wiring {
             default_authorizers: Vec::new(),
             resources: resources.clone(),
             global_environment,
+            websocket_apis: Vec::new(),
         };
         let empty = Value::Mapping(Mapping::new());
         for (id, resource) in &resources {
@@ -161,6 +200,7 @@ impl Wiring {
                 _ => {}
             }
         }
+        wiring.websocket_apis = websocket_apis(&resources)?;
         Ok(wiring)
     }
 
@@ -292,13 +332,158 @@ fn event_spec(name: &str, event: &Value) -> Result<EventSpec, String> {
                 .get("Stream")
                 .and_then(target)
                 .ok_or("no Stream: !GetAtt <table>.StreamArn")?;
+            let filters = p
+                .get("FilterCriteria")
+                .and_then(|f| f.get("Filters"))
+                .and_then(Value::as_sequence)
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(|f| {
+                            f.get("Pattern")
+                                .and_then(Value::as_str)
+                                .map(str::to_owned)
+                                .ok_or("a filter without a Pattern")
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?
+                .unwrap_or_default();
             Ok(EventSpec::DynamoDbStream {
                 name: name.to_owned(),
                 table,
+                batch_size: match p.get("BatchSize") {
+                    Some(b) => seconds(b, "BatchSize")? as u32,
+                    None => 100,
+                },
+                starting_position: text("StartingPosition")?,
+                maximum_retry_attempts: match p.get("MaximumRetryAttempts") {
+                    Some(v) => string(v, "MaximumRetryAttempts")?
+                        .parse()
+                        .map_err(|_| "MaximumRetryAttempts is not a number")?,
+                    None => -1,
+                },
+                filters,
             })
         }
         other => Err(format!("event type {other} is not played locally")),
     }
+}
+
+/// The function a `!Sub "...${Function.Arn}/invocations"` URI invokes.
+fn function_of_uri(value: &Value) -> Option<String> {
+    let text = match intrinsic(value)? {
+        ("Sub", Value::String(s)) => s.clone(),
+        ("Sub", Value::Sequence(args)) => args.first()?.as_str()?.to_owned(),
+        _ => return None,
+    };
+    let start = text.find("functions/${")? + "functions/${".len();
+    let end = text[start..].find(".Arn}")?;
+    Some(text[start..start + end].to_owned())
+}
+
+/// The logical id a `!Sub integrations/${X}` target names.
+fn integration_of_target(value: &Value) -> Option<String> {
+    let text = match intrinsic(value)? {
+        ("Sub", Value::String(s)) => s.clone(),
+        _ => return None,
+    };
+    text.strip_prefix("integrations/${")?
+        .strip_suffix('}')
+        .map(str::to_owned)
+}
+
+fn websocket_apis(resources: &Mapping) -> Result<Vec<WebSocketApiSpec>, String> {
+    let of_type = |kind: &'static str| -> Vec<(String, Value)> {
+        resources
+            .iter()
+            .filter(|(_, r)| r.get("Type").and_then(Value::as_str) == Some(kind))
+            .filter_map(|(id, r)| {
+                Some((
+                    id.as_str()?.to_owned(),
+                    r.get("Properties").cloned().unwrap_or(Value::Null),
+                ))
+            })
+            .collect()
+    };
+    let api_of = |p: &Value| p.get("ApiId").and_then(target);
+    let mut apis = Vec::new();
+    for (id, p) in of_type("AWS::ApiGatewayV2::Api") {
+        if p.get("ProtocolType").and_then(Value::as_str) != Some("WEBSOCKET") {
+            return Err(format!(
+                "{id}: only WebSocket APIs are played among AWS::ApiGatewayV2::Api"
+            ));
+        }
+        let stage = of_type("AWS::ApiGatewayV2::Stage")
+            .into_iter()
+            .find(|(_, s)| api_of(s).as_deref() == Some(id.as_str()))
+            .and_then(|(_, s)| s.get("StageName").and_then(Value::as_str).map(str::to_owned))
+            .ok_or_else(|| format!("{id}: no stage"))?;
+        let mut routes = Vec::new();
+        for (route_id, r) in of_type("AWS::ApiGatewayV2::Route")
+            .into_iter()
+            .filter(|(_, r)| api_of(r).as_deref() == Some(id.as_str()))
+        {
+            let at = |e: &str| format!("{route_id}: {e}");
+            let key = r
+                .get("RouteKey")
+                .and_then(Value::as_str)
+                .ok_or_else(|| at("no RouteKey"))?
+                .to_owned();
+            let integration = r
+                .get("Target")
+                .and_then(integration_of_target)
+                .ok_or_else(|| at("no Target: !Sub integrations/${<integration>}"))?;
+            let function = resources
+                .get(integration.as_str())
+                .and_then(|i| i.get("Properties"))
+                .and_then(|p| p.get("IntegrationUri"))
+                .and_then(function_of_uri)
+                .ok_or_else(|| at("its integration invokes no function of the template"))?;
+            let authorizer = match r.get("AuthorizerId").and_then(target) {
+                None => None,
+                Some(a) => {
+                    let props = resources
+                        .get(a.as_str())
+                        .and_then(|x| x.get("Properties"))
+                        .ok_or_else(|| at("no such authorizer"))?;
+                    if props.get("AuthorizerType").and_then(Value::as_str) != Some("REQUEST") {
+                        return Err(at("only REQUEST authorizers are played"));
+                    }
+                    let function = props
+                        .get("AuthorizerUri")
+                        .and_then(function_of_uri)
+                        .ok_or_else(|| at("its authorizer invokes no function of the template"))?;
+                    let sources = props
+                        .get("IdentitySource")
+                        .and_then(Value::as_sequence)
+                        .map(|s| s.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                        .unwrap_or_default();
+                    Some((function, sources))
+                }
+            };
+            let answers = of_type("AWS::ApiGatewayV2::RouteResponse")
+                .iter()
+                .any(|(_, rr)| rr.get("RouteId").and_then(target).as_deref() == Some(route_id.as_str()));
+            routes.push(WebSocketRouteSpec {
+                key,
+                function,
+                authorizer,
+                answers,
+            });
+        }
+        apis.push(WebSocketApiSpec {
+            logical_id: id.clone(),
+            route_selection_expression: p
+                .get("RouteSelectionExpression")
+                .and_then(Value::as_str)
+                .unwrap_or("$request.body.action")
+                .to_owned(),
+            stage,
+            routes,
+        });
+    }
+    Ok(apis)
 }
 
 /// `rate(5 minutes)` → 300.
@@ -392,6 +577,25 @@ mod tests {
         assert_eq!(w.default_authorizers, [("HttpApi".to_owned(), "Jwt".to_owned())]);
         assert_eq!(w.authorizers.len(), 1);
         assert_eq!(w.function("AdminApiFunction").map(|f| f.timeout_seconds), Some(10));
+        let live = &w.websocket_apis[0];
+        assert_eq!(
+            (live.stage.as_str(), live.route_selection_expression.as_str()),
+            ("live", "$request.body.action")
+        );
+        let connect = live.routes.iter().find(|r| r.key == "$connect").expect("$connect");
+        assert_eq!(connect.function, "LiveSocketFunction");
+        assert_eq!(
+            connect.authorizer,
+            Some((
+                "LiveSocketFunction".to_owned(),
+                vec!["route.request.querystring.ticket".to_owned()]
+            ))
+        );
+        assert!(live.routes.iter().any(|r| r.key == "$default" && r.answers));
+        let push = w.function("LivePushFunction").expect("push");
+        assert!(
+            matches!(&push.events[..], [EventSpec::DynamoDbStream { batch_size: 100, maximum_retry_attempts: 2, filters, .. }] if filters.len() == 2)
+        );
     }
 
     #[test]
