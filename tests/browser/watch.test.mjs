@@ -214,7 +214,11 @@ test("on the AWS wiring: sign in on the hosted page, a client's message reaches 
   assert.equal(await page.locator(".live-down").isVisible(), false, "the live channel stayed up");
 
   // Signing out ends the hosted page's part too: the next visit asks for the password again.
+  const logout = page.waitForRequest((r) => new URL(r.url()).pathname === "/_cognito/logout");
   await page.getByRole("button", { name: "Выйти" }).click();
+  const asked = new URL((await logout).url());
+  assert.equal(asked.searchParams.get("logout_uri"), `${base}/`);
+  assert.ok(asked.searchParams.get("client_id"), "the hosted page is told which client signs out");
   await page.waitForURL(/\/_cognito\/oauth2\/authorize/);
   await page.getByLabel("Пароль").waitFor();
 });

@@ -52,6 +52,16 @@ impl JwtAuthorizer {
         }
     }
 
+    /// With the issuer's keys given (tests).
+    pub fn with_keys(issuer: String, audience: Vec<String>, jwks: Value) -> Self {
+        Self {
+            issuer,
+            audience,
+            jwks_url: String::new(),
+            keys: tokio::sync::Mutex::new(Some((Instant::now(), jwks))),
+        }
+    }
+
     async fn key(&self, kid: &str) -> Option<jsonwebtoken::DecodingKey> {
         let mut cached = self.keys.lock().await;
         let find = |jwks: &Value| {
@@ -90,8 +100,19 @@ impl JwtAuthorizer {
         validation.set_issuer(&[self.issuer.as_str()]);
         validation.set_required_spec_claims(&["exp", "iss"]);
         validation.validate_aud = false;
+        validation.validate_nbf = true;
         validation.leeway = 0;
         let claims = decode::<HashMap<String, Value>>(token, &key, &validation).ok()?.claims;
+        // The audience: `aud` (a string or a list), or `client_id` when there is no `aud` (an
+        // access token).
+        let audiences: Vec<&str> = match claims.get("aud").or_else(|| claims.get("client_id"))? {
+            Value::String(a) => vec![a.as_str()],
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+            _ => return None,
+        };
+        if !audiences.iter().any(|a| self.audience.iter().any(|b| b == a)) {
+            return None;
+        }
         let claims: HashMap<String, String> = claims
             .into_iter()
             .map(|(k, v)| {
@@ -110,9 +131,7 @@ impl JwtAuthorizer {
                 (k, v)
             })
             .collect();
-        // The audience: `aud`, or `client_id` when there is no `aud` (an access token).
-        let audience = claims.get("aud").or_else(|| claims.get("client_id"))?;
-        self.audience.iter().any(|a| a == audience).then_some(claims)
+        Some(claims)
     }
 }
 
@@ -239,8 +258,10 @@ impl HttpApi {
                 message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
             }
             Invoked::Failed(e) => {
+                // A crash or a timeout of the function: API Gateway answers 500 (503 is its own
+                // 30-second integration timeout, which the functions' 10 s stay under).
                 tracing::warn!(function = %route.function.logical_id, error = %e, "the function did not answer");
-                message(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+                message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
             }
         }
     }
@@ -419,6 +440,123 @@ mod tests {
         assert_eq!(params.get("channel").map(String::as_str), Some("c 1"));
         let params = path_parameters("/v1/conversations/{proxy+}", "/v1/conversations/a/b");
         assert_eq!(params.get("proxy").map(String::as_str), Some("a/b"));
+    }
+
+    /// A 2048-bit RSA key made for these tests only (PKCS#1 DER, base64), and its modulus.
+    const TEST_KEY_DER: &str = "MIIEowIBAAKCAQEA5LLbqMZja64Y8nsbRRK13hCrlf0Kb46QvoURsvUn8PTM5afmQoMJfZ+G01p2l/nrZwfqz5FZ4XiWTf5JTJ11fEtHkMMbCDKTU79Lt9Wwyubnwl8Jwt1r6bIhfSc6o1PysQJCYya8jDd8s4xwqPkTaB6B+QlFZJECFKepRwPuhmmS+4ogsKtgVnW57Y4a628voD3XEfKQ+/ISTQ1mBsboPsimPMSP3Iq5hRUaGg+wsqp9da8ZIGw3JjQEbXVRAnxyjViZCRUg2y5l+BTsoi8K4Wb+Fw/8eSKgxdmMS+F5XSZIk9BffaIyXN7bde8EDtAICWXYEKL7kHXoD3Rq9PhKiwIDAQABAoH/Xc6zNDzrELiA7h9m83mzhubJ3lqaql0iN5T6U8OH3aRPFy0V2QSLJr0sGCnirQFWaWEkUS2zBmuBUogE+5QcscJz7m0sOKzDQ5i7h21x1DsE8C3Z3LL6CQnjulWjsg6Jh21rjMmhV8uJVU5H3GcVGjrvCbefg+s3+NIkvbmJKr6SQtN8fmZ8Y0lLbWl2L4An03yY8+e5zlZhWrDh2fiGoNWevrl2tdwoDbswtKX4uJvlQGFlNt07MdHziXA2mAHt6Z/LwwTU9sfxYBKAkhzkj6JP8bFLDqPTjpcOt9w/9OpoF0u+C71Gaa4OEqdCbig88uwCQZ7F0NX8o00K9s5JAoGBAPf99WPIxZnRZpskdsog37avXGEeL5t3thE9Zr22+YFnsNFflYV+ZCMc/l9p3sFCFs0Uyu6S/VaAGbhlvp1u0h0bEG6cZx/RLPlopx9/9I6X4hY0xIhl3OrmyxTfXXebvU9TzqCogOZOl/grst64wLpGl0Pbs0gsTyLTh85y2rwTAoGBAOwVaOObFpoLNXtllCNvDGTXVf5+/VMwbUEk6MKIx1VCpcWNLx0jc6uYHtTEj6MEnuvK9Z6dLKim0H6Jwa5QOtMHxjYAJwRNFRmUuQCZloYkd2fdxV8SU1R+Lg/zv2niz19DPiv/POWCqTqs6vBRD0HSdql+xz2QFByzBsUEBZapAoGBALhhEw9reK8SZ201wTQrGOmkm9SBMvguGynaMwcegYda5rXkkTC9dgo9Rkr+VeXuEzHLIc4bb0ve1kCpNP2sJYAKXT8//dREG2IcExVydwuFlUzZUr3urj/f9GHCaKXDHw9Zyijc32lcSdTz+Htrda+JSHHlaPhiKTxFdZVjA4oNAoGBAKKILtkbyZiuBNj6Wt12M2MteO+n/8GJAn6p6XEcd5c0Nipmg7wczyKgrQEwfe7uXHbbGPRlIvzNM5caQfQ/GfB1VrmQq0vjwZYF9MP7+UxKyMYCQUKtvB7ca9vhpLNCSiA8jA4AP62GoflaWLiwJb/cJIOWW5b/nUkQ26VBmpNZAoGBAJ9x+JTNo+VfAfQ66G2Kdb8J1oKPn1I/Q6vUeBJ3EgvgxQUjB2ByeZke1MJEnRDoSIdOxxzOuY0E+2JKMc5arDreuITubVqBmjNh/X8PNXBz8ssxwQIleP/r3geIgNay2d7Rxn8+QdW4H1xjVSnASFzuUAX0Iqq5Wnorc81EUFBK";
+    const TEST_KEY_N: &str = "5LLbqMZja64Y8nsbRRK13hCrlf0Kb46QvoURsvUn8PTM5afmQoMJfZ-G01p2l_nrZwfqz5FZ4XiWTf5JTJ11fEtHkMMbCDKTU79Lt9Wwyubnwl8Jwt1r6bIhfSc6o1PysQJCYya8jDd8s4xwqPkTaB6B-QlFZJECFKepRwPuhmmS-4ogsKtgVnW57Y4a628voD3XEfKQ-_ISTQ1mBsboPsimPMSP3Iq5hRUaGg-wsqp9da8ZIGw3JjQEbXVRAnxyjViZCRUg2y5l-BTsoi8K4Wb-Fw_8eSKgxdmMS-F5XSZIk9BffaIyXN7bde8EDtAICWXYEKL7kHXoD3Rq9PhKiw";
+    const ISSUER: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool";
+
+    fn token(header: jsonwebtoken::Header, claims: Value) -> String {
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(TEST_KEY_DER)
+            .expect("der");
+        jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_rsa_der(&der)).expect("signed")
+    }
+
+    fn rs256() -> jsonwebtoken::Header {
+        let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        h.kid = Some("k1".into());
+        h
+    }
+
+    fn claims(change: impl FnOnce(&mut Value)) -> Value {
+        let now = chrono::Utc::now().timestamp();
+        let mut c = json!({"sub": "u1", "iss": ISSUER, "aud": "client", "exp": now + 600, "iat": now,
+            "custom:tenant_id": "acme", "cognito:groups": ["a", "b"], "auth_time": now});
+        change(&mut c);
+        c
+    }
+
+    fn authorizer() -> JwtAuthorizer {
+        let jwks =
+            json!({"keys": [{"kid": "k1", "kty": "RSA", "alg": "RS256", "use": "sig", "n": TEST_KEY_N, "e": "AQAB"}]});
+        JwtAuthorizer::with_keys(ISSUER.into(), vec!["client".into()], jwks)
+    }
+
+    #[tokio::test]
+    async fn the_authorizer_passes_a_valid_token_with_its_claims_as_strings() {
+        let a = authorizer();
+        let ok = a
+            .claims(Some(&format!("Bearer {}", token(rs256(), claims(|_| {})))))
+            .await
+            .expect("valid");
+        assert_eq!(ok.get("custom:tenant_id").map(String::as_str), Some("acme"));
+        assert_eq!(ok.get("cognito:groups").map(String::as_str), Some("[a b]"));
+        assert!(ok.get("exp").is_some_and(|e| e.parse::<i64>().is_ok()));
+        // Without "Bearer", and with a list of audiences one of which is ours.
+        let listed = token(rs256(), claims(|c| c["aud"] = json!(["other", "client"])));
+        assert!(a.claims(Some(&listed)).await.is_some());
+        // An access token: no `aud`, the client in `client_id`.
+        let access = token(
+            rs256(),
+            claims(|c| {
+                c.as_object_mut().map(|m| m.remove("aud"));
+                c["client_id"] = json!("client");
+            }),
+        );
+        assert!(a.claims(Some(&access)).await.is_some());
+    }
+
+    #[tokio::test]
+    async fn the_authorizer_refuses_what_api_gateway_refuses() {
+        let a = authorizer();
+        let now = chrono::Utc::now().timestamp();
+        let refused = [
+            (
+                "another audience",
+                token(rs256(), claims(|c| c["aud"] = json!("other"))),
+            ),
+            (
+                "another issuer",
+                token(
+                    rs256(),
+                    claims(|c| c["iss"] = json!("https://cognito-idp.us-east-1.amazonaws.com/other")),
+                ),
+            ),
+            ("expired", token(rs256(), claims(|c| c["exp"] = json!(now - 1)))),
+            ("not yet valid", token(rs256(), claims(|c| c["nbf"] = json!(now + 600)))),
+            (
+                "no expiry",
+                token(
+                    rs256(),
+                    claims(|c| {
+                        c.as_object_mut().map(|m| m.remove("exp"));
+                    }),
+                ),
+            ),
+            ("an unknown key", {
+                let mut h = rs256();
+                h.kid = Some("k2".into());
+                token(h, claims(|_| {}))
+            }),
+            ("HS256 with the modulus as a secret", {
+                let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+                h.kid = Some("k1".into());
+                jsonwebtoken::encode(
+                    &h,
+                    &claims(|_| {}),
+                    &jsonwebtoken::EncodingKey::from_secret(TEST_KEY_N.as_bytes()),
+                )
+                .expect("signed")
+            }),
+            ("alg none", {
+                let body = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims(|_| {}).to_string());
+                format!("eyJhbGciOiJub25lIiwia2lkIjoiazEifQ.{body}.")
+            }),
+            ("a changed payload", {
+                let t = token(rs256(), claims(|_| {}));
+                let parts: Vec<&str> = t.split('.').collect();
+                let other = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .encode(claims(|c| c["custom:tenant_id"] = json!("other")).to_string());
+                format!("{}.{other}.{}", parts[0], parts[2])
+            }),
+            ("nothing", String::new()),
+        ];
+        for (what, t) in refused {
+            assert!(a.claims(Some(&t)).await.is_none(), "{what} passed");
+        }
+        assert!(a.claims(None).await.is_none());
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The Lambda service for one function on this machine: the function's binary runs as on Lambda,
 //! with exactly the environment the template gives it (plus what Lambda itself sets), and asks for
-//! its invocations through the Lambda Runtime API served here on a port of its own. One instance
-//! at a time (invocations wait their turn); an instance that exits, or outlives the function's
-//! timeout, is replaced at the next invocation; a rebuilt binary is picked up at the next
-//! invocation (as a deployment would).
+//! its invocations through the Lambda Runtime API, served to each instance on a port of its own
+//! (an instance being replaced cannot take its successor's invocations). One instance at a time
+//! (invocations wait their turn); an instance that exits, or outlives the function's timeout, is
+//! replaced at the next invocation; a rebuilt binary is picked up at the next invocation (as a
+//! deployment would). As on Lambda, initialisation has its own 10 seconds and the function's
+//! timeout counts from the invocation.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -30,26 +32,36 @@ pub enum Invoked {
     Failed(String),
 }
 
+/// Lambda's limit on a function's initialisation.
+const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A function played locally.
 pub struct LocalFunction {
     /// Its logical id in the template.
     pub logical_id: String,
     /// Its name on AWS (what an ARN names).
     pub name: String,
+    function_arn: String,
     binary: PathBuf,
     environment: Vec<(String, String)>,
     timeout: Duration,
-    runtime: Arc<RuntimeState>,
-    runtime_address: String,
     instance: Mutex<Option<Instance>>,
 }
 
+/// A running instance with its own Runtime API; dropping it stops both.
 struct Instance {
     child: Child,
     built: Option<SystemTime>,
-    /// Dropping it ends what the instance's `/next` waits for.
-    _invocations: mpsc::Sender<Invocation>,
+    invocations: mpsc::Sender<Invocation>,
     ready: watch::Receiver<bool>,
+    runtime: Arc<RuntimeState>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
 }
 
 struct Invocation {
@@ -58,53 +70,33 @@ struct Invocation {
     deadline_ms: u128,
 }
 
-#[derive(Default)]
+/// One instance's Runtime API.
 struct RuntimeState {
     function_arn: String,
-    /// The current instance's invocations.
-    next: std::sync::Mutex<Option<Arc<Mutex<mpsc::Receiver<Invocation>>>>>,
-    ready: std::sync::Mutex<Option<watch::Sender<bool>>>,
+    next: Mutex<mpsc::Receiver<Invocation>>,
+    ready: watch::Sender<bool>,
     waiting: std::sync::Mutex<HashMap<String, oneshot::Sender<Invoked>>>,
 }
 
 impl LocalFunction {
-    /// Serves the function's Runtime API on a free loopback port; the binary starts at the first
-    /// invocation (or [`LocalFunction::start`]).
-    pub async fn new(
+    /// The function; its binary starts at the first invocation (or [`LocalFunction::start`]).
+    pub fn new(
         logical_id: String,
         name: String,
         function_arn: String,
         binary: PathBuf,
         environment: Vec<(String, String)>,
         timeout: Duration,
-    ) -> Result<Arc<Self>, String> {
-        let runtime = Arc::new(RuntimeState {
-            function_arn,
-            ..RuntimeState::default()
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| format!("{logical_id}: the runtime API's port: {e}"))?;
-        let address = listener.local_addr().map_err(|e| e.to_string())?;
-        let app = Router::new()
-            .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route("/2018-06-01/runtime/invocation/{id}/response", post(respond))
-            .route("/2018-06-01/runtime/invocation/{id}/error", post(report_error))
-            .route("/2018-06-01/runtime/init/error", post(init_error))
-            .with_state(Arc::clone(&runtime));
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(Arc::new(Self {
+    ) -> Arc<Self> {
+        Arc::new(Self {
             logical_id,
             name,
+            function_arn,
             binary,
             environment,
             timeout,
-            runtime,
-            runtime_address: address.to_string(),
             instance: Mutex::new(None),
-        }))
+        })
     }
 
     /// Starts an instance and waits until it asks for its first invocation (its initialisation
@@ -132,9 +124,20 @@ impl LocalFunction {
             Ok(i) => i,
             Err(e) => return Invoked::Failed(e),
         };
+        // Initialisation first, within its own limit.
+        let mut ready = instance.ready.clone();
+        let initialised = tokio::select! {
+            r = ready.wait_for(|r| *r) => r.is_ok(),
+            _ = instance.child.wait() => false,
+            _ = tokio::time::sleep(INIT_TIMEOUT) => false,
+        };
+        if !initialised {
+            *slot = None;
+            return Invoked::Failed("the instance did not initialise".into());
+        }
         let id = uuid::Uuid::new_v4().to_string();
         let (tx, rx) = oneshot::channel();
-        if let Ok(mut waiting) = self.runtime.waiting.lock() {
+        if let Ok(mut waiting) = instance.runtime.waiting.lock() {
             waiting.insert(id.clone(), tx);
         }
         let deadline_ms = (SystemTime::now() + self.timeout)
@@ -146,7 +149,7 @@ impl LocalFunction {
             payload,
             deadline_ms,
         };
-        if instance._invocations.send(invocation).await.is_err() {
+        if instance.invocations.send(invocation).await.is_err() {
             *slot = None;
             return Invoked::Failed("the instance stopped taking invocations".into());
         }
@@ -156,14 +159,31 @@ impl LocalFunction {
                 status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string()))),
             _ = tokio::time::sleep(self.timeout) => Invoked::Failed(format!("Task timed out after {:?}", self.timeout)),
         };
-        if let Ok(mut waiting) = self.runtime.waiting.lock() {
-            waiting.remove(&id);
-        }
         if matches!(outcome, Invoked::Failed(_)) {
             // Lambda replaces an instance that timed out or crashed.
             *slot = None;
         }
         outcome
+    }
+
+    /// Invokes the function asynchronously (as `Invoke` with `InvocationType: Event`, how
+    /// EventBridge Scheduler invokes it): accepted at once; a failed invocation is tried twice
+    /// more, about one and two minutes later (Lambda's defaults), then dropped.
+    pub fn invoke_async(self: &Arc<Self>, payload: Bytes) {
+        let function = Arc::clone(self);
+        tokio::spawn(async move {
+            for (attempt, wait) in [0u64, 60, 120].into_iter().enumerate() {
+                tokio::time::sleep(Duration::from_secs(wait)).await;
+                match function.invoke(payload.clone()).await {
+                    Invoked::Response(_) => return,
+                    Invoked::FunctionError(e) => tracing::warn!(function = %function.logical_id, attempt,
+                        error = %String::from_utf8_lossy(&e), "an asynchronous invocation failed"),
+                    Invoked::Failed(e) => tracing::warn!(function = %function.logical_id, attempt,
+                        error = %e, "an asynchronous invocation was not processed"),
+                }
+            }
+            tracing::warn!(function = %function.logical_id, "an asynchronous invocation is dropped after two retries");
+        });
     }
 
     /// The running instance, started (or restarted after a rebuild or an exit) when needed.
@@ -175,25 +195,38 @@ impl LocalFunction {
         };
         if stale {
             *slot = None;
-            *slot = Some(self.spawn(built)?);
+            *slot = Some(self.spawn(built).await?);
         }
         slot.as_mut().ok_or_else(|| "no instance".to_owned())
     }
 
-    fn spawn(&self, built: Option<SystemTime>) -> Result<Instance, String> {
+    async fn spawn(&self, built: Option<SystemTime>) -> Result<Instance, String> {
         let (tx, rx) = mpsc::channel(1);
         let (ready_tx, ready_rx) = watch::channel(false);
-        if let Ok(mut next) = self.runtime.next.lock() {
-            *next = Some(Arc::new(Mutex::new(rx)));
-        }
-        if let Ok(mut ready) = self.runtime.ready.lock() {
-            *ready = Some(ready_tx);
-        }
+        let runtime = Arc::new(RuntimeState {
+            function_arn: self.function_arn.clone(),
+            next: Mutex::new(rx),
+            ready: ready_tx,
+            waiting: std::sync::Mutex::new(HashMap::new()),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("{}: the runtime API's port: {e}", self.logical_id))?;
+        let address = listener.local_addr().map_err(|e| e.to_string())?.to_string();
+        let app = Router::new()
+            .route("/2018-06-01/runtime/invocation/next", get(next))
+            .route("/2018-06-01/runtime/invocation/{id}/response", post(respond))
+            .route("/2018-06-01/runtime/invocation/{id}/error", post(report_error))
+            .route("/2018-06-01/runtime/init/error", post(init_error))
+            .with_state(Arc::clone(&runtime));
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
         let mut command = Command::new(&self.binary);
         command
             .env_clear()
             .envs(self.environment.iter().map(|(k, v)| (k, v)))
-            .env("AWS_LAMBDA_RUNTIME_API", &self.runtime_address)
+            .env("AWS_LAMBDA_RUNTIME_API", &address)
             .env("AWS_LAMBDA_FUNCTION_NAME", &self.name)
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
@@ -212,22 +245,18 @@ impl LocalFunction {
         Ok(Instance {
             child,
             built,
-            _invocations: tx,
+            invocations: tx,
             ready: ready_rx,
+            runtime,
+            server,
         })
     }
 }
 
 async fn next(State(rt): State<Arc<RuntimeState>>) -> Response {
-    let current = rt.next.lock().ok().and_then(|n| n.clone());
-    if let Some(ready) = rt.ready.lock().ok().and_then(|r| r.clone()) {
-        let _ = ready.send(true);
-    }
-    let Some(current) = current else {
-        return StatusCode::GONE.into_response();
-    };
-    let Some(invocation) = current.lock().await.recv().await else {
-        // The instance was replaced; this one will not be invoked again.
+    let _ = rt.ready.send(true);
+    let Some(invocation) = rt.next.lock().await.recv().await else {
+        // The instance is being replaced; it will not be invoked again.
         return StatusCode::GONE.into_response();
     };
     let mut headers = HeaderMap::new();

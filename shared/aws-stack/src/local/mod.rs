@@ -246,8 +246,7 @@ pub async fn start(settings: Settings) -> Result<LocalStack, String> {
             settings.binaries.join(&spec.binary),
             environment,
             Duration::from_secs(spec.timeout_seconds),
-        )
-        .await?;
+        );
         functions.push(function);
     }
     for function in &functions {

@@ -6,9 +6,13 @@
 //! the account still has its temporary password), `POST /oauth2/token` (the code with its PKCE
 //! verifier, or a refresh token, for the pool's tokens) and `GET /logout`.
 //!
-//! The passwords are checked by moto's Cognito (`AdminInitiateAuth`); codes live in memory for
-//! five minutes and work once. Not played: MFA, "forgot password", federated identity providers,
-//! the hosted page's own session (every authorize asks for the password).
+//! The passwords are checked by moto's Cognito (`AdminInitiateAuth` with
+//! `ADMIN_USER_PASSWORD_AUTH`, which the web client's `ExplicitAuthFlows` does not list and moto
+//! does not enforce; the hosted page itself needs no such flow); codes live in memory for five
+//! minutes and work once. The tokens are moto's: its access tokens carry the scope
+//! `aws.cognito.signin.user.admin` rather than the scopes asked for (the product reads ID tokens
+//! only). Not played: MFA, "forgot password", federated identity providers, the hosted page's
+//! own session (every authorize asks for the password).
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};

@@ -6,11 +6,15 @@
 //!   dead-letter queue (moto's SQS does that on receive, as SQS does);
 //! - EventBridge Scheduler's one-time schedules (`at(...)`) in the template's schedule groups:
 //!   each fires its target function with its input once its time has come, and is deleted after
-//!   completion when it says `ActionAfterCompletion: DELETE`; a failed invocation is retried;
-//! - the template's `rate(...)` schedules (a shorter period may be given for tests).
+//!   completion when it says `ActionAfterCompletion: DELETE`. Scheduler invokes Lambda
+//!   asynchronously: a function that fails is tried twice more by Lambda, then the event is
+//!   dropped (no dead-letter queue is configured);
+//! - the template's `rate(...)` schedules, invoked the same way (a shorter period may be given
+//!   for tests).
 //!
 //! Not played: the mapping's concurrency scaling (one batch at a time), maximum batching window,
-//! Scheduler's flexible time windows and retry policy limits, `cron(...)` expressions.
+//! Scheduler's flexible time windows and its own retry policy (for failed calls of Lambda's
+//! invoke API, which do not fail here), `cron(...)` expressions.
 
 use super::lambda::{Invoked, LocalFunction};
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
@@ -82,7 +86,7 @@ impl SqsSource {
                     "receiptHandle": m.receipt_handle(),
                     "body": m.body(),
                     "attributes": attributes,
-                    "messageAttributes": {},
+                    "messageAttributes": message_attributes(m),
                     "md5OfBody": m.md5_of_body(),
                     "eventSource": "aws:sqs",
                     "eventSourceARN": self.queue_arn,
@@ -93,21 +97,7 @@ impl SqsSource {
         let event = json!({ "Records": records });
         let failed: HashSet<String> = match self.function.invoke(Bytes::from(event.to_string())).await {
             Invoked::Response(payload) if self.report_batch_item_failures => {
-                match serde_json::from_slice::<Value>(&payload) {
-                    Ok(v) => match v.get("batchItemFailures") {
-                        None | Some(Value::Null) => HashSet::new(),
-                        Some(Value::Array(items)) => {
-                            let ids: Option<HashSet<String>> = items
-                                .iter()
-                                .map(|i| i.get("itemIdentifier").and_then(Value::as_str).map(str::to_owned))
-                                .collect();
-                            // An unreadable failure list fails the whole batch, as on AWS.
-                            ids.unwrap_or_else(|| all_ids(messages))
-                        }
-                        Some(_) => all_ids(messages),
-                    },
-                    Err(_) => HashSet::new(),
-                }
+                failures(&payload, messages).unwrap_or_else(|| all_ids(messages))
             }
             Invoked::Response(_) => HashSet::new(),
             Invoked::FunctionError(e) => {
@@ -148,11 +138,51 @@ impl SqsSource {
     }
 }
 
+/// The messages a `ReportBatchItemFailures` answer names as failed, or `None` when the answer
+/// fails the whole batch, as Lambda reads it: an answer that is not JSON, a failure list that is
+/// not a list, or an identifier that is empty or names no message of the batch.
+pub fn failures(payload: &[u8], messages: &[aws_sdk_sqs::types::Message]) -> Option<HashSet<String>> {
+    let answer: Value = serde_json::from_slice(payload).ok()?;
+    let items = match answer.get("batchItemFailures") {
+        None | Some(Value::Null) => return Some(HashSet::new()),
+        Some(Value::Array(items)) => items,
+        Some(_) => return None,
+    };
+    let ids = all_ids(messages);
+    items
+        .iter()
+        .map(|i| {
+            i.get("itemIdentifier")
+                .and_then(Value::as_str)
+                .filter(|id| ids.contains(*id))
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
 fn all_ids(messages: &[aws_sdk_sqs::types::Message]) -> HashSet<String> {
     messages
         .iter()
         .filter_map(|m| m.message_id().map(str::to_owned))
         .collect()
+}
+
+/// A message's attributes as Lambda's SQS event gives them.
+fn message_attributes(m: &aws_sdk_sqs::types::Message) -> Value {
+    let mut out = serde_json::Map::new();
+    for (name, a) in m.message_attributes().into_iter().flatten() {
+        out.insert(
+            name.clone(),
+            json!({
+                "stringValue": a.string_value(),
+                "binaryValue": a.binary_value().map(|b| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b.as_ref())),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": a.data_type(),
+            }),
+        );
+    }
+    Value::Object(out)
 }
 
 /// The ARN of `queue_url`'s queue.
@@ -199,27 +229,40 @@ impl Scheduler {
     }
 
     /// Fires what is due; `fired` remembers the one-time schedules already fired (by group, name
-    /// and expression), so a schedule kept after completion fires once.
+    /// and creation time), so a schedule kept after completion fires once, and one created again
+    /// under the same name fires again.
     pub async fn once(&self, fired: &mut HashSet<(String, String, String)>) -> Result<(), String> {
         let now = chrono::Utc::now().naive_utc();
+        let mut listed_now = HashSet::new();
         for group in &self.groups {
-            let listed = self
-                .client
-                .list_schedules()
-                .group_name(group)
-                .send()
-                .await
-                .map_err(|e| aws_sdk_scheduler::error::DisplayErrorContext(e).to_string())?;
-            for summary in listed.schedules() {
-                let Some(name) = summary.name() else { continue };
-                let Ok(schedule) = self.client.get_schedule().group_name(group).name(name).send().await else {
+            let mut names = Vec::new();
+            let mut token: Option<String> = None;
+            loop {
+                let page = self
+                    .client
+                    .list_schedules()
+                    .group_name(group)
+                    .set_next_token(token.clone())
+                    .send()
+                    .await
+                    .map_err(|e| aws_sdk_scheduler::error::DisplayErrorContext(e).to_string())?;
+                names.extend(page.schedules().iter().filter_map(|s| s.name().map(str::to_owned)));
+                token = page.next_token().map(str::to_owned);
+                if token.is_none() {
+                    break;
+                }
+            }
+            for name in names {
+                let Ok(schedule) = self.client.get_schedule().group_name(group).name(&name).send().await else {
                     continue;
                 };
-                let expression = schedule.schedule_expression().unwrap_or_default().to_owned();
-                let key = (group.clone(), name.to_owned(), expression.clone());
+                let created = schedule.creation_date().map(|d| d.to_string()).unwrap_or_default();
+                let key = (group.clone(), name.clone(), created);
+                listed_now.insert(key.clone());
                 if fired.contains(&key) || schedule.state().map(|s| s.as_str()) == Some("DISABLED") {
                     continue;
                 }
+                let expression = schedule.schedule_expression().unwrap_or_default();
                 let Some(at) = expression
                     .strip_prefix("at(")
                     .and_then(|e| e.strip_suffix(')'))
@@ -233,49 +276,61 @@ impl Scheduler {
                 }
                 let Some(target) = schedule.target() else { continue };
                 let Some(function) = self.target(target.arn()) else {
-                    tracing::warn!(
-                        schedule = name,
-                        arn = target.arn(),
-                        "a schedule's target is no function of the template"
-                    );
+                    tracing::warn!(schedule = %name, arn = target.arn(), "a schedule's target is no function of the template");
                     continue;
                 };
-                let input = target.input().unwrap_or("{}").to_owned();
-                match function.invoke(Bytes::from(input)).await {
-                    Invoked::Response(_) => {
-                        fired.insert(key);
-                        if schedule.action_after_completion().map(|a| a.as_str()) == Some("DELETE") {
-                            let _ = self.client.delete_schedule().group_name(group).name(name).send().await;
-                        }
-                    }
-                    Invoked::FunctionError(e) => {
-                        tracing::warn!(schedule = name, error = %String::from_utf8_lossy(&e), "the schedule's target failed; it is retried")
-                    }
-                    Invoked::Failed(e) => {
-                        tracing::warn!(schedule = name, error = %e, "the schedule's target did not answer; it is retried")
-                    }
+                function.invoke_async(Bytes::from(target.input().unwrap_or("{}").to_owned()));
+                fired.insert(key);
+                if schedule.action_after_completion().map(|a| a.as_str()) == Some("DELETE") {
+                    let _ = self.client.delete_schedule().group_name(group).name(&name).send().await;
                 }
             }
         }
+        // What is no longer listed cannot fire again.
+        fired.retain(|k| listed_now.contains(k));
         Ok(())
     }
 }
 
-/// A `rate(...)` schedule: invokes `function` with `input` every `every`, the first time one
-/// period after the start.
+/// A `rate(...)` schedule: invokes `function` with `input` every `every` (asynchronously, as
+/// Scheduler does), the first time one period after the start.
 pub async fn run_rate(function: Arc<LocalFunction>, every: Duration, input: String) {
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        match function.invoke(Bytes::from(input.clone())).await {
-            Invoked::Response(_) => {}
-            Invoked::FunctionError(e) => {
-                tracing::warn!(function = %function.logical_id, error = %String::from_utf8_lossy(&e), "a scheduled run failed")
-            }
-            Invoked::Failed(e) => {
-                tracing::warn!(function = %function.logical_id, error = %e, "a scheduled run did not answer")
-            }
-        }
+        function.invoke_async(Bytes::from(input.clone()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch() -> Vec<aws_sdk_sqs::types::Message> {
+        ["m1", "m2"]
+            .into_iter()
+            .map(|id| aws_sdk_sqs::types::Message::builder().message_id(id).build())
+            .collect()
+    }
+
+    #[test]
+    fn a_partial_batch_answer_is_read_as_lambda_reads_it() {
+        let b = batch();
+        let ids = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<HashSet<_>>());
+        assert_eq!(failures(br#"{"batchItemFailures":[]}"#, &b), ids(&[]));
+        assert_eq!(failures(br#"{}"#, &b), ids(&[]));
+        assert_eq!(
+            failures(br#"{"batchItemFailures":[{"itemIdentifier":"m2"}]}"#, &b),
+            ids(&["m2"])
+        );
+        // What fails the whole batch on AWS.
+        assert_eq!(failures(b"not json", &b), None);
+        assert_eq!(failures(br#"{"batchItemFailures":[{"itemIdentifier":""}]}"#, &b), None);
+        assert_eq!(
+            failures(br#"{"batchItemFailures":[{"itemIdentifier":"m9"}]}"#, &b),
+            None
+        );
+        assert_eq!(failures(br#"{"batchItemFailures":{"itemIdentifier":"m1"}}"#, &b), None);
     }
 }

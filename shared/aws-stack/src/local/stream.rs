@@ -6,12 +6,15 @@
 //! dropped (the template sends no failure destination).
 //!
 //! Filter patterns play literal values and `{"prefix": ...}` (what the template uses); another
-//! operator fails the start. Not played: parallelization, tumbling windows, batching windows,
-//! bisecting a failed batch, `MaximumRecordAgeInSeconds` (records are read as they come).
+//! operator fails the start. Shards are listed again every few seconds (a new one is read from
+//! its start); an iterator that stops working is taken again after the last record read. Not
+//! played: parallelization, tumbling windows, batching windows, bisecting a failed batch,
+//! `MaximumRecordAgeInSeconds` (records are read as they come).
 
 use super::lambda::{Invoked, LocalFunction};
 use axum::body::Bytes;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -117,57 +120,91 @@ impl StreamSource {
 
     /// Reads the stream forever.
     pub async fn run(self) {
-        let mut iterators: Vec<(String, String)> = Vec::new();
+        // Shard → (iterator, the last sequence number read).
+        let mut shards: HashMap<String, (Option<String>, Option<String>)> = HashMap::new();
+        let mut listed_at: Option<std::time::Instant> = None;
         loop {
-            if let Err(e) = self.poll(&mut iterators).await {
-                tracing::warn!(error = %e, "the DynamoDB stream event source could not read the stream");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+            if listed_at.is_none_or(|at| at.elapsed() > Duration::from_secs(5)) {
+                match self.list(&mut shards, listed_at.is_none()).await {
+                    Ok(()) => listed_at = Some(std::time::Instant::now()),
+                    Err(e) => tracing::warn!(error = %e, "the DynamoDB stream event source could not list the shards"),
+                }
+            }
+            for (shard, (iterator, last)) in shards.iter_mut() {
+                if let Err(e) = self.read(shard, iterator, last).await {
+                    tracing::warn!(error = %e, shard = %shard, "the DynamoDB stream event source could not read a shard");
+                    *iterator = None;
+                }
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 
-    async fn poll(&self, iterators: &mut Vec<(String, String)>) -> Result<(), String> {
-        if iterators.is_empty() {
-            let described = self
-                .call("DescribeStream", json!({"StreamArn": self.stream_arn}))
+    /// Adds the shards not known yet: at the starting position on the first listing, from their
+    /// start after it (a shard that appears later holds only records written since).
+    async fn list(
+        &self,
+        shards: &mut HashMap<String, (Option<String>, Option<String>)>,
+        first: bool,
+    ) -> Result<(), String> {
+        let described = self
+            .call("DescribeStream", json!({"StreamArn": self.stream_arn}))
+            .await?;
+        for shard in described["StreamDescription"]["Shards"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let Some(id) = shard["ShardId"].as_str() else { continue };
+            if shards.contains_key(id) {
+                continue;
+            }
+            let position = if first {
+                self.starting_position.as_str()
+            } else {
+                "TRIM_HORIZON"
+            };
+            let it = self
+                .call(
+                    "GetShardIterator",
+                    json!({"StreamArn": self.stream_arn, "ShardId": id, "ShardIteratorType": position}),
+                )
                 .await?;
-            for shard in described["StreamDescription"]["Shards"]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
-                let Some(id) = shard["ShardId"].as_str() else { continue };
-                let it = self
-                    .call(
-                        "GetShardIterator",
-                        json!({"StreamArn": self.stream_arn, "ShardId": id, "ShardIteratorType": self.starting_position}),
-                    )
-                    .await?;
-                if let Some(i) = it["ShardIterator"].as_str() {
-                    iterators.push((id.to_owned(), i.to_owned()));
-                }
+            shards.insert(id.to_owned(), (it["ShardIterator"].as_str().map(str::to_owned), None));
+        }
+        Ok(())
+    }
+
+    async fn read(&self, shard: &str, iterator: &mut Option<String>, last: &mut Option<String>) -> Result<(), String> {
+        if iterator.is_none() {
+            let request = match last {
+                Some(sequence) => json!({"StreamArn": self.stream_arn, "ShardId": shard,
+                    "ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": sequence}),
+                None => json!({"StreamArn": self.stream_arn, "ShardId": shard, "ShardIteratorType": "LATEST"}),
+            };
+            *iterator = self.call("GetShardIterator", request).await?["ShardIterator"]
+                .as_str()
+                .map(str::to_owned);
+        }
+        let Some(current) = iterator.clone() else { return Ok(()) };
+        let out = self.call("GetRecords", json!({"ShardIterator": current})).await?;
+        *iterator = out["NextShardIterator"].as_str().map(str::to_owned);
+        let mut records = Vec::new();
+        for mut record in out["Records"].as_array().cloned().unwrap_or_default() {
+            if let Some(sequence) = record["dynamodb"]["SequenceNumber"].as_str() {
+                *last = Some(sequence.to_owned());
+            }
+            record["eventSourceARN"] = json!(self.stream_arn);
+            let mut kept = self.filters.is_empty();
+            for f in &self.filters {
+                kept = kept || matches(f, &record)?;
+            }
+            if kept {
+                records.push(record);
             }
         }
-        for (_, iterator) in iterators.iter_mut() {
-            let out = self.call("GetRecords", json!({"ShardIterator": iterator})).await?;
-            if let Some(next) = out["NextShardIterator"].as_str() {
-                *iterator = next.to_owned();
-            }
-            let mut records = Vec::new();
-            for mut record in out["Records"].as_array().cloned().unwrap_or_default() {
-                record["eventSourceARN"] = json!(self.stream_arn);
-                let mut kept = self.filters.is_empty();
-                for f in &self.filters {
-                    kept = kept || matches(f, &record)?;
-                }
-                if kept {
-                    records.push(record);
-                }
-            }
-            for batch in records.chunks(self.batch_size.max(1)) {
-                self.deliver(batch).await;
-            }
+        for batch in records.chunks(self.batch_size.max(1)) {
+            self.deliver(batch).await;
         }
         Ok(())
     }

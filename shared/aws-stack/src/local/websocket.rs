@@ -53,7 +53,14 @@ struct Connection {
     user_agent: String,
 }
 
-fn context(api: &WebSocketApi, route_key: &str, event_type: &str, id: &str, authorizer: &Value) -> Value {
+fn context(
+    api: &WebSocketApi,
+    route_key: &str,
+    event_type: &str,
+    id: &str,
+    authorizer: &Value,
+    connected_at: chrono::DateTime<chrono::Utc>,
+) -> Value {
     let now = chrono::Utc::now();
     let mut c = json!({
         "routeKey": route_key,
@@ -62,7 +69,7 @@ fn context(api: &WebSocketApi, route_key: &str, event_type: &str, id: &str, auth
         "requestTime": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
         "messageDirection": "IN",
         "stage": api.stage,
-        "connectedAt": now.timestamp_millis(),
+        "connectedAt": connected_at.timestamp_millis(),
         "requestTimeEpoch": now.timestamp_millis(),
         "identity": {"sourceIp": "127.0.0.1"},
         "requestId": uuid::Uuid::new_v4().to_string(),
@@ -74,6 +81,54 @@ fn context(api: &WebSocketApi, route_key: &str, event_type: &str, id: &str, auth
         c["authorizer"] = authorizer.clone();
     }
     c
+}
+
+/// Whether an IAM policy document allows `execute-api:Invoke` on `arn`, as API Gateway reads an
+/// authorizer's policy: an explicit `Deny` wins, else an `Allow` must match (`*` and `?` as
+/// wildcards in actions and resources).
+pub fn allows(document: &Value, arn: &str) -> bool {
+    let list = |v: &Value| -> Vec<String> {
+        match v {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(items) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let statements = match &document["Statement"] {
+        Value::Array(items) => items.clone(),
+        single @ Value::Object(_) => vec![single.clone()],
+        _ => Vec::new(),
+    };
+    let applies = |st: &Value| {
+        list(&st["Action"]).iter().any(|a| glob(a, "execute-api:Invoke"))
+            && list(&st["Resource"]).iter().any(|r| glob(r, arn))
+    };
+    let denied = statements.iter().any(|st| st["Effect"] == "Deny" && applies(st));
+    let allowed = statements.iter().any(|st| st["Effect"] == "Allow" && applies(st));
+    allowed && !denied
+}
+
+/// IAM's wildcard match: `*` any run, `?` one character.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
 }
 
 fn status_of(payload: &[u8]) -> (u16, Option<String>) {
@@ -164,6 +219,7 @@ async fn connect(
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
     let id = base64::engine::general_purpose::STANDARD.encode(raw);
+    let connected_at = chrono::Utc::now();
     let header_map: HashMap<String, String> = headers
         .iter()
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
@@ -194,7 +250,7 @@ async fn connect(
             "queryStringParameters": query,
             "multiValueQueryStringParameters": multi(&query),
             "stageVariables": {},
-            "requestContext": context(&api, "$connect", "CONNECT", &id, &Value::Null),
+            "requestContext": context(&api, "$connect", "CONNECT", &id, &Value::Null, connected_at),
         });
         let policy = match function.invoke(Bytes::from(event.to_string())).await {
             Invoked::Response(p) => serde_json::from_slice::<Value>(&p).unwrap_or(Value::Null),
@@ -203,9 +259,11 @@ async fn connect(
             }
             _ => return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response(),
         };
-        let allowed = policy["policyDocument"]["Statement"]
-            .as_array()
-            .is_some_and(|s| !s.is_empty() && s.iter().all(|st| st["Effect"] == "Allow"));
+        let method_arn = format!(
+            "arn:aws:execute-api:{}:{}:{}/{}/$connect",
+            api.region, api.account, api.api_id, api.stage
+        );
+        let allowed = allows(&policy["policyDocument"], &method_arn);
         if !allowed {
             return (StatusCode::FORBIDDEN, "Forbidden").into_response();
         }
@@ -219,7 +277,7 @@ async fn connect(
         let mut event = json!({
             "headers": header_map,
             "multiValueHeaders": multi(&header_map),
-            "requestContext": context(&api, "$connect", "CONNECT", &id, &authorizer),
+            "requestContext": context(&api, "$connect", "CONNECT", &id, &authorizer, connected_at),
             "isBase64Encoded": false,
         });
         if !query.is_empty() {
@@ -237,7 +295,7 @@ async fn connect(
         }
     }
     let (tx, rx) = mpsc::unbounded_channel();
-    let now = chrono::Utc::now();
+    let now = connected_at;
     if let Ok(mut c) = api.connections.lock() {
         c.insert(
             id.clone(),
@@ -249,13 +307,14 @@ async fn connect(
             },
         );
     }
-    upgrade.on_upgrade(move |socket| serve(api, id, authorizer, socket, rx))
+    upgrade.on_upgrade(move |socket| serve(api, id, authorizer, connected_at, socket, rx))
 }
 
 async fn serve(
     api: Arc<WebSocketApi>,
     id: String,
     authorizer: Value,
+    connected_at: chrono::DateTime<chrono::Utc>,
     socket: WebSocket,
     mut to_client: mpsc::UnboundedReceiver<Message>,
 ) {
@@ -289,7 +348,7 @@ async fn serve(
             continue;
         };
         let answers = route.answers;
-        let mut ctx = context(&api, &selected, "MESSAGE", &id, &authorizer);
+        let mut ctx = context(&api, &selected, "MESSAGE", &id, &authorizer, connected_at);
         ctx["messageId"] = json!(uuid::Uuid::new_v4().to_string());
         let event = json!({"requestContext": ctx, "body": text, "isBase64Encoded": false});
         if let Some((_, Some(body))) = api.invoke_route(&selected, event).await
@@ -307,7 +366,7 @@ async fn serve(
     }
     api.forget(&id);
     writer.abort();
-    let event = json!({"requestContext": context(&api, "$disconnect", "DISCONNECT", &id, &authorizer), "isBase64Encoded": false});
+    let event = json!({"requestContext": context(&api, "$disconnect", "DISCONNECT", &id, &authorizer, connected_at), "isBase64Encoded": false});
     let _ = api.invoke_route("$disconnect", event).await;
 }
 
@@ -368,5 +427,38 @@ async fn disconnect_by_api(State(api): State<Arc<WebSocketApi>>, Path((_, id)): 
             StatusCode::NO_CONTENT.into_response()
         }
         None => gone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_authorizers_policy_allows_as_api_gateway_reads_it() {
+        let arn = "arn:aws:execute-api:us-east-1:123456789012:api/live/$connect";
+        let policy = |effect: &str, resource: &str| json!({"Version": "2012-10-17", "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}]});
+        assert!(allows(&policy("Allow", arn), arn));
+        assert!(allows(
+            &policy("Allow", "arn:aws:execute-api:us-east-1:123456789012:api/*"),
+            arn
+        ));
+        assert!(!allows(
+            &policy(
+                "Allow",
+                "arn:aws:execute-api:us-east-1:123456789012:other/live/$connect"
+            ),
+            arn
+        ));
+        assert!(!allows(&policy("Deny", arn), arn));
+        let both = json!({"Statement": [
+            {"Action": "execute-api:*", "Effect": "Allow", "Resource": "*"},
+            {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": arn}]});
+        assert!(!allows(&both, arn));
+        assert!(!allows(
+            &json!({"Statement": [{"Action": "s3:GetObject", "Effect": "Allow", "Resource": "*"}]}),
+            arn
+        ));
+        assert!(!allows(&json!({}), arn));
     }
 }
