@@ -10,7 +10,7 @@ CFN_LINT_VERSION ?= 1.58.0
 CARGO_LAMBDA_VERSION ?= 1.9.2
 SCHEMATHESIS_VERSION ?= 4.32.5
 # The functions, as the SAM template names their code directories.
-FUNCTIONS := admin-api operator-api avito-webhook oauth-callback router autoreply auto-close live-push live-socket web-interface
+FUNCTIONS := admin-api operator-api avito-webhook oauth-callback router autoreply auto-close live-push live-socket web-interface sign-in-audit
 LAMBDA_DIR := target/lambda
 WATCH_PORT ?= 9000
 CARGO ?= cargo

@@ -13,7 +13,7 @@ port=${2:-9000}
 
 free_port() { "$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 sandbox_port=$(free_port)
-functions=(admin-api operator-api avito-webhook oauth-callback router autoreply auto-close live-push live-socket web-interface)
+functions=(admin-api operator-api avito-webhook oauth-callback router autoreply auto-close live-push live-socket web-interface sign-in-audit)
 args=()
 for f in "${functions[@]}"; do args+=(-p "$f" --bin "$f"); done
 cargo build --quiet "${args[@]}" -p avito-sandbox --bin avito-sandbox -p aws-stack --bin avito-cc-aws-local

@@ -21,7 +21,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const FUNCTIONS: [&str; 10] = [
+const FUNCTIONS: [&str; 11] = [
     "admin-api",
     "operator-api",
     "avito-webhook",
@@ -32,6 +32,7 @@ const FUNCTIONS: [&str; 10] = [
     "live-push",
     "live-socket",
     "web-interface",
+    "sign-in-audit",
 ];
 const ADMIN: &str = "admin@acme.test";
 
@@ -479,6 +480,21 @@ async fn every_flow_runs_end_to_end_on_the_templates_wiring() {
     .await;
     let (status, me) = api.get("/v1/me", &operator).await;
     assert_eq!((status, me["role"].as_str()), (200, Some("operator")), "{me}");
+    // Both sign-ins are in the tenant's audit log, by name (the pool's post-authentication
+    // trigger: the product never sees the hosted page's sign-ins otherwise).
+    let (status, log) = api.get("/v1/audit", &admin).await;
+    assert_eq!(status, 200, "{log}");
+    let signed_in: Vec<&str> = log["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["action"] == "signed_in")
+        .filter_map(|e| e["actor"]["name"].as_str())
+        .collect();
+    assert!(
+        signed_in.contains(&"Ольга") && signed_in.contains(&"Администратор"),
+        "{log}"
+    );
     // A token is refused once altered.
     let mut forged = operator.clone();
     forged.pop();

@@ -9,7 +9,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
 /// The functions, as `make build` names them.
-pub const FUNCTIONS: [&str; 10] = [
+pub const FUNCTIONS: [&str; 11] = [
     "admin-api",
     "operator-api",
     "avito-webhook",
@@ -20,6 +20,7 @@ pub const FUNCTIONS: [&str; 10] = [
     "live-push",
     "live-socket",
     "web-interface",
+    "sign-in-audit",
 ];
 
 /// One function's figures.

@@ -335,6 +335,11 @@ pub async fn start(settings: Settings) -> Result<LocalStack, String> {
         routes,
     });
 
+    for (pool, trigger, _) in &wiring.user_pool_triggers {
+        if trigger != "PostAuthentication" {
+            tracing::warn!(pool = %pool, trigger = %trigger, "a user pool trigger other than PostAuthentication is not played");
+        }
+    }
     // Cognito's hosted page, for the template's app client with the authorization code flow.
     let mut app = axum::Router::new();
     let client = wiring.resources.iter().find(|(_, v)| {
@@ -354,6 +359,18 @@ pub async fn start(settings: Settings) -> Result<LocalStack, String> {
                 .map(|items| items.iter().map(|u| r.resolve(u)).collect())
                 .unwrap_or(Ok(Vec::new()))
         };
+        let pool_id = properties
+            .get("UserPoolId")
+            .and_then(|p| match crate::template::intrinsic(p) {
+                Some(("Ref", Value::String(id))) => Some(id.clone()),
+                _ => None,
+            });
+        let post_authentication = wiring
+            .user_pool_triggers
+            .iter()
+            .find(|(pool, trigger, _)| Some(pool) == pool_id.as_ref() && trigger == "PostAuthentication")
+            .map(|(_, _, f)| function_of(f).ok_or_else(|| format!("the trigger function {f} was not started")))
+            .transpose()?;
         let pool = properties
             .get("UserPoolId")
             .map(|p| r.resolve(p))
@@ -361,11 +378,15 @@ pub async fn start(settings: Settings) -> Result<LocalStack, String> {
             .unwrap_or_default();
         let hosted = sign_in::HostedSignIn::new(
             cognito_client_from_env().await,
-            pool,
-            r.refs.get(id).cloned().unwrap_or_default(),
-            urls("CallbackURLs")?,
-            urls("LogoutURLs")?,
+            sign_in::AppClient {
+                user_pool_id: pool,
+                client_id: r.refs.get(id).cloned().unwrap_or_default(),
+                callback_urls: urls("CallbackURLs")?,
+                logout_urls: urls("LogoutURLs")?,
+            },
             format!("{base_url}/_cognito"),
+            post_authentication,
+            region.clone(),
         );
         app = app.nest("/_cognito", hosted.router());
     }

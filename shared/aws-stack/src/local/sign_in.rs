@@ -12,8 +12,11 @@
 //! minutes and work once. The tokens are moto's: its access tokens carry the scope
 //! `aws.cognito.signin.user.admin` rather than the scopes asked for (the product reads ID tokens
 //! only). Not played: MFA, "forgot password", federated identity providers, the hosted page's
-//! own session (every authorize asks for the password).
+//! own session (every authorize asks for the password). The pool's post-authentication trigger
+//! runs after each successful sign-in, with Cognito's event, before the code is given; its
+//! failure fails the sign-in, as Cognito does. Other triggers are not played.
 
+use super::lambda::{Invoked, LocalFunction};
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
 use axum::Router;
@@ -42,6 +45,9 @@ pub struct HostedSignIn {
     pub logout_urls: Vec<String>,
     /// Where this page is served (`http://127.0.0.1:<port>/_cognito`).
     pub base: String,
+    /// The pool's post-authentication trigger.
+    pub post_authentication: Option<Arc<LocalFunction>>,
+    pub region: String,
     codes: Mutex<HashMap<String, Issued>>,
 }
 
@@ -52,22 +58,33 @@ struct Issued {
     tokens: serde_json::Value,
 }
 
+/// The app client the page signs people in for, as the template declares it.
+pub struct AppClient {
+    pub user_pool_id: String,
+    pub client_id: String,
+    pub callback_urls: Vec<String>,
+    pub logout_urls: Vec<String>,
+}
+
 impl HostedSignIn {
+    /// The page at `base` for `app`, on moto's Cognito, running `post_authentication` after each
+    /// sign-in.
     pub fn new(
         cognito: Client,
-        user_pool_id: String,
-        client_id: String,
-        callback_urls: Vec<String>,
-        logout_urls: Vec<String>,
+        app: AppClient,
         base: String,
+        post_authentication: Option<Arc<LocalFunction>>,
+        region: String,
     ) -> Arc<Self> {
         Arc::new(Self {
             cognito,
-            user_pool_id,
-            client_id,
-            callback_urls,
-            logout_urls,
+            user_pool_id: app.user_pool_id,
+            client_id: app.client_id,
+            callback_urls: app.callback_urls,
+            logout_urls: app.logout_urls,
             base,
+            post_authentication,
+            region,
             codes: Mutex::new(HashMap::new()),
         })
     }
@@ -173,7 +190,52 @@ impl HostedSignIn {
         with_headers(Html(html_page::render("Вход в контакт-центр", &body)).into_response())
     }
 
-    fn issue(&self, p: &AuthorizeParams, tokens: serde_json::Value) -> Response {
+    /// Runs the post-authentication trigger for `username`: `Err` with what to tell the person
+    /// when it fails.
+    async fn after_sign_in(&self, username: &str) -> Result<(), String> {
+        let Some(function) = &self.post_authentication else {
+            return Ok(());
+        };
+        let user = self
+            .cognito
+            .admin_get_user()
+            .user_pool_id(&self.user_pool_id)
+            .username(username)
+            .send()
+            .await
+            .map_err(|e| aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(e).to_string())?;
+        let mut attributes = serde_json::Map::new();
+        for a in user.user_attributes() {
+            attributes.insert(a.name().to_owned(), json!(a.value()));
+        }
+        if let Some(status) = user.user_status() {
+            attributes.insert("cognito:user_status".into(), json!(status.as_str()));
+        }
+        let event = json!({
+            "version": "1",
+            "triggerSource": "PostAuthentication_Authentication",
+            "region": self.region,
+            "userPoolId": self.user_pool_id,
+            "userName": user.username(),
+            "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": self.client_id},
+            "request": {"userAttributes": attributes, "newDeviceUsed": false},
+            "response": {},
+        });
+        match function.invoke(axum::body::Bytes::from(event.to_string())).await {
+            Invoked::Response(_) => Ok(()),
+            Invoked::FunctionError(e) => Err(format!(
+                "PostAuthentication failed with error {}",
+                String::from_utf8_lossy(&e)
+            )),
+            Invoked::Failed(e) => Err(format!("PostAuthentication failed with error {e}")),
+        }
+    }
+
+    async fn issue(&self, p: &AuthorizeParams, username: &str, tokens: serde_json::Value) -> Response {
+        if let Err(e) = self.after_sign_in(username).await {
+            tracing::warn!(error = %e, "the post-authentication trigger failed; the sign-in fails");
+            return self.form(p, Some("Вход не удался. Попробуйте ещё раз."), None);
+        }
         let mut bytes = [0u8; 24];
         if getrandom::getrandom(&mut bytes).is_err() {
             return bad("Не удалось выдать код.");
@@ -256,7 +318,7 @@ async fn login(State(s): State<Arc<HostedSignIn>>, axum::Form(f): axum::Form<Log
             .send()
             .await;
         return match answered.ok().and_then(|a| tokens_of(a.authentication_result())) {
-            Some(tokens) => s.issue(&p, tokens),
+            Some(tokens) => s.issue(&p, &f.username, tokens).await,
             None => s.form(
                 &p,
                 Some("Пароль не подходит: не короче 10 символов, с заглавными и строчными буквами и цифрами."),
@@ -281,7 +343,7 @@ async fn login(State(s): State<Arc<HostedSignIn>>, axum::Form(f): axum::Form<Log
         return s.form(&p, None, Some((f.username.trim(), auth.session().unwrap_or_default())));
     }
     match tokens_of(auth.authentication_result()) {
-        Some(tokens) => s.issue(&p, tokens),
+        Some(tokens) => s.issue(&p, f.username.trim(), tokens).await,
         None => s.form(&p, Some(refused), None),
     }
 }

@@ -9,7 +9,10 @@ use serde_yaml_ng::Value;
 /// sign-in page, so the URLs only have to be well-formed): the local server's address.
 pub const LOCAL_PARAMETERS: [(&str, &str); 1] = [("PublicBaseUrl", "http://127.0.0.1:8080")];
 
-const POOL_NOT_APPLIED: [&str; 5] = [
+/// `LambdaConfig` too: moto runs no trigger; the hosted page `aws_local` plays runs the
+/// post-authentication one.
+const POOL_NOT_APPLIED: [&str; 6] = [
+    "LambdaConfig",
     "UserPoolName",
     "DeletionProtection",
     "UserPoolTags",

@@ -28,6 +28,9 @@ pub struct Wiring {
     pub global_environment: Vec<(String, Value)>,
     /// The WebSocket APIs (`AWS::ApiGatewayV2::Api` with `ProtocolType: WEBSOCKET`).
     pub websocket_apis: Vec<WebSocketApiSpec>,
+    /// The user pools' Lambda triggers: (pool's logical id, trigger, e.g. `PostAuthentication`,
+    /// the function's logical id).
+    pub user_pool_triggers: Vec<(String, String, String)>,
 }
 
 /// A WebSocket API: its routes, each with the function behind it and its authorizer.
@@ -183,6 +186,7 @@ impl Wiring {
             resources: resources.clone(),
             global_environment,
             websocket_apis: Vec::new(),
+            user_pool_triggers: Vec::new(),
         };
         let empty = Value::Mapping(Mapping::new());
         for (id, resource) in &resources {
@@ -194,6 +198,23 @@ impl Wiring {
                     .functions
                     .push(function(id, properties, global_timeout).map_err(at)?),
                 Some(HTTP_API) => http_api(&mut wiring, id, properties).map_err(at)?,
+                Some("AWS::Cognito::UserPool") => {
+                    for (trigger, function) in properties
+                        .get("LambdaConfig")
+                        .and_then(Value::as_mapping)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let trigger = trigger
+                            .as_str()
+                            .ok_or_else(|| at("a trigger name is not a string".into()))?;
+                        let function = target(function)
+                            .ok_or_else(|| at(format!("LambdaConfig.{trigger}: not !GetAtt <function>.Arn")))?;
+                        wiring
+                            .user_pool_triggers
+                            .push((id.to_owned(), trigger.to_owned(), function));
+                    }
+                }
                 Some("AWS::Lambda::Function") => {
                     return Err(at("plain AWS::Lambda::Function is not played locally".into()));
                 }
@@ -592,6 +613,14 @@ mod tests {
             ))
         );
         assert!(live.routes.iter().any(|r| r.key == "$default" && r.answers));
+        assert_eq!(
+            w.user_pool_triggers,
+            [(
+                "UserPool".to_owned(),
+                "PostAuthentication".to_owned(),
+                "SignInAuditFunction".to_owned()
+            )]
+        );
         let push = w.function("LivePushFunction").expect("push");
         assert!(
             matches!(&push.events[..], [EventSpec::DynamoDbStream { batch_size: 100, maximum_retry_attempts: 2, filters, .. }] if filters.len() == 2)
