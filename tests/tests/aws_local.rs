@@ -21,19 +21,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const FUNCTIONS: [&str; 11] = [
-    "admin-api",
-    "operator-api",
-    "avito-webhook",
-    "oauth-callback",
-    "router",
-    "autoreply",
-    "auto-close",
-    "live-push",
-    "live-socket",
-    "web-interface",
-    "sign-in-audit",
-];
 const ADMIN: &str = "admin@acme.test";
 
 fn root() -> std::path::PathBuf {
@@ -50,9 +37,13 @@ fn target_dir() -> std::path::PathBuf {
 fn build() {
     static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     BUILT.get_or_init(|| {
-        let mut args = vec!["build", "-q", "-p", "aws-stack", "--bin", "avito-cc-aws-local"];
-        for f in FUNCTIONS {
-            args.extend(["-p", f, "--bin", f]);
+        // Every function the template declares, by its binary's name.
+        let wiring = aws_stack::template::wiring::Wiring::repository().expect("template");
+        let mut args: Vec<String> = ["build", "-q", "-p", "aws-stack", "--bin", "avito-cc-aws-local"]
+            .map(String::from)
+            .to_vec();
+        for f in &wiring.functions {
+            args.extend(["-p".into(), f.binary.clone(), "--bin".into(), f.binary.clone()]);
         }
         let status = Command::new(env!("CARGO"))
             .args(&args)
@@ -266,35 +257,18 @@ async fn sign_in(base: &str, email: &str, password: &str, new_password: Option<&
     let q = |k: &str| url.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
     assert_eq!(q("state").as_deref(), Some("st4te"));
     let code = q("code").expect("a code");
-    let tokens: Value = http
-        .post(s("token_url"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", &s("client_id")),
-            ("code", &code),
-            ("redirect_uri", &s("redirect_uri")),
-            ("code_verifier", verifier),
+    let exchange = || {
+        http.post(s("token_url")).form(&[
+            ("grant_type", "authorization_code".to_owned()),
+            ("client_id", s("client_id")),
+            ("code", code.clone()),
+            ("redirect_uri", s("redirect_uri")),
+            ("code_verifier", verifier.to_owned()),
         ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("JSON");
+    };
+    let tokens: Value = exchange().send().await.expect("token").json().await.expect("JSON");
     // A code works once.
-    let again = http
-        .post(s("token_url"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("client_id", &s("client_id")),
-            ("code", &code),
-            ("redirect_uri", &s("redirect_uri")),
-            ("code_verifier", verifier),
-        ])
-        .send()
-        .await
-        .expect("token");
-    assert_eq!(again.status(), 400);
+    assert_eq!(exchange().send().await.expect("token").status(), 400);
     tokens["id_token"].as_str().expect("an ID token").to_owned()
 }
 
@@ -325,6 +299,24 @@ impl Api {
     }
     async fn put(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
         self.call(reqwest::Method::PUT, path, token, Some(body)).await
+    }
+    /// A channel of `kind` in `group`, connected with the sandbox account's personal key pair;
+    /// its id.
+    async fn connected_channel(&self, admin: &str, group: &Value, name: &str, kind: &str, account: u32) -> String {
+        let (status, channel) = self
+            .post(
+                "/v1/channels",
+                admin,
+                json!({"name": name, "kind": kind, "channel_group_id": group}),
+            )
+            .await;
+        assert_eq!(status, 201, "{channel}");
+        let id = channel["id"].as_str().expect("channel").to_owned();
+        let keys =
+            json!({"client_id": format!("personal-{account}"), "client_secret": format!("personal-secret-{account}")});
+        let (status, connected) = self.post(&format!("/v1/channels/{id}/connect"), admin, keys).await;
+        assert_eq!(status, 200, "{connected}");
+        id
     }
 }
 
@@ -406,23 +398,9 @@ async fn every_flow_runs_end_to_end_on_the_templates_wiring() {
     let (status, me) = api.get("/v1/me", &admin).await;
     assert_eq!((status, me["role"].as_str()), (200, Some("admin")), "{me}");
     let (_, group) = api.post("/v1/channel-groups", &admin, json!({"name": "Москва"})).await;
-    let (status, channel) = api
-        .post(
-            "/v1/channels",
-            &admin,
-            json!({"name": "Авито", "kind": "avito", "channel_group_id": group["id"]}),
-        )
+    let ch = api
+        .connected_channel(&admin, &group["id"], "Авито", "avito", 1001)
         .await;
-    assert_eq!(status, 201, "{channel}");
-    let ch = channel["id"].as_str().expect("channel").to_owned();
-    let (status, connected) = api
-        .post(
-            &format!("/v1/channels/{ch}/connect"),
-            &admin,
-            json!({"client_id": "personal-1001", "client_secret": "personal-secret-1001"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{connected}");
     let all_day = json!([{"start": "00:00", "end": "24:00"}]);
     let (status, body) = api
         .put(
@@ -603,23 +581,8 @@ async fn every_flow_runs_end_to_end_on_the_templates_wiring() {
     // A candidate responds on Avito Jobs while Avito cannot give the response the router needs:
     // after the template's receive count the message is a dead letter; once Avito is back, the
     // administrator replays it and the response reaches the queue.
-    let (status, jobs) = api
-        .post(
-            "/v1/channels",
-            &admin,
-            json!({"name": "Вакансии", "kind": "avito_jobs", "channel_group_id": group["id"]}),
-        )
+    api.connected_channel(&admin, &group["id"], "Вакансии", "avito_jobs", 1002)
         .await;
-    assert_eq!(status, 201, "{jobs}");
-    let jobs = jobs["id"].as_str().expect("channel").to_owned();
-    let (status, connected) = api
-        .post(
-            &format!("/v1/channels/{jobs}/connect"),
-            &admin,
-            json!({"client_id": "personal-1002", "client_secret": "personal-secret-1002"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{connected}");
     assert_eq!(api.get("/v1/dead-letters", &admin).await, (200, json!({"waiting": 0})));
     sandbox_post(
         &sandbox,

@@ -40,29 +40,9 @@ fn routes() -> Vec<Route> {
     routes
 }
 
-/// How specifically `route` matches `path`, or `None`: literal segments count most, a greedy
-/// `{proxy+}` least (API Gateway prefers the most specific route).
-fn specificity(route: &str, path: &str) -> Option<(usize, usize)> {
-    let (r, p): (Vec<&str>, Vec<&str>) = (
-        route.trim_matches('/').split('/').collect(),
-        path.trim_matches('/').split('/').collect(),
-    );
-    let mut literal = 0;
-    for (i, seg) in r.iter().enumerate() {
-        if seg.ends_with("+}") {
-            return (p.len() > i).then_some((literal, i));
-        }
-        let other = p.get(i)?;
-        if seg.starts_with('{') {
-            continue;
-        }
-        if seg != other {
-            return None;
-        }
-        literal += 1;
-    }
-    (r.len() == p.len()).then_some((literal, r.len() + 1))
-}
+/// How specifically `route` matches `path`: API Gateway's rule as `make watch` plays it (literal
+/// segments count most, a greedy `{proxy+}` least; its own test says the choices outright).
+use aws_stack::local::gateway::specificity;
 
 /// The function API Gateway sends `method path` to.
 fn target<'a>(routes: &'a [Route], method: &str, path: &str) -> Option<&'a str> {

@@ -112,34 +112,23 @@ mod tests {
             "custom:role": "operator", "cognito:user_status": "CONFIRMED"}),
         );
         assert_eq!(handle(&audit, signed_in.clone()).await, Ok(signed_in));
-        let page = audit
-            .log(
-                &Person {
-                    tenant: tenant.clone(),
-                    user: "admin".into(),
-                    role: Role::Admin,
-                },
-                None,
-                10,
-            )
+        let log_of = |tenant: &str| {
+            let administrator = Person {
+                tenant: TenantId::parse(tenant).expect("tenant"),
+                user: "admin".into(),
+                role: Role::Admin,
+            };
+            let audit = audit.clone();
+            async move { audit.log(&administrator, None, 10).await.expect("entries").items }
+        };
+        let entries: Vec<_> = log_of("acme")
             .await
-            .expect("entries");
-        let entries: Vec<_> = page.items.iter().map(|e| (e.action, e.actor.name.clone())).collect();
+            .iter()
+            .map(|e| (e.action, e.actor.name.clone()))
+            .collect();
         assert_eq!(entries, [(AuditAction::SignedIn, Some("Ольга Смирнова".to_owned()))]);
         // Another tenant's log has nothing of it.
-        let other = audit
-            .log(
-                &Person {
-                    tenant: TenantId::parse("other").expect("tenant"),
-                    user: "admin".into(),
-                    role: Role::Admin,
-                },
-                None,
-                10,
-            )
-            .await
-            .expect("entries");
-        assert!(other.items.is_empty());
+        assert!(log_of("other").await.is_empty());
     }
 
     #[test]
