@@ -528,7 +528,7 @@ async fn channels_belong_to_an_existing_channel_group_which_cannot_be_deleted_wh
     // Every value is valid; a channel's kind never changes: a conflict with the channel.
     assert_eq!(
         (r.status, r.body["error"].as_str()),
-        (StatusCode::CONFLICT, Some("conflict"))
+        (StatusCode::CONFLICT, Some("kind_never_changes"))
     );
     assert_eq!(
         api.get(&format!("/v1/channels/{channel}"), ADMIN).await.body["kind"],
@@ -631,7 +631,7 @@ async fn a_jobs_only_switch_on_an_avito_channel_is_409_and_the_old_settings_stay
         .await;
     assert_eq!(
         (r.status, r.body["error"].as_str()),
-        (StatusCode::CONFLICT, Some("conflict"))
+        (StatusCode::CONFLICT, Some("jobs_only"))
     );
     assert_eq!(api.get(&path, ADMIN).await.body, saved);
     // Beside an invalid value it is one of the failing fields.

@@ -40,7 +40,13 @@ pub struct Organization {
 /// Text of 1 to `max` characters as given, not blank; kept trimmed.
 fn required_text(field: &str, value: &str, max: usize, errors: &mut ValidationErrors) -> String {
     if is_blank(value) || char_len(value) > max {
-        errors.add(field, Problem::Length { min: 1, max: max as u64 });
+        errors.add(
+            field,
+            Problem::Length {
+                min: 1,
+                max: max as u64,
+            },
+        );
     }
     value.trim().to_owned()
 }
@@ -148,7 +154,12 @@ impl ClientCardDraft {
         let name = required_text("name", &self.name, MAX_RECORD_NAME_CHARS, &mut errors);
         let mut contacts = |field: &str, values: Vec<String>, valid: fn(&str) -> bool, what: Problem| {
             if values.len() > MAX_CONTACTS {
-                errors.add(field, Problem::TooMany { max: MAX_CONTACTS as u64 });
+                errors.add(
+                    field,
+                    Problem::TooMany {
+                        max: MAX_CONTACTS as u64,
+                    },
+                );
             }
             let mut kept: Vec<String> = Vec::new();
             for (i, v) in values.into_iter().enumerate() {
@@ -166,7 +177,10 @@ impl ClientCardDraft {
         let phones = contacts("phones", self.phones, is_phone, Problem::InvalidPhone);
         let emails = contacts("emails", self.emails, is_email, Problem::InvalidEmail);
         if stays_client && errors.0.len() == 1 {
-            return Err(Rejection::Conflict(Conflict::new(ConflictCode::StaysClient, STAYS_CLIENT)));
+            return Err(Rejection::Conflict(Conflict::new(
+                ConflictCode::StaysClient,
+                STAYS_CLIENT,
+            )));
         }
         Ok(errors.into_result(ClientCard {
             kind,
@@ -304,7 +318,10 @@ mod tests {
         // Nothing else wrong: a conflict with the card rather than an invalid value.
         assert_eq!(
             draft(Some("guest"), "Иван", &[], &[]).apply_to(&client),
-            Err(Rejection::Conflict(Conflict::new(ConflictCode::StaysClient, STAYS_CLIENT)))
+            Err(Rejection::Conflict(Conflict::new(
+                ConflictCode::StaysClient,
+                STAYS_CLIENT
+            )))
         );
     }
 

@@ -447,16 +447,11 @@ impl TryFrom<WorkingScheduleDoc> for WorkingSchedule {
             let path = format!("extra_working_dates[{i}]");
             let intervals = parse_day(&format!("{path}.intervals"), &x.intervals, &mut errors);
             if x.intervals.is_empty() {
-                errors.add(
-                    format!("{path}.intervals"),
-                    Problem::TooFew { min: 1 },
-                );
+                errors.add(format!("{path}.intervals"), Problem::TooFew { min: 1 });
             }
             match parse_date(&x.date) {
                 None => errors.add(format!("{path}.date"), Problem::InvalidDate),
-                Some(d) if holidays.contains_key(&d) => {
-                    errors.add(format!("{path}.date"), Problem::AlsoAHoliday)
-                }
+                Some(d) if holidays.contains_key(&d) => errors.add(format!("{path}.date"), Problem::AlsoAHoliday),
                 Some(d) if extra_working_dates.insert(d, intervals).is_some() => {
                     errors.add(format!("{path}.date"), Problem::Duplicate)
                 }

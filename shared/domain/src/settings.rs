@@ -372,7 +372,10 @@ fn parse_receiver(path: &str, doc: &ReceiverDoc, errors: &mut ValidationErrors) 
             })
         }
         _ => {
-            errors.add(format!("{path}.type"), Problem::OneOf(&["employee", "group", "chatbot"]));
+            errors.add(
+                format!("{path}.type"),
+                Problem::OneOf(&["employee", "group", "chatbot"]),
+            );
             None
         }
     }
@@ -404,10 +407,7 @@ fn parse_auto_replies(path: &str, docs: &[AutoReplyDoc], errors: &mut Validation
                 },
             );
         } else if doc.delay_seconds < previous_delay {
-            errors.add(
-                format!("{path}[{i}].delay_seconds"),
-                Problem::NotInOrder,
-            );
+            errors.add(format!("{path}[{i}].delay_seconds"), Problem::NotInOrder);
         }
         previous_delay = previous_delay.max(doc.delay_seconds);
         if let (Some(text), true) = (text, delay_ok) {
@@ -457,10 +457,7 @@ impl ChannelSettingsDoc {
         let nwt = &self.non_working_time;
         let non_working_time = match (&nwt.chatbot, nwt.auto_replies.is_empty()) {
             (Some(_), false) => {
-                errors.add(
-                    "non_working_time",
-                    Problem::MutuallyExclusive,
-                );
+                errors.add("non_working_time", Problem::MutuallyExclusive);
                 NonWorkingTime::AsInWorkingTime
             }
             (Some(bot), true) => {
