@@ -252,7 +252,7 @@ impl fmt::Display for Problem {
 
 /// One failing field: a path into the submitted document (`closing_message.text`,
 /// `working_time.auto_replies[2].delay_seconds`), a stable machine code, the numbers a person
-/// needs, and an English sentence (see [`Problem`]).
+/// needs, and an English sentence.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
