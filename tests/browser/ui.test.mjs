@@ -798,6 +798,7 @@ test("numbers, durations and the API's errors are said in Russian", async () => 
       { field: "capacity_per_operator", code: "out_of_range", min: 1, max: 1000 },
       { field: "answer_wait_seconds", code: "out_of_range", min: 30, max: 86400 },
       { field: "password", code: "too_short", min: 10 },
+      { field: "extra_working_dates[0].intervals", code: "too_few", min: 1 },
       { field: "x", code: "a_code_from_a_newer_server" },
     ].map(fieldText);
   });
@@ -808,6 +809,7 @@ test("numbers, durations and the API's errors are said in Russian", async () => 
     "Число от 1 до 1000",
     "Число от 30 до 86400 секунд",
     "Не короче 10 символов",
+    "Добавьте хотя бы 1 интервал",
     "Неверное значение",
   ]);
 });
