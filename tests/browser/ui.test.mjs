@@ -767,12 +767,14 @@ test("numbers, durations and the API's errors are said in Russian", async () => 
       ["not_found", "POST", "/v1/conversations/nothing-here/take"],
       ["validation", "POST", "/v1/channel-groups", { name: "" }],
       ["bad_request", "POST", "/v1/channel-groups", { nonsense: 1 }],
+      // A connected channel cannot be deleted: a conflict with its own code.
+      ["conflict", "DELETE", `/v1/channels/${(await api("GET", "/v1/channels")).items.find((c) => c.status === "connected")?.id}`],
     ]) {
       try {
         await api(method, path, body);
         out[name] = "no error";
       } catch (e) {
-        out[name] = { code: e.code, message: e.message, detail: e.detail };
+        out[name] = { code: e.code, message: e.message, detail: e.detail, fields: e.fields };
       }
     }
     return out;
@@ -783,6 +785,33 @@ test("numbers, durations and the API's errors are said in Russian", async () => 
   }
   assert.equal(errors.not_found.message, "Не найдено: возможно, это уже удалили. Обновите страницу.");
   assert.equal(errors.validation.message, "Проверьте заполнение полей.");
+  assert.equal(errors.validation.fields[0].code, "blank");
+  assert.equal(errors.conflict.code, "channel_connected");
+  assert.equal(errors.conflict.message, "Канал подключён к аккаунту Авито: сначала отключите его.");
+  // Each field error's code (with its numbers) in Russian.
+  const fieldTexts = await page.evaluate(async () => {
+    const { fieldText } = await import("/ui/view.js");
+    return [
+      { field: "closing_message.text", code: "too_long", max: 250 },
+      { field: "name", code: "length_out_of_range", min: 1, max: 21 },
+      { field: "working_time.auto_replies", code: "too_many", max: 5 },
+      { field: "capacity_per_operator", code: "out_of_range", min: 1, max: 1000 },
+      { field: "answer_wait_seconds", code: "out_of_range", min: 30, max: 86400 },
+      { field: "password", code: "too_short", min: 10 },
+      { field: "extra_working_dates[0].intervals", code: "too_few", min: 1 },
+      { field: "x", code: "a_code_from_a_newer_server" },
+    ].map(fieldText);
+  });
+  assert.deepEqual(fieldTexts, [
+    "Не больше 250 символов",
+    "Введите от 1 до 21 символа",
+    "Не больше 5 автоответов",
+    "Число от 1 до 1000",
+    "Число от 30 до 86400 секунд",
+    "Не короче 10 символов",
+    "Добавьте хотя бы 1 интервал",
+    "Неверное значение",
+  ]);
 });
 
 test("a conversation goes back to the general queue or to a group's", async () => {

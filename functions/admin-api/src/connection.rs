@@ -8,7 +8,7 @@ use adapters::avito::AvitoError;
 use axum::Json;
 use axum::extract::{Path, State};
 use domain::audit::{AuditAction, AuditSubjectKind};
-use domain::validation::ValidationErrors;
+use domain::validation::{Problem, ValidationErrors};
 use http_api::error::ApiResult;
 use http_api::{Admin, ApiError, JsonBody};
 use serde::{Deserialize, Serialize};
@@ -20,12 +20,11 @@ pub fn api_error(e: ConnectionError) -> ApiError {
     match e {
         ConnectionError::NotFound(what) => ApiError::not_found(what),
         ConnectionError::InvalidState => ApiError::BadRequest(e.to_string()),
-        ConnectionError::Conflict(m) => ApiError::Conflict(m),
-        ConnectionError::Invalid { field, message } => ApiError::Validation(ValidationErrors::single(field, message)),
-        ConnectionError::Avito(AvitoError::InvalidClient) => ApiError::Validation(ValidationErrors::single(
-            "client_secret",
-            "Avito did not accept this client_id and client_secret",
-        )),
+        ConnectionError::Conflict(c) => ApiError::Conflict(c),
+        ConnectionError::Invalid { field, problem } => ApiError::Validation(ValidationErrors::single(field, problem)),
+        ConnectionError::Avito(AvitoError::InvalidClient) => {
+            ApiError::Validation(ValidationErrors::single("client_secret", Problem::CredentialsRejected))
+        }
         ConnectionError::Avito(a) if a.is_transient() => ApiError::Unavailable(a.to_string()),
         ConnectionError::Avito(AvitoError::SubscriptionRequired) => ApiError::BadGateway(
             "Avito requires the account's paid subscription (the «Максимальный» plan) for this API".into(),

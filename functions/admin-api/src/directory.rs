@@ -18,7 +18,7 @@ use domain::directory::{
 };
 use domain::ids::{ChannelGroupId, ChannelId, ChatbotId, EmployeeId, TenantId};
 use domain::settings::References;
-use domain::validation::ValidationErrors;
+use domain::validation::{Conflict, ConflictCode, Problem, ValidationErrors};
 use http_api::ApiError;
 use http_api::error::ApiResult;
 use serde::Serialize;
@@ -59,9 +59,12 @@ fn still_referenced(noun: &str, by: &[(&str, Vec<String>)]) -> ApiResult<()> {
     if named.is_empty() {
         return Ok(());
     }
-    Err(ApiError::Conflict(format!(
-        "this {noun} is still used by {}; change those first",
-        named.join(" and ")
+    Err(ApiError::Conflict(Conflict::new(
+        ConflictCode::StillInUse,
+        format!(
+            "this {noun} is still used by {}; change those first",
+            named.join(" and ")
+        ),
     )))
 }
 
@@ -76,9 +79,10 @@ async fn keeps_an_administrator(state: &AdminState, tenant: &TenantId, employee:
         .filter(|e| e.role == Role::Admin && !e.disabled)
         .collect();
     if admins.len() == 1 && admins.iter().any(|e| &e.id == employee) {
-        return Err(ApiError::Conflict(
-            "this is the last administrator who can sign in; make someone else an administrator first".into(),
-        ));
+        return Err(ApiError::Conflict(Conflict::new(
+            ConflictCode::LastAdministrator,
+            "this is the last administrator who can sign in; make someone else an administrator first",
+        )));
     }
     Ok(())
 }
@@ -164,7 +168,7 @@ impl AdminEntity for Group {
         let mut unknown = ValidationErrors::new();
         for (i, member) in value.members.iter().enumerate() {
             if state.config.get::<Employee>(tenant, member.as_str()).await?.is_none() {
-                unknown.add(format!("members[{i}]"), "no such employee in your tenant");
+                unknown.add(format!("members[{i}]"), Problem::NotFound("employee"));
             }
         }
         unknown_references(unknown)
@@ -214,7 +218,7 @@ impl AdminEntity for Chatbot {
     /// at every call.
     async fn check_references(state: &AdminState, _tenant: &TenantId, value: &Self) -> ApiResult<()> {
         match domain::network::refused_destination(&value.url, state.chatbots_on_loopback) {
-            Some(reason) => Err(ValidationErrors::single("url", reason).into()),
+            Some(_) => Err(ValidationErrors::single("url", Problem::PrivateAddress).into()),
             None => Ok(()),
         }
     }
@@ -343,7 +347,7 @@ impl AdminEntity for Channel {
         {
             return unknown_references(ValidationErrors::single(
                 "channel_group_id",
-                "no such channel group in your tenant",
+                Problem::NotFound("channel group"),
             ));
         }
         Ok(())
@@ -351,9 +355,10 @@ impl AdminEntity for Channel {
 
     async fn check_deletable(_: &AdminState, _: &TenantId, value: &Self) -> ApiResult<()> {
         if value.status == ChannelStatus::Connected {
-            return Err(ApiError::Conflict(
-                "the channel is connected to an Avito account; disconnect it first".into(),
-            ));
+            return Err(ApiError::Conflict(Conflict::new(
+                ConflictCode::ChannelConnected,
+                "the channel is connected to an Avito account; disconnect it first",
+            )));
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use domain::distribution::{DistributionDoc, DistributionSettings};
 use domain::ids::{TenantId, is_valid_id};
 use domain::schedule::{WorkingSchedule, WorkingScheduleDoc};
 use domain::settings::{ChannelSettings, ChannelSettingsDoc};
-use domain::validation::ValidationErrors;
+use domain::validation::{Problem, ValidationErrors};
 use http_api::error::ApiResult;
 use http_api::{Admin, ApiError, Caller, JsonBody};
 use services::audit;
@@ -34,17 +34,17 @@ async fn check_settings_references(state: &AdminState, tenant: &TenantId, settin
     let mut unknown = ValidationErrors::new();
     for (field, id) in &refs.employees {
         if state.config.get::<Employee>(tenant, id.as_str()).await?.is_none() {
-            unknown.add(field.clone(), "no such employee in your tenant");
+            unknown.add(field.clone(), Problem::NotFound("employee"));
         }
     }
     for (field, id) in &refs.groups {
         if state.config.get::<Group>(tenant, id.as_str()).await?.is_none() {
-            unknown.add(field.clone(), "no such group in your tenant");
+            unknown.add(field.clone(), Problem::NotFound("group"));
         }
     }
     for (field, id) in &refs.chatbots {
         if state.config.get::<Chatbot>(tenant, id.as_str()).await?.is_none() {
-            unknown.add(field.clone(), "no such chatbot in your tenant");
+            unknown.add(field.clone(), Problem::NotFound("chatbot"));
         }
     }
     crate::directory::unknown_references(unknown)

@@ -528,7 +528,7 @@ async fn channels_belong_to_an_existing_channel_group_which_cannot_be_deleted_wh
     // Every value is valid; a channel's kind never changes: a conflict with the channel.
     assert_eq!(
         (r.status, r.body["error"].as_str()),
-        (StatusCode::CONFLICT, Some("conflict"))
+        (StatusCode::CONFLICT, Some("kind_never_changes"))
     );
     assert_eq!(
         api.get(&format!("/v1/channels/{channel}"), ADMIN).await.body["kind"],
@@ -552,6 +552,82 @@ async fn channels_belong_to_an_existing_channel_group_which_cannot_be_deleted_wh
             .status,
         StatusCode::NO_CONTENT
     );
+}
+
+#[tokio::test]
+async fn each_failing_field_has_a_code_and_its_numbers_and_a_409_names_its_conflict() {
+    let api = api();
+    let channel = api.channel("avito").await;
+    let path = format!("/v1/channels/{channel}/settings");
+    let r = api
+        .send(
+            "PUT",
+            &path,
+            ADMIN,
+            json!({
+                "closing_message": {"enabled": true, "text": "а".repeat(300)},
+                "auto_close_after": {"value": 0, "unit": "days"},
+                "working_time": {"receiver": {"type": "robot"}},
+            }),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed"))
+    );
+    let fields = r.body["fields"].as_array().cloned().unwrap_or_default();
+    let by_field = |name: &str| {
+        fields
+            .iter()
+            .find(|f| f["field"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} in {}", r.body))
+    };
+    let receiver = by_field("working_time.receiver.type");
+    assert_eq!(receiver["code"], "not_allowed");
+    assert_eq!(receiver["allowed"], json!(["employee", "group", "chatbot"]));
+    let closing = by_field("closing_message.text");
+    assert_eq!(
+        (&closing["code"], &closing["max"], closing.get("min")),
+        (&json!("too_long"), &json!(250), None)
+    );
+    assert!(
+        closing["message"].as_str().is_some_and(|m| m.contains("250")),
+        "{closing}"
+    );
+    let auto_close = by_field("auto_close_after.value");
+    assert_eq!(
+        (&auto_close["code"], &auto_close["min"], &auto_close["max"]),
+        (&json!("out_of_range"), &json!(1), &json!(365))
+    );
+    for f in &fields {
+        assert!(f["code"].as_str().is_some_and(|c| !c.is_empty()), "{f}");
+    }
+
+    // Unknown ids (404) carry codes too.
+    let ghost = json!({"working_time": {"receiver": {"type": "group", "group_id": "ghost-group"}}});
+    let r = api.send("PUT", &path, ADMIN, ghost).await;
+    assert_eq!(r.body["fields"][0]["code"], "not_found", "{}", r.body);
+
+    // A 409 answers what conflicts, not a bare `conflict`.
+    let group = api.create("/v1/groups", json!({"name": "Продажи"})).await;
+    let ok = api
+        .send(
+            "PUT",
+            &path,
+            ADMIN,
+            json!({"working_time": {"receiver": {"type": "group", "group_id": group}}}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    let r = api
+        .call("DELETE", &format!("/v1/groups/{group}"), Some(ADMIN), None)
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"].as_str()),
+        (StatusCode::CONFLICT, Some("still_in_use"))
+    );
+    assert!(r.body["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", r.body);
 }
 
 #[tokio::test]
@@ -631,7 +707,7 @@ async fn a_jobs_only_switch_on_an_avito_channel_is_409_and_the_old_settings_stay
         .await;
     assert_eq!(
         (r.status, r.body["error"].as_str()),
-        (StatusCode::CONFLICT, Some("conflict"))
+        (StatusCode::CONFLICT, Some("jobs_only"))
     );
     assert_eq!(api.get(&path, ADMIN).await.body, saved);
     // Beside an invalid value it is one of the failing fields.

@@ -83,7 +83,8 @@ pub async fn callback(State(connections): State<Connections>, Query(q): Query<Ca
                     (StatusCode::SERVICE_UNAVAILABLE, "Авито временно недоступен. Попробуйте подключить канал ещё раз через несколько минут.".to_owned())
                 }
                 ConnectionError::Avito(a) => (StatusCode::BAD_GATEWAY, format!("Авито ответил ошибкой: {a}. Канал не подключён.")),
-                ConnectionError::Conflict(m) | ConnectionError::Invalid { message: m, .. } => (StatusCode::CONFLICT, m.clone()),
+                ConnectionError::Conflict(c) => (StatusCode::CONFLICT, c.message.to_string()),
+                ConnectionError::Invalid { problem, .. } => (StatusCode::CONFLICT, problem.to_string()),
                 ConnectionError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "Хранилище временно недоступно. Попробуйте ещё раз.".to_owned()),
             };
             page(status, "Канал не подключён", &text)

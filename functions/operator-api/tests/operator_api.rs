@@ -265,7 +265,7 @@ async fn a_client_made_a_guest_again_is_409_when_nothing_else_is_wrong() {
     let card = created.body["id"].as_str().expect("id").to_owned();
     let path = format!("/v1/client-cards/{card}");
     let r = api.send("PUT", &path, json!({"kind": "guest", "name": "Ольга"})).await;
-    assert_eq!(r.error(), (StatusCode::CONFLICT, Some("conflict")));
+    assert_eq!(r.error(), (StatusCode::CONFLICT, Some("stays_client")));
     let r = api.send("PUT", &path, json!({"kind": "guest", "name": ""})).await;
     assert_eq!(
         (r.status, r.fields()),

@@ -3,6 +3,7 @@
 //! served them); acting (replying, editing, commenting, completing, taking, returning) is limited
 //! here. The caller of these functions has read the employee and the groups they are in.
 
+use crate::conflict::{Conflict, ConflictCode};
 use crate::conversation::{Conversation, ConversationStatus, Handler};
 use crate::ids::{EmployeeId, GroupId};
 
@@ -52,7 +53,7 @@ pub enum Refusal {
     Forbidden(&'static str),
     /// The conversation's state does not allow it (409).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Conflict),
 }
 
 const NOT_AN_EMPLOYEE: Refusal = Refusal::Forbidden("only employees work conversations");
@@ -118,10 +119,14 @@ impl Staff {
             Handler::GroupQueue { group_id } if !self.is_admin() && !self.in_group(group_id) => Err(
                 Refusal::Forbidden("the conversation waits in the queue of a group you are not in"),
             ),
-            Handler::Operator { .. } => Err(Refusal::Conflict(format!(
-                "the conversation is already with operator {owner_name}"
+            Handler::Operator { .. } => Err(Refusal::Conflict(Conflict::new(
+                ConflictCode::AlreadyTaken,
+                format!("the conversation is already with operator {owner_name}"),
             ))),
-            Handler::Chatbot { .. } => Err(Refusal::Conflict("the conversation is with a chatbot".into())),
+            Handler::Chatbot { .. } => Err(Refusal::Conflict(Conflict::new(
+                ConflictCode::WithChatbot,
+                "the conversation is with a chatbot",
+            ))),
             Handler::GroupQueue { .. } | Handler::GeneralQueue => Ok(Some(Handler::Operator {
                 employee_id: me.clone(),
             })),
@@ -138,7 +143,10 @@ impl Staff {
             Handler::Operator { .. } => Err(Refusal::Forbidden(
                 "only the assigned operator or an administrator returns a conversation",
             )),
-            _ => Err(Refusal::Conflict("the conversation is not with an operator".into())),
+            _ => Err(Refusal::Conflict(Conflict::new(
+                ConflictCode::NotWithOperator,
+                "the conversation is not with an operator",
+            ))),
         }
     }
 }
@@ -146,7 +154,7 @@ impl Staff {
 fn open(conversation: &Conversation) -> Result<(), Refusal> {
     match conversation.status {
         ConversationStatus::Open => Ok(()),
-        ConversationStatus::Closed => Err(Refusal::Conflict("the conversation is closed".into())),
+        ConversationStatus::Closed => Err(Refusal::Conflict(Conflict::conversation_closed())),
     }
 }
 
@@ -268,9 +276,10 @@ mod tests {
         let refused = anna.take(&conversation(op("boris")), "Борис Смирнов");
         assert_eq!(
             refused,
-            Err(Refusal::Conflict(
-                "the conversation is already with operator Борис Смирнов".into()
-            ))
+            Err(Refusal::Conflict(Conflict::new(
+                ConflictCode::AlreadyTaken,
+                "the conversation is already with operator Борис Смирнов"
+            )))
         );
     }
 

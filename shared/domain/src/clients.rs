@@ -4,7 +4,7 @@
 
 use crate::conversation::{CardKind, ClientCard};
 use crate::ids::{DealId, OrganizationId};
-use crate::validation::{Rejection, ValidationErrors, char_len, is_blank, is_email};
+use crate::validation::{Conflict, ConflictCode, Problem, Rejection, ValidationErrors, char_len, is_blank, is_email};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +40,13 @@ pub struct Organization {
 /// Text of 1 to `max` characters as given, not blank; kept trimmed.
 fn required_text(field: &str, value: &str, max: usize, errors: &mut ValidationErrors) -> String {
     if is_blank(value) || char_len(value) > max {
-        errors.add(field, format!("must be 1 to {max} characters"));
+        errors.add(
+            field,
+            Problem::Length {
+                min: 1,
+                max: max as u64,
+            },
+        );
     }
     value.trim().to_owned()
 }
@@ -137,23 +143,28 @@ impl ClientCardDraft {
             (Some("guest"), CardKind::Guest) => CardKind::Guest,
             (Some("guest"), CardKind::Client) => {
                 stays_client = true;
-                errors.add("kind", "a client stays a client");
+                errors.add("kind", Problem::StaysClient);
                 CardKind::Client
             }
             (Some(_), kind) => {
-                errors.add("kind", "must be guest or client");
+                errors.add("kind", Problem::OneOf(&["guest", "client"]));
                 kind
             }
         };
         let name = required_text("name", &self.name, MAX_RECORD_NAME_CHARS, &mut errors);
-        let mut contacts = |field: &str, values: Vec<String>, valid: fn(&str) -> bool, what: &str| {
+        let mut contacts = |field: &str, values: Vec<String>, valid: fn(&str) -> bool, what: Problem| {
             if values.len() > MAX_CONTACTS {
-                errors.add(field, format!("at most {MAX_CONTACTS}"));
+                errors.add(
+                    field,
+                    Problem::TooMany {
+                        max: MAX_CONTACTS as u64,
+                    },
+                );
             }
             let mut kept: Vec<String> = Vec::new();
             for (i, v) in values.into_iter().enumerate() {
                 if !valid(&v) {
-                    errors.add(format!("{field}[{i}]"), format!("is not {what}"));
+                    errors.add(format!("{field}[{i}]"), what.clone());
                     continue;
                 }
                 let v = v.trim().to_owned();
@@ -163,10 +174,13 @@ impl ClientCardDraft {
             }
             kept
         };
-        let phones = contacts("phones", self.phones, is_phone, "a phone number");
-        let emails = contacts("emails", self.emails, is_email, "an e-mail address");
+        let phones = contacts("phones", self.phones, is_phone, Problem::InvalidPhone);
+        let emails = contacts("emails", self.emails, is_email, Problem::InvalidEmail);
         if stays_client && errors.0.len() == 1 {
-            return Err(Rejection::Conflict(STAYS_CLIENT));
+            return Err(Rejection::Conflict(Conflict::new(
+                ConflictCode::StaysClient,
+                STAYS_CLIENT,
+            )));
         }
         Ok(errors.into_result(ClientCard {
             kind,
@@ -184,7 +198,9 @@ pub fn topic(value: &str) -> Result<Option<String>, ValidationErrors> {
     if char_len(value) > MAX_TOPIC_CHARS {
         return Err(ValidationErrors::single(
             "topic",
-            format!("must be at most {MAX_TOPIC_CHARS} characters"),
+            Problem::TooLong {
+                max: MAX_TOPIC_CHARS as u64,
+            },
         ));
     }
     Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
@@ -289,7 +305,7 @@ mod tests {
             .expect("valid");
         let fields = |e: Rejection| match e {
             Rejection::Invalid(errors) => errors.fields().into_iter().map(str::to_owned).collect(),
-            Rejection::Conflict(reason) => vec![reason.to_owned()],
+            Rejection::Conflict(conflict) => vec![conflict.code.as_str().to_owned()],
         };
         let errors = draft(Some("guest"), " ", &["12", "+7 900 123 45 67"], &["nope"])
             .apply_to(&client)
@@ -302,7 +318,10 @@ mod tests {
         // Nothing else wrong: a conflict with the card rather than an invalid value.
         assert_eq!(
             draft(Some("guest"), "Иван", &[], &[]).apply_to(&client),
-            Err(Rejection::Conflict(STAYS_CLIENT))
+            Err(Rejection::Conflict(Conflict::new(
+                ConflictCode::StaysClient,
+                STAYS_CLIENT
+            )))
         );
     }
 

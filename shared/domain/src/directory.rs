@@ -4,7 +4,7 @@
 use crate::access::Role;
 use crate::identity::EmailAddress;
 use crate::ids::{ChannelGroupId, ChannelId, ChatbotId, EmployeeId, GroupId};
-use crate::validation::{Rejection, ValidationErrors, char_len, is_blank, is_email};
+use crate::validation::{Conflict, ConflictCode, Problem, Rejection, ValidationErrors, char_len, is_blank, is_email};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -40,12 +40,14 @@ impl utoipa::PartialSchema for DisplayName {
 impl utoipa::ToSchema for DisplayName {}
 
 impl DisplayName {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Problem> {
         if is_blank(s) {
-            return Err("must not be empty".into());
+            return Err(Problem::Blank);
         }
         if char_len(s) > MAX_NAME_CHARS {
-            return Err(format!("must be at most {MAX_NAME_CHARS} characters"));
+            return Err(Problem::TooLong {
+                max: MAX_NAME_CHARS as u64,
+            });
         }
         Ok(Self(s.trim().to_owned()))
     }
@@ -56,8 +58,8 @@ impl DisplayName {
 }
 
 impl TryFrom<String> for DisplayName {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
+    type Error = Problem;
+    fn try_from(s: String) -> Result<Self, Problem> {
         Self::parse(&s)
     }
 }
@@ -123,7 +125,7 @@ impl EmployeeDraft {
             None => None,
             Some((true, Ok(e))) => Some(String::from(e)),
             Some(_) => {
-                errors.add("email", "must be an e-mail address such as operator@example.ru");
+                errors.add("email", Problem::InvalidEmail);
                 None
             }
         };
@@ -132,7 +134,12 @@ impl EmployeeDraft {
             .as_ref()
             .is_some_and(|u| char_len(u) > MAX_USER_ID_CHARS || u.chars().any(char::is_control))
         {
-            errors.add("user_id", "must be at most 128 printable characters");
+            errors.add(
+                "user_id",
+                Problem::NotPrintable {
+                    max: MAX_USER_ID_CHARS as u64,
+                },
+            );
         }
         match name {
             Some(name) if errors.is_empty() => Ok(Employee {
@@ -192,14 +199,19 @@ impl GroupDraft {
         let mut errors = ValidationErrors::new();
         let name = name_field("name", &self.name, &mut errors);
         if self.members.len() > MAX_GROUP_MEMBERS {
-            errors.add("members", format!("at most {MAX_GROUP_MEMBERS} members"));
+            errors.add(
+                "members",
+                Problem::TooMany {
+                    max: MAX_GROUP_MEMBERS as u64,
+                },
+            );
         }
         let mut seen = BTreeSet::new();
         let mut members = Vec::with_capacity(self.members.len());
         for (i, m) in self.members.iter().enumerate() {
             match EmployeeId::parse(m.as_str()) {
-                Err(e) => errors.add(format!("members[{i}]"), format!("is not a valid id: {e}")),
-                Ok(id) if !seen.insert(id.clone()) => errors.add(format!("members[{i}]"), "is listed twice"),
+                Err(e) => errors.add(format!("members[{i}]"), Problem::NotAnId(e)),
+                Ok(id) if !seen.insert(id.clone()) => errors.add(format!("members[{i}]"), Problem::Duplicate),
                 Ok(id) => members.push(id),
             }
         }
@@ -220,16 +232,15 @@ impl SigningSecret {
     /// How a sealed secret's text begins; a secret as typed may not.
     pub const SEALED_PREFIX: &'static str = "sealed:";
 
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Problem> {
         if !SIGNING_SECRET_CHARS.contains(&char_len(s)) || s.chars().any(char::is_whitespace) {
-            return Err(format!(
-                "must be {} to {} characters without spaces",
-                SIGNING_SECRET_CHARS.start(),
-                SIGNING_SECRET_CHARS.end()
-            ));
+            return Err(Problem::InvalidSecret {
+                min: *SIGNING_SECRET_CHARS.start() as u64,
+                max: *SIGNING_SECRET_CHARS.end() as u64,
+            });
         }
         if s.starts_with(Self::SEALED_PREFIX) {
-            return Err(format!("must not begin with \"{}\"", Self::SEALED_PREFIX));
+            return Err(Problem::ReservedPrefix(Self::SEALED_PREFIX));
         }
         Ok(Self(s.to_owned()))
     }
@@ -302,7 +313,7 @@ impl ChatbotDraft {
             .or_else(|| url.strip_prefix("http://"))
             .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""));
         if char_len(&url) > MAX_URL_CHARS || url.contains(char::is_whitespace) || host.is_none_or(str::is_empty) {
-            errors.add("url", "must be an absolute http:// or https:// URL");
+            errors.add("url", Problem::InvalidUrl);
         }
         let secret = match self.signing_secret {
             Some(s) => SigningSecret::parse(&s)
@@ -310,7 +321,7 @@ impl ChatbotDraft {
                 .ok(),
             None if current.is_some() => current,
             None => {
-                errors.add("signing_secret", "is required when registering a chatbot");
+                errors.add("signing_secret", Problem::RequiredFor("when registering a chatbot"));
                 None
             }
         };
@@ -477,10 +488,10 @@ impl ChannelDraft {
         let name = name_field("name", &self.name, &mut errors);
         let kind = ChannelKind::parse(&self.kind);
         if kind.is_none() {
-            errors.add("kind", "must be avito or avito_jobs");
+            errors.add("kind", Problem::OneOf(&["avito", "avito_jobs"]));
         }
         let group = ChannelGroupId::parse(self.channel_group_id.as_str())
-            .map_err(|e| errors.add("channel_group_id", format!("is not a valid id: {e}")))
+            .map_err(|e| errors.add("channel_group_id", Problem::NotAnId(e)))
             .ok();
         match (name, kind, group) {
             (Some(name), Some(kind), Some(channel_group_id)) => Ok(Channel {
@@ -503,7 +514,10 @@ impl ChannelDraft {
     pub fn validate_update(self, current: &Channel) -> Result<Channel, Rejection> {
         let mut updated = self.validate_new(current.id.clone())?;
         if updated.kind != current.kind {
-            return Err(Rejection::Conflict(KIND_NEVER_CHANGES));
+            return Err(Rejection::Conflict(Conflict::new(
+                ConflictCode::KindNeverChanges,
+                KIND_NEVER_CHANGES,
+            )));
         }
         updated.status = current.status;
         updated.account = current.account.clone();
@@ -740,7 +754,10 @@ mod tests {
         };
         assert_eq!(
             change_kind.validate_update(&ch).map(|_| ()),
-            Err(Rejection::Conflict(KIND_NEVER_CHANGES))
+            Err(Rejection::Conflict(Conflict::new(
+                ConflictCode::KindNeverChanges,
+                KIND_NEVER_CHANGES
+            )))
         );
         let bad = ChannelDraft {
             name: "x".into(),

@@ -3,7 +3,7 @@
 //! hold, and how long an auto-assigned operator may leave a new conversation unanswered before it
 //! passes on (the "answer wait").
 
-use crate::validation::ValidationErrors;
+use crate::validation::{Problem, ValidationErrors};
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
@@ -87,7 +87,7 @@ impl TryFrom<DistributionDoc> for DistributionSettings {
             "queue" => DistributionMode::Queue,
             "auto_assign" => DistributionMode::AutoAssign,
             _ => {
-                errors.add("mode", "must be queue or auto_assign");
+                errors.add("mode", Problem::OneOf(&["queue", "auto_assign"]));
                 DistributionMode::Queue
             }
         };
@@ -97,7 +97,10 @@ impl TryFrom<DistributionDoc> for DistributionSettings {
         if capacity.is_none() {
             errors.add(
                 "capacity_per_operator",
-                format!("must be from 1 to {MAX_CAPACITY_PER_OPERATOR}"),
+                Problem::OutOfRange {
+                    min: 1,
+                    max: MAX_CAPACITY_PER_OPERATOR.into(),
+                },
             );
         }
         if doc
@@ -106,11 +109,10 @@ impl TryFrom<DistributionDoc> for DistributionSettings {
         {
             errors.add(
                 "answer_wait_seconds",
-                format!(
-                    "must be from {} to {} seconds, or null",
-                    ANSWER_WAIT_SECONDS.start(),
-                    ANSWER_WAIT_SECONDS.end()
-                ),
+                Problem::OutOfRange {
+                    min: ANSWER_WAIT_SECONDS.start().unsigned_abs(),
+                    max: ANSWER_WAIT_SECONDS.end().unsigned_abs(),
+                },
             );
         }
         errors.into_result(DistributionSettings {

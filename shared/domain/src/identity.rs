@@ -4,6 +4,7 @@
 //! Hashing, randomness and storage are elsewhere; every instant is passed in.
 
 use crate::ids::{EmployeeId, TenantId};
+use crate::validation::Problem;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -30,12 +31,12 @@ pub struct EmailAddress(String);
 impl EmailAddress {
     /// Accepts, around spaces, what [`crate::validation::is_email`] does (`local@domain.tld`, at
     /// most 254 characters); kept lower-case.
-    pub fn parse(s: &str) -> Result<Self, &'static str> {
+    pub fn parse(s: &str) -> Result<Self, Problem> {
         let e = s.trim();
         if crate::validation::is_email(e) {
             Ok(Self(e.to_lowercase()))
         } else {
-            Err("must be an e-mail address such as operator@example.ru")
+            Err(Problem::InvalidEmail)
         }
     }
 
@@ -45,7 +46,7 @@ impl EmailAddress {
 }
 
 impl TryFrom<String> for EmailAddress {
-    type Error = &'static str;
+    type Error = Problem;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         Self::parse(&s)
     }
@@ -58,16 +59,20 @@ impl From<EmailAddress> for String {
 }
 
 /// Checks a password someone chooses; the reason when it is refused.
-pub fn check_new_password(password: &str) -> Result<(), String> {
+pub fn check_new_password(password: &str) -> Result<(), Problem> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Err(format!("must be at least {MIN_PASSWORD_CHARS} characters"));
+        return Err(Problem::TooShort {
+            min: MIN_PASSWORD_CHARS as u64,
+        });
     }
     if chars > MAX_PASSWORD_CHARS {
-        return Err(format!("must be at most {MAX_PASSWORD_CHARS} characters"));
+        return Err(Problem::TooLong {
+            max: MAX_PASSWORD_CHARS as u64,
+        });
     }
     if password.trim().is_empty() {
-        return Err("must not be only spaces".into());
+        return Err(Problem::Blank);
     }
     Ok(())
 }

@@ -22,7 +22,8 @@ pub enum InvalidId {
     BadCharacter,
 }
 
-fn check_id(s: &str) -> Result<(), InvalidId> {
+/// Whether `s` has the form of an id, and if not why.
+pub fn check_id(s: &str) -> Result<(), InvalidId> {
     if s.is_empty() {
         return Err(InvalidId::Empty);
     }

@@ -13,6 +13,7 @@ pub mod auto_close;
 pub mod auto_reply;
 pub mod candidate;
 pub mod clients;
+pub mod conflict;
 pub mod conversation;
 pub mod directory;
 pub mod distribution;

@@ -14,7 +14,7 @@
 //! - Adjacent or overlapping intervals (Monday 22:00–24:00 then Tuesday 00:00–06:00) form one
 //!   working period: "when does the current period end" answers with the end of the whole run.
 
-use crate::validation::{ValidationErrors, char_len};
+use crate::validation::{Problem, ValidationErrors, char_len};
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -357,7 +357,12 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
 
 fn parse_day(path: &str, docs: &[IntervalDoc], errors: &mut ValidationErrors) -> Vec<DailyInterval> {
     if docs.len() > MAX_INTERVALS_PER_DAY {
-        errors.add(path, format!("at most {MAX_INTERVALS_PER_DAY} intervals a day"));
+        errors.add(
+            path,
+            Problem::TooMany {
+                max: MAX_INTERVALS_PER_DAY as u64,
+            },
+        );
         return Vec::new();
     }
     let mut out = Vec::with_capacity(docs.len());
@@ -365,18 +370,15 @@ fn parse_day(path: &str, docs: &[IntervalDoc], errors: &mut ValidationErrors) ->
         let start = parse_clock(&doc.start, false);
         let end = parse_clock(&doc.end, true);
         if start.is_none() {
-            errors.add(format!("{path}[{i}].start"), "must be a time HH:MM from 00:00 to 23:59");
+            errors.add(format!("{path}[{i}].start"), Problem::InvalidTime { end: false });
         }
         if end.is_none() {
-            errors.add(format!("{path}[{i}].end"), "must be a time HH:MM from 00:01 to 24:00");
+            errors.add(format!("{path}[{i}].end"), Problem::InvalidTime { end: true });
         }
         if let (Some(s), Some(e)) = (start, end) {
             match DailyInterval::new(s, e) {
                 Some(iv) => out.push((i, iv)),
-                None => errors.add(
-                    format!("{path}[{i}]"),
-                    "start and end must differ (00:00–24:00 is the whole day; an end before the start runs overnight)",
-                ),
+                None => errors.add(format!("{path}[{i}]"), Problem::EmptyInterval),
             }
         }
     }
@@ -384,7 +386,7 @@ fn parse_day(path: &str, docs: &[IntervalDoc], errors: &mut ValidationErrors) ->
     for pair in out.windows(2) {
         let ((_, a), (j, b)) = (pair[0], pair[1]);
         if a.span().1 > b.span().0 {
-            errors.add(format!("{path}[{j}]"), "overlaps another interval of the same day");
+            errors.add(format!("{path}[{j}]"), Problem::Overlaps);
         }
     }
     out.into_iter().map(|(_, iv)| iv).collect()
@@ -396,7 +398,7 @@ impl TryFrom<WorkingScheduleDoc> for WorkingSchedule {
     fn try_from(doc: WorkingScheduleDoc) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let time_zone = doc.time_zone.parse::<Tz>().unwrap_or_else(|_| {
-            errors.add("time_zone", "must be an IANA time zone name such as Europe/Moscow");
+            errors.add("time_zone", Problem::InvalidTimeZone);
             Tz::UTC
         });
         let weekly = doc
@@ -405,46 +407,53 @@ impl TryFrom<WorkingScheduleDoc> for WorkingSchedule {
             .map(|(name, docs)| parse_day(&format!("weekly.{name}"), docs, &mut errors));
 
         if doc.holidays.len() > MAX_DATED_ENTRIES {
-            errors.add("holidays", format!("at most {MAX_DATED_ENTRIES} dates"));
+            errors.add(
+                "holidays",
+                Problem::TooMany {
+                    max: MAX_DATED_ENTRIES as u64,
+                },
+            );
         }
         let mut holidays = BTreeMap::new();
         for (i, h) in doc.holidays.iter().enumerate() {
             if h.name.as_deref().is_some_and(|n| char_len(n) > MAX_HOLIDAY_NAME_CHARS) {
                 errors.add(
                     format!("holidays[{i}].name"),
-                    format!("at most {MAX_HOLIDAY_NAME_CHARS} characters"),
+                    Problem::TooLong {
+                        max: MAX_HOLIDAY_NAME_CHARS as u64,
+                    },
                 );
             }
             let name = h.name.as_ref().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
             match parse_date(&h.date) {
-                None => errors.add(format!("holidays[{i}].date"), "must be a date YYYY-MM-DD"),
+                None => errors.add(format!("holidays[{i}].date"), Problem::InvalidDate),
                 Some(d) if holidays.insert(d, name).is_some() => {
-                    errors.add(format!("holidays[{i}].date"), "this date is listed twice")
+                    errors.add(format!("holidays[{i}].date"), Problem::Duplicate)
                 }
                 Some(_) => {}
             }
         }
 
         if doc.extra_working_dates.len() > MAX_DATED_ENTRIES {
-            errors.add("extra_working_dates", format!("at most {MAX_DATED_ENTRIES} dates"));
+            errors.add(
+                "extra_working_dates",
+                Problem::TooMany {
+                    max: MAX_DATED_ENTRIES as u64,
+                },
+            );
         }
         let mut extra_working_dates = BTreeMap::new();
         for (i, x) in doc.extra_working_dates.iter().enumerate() {
             let path = format!("extra_working_dates[{i}]");
             let intervals = parse_day(&format!("{path}.intervals"), &x.intervals, &mut errors);
             if x.intervals.is_empty() {
-                errors.add(
-                    format!("{path}.intervals"),
-                    "a working date needs at least one interval",
-                );
+                errors.add(format!("{path}.intervals"), Problem::TooFew { min: 1 });
             }
             match parse_date(&x.date) {
-                None => errors.add(format!("{path}.date"), "must be a date YYYY-MM-DD"),
-                Some(d) if holidays.contains_key(&d) => {
-                    errors.add(format!("{path}.date"), "this date is also a holiday; choose one")
-                }
+                None => errors.add(format!("{path}.date"), Problem::InvalidDate),
+                Some(d) if holidays.contains_key(&d) => errors.add(format!("{path}.date"), Problem::AlsoAHoliday),
                 Some(d) if extra_working_dates.insert(d, intervals).is_some() => {
-                    errors.add(format!("{path}.date"), "this date is listed twice")
+                    errors.add(format!("{path}.date"), Problem::Duplicate)
                 }
                 Some(_) => {}
             }

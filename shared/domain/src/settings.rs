@@ -8,7 +8,7 @@
 
 use crate::directory::ChannelKind;
 use crate::ids::{ChatbotId, EmployeeId, GroupId};
-use crate::validation::{Rejection, ValidationErrors, char_len};
+use crate::validation::{Conflict, ConflictCode, Problem, Rejection, ValidationErrors, char_len};
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
@@ -51,12 +51,14 @@ pub enum Receiver {
 pub struct AutoReplyText(String);
 
 impl AutoReplyText {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Problem> {
         if s.trim().is_empty() {
-            return Err("must not be empty".into());
+            return Err(Problem::Blank);
         }
         if char_len(s) > MAX_AUTO_REPLY_CHARS {
-            return Err(format!("must be at most {MAX_AUTO_REPLY_CHARS} characters"));
+            return Err(Problem::TooLong {
+                max: MAX_AUTO_REPLY_CHARS as u64,
+            });
         }
         Ok(Self(s.to_owned()))
     }
@@ -119,16 +121,16 @@ pub struct AutoCloseAfter {
 }
 
 impl AutoCloseAfter {
-    pub fn new(value: u32, unit: AutoCloseUnit) -> Result<Self, String> {
+    pub fn new(value: u32, unit: AutoCloseUnit) -> Result<Self, Problem> {
         let max = match unit {
             AutoCloseUnit::Hours => MAX_AUTO_CLOSE_DAYS * 24,
             AutoCloseUnit::Days => MAX_AUTO_CLOSE_DAYS,
         };
-        if value == 0 {
-            return Err("must be greater than 0".into());
-        }
-        if value > max {
-            return Err(format!("must be at most {max} (one year)"));
+        if value == 0 || value > max {
+            return Err(Problem::OutOfRange {
+                min: 1,
+                max: max.into(),
+            });
         }
         Ok(Self { value, unit })
     }
@@ -301,11 +303,11 @@ fn parse_id<T: TryFrom<String, Error = crate::ids::InvalidId>>(
 ) -> Option<T> {
     match value {
         None => {
-            errors.add(path, "is required");
+            errors.add(path, Problem::Required);
             None
         }
         Some(v) => T::try_from(v.clone())
-            .map_err(|e| errors.add(path, format!("is not a valid id: {e}")))
+            .map_err(|e| errors.add(path, Problem::NotAnId(e)))
             .ok(),
     }
 }
@@ -321,7 +323,7 @@ fn refuse_unused(path: &str, doc: &ReceiverDoc, uses: &[&str], errors: &mut Vali
     for (field, _) in given.iter().filter(|(field, given)| *given && !uses.contains(field)) {
         errors.add(
             format!("{path}.{field}"),
-            format!("does not apply to a receiver of type {}; leave it out", doc.kind),
+            Problem::NotApplicable(format!("does not apply to a receiver of type {}; leave it out", doc.kind).into()),
         );
     }
 }
@@ -330,7 +332,7 @@ fn parse_fallback(path: &str, doc: Option<&ReceiverDoc>, errors: &mut Validation
     let Some(doc) = doc else {
         errors.add(
             path,
-            "a chatbot needs a fallback employee or group for when it is unavailable",
+            Problem::RequiredFor("a chatbot needs a fallback employee or group for when it is unavailable"),
         );
         return None;
     };
@@ -344,7 +346,7 @@ fn parse_fallback(path: &str, doc: Option<&ReceiverDoc>, errors: &mut Validation
             parse_id(&format!("{path}.group_id"), doc.group_id.as_ref(), errors).map(Fallback::Group)
         }
         _ => {
-            errors.add(format!("{path}.type"), "a fallback must be an employee or a group");
+            errors.add(format!("{path}.type"), Problem::OneOf(&["employee", "group"]));
             None
         }
     }
@@ -370,7 +372,10 @@ fn parse_receiver(path: &str, doc: &ReceiverDoc, errors: &mut ValidationErrors) 
             })
         }
         _ => {
-            errors.add(format!("{path}.type"), "must be one of: employee, group, chatbot");
+            errors.add(
+                format!("{path}.type"),
+                Problem::OneOf(&["employee", "group", "chatbot"]),
+            );
             None
         }
     }
@@ -378,7 +383,12 @@ fn parse_receiver(path: &str, doc: &ReceiverDoc, errors: &mut ValidationErrors) 
 
 fn parse_auto_replies(path: &str, docs: &[AutoReplyDoc], errors: &mut ValidationErrors) -> AutoReplies {
     if docs.len() > MAX_AUTO_REPLIES {
-        errors.add(path, format!("at most {MAX_AUTO_REPLIES} auto-replies"));
+        errors.add(
+            path,
+            Problem::TooMany {
+                max: MAX_AUTO_REPLIES as u64,
+            },
+        );
         return AutoReplies::default();
     }
     let mut out = Vec::with_capacity(docs.len());
@@ -391,13 +401,13 @@ fn parse_auto_replies(path: &str, docs: &[AutoReplyDoc], errors: &mut Validation
         if !delay_ok {
             errors.add(
                 format!("{path}[{i}].delay_seconds"),
-                format!("must be from 0 to {MAX_AUTO_REPLY_DELAY_SECONDS} seconds (one day)"),
+                Problem::OutOfRange {
+                    min: 0,
+                    max: MAX_AUTO_REPLY_DELAY_SECONDS.into(),
+                },
             );
         } else if doc.delay_seconds < previous_delay {
-            errors.add(
-                format!("{path}[{i}].delay_seconds"),
-                "must not be shorter than the previous auto-reply's delay: they are sent in list order",
-            );
+            errors.add(format!("{path}[{i}].delay_seconds"), Problem::NotInOrder);
         }
         previous_delay = previous_delay.max(doc.delay_seconds);
         if let (Some(text), true) = (text, delay_ok) {
@@ -419,11 +429,11 @@ impl ChannelSettingsDoc {
         let (settings, mut errors) = self.parse();
         if only_responses && kind != ChannelKind::AvitoJobs {
             if errors.is_empty() {
-                return Err(Rejection::Conflict(JOBS_ONLY));
+                return Err(Rejection::Conflict(Conflict::new(ConflictCode::JobsOnly, JOBS_ONLY)));
             }
             errors.add(
                 "working_time.only_responses_with_message",
-                "applies to Avito Jobs channels only; leave it off for an Avito channel",
+                Problem::NotApplicable("applies to Avito Jobs channels only; leave it off for an Avito channel".into()),
             );
         }
         Ok(errors.into_result(settings)?)
@@ -447,10 +457,7 @@ impl ChannelSettingsDoc {
         let nwt = &self.non_working_time;
         let non_working_time = match (&nwt.chatbot, nwt.auto_replies.is_empty()) {
             (Some(_), false) => {
-                errors.add(
-                    "non_working_time",
-                    "choose either a chatbot or auto-replies for non-working time, not both",
-                );
+                errors.add("non_working_time", Problem::MutuallyExclusive);
                 NonWorkingTime::AsInWorkingTime
             }
             (Some(bot), true) => {
@@ -477,18 +484,20 @@ impl ChannelSettingsDoc {
         if char_len(&closing.text) > MAX_CLOSING_MESSAGE_CHARS {
             errors.add(
                 "closing_message.text",
-                format!(
-                    "must be at most {MAX_CLOSING_MESSAGE_CHARS} characters (it has {})",
-                    char_len(&closing.text)
-                ),
+                Problem::TooLong {
+                    max: MAX_CLOSING_MESSAGE_CHARS as u64,
+                },
             );
         } else if closing.enabled && closing.text.trim().is_empty() {
-            errors.add("closing_message.text", "is required when the closing message is on");
+            errors.add(
+                "closing_message.text",
+                Problem::RequiredFor("when the closing message is on"),
+            );
         }
 
-        let auto_close_after = u32::try_from(self.auto_close_after.value)
-            .map_err(|_| "must be greater than 0".to_owned())
-            .and_then(|v| AutoCloseAfter::new(v, self.auto_close_after.unit))
+        // A value that is not a u32 (negative, huge) is out of range as 0 is.
+        let value = u32::try_from(self.auto_close_after.value).unwrap_or(0);
+        let auto_close_after = AutoCloseAfter::new(value, self.auto_close_after.unit)
             .map_err(|m| errors.add("auto_close_after.value", m))
             .unwrap_or_default();
 

@@ -5,7 +5,7 @@
 use adapters::ports::StoreError;
 use axum::Json;
 use axum::response::{IntoResponse, Response};
-use domain::validation::{FieldError, Rejection, ValidationErrors};
+use domain::validation::{Conflict, FieldError, Rejection, ValidationErrors};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 
@@ -13,8 +13,16 @@ use serde::Serialize;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// A stable machine-readable code: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
-    /// `conflict`, `payload_too_large`, `validation_failed`, `avito_error`, `unavailable`,
-    /// `internal`, `csrf_failed`, `too_many_attempts`.
+    /// `payload_too_large`, `validation_failed`, `avito_error`, `unavailable`, `internal`,
+    /// `csrf_failed`, `too_many_attempts`; a 409 names what conflicts: `conversation_closed`,
+    /// `already_taken`, `with_chatbot`, `not_with_operator`, `not_with_this_chatbot`,
+    /// `idempotency_key_reused`, `responded_by_phone`, `no_avito_chat`,
+    /// `may_have_been_delivered`, `message_being_sent`, `message_already_sent`,
+    /// `not_our_message`, `delete_window_passed`, `channel_not_connected`, `channel_connected`,
+    /// `changed_meanwhile`, `still_in_use`, `last_administrator`, `email_taken`,
+    /// `too_many_api_tokens`, `employee_disabled`, `stays_client`, `kind_never_changes`,
+    /// `jobs_only`.
+    #[schema(example = "validation_failed")]
     pub error: &'static str,
     /// A sentence for people.
     pub message: String,
@@ -43,9 +51,9 @@ pub enum ApiError {
     /// caller's tenant does not have.
     #[error("unknown ids")]
     UnknownReferences(ValidationErrors),
-    /// 409: the request conflicts with the current state.
+    /// 409: the request conflicts with the current state (its code names what).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Conflict),
     /// 403: a request made with a session cookie that changes something lacks the CSRF proof.
     #[error("the request lacks the X-CSRF-Token of the session")]
     CsrfRejected,
@@ -97,7 +105,7 @@ impl ApiError {
             ApiError::Unauthorized(m) => ("unauthorized", m.to_owned(), Vec::new()),
             ApiError::Forbidden(m) => ("forbidden", m.to_owned(), Vec::new()),
             ApiError::NotFound(m) => ("not_found", m, Vec::new()),
-            ApiError::Conflict(m) => ("conflict", m, Vec::new()),
+            ApiError::Conflict(c) => (c.code.as_str(), c.message.into_owned(), Vec::new()),
             ApiError::TooLarge => (
                 "payload_too_large",
                 "the request body is too large".to_owned(),
@@ -176,7 +184,7 @@ impl From<Rejection> for ApiError {
     fn from(r: Rejection) -> Self {
         match r {
             Rejection::Invalid(errors) => ApiError::Validation(errors),
-            Rejection::Conflict(reason) => ApiError::Conflict(reason.to_owned()),
+            Rejection::Conflict(conflict) => ApiError::Conflict(conflict),
         }
     }
 }
@@ -184,9 +192,7 @@ impl From<Rejection> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict => {
-                ApiError::Conflict("it was changed by someone else meanwhile; reload it and try again".into())
-            }
+            StoreError::Conflict => ApiError::Conflict(Conflict::changed_meanwhile()),
             StoreError::NotFound => ApiError::NotFound("not found".into()),
             StoreError::Unavailable(detail) => ApiError::Unavailable(detail),
             StoreError::Corrupt(detail) => ApiError::Internal(detail),
@@ -201,7 +207,7 @@ impl From<services::ServiceError> for ApiError {
             S::NotFound(what) => ApiError::not_found(what),
             S::UnknownReferences(fields) => ApiError::UnknownReferences(fields),
             S::Forbidden(reason) => ApiError::Forbidden(reason),
-            S::Conflict(reason) => ApiError::Conflict(reason),
+            S::Conflict(conflict) => ApiError::Conflict(conflict),
             S::Invalid(errors) => ApiError::Validation(errors),
             S::Unauthorized(reason) => ApiError::Unauthorized(reason),
             S::TooManyAttempts { retry_after_seconds } => ApiError::TooManyAttempts { retry_after_seconds },

@@ -138,7 +138,7 @@ async fn an_idempotency_key_reused_for_another_text_is_refused_and_sends_nothing
         .await;
     assert_eq!(
         (status, other["error"].as_str()),
-        (StatusCode::CONFLICT, Some("conflict")),
+        (StatusCode::CONFLICT, Some("idempotency_key_reused")),
         "another message under a used key: {other}"
     );
     assert!(

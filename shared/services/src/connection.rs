@@ -23,6 +23,7 @@ use adapters::ports::{Clock, ConfigKind, ConfigStore, StoreError};
 use avito_model::auth::TokenResponse;
 use domain::directory::{AvitoAccount, Channel, ChannelKind, ChannelStatus, WebhookSecretDigests};
 use domain::ids::{ChannelId, TenantId, is_valid_id};
+use domain::validation::{Conflict, ConflictCode, Problem};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -65,10 +66,10 @@ pub enum ConnectionError {
     )]
     InvalidState,
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Conflict),
     /// A request value is missing or wrong.
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    #[error("{field}: {problem}")]
+    Invalid { field: &'static str, problem: Problem },
     #[error("Avito: {0}")]
     Avito(#[from] AvitoError),
     #[error("store: {0}")]
@@ -308,7 +309,7 @@ impl Connections {
             if value.trim().is_empty() {
                 return Err(ConnectionError::Invalid {
                     field,
-                    message: "is required".into(),
+                    problem: Problem::Required,
                 });
             }
         }
@@ -473,16 +474,19 @@ impl Connections {
         if !confirmed {
             return Err(ConnectionError::Invalid {
                 field: "confirm",
-                message:
-                    "disconnecting stops all new conversations from this channel; confirm it with \"confirm\": true"
-                        .into(),
+                problem: Problem::ConfirmationRequired(
+                    "disconnecting stops all new conversations from this channel (send \"confirm\": true)",
+                ),
             });
         }
         if !matches!(
             current.value.status,
             ChannelStatus::Connected | ChannelStatus::Superseded
         ) {
-            return Err(ConnectionError::Conflict("the channel is not connected".into()));
+            return Err(ConnectionError::Conflict(Conflict::new(
+                ConflictCode::ChannelNotConnected,
+                "the channel is not connected",
+            )));
         }
         let vault = self.vaults.channel(tenant, &current.value.id);
         let warnings = if vault.exists().await? {

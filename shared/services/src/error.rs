@@ -3,7 +3,7 @@
 
 use adapters::ports::StoreError;
 use domain::access::Refusal;
-use domain::validation::{Rejection, ValidationErrors};
+use domain::validation::{Conflict, Rejection, ValidationErrors};
 
 /// Why a use case did not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -19,7 +19,7 @@ pub enum ServiceError {
     Forbidden(&'static str),
     /// The current state does not allow it (closed, taken, already used, changed meanwhile).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Conflict),
     /// Not signed in, or the credentials are not accepted.
     #[error("{0}")]
     Unauthorized(&'static str),
@@ -62,7 +62,7 @@ impl From<Rejection> for ServiceError {
     fn from(r: Rejection) -> Self {
         match r {
             Rejection::Invalid(errors) => ServiceError::Invalid(errors),
-            Rejection::Conflict(reason) => ServiceError::Conflict(reason.to_owned()),
+            Rejection::Conflict(conflict) => ServiceError::Conflict(conflict),
         }
     }
 }

@@ -27,7 +27,7 @@ use domain::identity::{
     SignInName, check_new_password,
 };
 use domain::ids::{EmployeeId, TenantId};
-use domain::validation::ValidationErrors;
+use domain::validation::{Conflict, ConflictCode, Problem, ValidationErrors};
 use std::sync::{Arc, OnceLock};
 
 /// What a wrong e-mail or password is told: the same either way, so the answer does not say
@@ -466,8 +466,8 @@ impl Identity {
         let (credential, invitation) = self.valid_invitation(token).await?;
         let tenant = credential.tenant().clone();
         let mut errors = ValidationErrors::new();
-        if let Err(m) = check_new_password(password) {
-            errors.add("password", m);
+        if let Err(problem) = check_new_password(password) {
+            errors.add("password", problem);
         }
         let employee = match &invitation.purpose {
             // A first administrator's link left over (each start prints one while there is none)
@@ -478,7 +478,7 @@ impl Identity {
             InvitationPurpose::FirstAdministrator => {
                 let NewAdministrator { name, email } = new_admin.unwrap_or_default();
                 if email.trim().is_empty() {
-                    errors.add("email", "must not be empty");
+                    errors.add("email", Problem::Blank);
                 }
                 let draft = EmployeeDraft {
                     name,
@@ -566,9 +566,10 @@ impl Identity {
                 .get::<Employee>(&existing.value.tenant, existing.value.employee.as_str())
                 .await?;
             if holder.is_some_and(|h| h.value.email.as_deref() == Some(email.as_str())) {
-                return Err(ServiceError::Conflict(
-                    "another account already signs in with this e-mail".into(),
-                ));
+                return Err(ServiceError::Conflict(Conflict::new(
+                    ConflictCode::EmailTaken,
+                    "another account already signs in with this e-mail",
+                )));
             }
             settled(
                 self.config
@@ -680,8 +681,9 @@ impl Identity {
         let tenant = &admin.tenant;
         let existing = self.config.sign_in_records::<ApiToken>(tenant, None, 1000).await?;
         if existing.items.len() >= MAX_API_TOKENS {
-            return Err(ServiceError::Conflict(format!(
-                "at most {MAX_API_TOKENS} API tokens; revoke one first"
+            return Err(ServiceError::Conflict(Conflict::new(
+                ConflictCode::TooManyApiTokens,
+                format!("at most {MAX_API_TOKENS} API tokens; revoke one first"),
             )));
         }
         let id = crate::random_hex(8).map_err(ServiceError::Transient)?;
@@ -809,7 +811,7 @@ impl IdentityProvider for Identity {
         }
         .await
         .map_err(|e| match e {
-            ServiceError::Conflict(m) => IdentityError::Taken(m),
+            ServiceError::Conflict(c) => IdentityError::Taken(c.message.into_owned()),
             other => IdentityError::Unavailable(other.to_string()),
         })?;
         Ok(InvitationSent::Link {
@@ -862,9 +864,10 @@ impl SignInAccounts {
             .await?
             .ok_or(ServiceError::NotFound("employee"))?;
         if found.value.disabled {
-            return Err(ServiceError::Conflict(
-                "this employee is disabled; enable them before inviting".into(),
-            ));
+            return Err(ServiceError::Conflict(Conflict::new(
+                ConflictCode::EmployeeDisabled,
+                "this employee is disabled; enable them before inviting",
+            )));
         }
         employee_email(&found.value)?;
         let sent = self
@@ -899,10 +902,10 @@ impl SignInAccounts {
 
 fn provider_error(e: IdentityError) -> ServiceError {
     match e {
-        IdentityError::Taken(m) => ServiceError::Conflict(m),
+        IdentityError::Taken(m) => ServiceError::Conflict(Conflict::new(ConflictCode::EmailTaken, m)),
         IdentityError::Refused(m) => {
             let mut errors = ValidationErrors::new();
-            errors.add("email", m);
+            errors.add("email", Problem::Refused(m));
             ServiceError::Invalid(errors)
         }
         IdentityError::Unavailable(m) => ServiceError::Transient(m),
@@ -916,7 +919,10 @@ fn employee_email(employee: &Employee) -> ServiceResult<EmailAddress> {
         .and_then(|e| EmailAddress::parse(e).ok())
         .ok_or_else(|| {
             let mut errors = ValidationErrors::new();
-            errors.add("email", "the employee needs an e-mail to sign in; add it first");
+            errors.add(
+                "email",
+                Problem::RequiredFor("the employee needs an e-mail to sign in; add it first"),
+            );
             ServiceError::Invalid(errors)
         })
 }

@@ -54,25 +54,50 @@ const ERROR_TEXTS = {
   network: "Сервер недоступен. Проверьте соединение и повторите.",
 };
 
-/** The situations an operator meets most, said more exactly than the code alone says. */
-const REASONS = [
-  [/assigned to another operator|someone else has it|already (taken|assigned)/i, "Обращение уже у другого оператора."],
+/** Russian for the codes of a 409 (`ConflictCode` in shared/domain/src/conflict.rs). */
+const CONFLICT_TEXTS = {
+  conversation_closed: "Обращение уже закрыто.",
+  already_taken: "Обращение уже у другого оператора.",
+  with_chatbot: "Обращение сейчас у чат-бота.",
+  not_with_operator: "Обращение не у оператора: возвращать в очередь нечего.",
+  not_with_this_chatbot: "Обращение не открыто с этим чат-ботом.",
+  idempotency_key_reused: "Этот ключ повтора уже использован для другого сообщения. Обновите страницу и повторите.",
+  responded_by_phone: "У отклика нет чата в Авито: позвоните кандидату.",
+  no_avito_chat: "Написать нельзя: клиент ещё не открывал с вами чат в Авито.",
+  may_have_been_delivered: "Авито могло получить это сообщение: повтор может его задвоить.",
+  message_being_sent: "Сообщение уже отправляется.",
+  message_already_sent: "Сообщение уже отправлено.",
+  not_our_message: "Это не наше сообщение: повторить или удалить его нельзя.",
+  delete_window_passed: "Авито позволяет удалить сообщение только в течение часа после отправки.",
+  channel_not_connected: "Канал не подключён к Авито.",
+  channel_connected: "Канал подключён к аккаунту Авито: сначала отключите его.",
+  changed_meanwhile: "Не получилось: данные уже изменились. Обновите страницу и повторите.",
+  still_in_use: "Это ещё указано в группах или настройках каналов: сначала измените их.",
+  last_administrator: "Это последний администратор: сначала назначьте администратором кого-то ещё.",
+  email_taken: "С этим e-mail уже входит другой сотрудник.",
+  too_many_api_tokens: "Слишком много токенов доступа: сначала отзовите один.",
+  employee_disabled: "Сотрудник отключён: включите его, чтобы пригласить.",
+  stays_client: "Клиент не может снова стать гостем.",
+  kind_never_changes: "Тип канала не меняется: создайте новый канал другого типа.",
+  jobs_only: "«Только отклики с сообщением» — настройка каналов Авито Работа.",
+};
+
+/** A 403 has no finer code: the refusals an operator meets most, said more exactly. */
+const FORBIDDEN_REASONS = [
   [/queue of a group you are not in/i, "Обращение в очереди группы, в которой вас нет."],
   [/a chatbot has the conversation/i, "Обращение у чат-бота: забрать его может администратор."],
-  [/the conversation is closed|is closed/i, "Обращение уже закрыто."],
-  [/no Avito chat|responded by phone/i, "У отклика нет чата в Авито: позвоните кандидату."],
-  [/over an hour ago|within an hour/i, "Авито позволяет удалить сообщение только в течение часа после отправки."],
-  [/may have delivered|could duplicate/i, "Авито могло получить это сообщение: повтор может его задвоить."],
 ];
 
 function errorText(status, code, detail, fields) {
   if (code === "validation_failed" && fields?.length) return ERROR_TEXTS.validation_failed;
-  if (code === "conflict" || code === "forbidden") {
-    for (const [re, text] of REASONS) if (re.test(detail)) return text;
+  if (code === "forbidden") {
+    for (const [re, text] of FORBIDDEN_REASONS) if (re.test(detail)) return text;
   }
+  if (CONFLICT_TEXTS[code]) return CONFLICT_TEXTS[code];
   if (ERROR_TEXTS[code]) return ERROR_TEXTS[code];
   // Written here in Russian (no code): as it is.
   if (detail && !/[A-Za-z]/.test(detail)) return detail;
+  if (status === 409) return ERROR_TEXTS.conflict;
   return status >= 500 ? ERROR_TEXTS.internal : `Не получилось (ошибка ${status}). Обновите страницу и повторите.`;
 }
 

@@ -102,13 +102,15 @@ export function showFieldErrors(form, error, summary) {
     if (input) {
       input.classList.add("invalid");
       input.setAttribute("aria-invalid", "true");
-      const note = h("div", { class: "field-error", role: "alert", title: f.message }, ru(f.message, f.code));
+      const note = h("div", { class: "field-error", role: "alert", title: f.message }, fieldText(f));
       input.closest("label, .field")?.append(note) ?? input.after(note);
     } else {
-      unplaced.push(ru(f.message, f.code));
+      unplaced.push(fieldText(f));
     }
   }
-  const lines = unplaced.length ? unplaced : error.fields?.length ? [] : [ru(error.message, error.code)];
+  // An ApiError's message is Russian already; another error's (a fault here) is said generally.
+  const said = /[A-Za-z]/.test(error.message || "") ? "Не получилось. Обновите страницу и повторите." : error.message;
+  const lines = unplaced.length ? unplaced : error.fields?.length ? [] : [said];
   show(summary, ...lines.map((l) => h("div", { class: "field-error", role: "alert" }, l)));
 }
 
@@ -138,60 +140,85 @@ export function clearFieldErrors(form) {
   });
 }
 
-/** The API's field messages in Russian (an unknown one is shown as the API wrote it). */
-const MESSAGES = [
-  [/^must not be empty$/, () => "Заполните поле"],
-  [/^must be at most (\d+) characters \(it has (\d+)\)$/, (m) => `Не больше ${count(m[1], "символа", "символов", "символов")} (сейчас ${m[2]})`],
-  [/^must be at most (\d+) characters$/, (m) => `Не больше ${count(m[1], "символа", "символов", "символов")}`],
-  [/^must be greater than 0$/, () => "Должно быть больше нуля"],
-  [/^must be at most (\d+) \(one year\)$/, (m) => `Не больше ${m[1]} (один год)`],
-  [/^must be from 0 to (\d+) seconds \(one day\)$/, (m) => `От 0 до ${m[1]} секунд (одни сутки)`],
-  [/^must not be shorter than the previous/, () => "Не меньше задержки предыдущего автоответа: они отправляются по порядку"],
-  [/^at most (\d+) auto-replies$/, (m) => `Не больше ${count(m[1], "автоответа", "автоответов", "автоответов")}`],
-  [/^is not a valid id/, () => "Выберите значение из списка"],
-  [/^is required when the closing message is on$/, () => "Введите текст: сообщение при закрытии включено"],
-  [/^must be a time HH:MM from 00:00 to 23:59$/, () => "Время ЧЧ:ММ от 00:00 до 23:59"],
-  [/^must be a time HH:MM from 00:01 to 24:00$/, () => "Время ЧЧ:ММ от 00:01 до 24:00"],
-  [/^overlaps another interval of the same day$/, () => "Пересекается с другим интервалом этого дня"],
-  [/^must be an IANA time zone name/, () => "Часовой пояс вида Europe/Moscow"],
-  [/^must be a date YYYY-MM-DD$/, () => "Дата вида ГГГГ-ММ-ДД"],
-  [/^this date is listed twice$/, () => "Эта дата указана дважды"],
-  [/^this date is also a holiday/, () => "Эта дата уже выходная; выберите одно"],
-  [/^at most (\d+) intervals a day$/, (m) => `Не больше ${count(m[1], "интервала", "интервалов", "интервалов")} в день`],
-  [/^must be at least (\d+) characters$/, (m) => `Не короче ${count(m[1], "символа", "символов", "символов")}`],
-  [/^must not be only spaces$/, () => "Не только пробелы"],
-  [/^must be an e-mail address/, () => "Введите e-mail, например operator@example.ru"],
-  [/^the employee needs an e-mail to sign in/, () => "Укажите e-mail сотрудника: с ним он будет входить"],
-  [/^another account already signs in with this e-mail$/, () => "С этим e-mail уже входит другой сотрудник"],
-  [/^this is the last administrator who can sign in/, () => "Это последний администратор: сначала назначьте администратором кого-то ещё"],
-  [/^this employee is disabled; enable them before inviting$/, () => "Сотрудник отключён: включите его, чтобы пригласить"],
-  [/^this employee is still used by (.*)$/, () => "Сотрудник ещё указан в группах или настройках каналов: сначала уберите его оттуда"],
-  [/^this group is still used by (.*)$/, () => "Группа ещё указана в настройках каналов: сначала измените их"],
-  [/^this chatbot is still used by (.*)$/, () => "Чат-бот ещё указан в настройках каналов: сначала измените их"],
-  [/^must be an absolute http:\/\/ or https:\/\/ URL$/, () => "Адрес вида https://bot.example.ru/events"],
-  [/^no such (employee|group|chatbot)/, (m) => ({ employee: "Нет такого сотрудника", group: "Нет такой группы", chatbot: "Нет такого чат-бота" })[m[1]]],
+/** «N символов» after «не больше», «до»: the genitive («1 символа», «5 символов»). */
+const chars = (n) => count(n, "символа", "символов", "символов");
+
+/** What a list holds, by the last part of its path, for `too_many` and `too_few` (genitive). */
+const LIST_NOUNS = [
+  [/auto_replies$/, ["автоответа", "автоответов", "автоответов"]],
+  [/^weekly\.\w+$|intervals$/, ["интервала", "интервалов", "интервалов"]],
+  [/members$/, ["участника", "участников", "участников"]],
+  [/holidays$|extra_working_dates$/, ["даты", "дат", "дат"]],
+  [/phones$/, ["телефона", "телефонов", "телефонов"]],
+  [/emails$/, ["адреса", "адресов", "адресов"]],
 ];
 
-/**
- * A field error in Russian: by its `code` when the API gives one (none does yet), else by the
- * English message; one not known here is said generally (the English stays in a tooltip).
- */
-export function ru(message, code) {
-  if (code && FIELD_CODES[code]) return FIELD_CODES[code];
-  for (const [re, say] of MESSAGES) {
-    const m = re.exec(message || "");
-    if (m) return say(m);
-  }
-  return /[A-Za-z]/.test(message || "") ? "Неверное значение" : message;
+function listCount(field, n) {
+  const forms = LIST_NOUNS.find(([re]) => re.test(field || ""))?.[1];
+  return forms ? count(n, ...forms) : String(n);
 }
 
-const FIELD_CODES = {
-  required: "Заполните поле",
-  too_long: "Слишком длинно",
-  too_short: "Слишком коротко",
-  invalid: "Неверное значение",
-  unknown_reference: "Выберите значение из списка",
+/** A number's unit, by the field's name, for `out_of_range` («до 86400 секунд»). */
+const rangeEnd = (field, n) => (/seconds$/.test(field || "") ? count(n, "секунды", "секунд", "секунд") : String(n));
+
+/** Field errors said more exactly for one field than the code says in general: `field:code`. */
+const FIELD_OVERRIDES = {
+  "closing_message.text:required": () => "Введите текст: сообщение при закрытии включено",
+  "email:required": () => "Укажите e-mail сотрудника: с ним он будет входить",
+  "working_time.only_responses_with_message:not_applicable": () => "Только для каналов Авито Работа",
+  "non_working_time:mutually_exclusive": () => "Выберите что-то одно: чат-бот или автоответы",
 };
+
+/**
+ * Russian for the API's field error codes (`FieldError.code` in the API's schema), with the
+ * numbers the error carries (`min`, `max`).
+ */
+const FIELD_TEXTS = {
+  required: () => "Заполните поле",
+  blank: () => "Заполните поле",
+  too_short: (f) => `Не короче ${chars(f.min)}`,
+  too_long: (f) => `Не больше ${chars(f.max)}`,
+  length_out_of_range: (f) => `Введите от ${f.min} до ${chars(f.max)}`,
+  invalid_text: (f) => `Не больше ${chars(f.max)}, без служебных знаков`,
+  too_many: (f) => `Не больше ${listCount(f.field, f.max)}`,
+  too_few: (f) => (/intervals$/.test(f.field || "") ? `Добавьте хотя бы ${count(f.min, "интервал", "интервала", "интервалов")}` : `Нужно хотя бы ${f.min}`),
+  out_of_range: (f) => `Число от ${f.min} до ${rangeEnd(f.field, f.max)}`,
+  not_an_id: () => "Выберите значение из списка",
+  not_found: () => "Такого больше нет: выберите значение из списка",
+  not_allowed: () => "Выберите значение из списка",
+  invalid_email: () => "Введите e-mail, например operator@example.ru",
+  invalid_phone: () => "Введите номер телефона",
+  invalid_time: (f) => (/\.end$/.test(f.field || "") ? "Время ЧЧ:ММ от 00:01 до 24:00" : "Время ЧЧ:ММ от 00:00 до 23:59"),
+  invalid_date: () => "Дата вида ГГГГ-ММ-ДД",
+  invalid_time_zone: () => "Выберите часовой пояс из списка",
+  invalid_url: () => "Адрес вида https://bot.example.ru/events",
+  private_address: () => "Нужен публичный адрес: внутренние и локальные адреса запрещены",
+  duplicate: () => "Указано дважды",
+  not_in_order: () => "Не меньше задержки предыдущего автоответа: они отправляются по порядку",
+  overlaps: () => "Пересекается с другим интервалом этого дня",
+  empty_interval: () => "Начало и конец должны различаться (00:00–24:00 — весь день)",
+  also_a_holiday: () => "Эта дата уже выходная; выберите одно",
+  mutually_exclusive: () => "Выберите что-то одно",
+  not_applicable: () => "Здесь это не применяется: уберите значение",
+  stays_client: () => "Клиент не может снова стать гостем",
+  invalid_secret: (f) => `От ${f.min} до ${chars(f.max)} без пробелов`,
+  reserved_prefix: () => "Такое начало зарезервировано: измените значение",
+  empty_file: () => "Файл пустой",
+  file_too_large: () => "Изображение больше 24 МБ — это предел Авито",
+  not_an_image: () => "Авито отправляет только изображения (JPEG, PNG, GIF, BMP, HEIC): поделитесь ссылкой в сообщении",
+  confirmation_required: () => "Подтвердите действие",
+  credentials_rejected: () => "Авито не приняло эти ключи приложения",
+  refused: () => "Значение не принято: проверьте его",
+};
+
+/**
+ * A field error (`{field, code, message, min, max}`) in Russian, by its code; a code not known
+ * here is said generally (the English `message` stays in a tooltip).
+ */
+export function fieldText(f) {
+  const say = FIELD_OVERRIDES[`${f.field}:${f.code}`] || FIELD_TEXTS[f.code];
+  return say ? say(f) : "Неверное значение";
+}
 
 /**
  * The Russian word form for `n`: `plural(n, "час", "часа", "часов")` → «час» for 1, 21, «часа»

@@ -7,7 +7,7 @@ fn validate(kind: ChannelKind, doc: Value) -> Result<ChannelSettings, Vec<String
     let doc: ChannelSettingsDoc = serde_json::from_value(doc).expect("test document deserializes");
     doc.validate(kind).map_err(|e| match e {
         Rejection::Invalid(errors) => errors.fields().into_iter().map(str::to_owned).collect(),
-        Rejection::Conflict(reason) => vec![reason.to_owned()],
+        Rejection::Conflict(conflict) => vec![conflict.code.as_str().to_owned()],
     })
 }
 
@@ -209,7 +209,7 @@ fn only_responses_with_message_is_for_jobs_channels() {
     let doc = json!({"working_time": {"only_responses_with_message": true}});
     assert!(validate(ChannelKind::AvitoJobs, doc.clone()).is_ok());
     // Alone it conflicts with the channel's kind; beside invalid values it is one of the fields.
-    assert_eq!(failing(ChannelKind::Avito, doc), [JOBS_ONLY]);
+    assert_eq!(failing(ChannelKind::Avito, doc), ["jobs_only"]);
     let doc = json!({"working_time": {"only_responses_with_message": true}, "auto_close_after": {"value": 0, "unit": "days"}});
     assert_eq!(
         failing(ChannelKind::Avito, doc),

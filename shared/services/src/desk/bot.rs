@@ -20,7 +20,7 @@ use domain::conversation::{
 };
 use domain::directory::Chatbot;
 use domain::ids::{ConversationId, TenantId, is_valid_id};
-use domain::validation::{ValidationErrors, char_len};
+use domain::validation::{Conflict, ConflictCode, Problem, ValidationErrors, char_len};
 
 /// The bot calling, recognised by its token.
 #[derive(Clone, Debug)]
@@ -86,9 +86,10 @@ impl Desk {
         let with_this_bot =
             matches!(&current.value.handler, Handler::Chatbot { chatbot_id } if *chatbot_id == caller.bot.id);
         if current.value.status != ConversationStatus::Open || !with_this_bot {
-            return Err(ServiceError::Conflict(
-                "the conversation is not open with this chatbot".into(),
-            ));
+            return Err(ServiceError::Conflict(Conflict::new(
+                ConflictCode::NotWithThisChatbot,
+                "the conversation is not open with this chatbot",
+            )));
         }
         Ok(current)
     }
@@ -96,7 +97,14 @@ impl Desk {
     /// Sends the bot's text (1–1000 characters) to the client.
     pub async fn bot_send(&self, caller: &BotCaller, id: &str, text: &str) -> ServiceResult<BotSent> {
         if text.trim().is_empty() || char_len(text) > MAX_TEXT_CHARS {
-            return Err(ValidationErrors::single("text", "must be 1 to 1000 characters (Avito's limit)").into());
+            return Err(ValidationErrors::single(
+                "text",
+                Problem::Length {
+                    min: 1,
+                    max: MAX_TEXT_CHARS as u64,
+                },
+            )
+            .into());
         }
         let id = ConversationId::parse(id).map_err(|_| ServiceError::NotFound("conversation"))?;
         let message_id = format!("bot-{}", crate::random_hex(16).map_err(ServiceError::Transient)?);

@@ -25,7 +25,7 @@ use domain::access::{Role, Staff};
 use domain::conversation::{Author, ClosingReason, Content, Conversation, ConversationStatus, Handler, Message};
 use domain::directory::{Employee, Group};
 use domain::ids::{ConversationId, EmployeeId, GroupId, TenantId};
-use domain::validation::ValidationErrors;
+use domain::validation::{Conflict, ConflictCode, Problem, ValidationErrors};
 
 /// Someone signed in to a tenant: the identity provider's subject and their role.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -353,7 +353,7 @@ impl Desk {
                 .await?
                 .ok_or(ServiceError::NotFound("conversation"))?;
             if open_only && current.value.status != ConversationStatus::Open {
-                return Err(ServiceError::Conflict("the conversation is closed".into()));
+                return Err(ServiceError::Conflict(Conflict::conversation_closed()));
             }
             let Some((changed, text)) = decide(&current.value)? else {
                 return Ok(Some(current.value));
@@ -417,9 +417,8 @@ impl Desk {
         let queue = match group_id {
             None => Handler::GeneralQueue,
             Some(group) => {
-                let id = GroupId::parse(group).map_err(|e| {
-                    ServiceError::Invalid(ValidationErrors::single("group_id", format!("is not a valid id: {e}")))
-                })?;
+                let id = GroupId::parse(group)
+                    .map_err(|e| ServiceError::Invalid(ValidationErrors::single("group_id", Problem::NotAnId(e))))?;
                 let known = self
                     .ports
                     .config
@@ -427,10 +426,7 @@ impl Desk {
                     .await?
                     .map(|g| g.value.id);
                 let group_id = known.ok_or_else(|| {
-                    ServiceError::UnknownReferences(ValidationErrors::single(
-                        "group_id",
-                        "no such group in your tenant",
-                    ))
+                    ServiceError::UnknownReferences(ValidationErrors::single("group_id", Problem::NotFound("group")))
                 })?;
                 Handler::GroupQueue { group_id }
             }
@@ -505,8 +501,9 @@ pub(crate) fn closing_message(closed: Closed) -> ServiceResult<ClosingMessage> {
             closing_message: Some(Err(reason)),
         } => Ok(ClosingMessage::Failed(reason)),
         Closed::Closed { closing_message: None } => Ok(ClosingMessage::Off),
-        Closed::AlreadyClosed | Closed::NotDue => {
-            Err(ServiceError::Conflict("the conversation is already closed".into()))
-        }
+        Closed::AlreadyClosed | Closed::NotDue => Err(ServiceError::Conflict(Conflict::new(
+            ConflictCode::ConversationClosed,
+            "the conversation is already closed",
+        ))),
     }
 }

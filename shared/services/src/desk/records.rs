@@ -11,7 +11,7 @@ use adapters::ports::Page;
 use domain::clients::{ClientCardDraft, Deal, DealDraft, Organization, OrganizationDraft};
 use domain::conversation::{CardKind, ClientCard, Conversation};
 use domain::ids::{ClientCardId, DealId, InvalidId, OrganizationId, TenantId};
-use domain::validation::ValidationErrors;
+use domain::validation::{Problem, ValidationErrors};
 
 /// The most client cards a search answers.
 pub const MAX_FOUND_CARDS: usize = 20;
@@ -55,12 +55,12 @@ impl Desk {
         let parsed = match parse(id.clone()) {
             Ok(parsed) => parsed,
             Err(e) => {
-                problems.invalid.add(field, format!("is not a valid id: {e}"));
+                problems.invalid.add(field, Problem::NotAnId(e));
                 return Ok(None);
             }
         };
         if self.ports.config.get::<T>(tenant, id).await?.is_none() {
-            problems.unknown.add(field, "no such record in your tenant");
+            problems.unknown.add(field, Problem::NotFound("record"));
             return Ok(None);
         }
         Ok(Some(Some(parsed)))
@@ -224,10 +224,9 @@ impl Desk {
             let mut errors = domain::validation::ValidationErrors::new();
             errors.add(
                 "query",
-                format!(
-                    "must be at least {} characters of a name or a phone",
-                    domain::clients::search::MIN_QUERY_CHARS
-                ),
+                Problem::TooShort {
+                    min: domain::clients::search::MIN_QUERY_CHARS as u64,
+                },
             );
             return Err(errors.into());
         }

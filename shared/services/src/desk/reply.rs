@@ -18,7 +18,7 @@ use domain::conversation::{
     Author, ClientCard, Content, Conversation, ConversationStatus, Delivery, Handler, Message, Opening,
 };
 use domain::ids::{ClientCardId, ConversationId, TenantId};
-use domain::validation::{ValidationErrors, char_len};
+use domain::validation::{Conflict, ConflictCode, Problem, ValidationErrors, char_len};
 
 /// Avito's limit of a text message, in characters.
 pub const MAX_TEXT_CHARS: usize = 1000;
@@ -43,17 +43,25 @@ fn check_text(text: &str, errors: &mut ValidationErrors) {
     if text.trim().is_empty() || char_len(text) > MAX_TEXT_CHARS {
         errors.add(
             "text",
-            "must be 1 to 1000 characters: Avito sends at most 1000 characters a message",
+            Problem::Length {
+                min: 1,
+                max: MAX_TEXT_CHARS as u64,
+            },
         );
     }
 }
 
+/// The message is being sent (a conflict).
+fn being_sent() -> ServiceError {
+    ServiceError::Conflict(Conflict::new(
+        ConflictCode::MessageBeingSent,
+        "the message is being sent",
+    ))
+}
+
 fn check_key(key: &str, errors: &mut ValidationErrors) {
-    if !domain::ids::is_valid_id(key) {
-        errors.add(
-            "idempotency_key",
-            "must be 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'",
-        );
+    if let Err(e) = domain::ids::check_id(key) {
+        errors.add("idempotency_key", Problem::NotAnId(e));
     }
 }
 
@@ -102,9 +110,10 @@ fn repeated(first: Message, asked: &Content) -> ServiceResult<Message> {
     if same {
         Ok(first)
     } else {
-        Err(ServiceError::Conflict(
-            "this idempotency key was used for another message; choose a new key for a new reply".into(),
-        ))
+        Err(ServiceError::Conflict(Conflict::new(
+            ConflictCode::IdempotencyKeyReused,
+            "this idempotency key was used for another message; choose a new key for a new reply",
+        )))
     }
 }
 
@@ -150,13 +159,14 @@ impl Desk {
                 if let Some(first) = find(ports, tenant, &current.value.id, &message_id).await? {
                     return repeated(first, &content).map(|first| Some(Err(first)));
                 }
-                return Err(ServiceError::Conflict("the conversation is closed".into()));
+                return Err(ServiceError::Conflict(Conflict::conversation_closed()));
             }
             let taken = staff.reply_takes(&current.value)?;
             if !current.value.has_avito_chat() {
-                return Err(ServiceError::Conflict(
-                    "the candidate responded by phone: there is no Avito chat to write to; call them".into(),
-                ));
+                return Err(ServiceError::Conflict(Conflict::new(
+                    ConflictCode::RespondedByPhone,
+                    "the candidate responded by phone: there is no Avito chat to write to; call them",
+                )));
             }
             let message = Message {
                 id: message_id.clone(),
@@ -182,9 +192,10 @@ impl Desk {
                 }))),
                 Some(false) => match find(ports, tenant, &current.value.id, &message_id).await? {
                     Some(first) => repeated(first, &content).map(|first| Some(Err(first))),
-                    None => Err(ServiceError::Conflict(
-                        "this idempotency key was used in another conversation".into(),
-                    )),
+                    None => Err(ServiceError::Conflict(Conflict::new(
+                        ConflictCode::IdempotencyKeyReused,
+                        "this idempotency key was used in another conversation",
+                    ))),
                 },
             }
         }))
@@ -225,7 +236,7 @@ impl Desk {
         self.conversation(&person.tenant, id).await?;
         let mut errors = ValidationErrors::new();
         check_key(key, &mut errors);
-        let kind = domain::attachment::image_kind(&bytes).map_err(|e| errors.add("body", e.to_string()));
+        let kind = domain::attachment::image_kind(&bytes).map_err(|e| errors.add("body", Problem::Attachment(e)));
         errors.into_result(())?;
         let Ok(kind): Result<ImageKind, ()> = kind else {
             return Err(ServiceError::Permanent("the image kind was checked above".into()));
@@ -273,17 +284,27 @@ impl Desk {
         match &message.delivery {
             Some(Delivery::Failed { resendable: true, .. }) => {}
             Some(Delivery::Failed { .. }) => {
-                return Err(ServiceError::Conflict(
-                    "Avito may have delivered this message before it failed; sending it again could duplicate it"
-                        .into(),
-                ));
+                return Err(ServiceError::Conflict(Conflict::new(
+                    ConflictCode::MayHaveBeenDelivered,
+                    "Avito may have delivered this message before it failed; sending it again could duplicate it",
+                )));
             }
-            Some(Delivery::Pending) => return Err(ServiceError::Conflict("the message is being sent".into())),
-            Some(Delivery::Sent { .. }) => return Err(ServiceError::Conflict("the message was sent".into())),
-            None => return Err(ServiceError::Conflict("only our own messages are sent".into())),
+            Some(Delivery::Pending) => return Err(being_sent()),
+            Some(Delivery::Sent { .. }) => {
+                return Err(ServiceError::Conflict(Conflict::new(
+                    ConflictCode::MessageAlreadySent,
+                    "the message was sent",
+                )));
+            }
+            None => {
+                return Err(ServiceError::Conflict(Conflict::new(
+                    ConflictCode::NotOurMessage,
+                    "only our own messages are sent",
+                )));
+            }
         }
         if conversation.status != ConversationStatus::Open {
-            return Err(ServiceError::Conflict("the conversation is closed".into()));
+            return Err(ServiceError::Conflict(Conflict::conversation_closed()));
         }
         let claimed = Message {
             delivery: Some(Delivery::Pending),
@@ -294,7 +315,7 @@ impl Desk {
             .replace_message(&person.tenant, &message, &claimed)
             .await?
         {
-            return Err(ServiceError::Conflict("the message is being sent".into()));
+            return Err(being_sent());
         }
         let sent = outbox::send_claimed(
             ports,
@@ -321,14 +342,18 @@ impl Desk {
             return Ok(message);
         }
         let Some(Delivery::Sent { avito_message_id }) = &message.delivery else {
-            return Err(ServiceError::Conflict(
-                "only a message of ours that Avito took can be deleted".into(),
-            ));
+            return Err(ServiceError::Conflict(Conflict::new(
+                ConflictCode::NotOurMessage,
+                "only a message of ours that Avito took can be deleted",
+            )));
         };
         if !domain::conversation::deletable_at(message.created_at, ports.clock.now()) {
-            return Err(ServiceError::Conflict(format!(
-                "Avito deletes a message only within an hour of sending; this one was sent at {}",
-                message.created_at.format("%Y-%m-%d %H:%M UTC")
+            return Err(ServiceError::Conflict(Conflict::new(
+                ConflictCode::DeleteWindowPassed,
+                format!(
+                    "Avito deletes a message only within an hour of sending; this one was sent at {}",
+                    message.created_at.format("%Y-%m-%d %H:%M UTC")
+                ),
             )));
         }
         outbox::delete_sent(ports, &person.tenant, &conversation, avito_message_id)
@@ -377,10 +402,10 @@ impl Desk {
             None => match with_chat.first() {
                 Some(latest) => self.reopen(&person.tenant, latest, &card, me).await?,
                 None => {
-                    return Err(ServiceError::Conflict(
-                        "Avito cannot start a chat: a business writes only into a chat the client opened, and this client has none with you yet"
-                            .into(),
-                    ));
+                    return Err(ServiceError::Conflict(Conflict::new(
+                        ConflictCode::NoAvitoChat,
+                        "Avito cannot start a chat: a business writes only into a chat the client opened, and this client has none with you yet",
+                    )));
                 }
             },
         };
@@ -400,7 +425,12 @@ impl Desk {
         let channel = ports
             .receiving_channel(tenant, &latest.channel_id)
             .await?
-            .ok_or_else(|| ServiceError::Conflict("the channel of this client's chat is not connected".into()))?;
+            .ok_or_else(|| {
+                ServiceError::Conflict(Conflict::new(
+                    ConflictCode::ChannelNotConnected,
+                    "the channel of this client's chat is not connected",
+                ))
+            })?;
         let settings = ports.settings(tenant, &channel.id).await?;
         let now = ports.clock.now();
         let mut client = latest.client.clone();
@@ -427,7 +457,12 @@ impl Desk {
                 .open_for_chat(tenant, &channel.id, &conversation.chat_id)
                 .await?
                 .map(|c: Versioned<Conversation>| c.value.id)
-                .ok_or_else(|| ServiceError::Conflict("the chat changed meanwhile; try again".into())),
+                .ok_or_else(|| {
+                    ServiceError::Conflict(Conflict::new(
+                        ConflictCode::ChangedMeanwhile,
+                        "the chat changed meanwhile; try again",
+                    ))
+                }),
             Err(e) => Err(e.into()),
         }
     }
