@@ -433,9 +433,9 @@ mod tests {
 
     #[test]
     fn an_unknown_cognito_property_fails() {
-        let text = "Resources:\n  P:\n    Type: AWS::Cognito::UserPool\n    Properties:\n      LambdaConfig: {}\n";
-        let e = StackTemplate::parse(text).expect_err("LambdaConfig is not supported");
-        assert!(e.contains("LambdaConfig"), "{e}");
+        let text = "Resources:\n  P:\n    Type: AWS::Cognito::UserPool\n    Properties:\n      SmsConfiguration: {}\n";
+        let e = StackTemplate::parse(text).expect_err("SmsConfiguration is not supported");
+        assert!(e.contains("SmsConfiguration"), "{e}");
         let text = "Resources:\n  P:\n    Type: AWS::Cognito::UserPool\n  C:\n    Type: AWS::Cognito::UserPoolClient\n    Properties:\n      UserPoolId: !Ref P\n      CallbackURLs: [!Sub \"${Elsewhere}/\"]\n";
         let e = StackTemplate::parse(text).expect_err("no local value");
         assert!(e.contains("Elsewhere"), "{e}");
