@@ -1268,11 +1268,17 @@ async fn a_body_the_document_allows_is_never_refused_as_invalid_and_one_it_refus
     }
 }
 
-/// Sends `n` messages to the inbound queue and receives them, never deleting, until they are dead
-/// letters (as the router does with a message it cannot process).
-async fn make_dead_letters(queue: &SqliteQueue, n: u32) {
+/// Sends `n` Jobs deliveries of `tenant` to the inbound queue and receives them, never deleting,
+/// until they are dead letters (as the router does with a message it cannot process).
+async fn make_dead_letters(queue: &SqliteQueue, tenant: &str, n: u32) {
     for i in 0..n {
-        queue.send(&format!("{{\"unreadable\": {i}}}")).await.expect("send");
+        let event = services::inbound::InboundEvent::Application {
+            tenant: domain::ids::TenantId::parse(tenant).expect("tenant"),
+            channel: domain::ids::ChannelId::parse("ch1").expect("channel"),
+            received_at_ms: 1_800_000_000_000,
+            apply_id: format!("apply-{i}"),
+        };
+        queue.send(&event.to_json().expect("json")).await.expect("send");
     }
     for _ in 0..=MAX_RECEIVES {
         queue.receive(n, std::time::Duration::ZERO).await.expect("receive");
@@ -1283,7 +1289,13 @@ async fn make_dead_letters(queue: &SqliteQueue, n: u32) {
 async fn administrators_count_and_replay_the_dead_letters_and_operators_may_not() {
     let api = api();
     assert_eq!(api.get("/v1/dead-letters", ADMIN).await.body, json!({"waiting": 0}));
-    make_dead_letters(&api.queue, 3).await;
+    make_dead_letters(&api.queue, "acme", 3).await;
+    // Another tenant's letter in the same (installation's) queue: not counted, not replayed.
+    make_dead_letters(&api.queue, "other", 1).await;
+    assert_eq!(
+        api.get("/v1/dead-letters", OTHER_ADMIN).await.body,
+        json!({"waiting": 1})
+    );
 
     for (method, path) in [("GET", "/v1/dead-letters"), ("POST", "/v1/dead-letters/replay")] {
         let r = api.call(method, path, None, None).await;
@@ -1292,7 +1304,11 @@ async fn administrators_count_and_replay_the_dead_letters_and_operators_may_not(
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{method} {path}");
         assert_eq!(r.body["error"], "forbidden");
     }
-    assert_eq!(api.queue.dead_letter_count().await.expect("count"), 3, "nothing moved");
+    assert_eq!(
+        api.queue.dead_letter_count(&|_| true).await.expect("count"),
+        4,
+        "nothing moved"
+    );
 
     let waiting = api.get("/v1/dead-letters", ADMIN).await;
     assert_eq!(waiting.status, StatusCode::OK);
@@ -1308,6 +1324,11 @@ async fn administrators_count_and_replay_the_dead_letters_and_operators_may_not(
         .await
         .expect("receive");
     assert_eq!(back.len(), 3, "back on the inbound queue");
+    assert_eq!(
+        api.get("/v1/dead-letters", OTHER_ADMIN).await.body,
+        json!({"waiting": 1}),
+        "the other tenant's letter stays"
+    );
 
     let log = api.get("/v1/audit", ADMIN).await;
     assert_eq!(log.body["items"][0]["action"], "dead_letters_replayed", "{}", log.body);

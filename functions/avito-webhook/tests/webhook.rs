@@ -237,10 +237,10 @@ impl Queue for BrokenQueue {
     async fn delete(&self, _: &str) -> Result<(), QueueError> {
         Err(QueueError::Unavailable("down".into()))
     }
-    async fn dead_letter_count(&self) -> Result<u64, QueueError> {
+    async fn dead_letter_count(&self, _: adapters::ports::DeadLetterFilter<'_>) -> Result<u64, QueueError> {
         Err(QueueError::Unavailable("down".into()))
     }
-    async fn replay_dead_letters(&self, _: u32) -> Result<u32, QueueError> {
+    async fn replay_dead_letters(&self, _: adapters::ports::DeadLetterFilter<'_>, _: u32) -> Result<u32, QueueError> {
         Err(QueueError::Unavailable("down".into()))
     }
 }

@@ -598,6 +598,8 @@ pub async fn an_undeleted_message_comes_back_after_its_visibility_timeout(queue:
     queue.delete(&again[0].receipt).await.expect("delete");
 }
 
+/// Also: counting and replaying take only the dead letters a filter accepts (a tenant's), and
+/// leave the others where they were.
 pub async fn a_message_received_too_often_becomes_a_dead_letter_and_can_be_replayed(
     queue: Arc<dyn crate::ports::Queue>,
 ) {
@@ -611,11 +613,35 @@ pub async fn a_message_received_too_often_becomes_a_dead_letter_and_can_be_repla
         queue.receive(10, Duration::ZERO).await.expect("receive").is_empty(),
         "moved to the dead letters"
     );
-    assert_eq!(queue.dead_letter_count().await.expect("count"), 1);
-    assert_eq!(queue.replay_dead_letters(10).await.expect("replay"), 1);
-    assert_eq!(queue.dead_letter_count().await.expect("count"), 0);
+    // A second one, another tenant's, beside it.
+    queue.send("чужое").await.expect("send");
+    for _ in 1..=2 {
+        assert_eq!(queue.receive(10, Duration::ZERO).await.expect("receive").len(), 1);
+    }
+    assert!(queue.receive(10, Duration::ZERO).await.expect("receive").is_empty());
+    let ours = |body: &str| body == "ядовитое";
+    let everything = |_: &str| true;
+    assert_eq!(queue.dead_letter_count(&everything).await.expect("count"), 2);
+    assert_eq!(
+        queue.dead_letter_count(&ours).await.expect("count"),
+        1,
+        "only the accepted ones count"
+    );
+    // Counting left them all where they were.
+    assert_eq!(queue.dead_letter_count(&everything).await.expect("count"), 2);
+    assert_eq!(queue.replay_dead_letters(&ours, 10).await.expect("replay"), 1);
+    assert_eq!(queue.dead_letter_count(&ours).await.expect("count"), 0);
+    assert_eq!(
+        queue.dead_letter_count(&everything).await.expect("count"),
+        1,
+        "the other one stays"
+    );
     let back = queue.receive(10, Duration::from_secs(30)).await.expect("receive");
     assert_eq!(back.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), ["ядовитое"]);
+    queue.delete(&back[0].receipt).await.expect("delete");
+    assert_eq!(queue.replay_dead_letters(&everything, 10).await.expect("replay"), 1);
+    let back = queue.receive(10, Duration::from_secs(30)).await.expect("receive");
+    assert_eq!(back.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(), ["чужое"]);
     queue.delete(&back[0].receipt).await.expect("delete");
 }
 

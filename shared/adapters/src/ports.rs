@@ -22,7 +22,7 @@ pub(crate) use conversation_store::{
     message_sort_key, time_page,
 };
 pub use live::{LiveConnection, LiveConnections, LivePush, LiveTicket, MemoryLive, PushError};
-pub use queue::{Queue, QueueError, QueuedMessage};
+pub use queue::{DeadLetterFilter, Queue, QueueError, QueuedMessage};
 pub use scheduler::{ScheduledJob, Scheduler, SchedulerError};
 
 /// A value with the store version it was read at, for a later conditional write.

@@ -1,10 +1,10 @@
 //! The queue on SQS: a standard queue with a redrive policy to its dead-letter queue.
 
-use crate::ports::{Queue, QueueError, QueuedMessage};
+use crate::ports::{DeadLetterFilter, Queue, QueueError, QueuedMessage};
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::DisplayErrorContext;
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::MessageSystemAttributeName;
 use std::time::Duration;
 
 /// An SQS-backed [`Queue`].
@@ -90,45 +90,73 @@ impl Queue for SqsQueue {
             .map_err(unavailable)
     }
 
-    async fn dead_letter_count(&self) -> Result<u64, QueueError> {
-        let out = self
-            .client
-            .get_queue_attributes()
-            .queue_url(&self.dead_letter_url)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(out
-            .attributes()
-            .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0))
+    async fn dead_letter_count(&self, of: DeadLetterFilter<'_>) -> Result<u64, QueueError> {
+        // The queue is the installation's: the letters are read (hidden a moment), the accepted
+        // ones counted, and all made visible again at once.
+        let examined = self.examine_dead_letters().await?;
+        let count = examined.iter().filter(|m| of(&m.body)).count() as u64;
+        self.reveal(&examined).await?;
+        Ok(count)
     }
 
-    async fn replay_dead_letters(&self, max: u32) -> Result<u32, QueueError> {
-        // SQS's StartMessageMoveTask would do this, but receive-send-delete works everywhere.
+    async fn replay_dead_letters(&self, of: DeadLetterFilter<'_>, max: u32) -> Result<u32, QueueError> {
+        // SQS's StartMessageMoveTask would move every tenant's: receive-send-delete picks.
+        let examined = self.examine_dead_letters().await?;
         let mut moved = 0;
-        while moved < max {
+        let mut kept = Vec::new();
+        for m in examined {
+            if moved >= max || !of(&m.body) {
+                kept.push(m);
+                continue;
+            }
+            self.send(&m.body).await?;
+            self.client
+                .delete_message()
+                .queue_url(&self.dead_letter_url)
+                .receipt_handle(&m.receipt)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            moved += 1;
+        }
+        self.reveal(&kept).await?;
+        Ok(moved)
+    }
+}
+
+/// At most this many dead letters are read by one count or replay (SQS hands out at most 10 a
+/// call; a dead-letter queue holds few).
+const EXAMINED_AT_MOST: usize = 1_000;
+
+impl SqsQueue {
+    /// The dead letters, each hidden for a short while (until [`SqsQueue::reveal`]).
+    async fn examine_dead_letters(&self) -> Result<Vec<QueuedMessage>, QueueError> {
+        let mut examined = Vec::new();
+        while examined.len() < EXAMINED_AT_MOST {
             let batch = self
-                .receive_from(&self.dead_letter_url, (max - moved).min(10), Duration::from_secs(30))
+                .receive_from(&self.dead_letter_url, 10, Duration::from_secs(30))
                 .await?;
             if batch.is_empty() {
                 break;
             }
-            for m in batch {
-                self.send(&m.body).await?;
-                self.client
-                    .delete_message()
-                    .queue_url(&self.dead_letter_url)
-                    .receipt_handle(&m.receipt)
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                moved += 1;
-            }
+            examined.extend(batch);
         }
-        Ok(moved)
+        Ok(examined)
+    }
+
+    /// Makes examined dead letters visible again at once.
+    async fn reveal(&self, letters: &[QueuedMessage]) -> Result<(), QueueError> {
+        for m in letters {
+            self.client
+                .change_message_visibility()
+                .queue_url(&self.dead_letter_url)
+                .receipt_handle(&m.receipt)
+                .visibility_timeout(0)
+                .send()
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(())
     }
 }
 

@@ -3,7 +3,7 @@
 //! get the same delivery while it is hidden.
 
 use super::db::{CachedStatements, Db};
-use crate::ports::{Queue, QueueError, QueuedMessage};
+use crate::ports::{DeadLetterFilter, Queue, QueueError, QueuedMessage};
 use async_trait::async_trait;
 use rusqlite::params;
 use std::path::Path;
@@ -153,34 +153,58 @@ impl Queue for SqliteQueue {
             .await
     }
 
-    async fn dead_letter_count(&self) -> Result<u64, QueueError> {
-        self.db
-            .run(|c| {
-                c.query_row_cached("SELECT COUNT(*) FROM dead_letters", [], |r| r.get::<_, i64>(0))
-                    .map(|n| n as u64)
-                    .map_err(unavailable)
-            })
-            .await
+    async fn dead_letter_count(&self, of: DeadLetterFilter<'_>) -> Result<u64, QueueError> {
+        let letters = self.dead_letters().await?;
+        Ok(letters.iter().filter(|(_, body)| of(body)).count() as u64)
     }
 
-    async fn replay_dead_letters(&self, max: u32) -> Result<u32, QueueError> {
+    async fn replay_dead_letters(&self, of: DeadLetterFilter<'_>, max: u32) -> Result<u32, QueueError> {
+        let chosen: Vec<i64> = self
+            .dead_letters()
+            .await?
+            .into_iter()
+            .filter(|(_, body)| of(body))
+            .take(max as usize)
+            .map(|(id, _)| id)
+            .collect();
+        if chosen.is_empty() {
+            return Ok(0);
+        }
         self.db
             .run(move |c| {
                 let tx = c.transaction().map_err(unavailable)?;
                 let now = now_ms();
-                let moved = tx
-                    .execute_cached(
-                        "INSERT INTO queue (body, visible_at) SELECT body, ?1 FROM dead_letters ORDER BY id LIMIT ?2",
-                        params![now, max],
-                    )
-                    .map_err(unavailable)?;
-                tx.execute_cached(
-                    "DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters ORDER BY id LIMIT ?1)",
-                    params![max],
-                )
-                .map_err(unavailable)?;
+                let mut moved = 0;
+                for id in chosen {
+                    // A letter another replay moved meanwhile is no longer there: nothing moves.
+                    moved += tx
+                        .execute_cached(
+                            "INSERT INTO queue (body, visible_at) SELECT body, ?1 FROM dead_letters WHERE id = ?2",
+                            params![now, id],
+                        )
+                        .map_err(unavailable)?;
+                    tx.execute_cached("DELETE FROM dead_letters WHERE id = ?1", params![id])
+                        .map_err(unavailable)?;
+                }
                 tx.commit().map_err(unavailable)?;
                 Ok(moved as u32)
+            })
+            .await
+    }
+}
+
+impl SqliteQueue {
+    /// Every dead letter (id, body), oldest first.
+    async fn dead_letters(&self) -> Result<Vec<(i64, String)>, QueueError> {
+        self.db
+            .run(|c| {
+                let mut statement = c
+                    .prepare_cached("SELECT id, body FROM dead_letters ORDER BY id")
+                    .map_err(unavailable)?;
+                let rows = statement
+                    .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+                    .map_err(unavailable)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
             })
             .await
     }

@@ -37,9 +37,14 @@ pub trait Queue: Send + Sync {
     /// Removes a processed message (its receipt from [`Queue::receive`]).
     async fn delete(&self, receipt: &str) -> Result<(), QueueError>;
 
-    /// How many messages wait in the dead-letter queue.
-    async fn dead_letter_count(&self) -> Result<u64, QueueError>;
+    /// How many of the messages waiting in the dead-letter queue `of` accepts (the queue is the
+    /// installation's: a tenant's administrator counts their tenant's only).
+    async fn dead_letter_count(&self, of: DeadLetterFilter<'_>) -> Result<u64, QueueError>;
 
-    /// Moves up to `max` dead letters back to the queue; returns how many moved.
-    async fn replay_dead_letters(&self, max: u32) -> Result<u32, QueueError>;
+    /// Moves up to `max` of the dead letters `of` accepts back to the queue, oldest first where
+    /// the queue keeps an order; returns how many moved. The others stay where they were.
+    async fn replay_dead_letters(&self, of: DeadLetterFilter<'_>, max: u32) -> Result<u32, QueueError>;
 }
+
+/// Which dead letters a call is about: those whose body it accepts.
+pub type DeadLetterFilter<'a> = &'a (dyn Fn(&str) -> bool + Send + Sync);

@@ -4,15 +4,18 @@
 //! the ignored deliveries ([`super::Desk::ignored_deliveries`]), which were processed and changed
 //! nothing; these were never processed.
 //!
-//! The queue is the installation's, shared by its tenants: the count and the replay cover every
-//! tenant's messages (processing is idempotent, so a replay only does what was due).
+//! The queue is the installation's, shared by its tenants: an administrator counts and replays
+//! their own tenant's messages only (the tenant each message names); a message no tenant can be
+//! read from stays, for whoever runs the installation.
 
 use super::Person;
 use crate::audit::Audit;
 use crate::error::{ServiceError, ServiceResult};
-use adapters::ports::{Queue, QueueError};
+use crate::inbound::InboundEvent;
+use adapters::ports::{DeadLetterFilter, Queue, QueueError};
 use async_trait::async_trait;
 use domain::audit::AuditAction;
+use domain::ids::TenantId;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,7 +49,10 @@ impl DeadLetters {
     /// How many inbound messages wait in the dead-letter queue (administrators).
     pub async fn waiting(&self, person: &Person) -> ServiceResult<u64> {
         person.require_admin(ONLY_ADMINISTRATORS)?;
-        self.queue.dead_letter_count().await.map_err(unavailable)
+        self.queue
+            .dead_letter_count(&of_tenant(&person.tenant))
+            .await
+            .map_err(unavailable)
     }
 
     /// Moves the dead letters back onto the inbound queue, in pages of [`REPLAY_PAGE`], at most
@@ -57,9 +63,10 @@ impl DeadLetters {
         person.require_admin(ONLY_ADMINISTRATORS)?;
         let started = Instant::now();
         let mut moved = 0;
+        let ours = of_tenant(&person.tenant);
         while moved < REPLAY_AT_MOST && started.elapsed() < REPLAY_BUDGET {
             let page = REPLAY_PAGE.min(REPLAY_AT_MOST - moved);
-            match self.queue.replay_dead_letters(page).await {
+            match self.queue.replay_dead_letters(&ours, page).await {
                 Ok(n) => {
                     moved += n;
                     if n < page {
@@ -79,6 +86,12 @@ impl DeadLetters {
         }
         Ok(moved)
     }
+}
+
+/// Whether a queued message is `tenant`'s.
+fn of_tenant(tenant: &TenantId) -> impl Fn(&str) -> bool + Send + Sync + use<> {
+    let tenant = tenant.clone();
+    move |body: &str| InboundEvent::from_json(body).is_ok_and(|e| *e.tenant() == tenant)
 }
 
 fn unavailable(e: QueueError) -> ServiceError {
@@ -102,11 +115,11 @@ impl Queue for NoQueue {
         Err(not_configured())
     }
 
-    async fn dead_letter_count(&self) -> Result<u64, QueueError> {
+    async fn dead_letter_count(&self, _: DeadLetterFilter<'_>) -> Result<u64, QueueError> {
         Err(not_configured())
     }
 
-    async fn replay_dead_letters(&self, _: u32) -> Result<u32, QueueError> {
+    async fn replay_dead_letters(&self, _: DeadLetterFilter<'_>, _: u32) -> Result<u32, QueueError> {
         Err(not_configured())
     }
 }
