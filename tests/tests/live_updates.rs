@@ -349,7 +349,7 @@ async fn a_conversation_written_reaches_its_tenants_connections_through_the_stre
     assert!(api.posted_to("Boris-gone=").is_empty());
     assert_eq!((report.sent, report.gone, report.closed, report.failed), (4, 1, 0, 0));
     let left: Vec<String> = connections
-        .of_tenant(&acme, Utc::now())
+        .of_tenant(&acme)
         .await
         .expect("list")
         .into_iter()
@@ -413,7 +413,7 @@ async fn a_ticket_admits_once_within_a_minute_in_its_own_tenant_and_connect_keep
     };
 
     // Only the digest is stored.
-    let ticket = live.issue_ticket(&anna(&acme)).await.expect("ticket");
+    let ticket = live.issue_ticket(&anna(&acme), None).await.expect("ticket");
     let (_, secret) = ticket.split_once('.').expect("tenant.secret");
     let stored = dynamodb
         .query()
@@ -442,7 +442,7 @@ async fn a_ticket_admits_once_within_a_minute_in_its_own_tenant_and_connect_keep
     assert_eq!(admitted["context"], json!({"tenant": "acme", "employee": "anna"}));
     assert_eq!(effect(&authorize(&live, &ticket).await), "Deny", "single use");
     // Expired after 60 seconds.
-    let late = live.issue_ticket(&anna(&acme)).await.expect("ticket");
+    let late = live.issue_ticket(&anna(&acme), None).await.expect("ticket");
     clock.advance(TimeDelta::seconds(61));
     assert_eq!(effect(&authorize(&live, &late).await), "Deny", "expired");
 
@@ -458,28 +458,16 @@ async fn a_ticket_admits_once_within_a_minute_in_its_own_tenant_and_connect_keep
     };
     let connected = live_socket::handle(&live, route("$connect")).await.expect("answer");
     assert_eq!(connected, json!({"statusCode": 200}));
-    let kept = connections.of_tenant(&acme, clock.now()).await.expect("list");
+    let kept = connections.of_tenant(&acme).await.expect("list");
     assert_eq!(kept.len(), 1);
     assert_eq!((kept[0].id.as_str(), kept[0].employee.as_str()), ("Cn1=", "anna"));
     assert_eq!(
         kept[0].expires_at.timestamp(),
         (clock.now() + TimeDelta::hours(2)).timestamp()
     );
-    assert!(
-        connections
-            .of_tenant(&other, clock.now())
-            .await
-            .expect("list")
-            .is_empty()
-    );
+    assert!(connections.of_tenant(&other).await.expect("list").is_empty());
     live_socket::handle(&live, route("$disconnect")).await.expect("answer");
-    assert!(
-        connections
-            .of_tenant(&acme, clock.now())
-            .await
-            .expect("list")
-            .is_empty()
-    );
+    assert!(connections.of_tenant(&acme).await.expect("list").is_empty());
 }
 
 mod contract {

@@ -26,6 +26,9 @@ use std::collections::HashMap;
 /// The authorizer's context keys, as the routes read them.
 pub const TENANT: &str = "tenant";
 pub const EMPLOYEE: &str = "employee";
+/// When the session that asked for the ticket ends (epoch seconds; absent when unknown): the
+/// connection ends then too.
+pub const SESSION_ENDS_AT: &str = "session_ends_at";
 
 /// What the `$connect` authorizer receives.
 #[derive(Debug, Deserialize)]
@@ -113,13 +116,18 @@ async fn authorize(live: &Live, request: AuthorizerRequest) -> Result<Value, lam
         .map(String::as_str)
         .unwrap_or_default();
     match live.admit(ticket).await.map_err(|e| e.to_string())? {
-        Some((tenant, employee)) => {
+        Some(admitted) => {
+            let (tenant, employee) = (&admitted.tenant, &admitted.employee);
             tracing::info!(tenant = %tenant, employee = %employee, "live connection admitted");
+            let mut context = json!({ TENANT: tenant.as_str(), EMPLOYEE: employee.as_str() });
+            if let Some(ends) = admitted.session_ends_at {
+                context[SESSION_ENDS_AT] = json!(ends.timestamp());
+            }
             Ok(policy(
                 true,
                 &format!("{tenant}/{employee}"),
                 &request.method_arn,
-                Some(json!({ TENANT: tenant.as_str(), EMPLOYEE: employee.as_str() })),
+                Some(context),
             ))
         }
         None => {
@@ -129,25 +137,40 @@ async fn authorize(live: &Live, request: AuthorizerRequest) -> Result<Value, lam
     }
 }
 
-/// The tenant and employee the authorizer admitted the connection as.
-fn admitted(context: &RouteContext) -> Option<(domain::ids::TenantId, domain::ids::EmployeeId)> {
+/// Whom the authorizer admitted the connection for, and until when (API Gateway passes a
+/// context number as a number or a string).
+fn admitted(context: &RouteContext) -> Option<services::live::Admitted> {
     let authorizer = context.authorizer.as_ref()?;
     let field = |name: &str| authorizer.get(name).and_then(Value::as_str).map(str::to_owned);
-    Some((
-        domain::ids::TenantId::parse(field(TENANT)?).ok()?,
-        domain::ids::EmployeeId::parse(field(EMPLOYEE)?).ok()?,
-    ))
+    let session_ends_at = match authorizer.get(SESSION_ENDS_AT) {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                .and_then(|n| domain::DateTime::from_timestamp(n, 0))?,
+        ),
+    };
+    Some(services::live::Admitted {
+        tenant: domain::ids::TenantId::parse(field(TENANT)?).ok()?,
+        employee: domain::ids::EmployeeId::parse(field(EMPLOYEE)?).ok()?,
+        session_ends_at,
+    })
 }
 
 async fn route(live: &Live, request: RouteRequest) -> Result<Value, lambda_runtime::Error> {
     let context = &request.request_context;
-    let Some((tenant, employee)) = admitted(context) else {
+    let Some(services::live::Admitted {
+        tenant,
+        employee,
+        session_ends_at,
+    }) = admitted(context)
+    else {
         return Ok(refused(403, "forbidden", "the connection was not admitted by a ticket"));
     };
     let id = context.connection_id.as_str();
     match context.route_key.as_str() {
         "$connect" => {
-            live.connected(&tenant, &employee, id)
+            live.connected(&tenant, &employee, id, session_ends_at)
                 .await
                 .map_err(|e| e.to_string())?;
             Ok(answer(200, None))
@@ -245,7 +268,7 @@ mod tests {
             user: "sub-anna".into(),
             role: domain::access::Role::Operator,
         };
-        let ticket = live.issue_ticket(&person).await.expect("ticket");
+        let ticket = live.issue_ticket(&person, None).await.expect("ticket");
         let allowed = handle(&live, authorizer_request(Some(&ticket))).await.expect("answer");
         assert_eq!(allowed["principalId"], "acme/anna");
         assert_eq!(allowed["context"], json!({"tenant": "acme", "employee": "anna"}));
@@ -263,17 +286,42 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_connection_lasts_as_long_as_the_session_of_its_ticket() {
+        let (live, memory, _dir) = live().await;
+        let tenant = domain::ids::TenantId::parse("acme").expect("tenant");
+        let person = services::desk::Person {
+            tenant: tenant.clone(),
+            user: "sub-anna".into(),
+            role: domain::access::Role::Operator,
+        };
+        let ends = domain::DateTime::from_timestamp(chrono::Utc::now().timestamp() + 900, 0).expect("instant");
+        let ticket = live.issue_ticket(&person, Some(ends)).await.expect("ticket");
+        let request = json!({"type": "REQUEST", "methodArn": "arn:aws:execute-api:eu-central-1:1:api/live/$connect",
+            "queryStringParameters": {"ticket": ticket}});
+        let policy = handle(&live, request).await.expect("policy");
+        assert_eq!(policy["context"][SESSION_ENDS_AT], json!(ends.timestamp()));
+        // API Gateway hands the context to the route (a number may come as a string).
+        let mut connect = route_event("$connect", None, true);
+        connect["requestContext"]["authorizer"][SESSION_ENDS_AT] = json!(ends.timestamp().to_string());
+        assert_eq!(
+            handle(&live, connect).await.expect("answer"),
+            json!({"statusCode": 200})
+        );
+        let listed = memory.of_tenant(&tenant).await.expect("list");
+        assert_eq!(listed.iter().map(|c| c.expires_at).collect::<Vec<_>>(), [ends]);
+    }
+
+    #[tokio::test]
     async fn connect_and_disconnect_keep_the_connection_of_the_admitted_tenant() {
         let (live, memory, _dir) = live().await;
         let tenant = domain::ids::TenantId::parse("acme").expect("tenant");
-        let now = chrono::Utc::now();
         assert_eq!(
             handle(&live, route_event("$connect", None, true))
                 .await
                 .expect("answer"),
             json!({"statusCode": 200})
         );
-        let listed = memory.of_tenant(&tenant, now).await.expect("list");
+        let listed = memory.of_tenant(&tenant).await.expect("list");
         assert_eq!(listed.len(), 1);
         assert_eq!(
             (listed[0].id.as_str(), listed[0].employee.as_str()),
@@ -282,12 +330,12 @@ mod tests {
         handle(&live, route_event("$disconnect", None, true))
             .await
             .expect("answer");
-        assert!(memory.of_tenant(&tenant, now).await.expect("list").is_empty());
+        assert!(memory.of_tenant(&tenant).await.expect("list").is_empty());
         let refused = handle(&live, route_event("$connect", None, false))
             .await
             .expect("answer");
         assert_eq!(refused["statusCode"], 403);
-        assert!(memory.of_tenant(&tenant, now).await.expect("list").is_empty());
+        assert!(memory.of_tenant(&tenant).await.expect("list").is_empty());
     }
 
     #[tokio::test]

@@ -8,7 +8,7 @@ use axum::extract::{FromRef, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use http_api::error::ApiResult;
-use http_api::{Authenticator, Caller};
+use http_api::{Authenticator, Caller, SessionEnds};
 use serde::Serialize;
 use services::live::Live;
 use std::sync::Arc;
@@ -37,8 +37,13 @@ pub struct TicketView {
 
 /// `POST /v1/live/ticket`: authenticated like every operator route (the caller is checked
 /// before anything else; no body is read); 403 unless the caller works as an enabled employee.
-pub async fn ticket(State(s): State<LiveState>, caller: Caller) -> ApiResult<Json<TicketView>> {
-    let ticket = s.live.issue_ticket(&caller.person()).await?;
+/// The connection the ticket opens ends when the caller's session (their ID token) does.
+pub async fn ticket(
+    State(s): State<LiveState>,
+    caller: Caller,
+    SessionEnds(ends): SessionEnds,
+) -> ApiResult<Json<TicketView>> {
+    let ticket = s.live.issue_ticket(&caller.person(), ends).await?;
     Ok(Json(TicketView { ticket, url: s.url }))
 }
 

@@ -276,6 +276,30 @@ where
     }
 }
 
+/// When the caller's session ends, when the request says: on AWS the verified ID token's `exp`
+/// (API Gateway's JWT authorizer checked it); `None` elsewhere (a cookie session or an API token,
+/// which the server checks at each request). Read after [`Caller`], never instead of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionEnds(pub Option<domain::DateTime<domain::Utc>>);
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionEnds {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let exp = match parts.extensions.get::<RequestContext>() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => ctx
+                .authorizer
+                .as_ref()
+                .and_then(|a| a.jwt.as_ref())
+                .and_then(|jwt| jwt.claims.get("exp"))
+                .and_then(|e| e.parse::<i64>().ok())
+                .and_then(|e| domain::DateTime::from_timestamp(e, 0)),
+            _ => None,
+        };
+        Ok(SessionEnds(exp))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,5 +378,25 @@ mod tests {
         assert_eq!((caller.tenant.as_str(), caller.role), ("acme", Role::Admin));
         // Without the authorizer's context nothing is trusted.
         assert!(auth.authenticate(&parts(Some("Bearer x"))).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn the_session_ends_when_the_verified_token_expires() {
+        let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+        jwt.claims = HashMap::from([("exp".to_owned(), "1800000000".to_owned())]);
+        let mut authorizer = ApiGatewayRequestAuthorizer::default();
+        authorizer.jwt = Some(jwt);
+        let mut ctx = ApiGatewayV2httpRequestContext::default();
+        ctx.authorizer = Some(authorizer);
+        let mut p = parts(None);
+        p.extensions.insert(RequestContext::ApiGatewayV2(ctx));
+        let ends = SessionEnds::from_request_parts(&mut p, &()).await.expect("read");
+        assert_eq!(ends.0.map(|e| e.timestamp()), Some(1_800_000_000));
+        // A cookie session or an API token: the server checks it at each request.
+        let mut local = parts(Some("Bearer x"));
+        assert_eq!(
+            SessionEnds::from_request_parts(&mut local, &()).await.expect("read"),
+            SessionEnds(None)
+        );
     }
 }

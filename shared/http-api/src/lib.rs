@@ -12,7 +12,7 @@ pub mod openapi;
 pub mod paging;
 pub mod security;
 
-pub use auth::{Admin, Authenticator, Caller, Role};
+pub use auth::{Admin, Authenticator, Caller, Role, SessionEnds};
 pub use error::{ApiError, ErrorBody};
 pub use extract::{Query, RawBody};
 pub use json::JsonBody;

@@ -21,7 +21,7 @@ use crate::error::{ServiceError, ServiceResult};
 use adapters::changes::ConversationChanged;
 use adapters::configuration::Configuration;
 use adapters::ports::{Clock, LiveConnection, LiveConnections, LivePush, LiveTicket, PushError};
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use domain::directory::Employee;
 use domain::ids::{EmployeeId, TenantId};
 use futures_util::stream::{self, StreamExt};
@@ -30,7 +30,8 @@ use std::sync::Arc;
 
 /// How long a ticket opens a connection.
 pub const TICKET_SECONDS: i64 = 60;
-/// How long a connection is remembered without `$disconnect` (API Gateway's own limit).
+/// How long a connection lives at most (API Gateway's own limit); it ends sooner when the session
+/// that asked for its ticket does.
 pub const CONNECTION_SECONDS: i64 = 2 * 60 * 60;
 /// Pushes in flight at once.
 const PUSHES_AT_ONCE: usize = 16;
@@ -43,6 +44,15 @@ pub struct Live {
     pub clock: Arc<dyn Clock>,
 }
 
+/// A connection the `$connect` authorizer admitted: for whom, and until when its session lasts
+/// (when known).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Admitted {
+    pub tenant: TenantId,
+    pub employee: EmployeeId,
+    pub session_ends_at: Option<DateTime<Utc>>,
+}
+
 /// What one push of a batch did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PushReport {
@@ -50,7 +60,7 @@ pub struct PushReport {
     pub sent: usize,
     /// Connections API Gateway said were gone, forgotten.
     pub gone: usize,
-    /// Connections of disabled or deleted employees, closed and forgotten.
+    /// Connections of disabled or deleted employees, or whose session ended, closed and forgotten.
     pub closed: usize,
     /// Sends that failed otherwise (each logged).
     pub failed: usize,
@@ -68,9 +78,10 @@ fn read_ticket(presented: &str) -> Option<(TenantId, String)> {
 }
 
 impl Live {
-    /// A ticket for `person` to open one live connection within [`TICKET_SECONDS`]. Refused
+    /// A ticket for `person` to open one live connection within [`TICKET_SECONDS`], which ends
+    /// when their session does (`session_ends_at`, the ID token's expiry, when known). Refused
     /// (403) unless they work as an employee of their tenant who is not disabled.
-    pub async fn issue_ticket(&self, person: &Person) -> ServiceResult<String> {
+    pub async fn issue_ticket(&self, person: &Person, session_ends_at: Option<DateTime<Utc>>) -> ServiceResult<String> {
         let employee = employee_of_subject(&self.config, &person.tenant, &person.user)
             .await?
             .filter(|e| !e.disabled)
@@ -84,28 +95,44 @@ impl Live {
                     digest: crate::connection::digest(&ticket),
                     employee: employee.id,
                     expires_at: self.clock.now() + TimeDelta::seconds(TICKET_SECONDS),
+                    session_ends_at,
                 },
             )
             .await?;
         Ok(ticket)
     }
 
-    /// Takes a presented ticket (once): the tenant and employee it opens a connection for, or
-    /// `None` (malformed, unknown, used, expired).
-    pub async fn admit(&self, presented: &str) -> ServiceResult<Option<(TenantId, EmployeeId)>> {
+    /// Takes a presented ticket (once): whom it opens a connection for, or `None` (malformed,
+    /// unknown, used, expired, or its session already ended).
+    pub async fn admit(&self, presented: &str) -> ServiceResult<Option<Admitted>> {
         let Some((tenant, digest)) = read_ticket(presented) else {
             return Ok(None);
         };
-        let employee = self.connections.take_ticket(&tenant, &digest, self.clock.now()).await?;
-        Ok(employee.map(|e| (tenant, e)))
+        let now = self.clock.now();
+        let ticket = self.connections.take_ticket(&tenant, &digest, now).await?;
+        Ok(ticket
+            .filter(|t| t.session_ends_at.is_none_or(|ends| ends > now))
+            .map(|t| Admitted {
+                tenant,
+                employee: t.employee,
+                session_ends_at: t.session_ends_at,
+            }))
     }
 
-    /// `$connect`, after the authorizer admitted it.
-    pub async fn connected(&self, tenant: &TenantId, employee: &EmployeeId, id: &str) -> ServiceResult<()> {
+    /// `$connect`, after the authorizer admitted it: the connection lasts until its session ends,
+    /// at most [`CONNECTION_SECONDS`].
+    pub async fn connected(
+        &self,
+        tenant: &TenantId,
+        employee: &EmployeeId,
+        id: &str,
+        session_ends_at: Option<DateTime<Utc>>,
+    ) -> ServiceResult<()> {
+        let longest = self.clock.now() + TimeDelta::seconds(CONNECTION_SECONDS);
         let connection = LiveConnection {
             id: id.to_owned(),
             employee: employee.clone(),
-            expires_at: self.clock.now() + TimeDelta::seconds(CONNECTION_SECONDS),
+            expires_at: session_ends_at.map_or(longest, |ends| ends.min(longest)),
         };
         Ok(self.connections.add(tenant, &connection).await?)
     }
@@ -144,7 +171,8 @@ impl Live {
         payloads: &[String],
         report: &mut PushReport,
     ) -> ServiceResult<()> {
-        let connections = self.connections.of_tenant(tenant, self.clock.now()).await?;
+        let now = self.clock.now();
+        let connections = self.connections.of_tenant(tenant).await?;
         if connections.is_empty() {
             return Ok(());
         }
@@ -155,12 +183,13 @@ impl Live {
             .into_iter()
             .map(|e| (e.id, !e.disabled))
             .collect();
+        // A disabled or deleted employee's connection, or one whose session ended, is closed.
         let (listening, shut): (Vec<_>, Vec<_>) = connections
             .into_iter()
-            .partition(|c| enabled.get(&c.employee).copied().unwrap_or(false));
+            .partition(|c| c.expires_at > now && enabled.get(&c.employee).copied().unwrap_or(false));
         for connection in shut {
             if let Err(PushError::Failed(e)) = sender.close(&connection.id).await {
-                tracing::warn!(error = %e, "live push: a disabled employee's connection could not be closed");
+                tracing::warn!(error = %e, "live push: a connection that ended could not be closed");
             }
             self.connections.remove(tenant, &connection.id).await?;
             report.closed += 1;
@@ -277,17 +306,29 @@ mod tests {
     #[tokio::test]
     async fn a_ticket_admits_its_employee_once_in_its_tenant_within_a_minute() {
         let w = world().await;
-        let ticket = w.live.issue_ticket(&person("acme", "sub-anna")).await.expect("ticket");
+        let ticket = w
+            .live
+            .issue_ticket(&person("acme", "sub-anna"), None)
+            .await
+            .expect("ticket");
         assert!(ticket.starts_with("acme.") && ticket.len() == 5 + 64, "{ticket}");
         // Presented as another tenant's: not found there (and the real one stays usable).
         let forged = ticket.replacen("acme.", "other.", 1);
         assert_eq!(w.live.admit(&forged).await.expect("admit"), None);
         assert_eq!(
             w.live.admit(&ticket).await.expect("admit"),
-            Some((id("acme"), id("anna")))
+            Some(Admitted {
+                tenant: id("acme"),
+                employee: id("anna"),
+                session_ends_at: None
+            })
         );
         assert_eq!(w.live.admit(&ticket).await.expect("admit"), None, "single use");
-        let late = w.live.issue_ticket(&person("acme", "sub-anna")).await.expect("ticket");
+        let late = w
+            .live
+            .issue_ticket(&person("acme", "sub-anna"), None)
+            .await
+            .expect("ticket");
         w.clock.advance(TimeDelta::seconds(TICKET_SECONDS + 1));
         assert_eq!(w.live.admit(&late).await.expect("admit"), None, "expired");
         for bad in [
@@ -303,10 +344,64 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_connection_ends_with_the_session_that_asked_for_its_ticket() {
+        let w = world().await;
+        let ends = w.clock.now() + TimeDelta::seconds(600);
+        let ticket = w
+            .live
+            .issue_ticket(&person("acme", "sub-anna"), Some(ends))
+            .await
+            .expect("ticket");
+        let admitted = w.live.admit(&ticket).await.expect("admit").expect("admitted");
+        assert_eq!(admitted.session_ends_at, Some(ends));
+        w.live
+            .connected(&id("acme"), &id("anna"), "A1", admitted.session_ends_at)
+            .await
+            .expect("connect");
+        w.live
+            .connected(&id("acme"), &id("anna"), "A2", None)
+            .await
+            .expect("connect");
+        let report = w
+            .live
+            .push(w.memory.as_ref(), &[change("acme", "c1")])
+            .await
+            .expect("push");
+        assert_eq!((report.sent, report.closed), (2, 0));
+        // The session ends: at the next change its connection is closed and hears nothing more;
+        // the one without a known session end lives on (at most two hours).
+        w.clock.advance(TimeDelta::seconds(601));
+        let report = w
+            .live
+            .push(w.memory.as_ref(), &[change("acme", "c2")])
+            .await
+            .expect("push");
+        assert_eq!((report.sent, report.closed), (1, 1));
+        assert_eq!(w.memory.closed(), ["A1"]);
+        assert_eq!(w.memory.sent("A1").len(), 1);
+        // A ticket presented after its session ended opens nothing.
+        let stale = w
+            .live
+            .issue_ticket(&person("acme", "sub-anna"), Some(w.clock.now() + TimeDelta::seconds(1)))
+            .await
+            .expect("ticket");
+        w.clock.advance(TimeDelta::seconds(2));
+        assert_eq!(w.live.admit(&stale).await.expect("admit"), None);
+        // Two hours on, the other one ends too.
+        w.clock.advance(TimeDelta::seconds(CONNECTION_SECONDS));
+        let report = w
+            .live
+            .push(w.memory.as_ref(), &[change("acme", "c3")])
+            .await
+            .expect("push");
+        assert_eq!((report.sent, report.closed), (0, 1));
+    }
+
+    #[tokio::test]
     async fn only_enabled_employees_get_a_ticket() {
         let w = world().await;
         for (tenant, user) in [("acme", "sub-vera"), ("acme", "nobody"), ("acme", "sub-oleg")] {
-            let refused = w.live.issue_ticket(&person(tenant, user)).await;
+            let refused = w.live.issue_ticket(&person(tenant, user), None).await;
             assert!(
                 matches!(refused, Err(ServiceError::Forbidden(_))),
                 "{user}: {refused:?}"
@@ -317,17 +412,20 @@ mod tests {
     #[tokio::test]
     async fn changes_reach_the_tenants_connections_only_and_gone_ones_are_forgotten() {
         let w = world().await;
-        w.live.connected(&id("acme"), &id("anna"), "A1").await.expect("connect");
         w.live
-            .connected(&id("acme"), &id("boris"), "B1")
+            .connected(&id("acme"), &id("anna"), "A1", None)
             .await
             .expect("connect");
         w.live
-            .connected(&id("acme"), &id("boris"), "B2")
+            .connected(&id("acme"), &id("boris"), "B1", None)
             .await
             .expect("connect");
         w.live
-            .connected(&id("other"), &id("oleg"), "O1")
+            .connected(&id("acme"), &id("boris"), "B2", None)
+            .await
+            .expect("connect");
+        w.live
+            .connected(&id("other"), &id("oleg"), "O1", None)
             .await
             .expect("connect");
         w.memory.mark_gone("B2");
@@ -352,7 +450,7 @@ mod tests {
         let left: Vec<String> = w
             .live
             .connections
-            .of_tenant(&id("acme"), w.clock.now())
+            .of_tenant(&id("acme"))
             .await
             .expect("list")
             .into_iter()
@@ -367,10 +465,16 @@ mod tests {
     #[tokio::test]
     async fn a_disabled_or_deleted_employees_connection_is_closed_and_hears_nothing() {
         let w = world().await;
-        w.live.connected(&id("acme"), &id("anna"), "A1").await.expect("connect");
-        w.live.connected(&id("acme"), &id("vera"), "V1").await.expect("connect");
         w.live
-            .connected(&id("acme"), &id("ghost"), "G1")
+            .connected(&id("acme"), &id("anna"), "A1", None)
+            .await
+            .expect("connect");
+        w.live
+            .connected(&id("acme"), &id("vera"), "V1", None)
+            .await
+            .expect("connect");
+        w.live
+            .connected(&id("acme"), &id("ghost"), "G1", None)
             .await
             .expect("connect");
         let report = w

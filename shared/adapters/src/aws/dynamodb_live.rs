@@ -17,6 +17,8 @@ type Item = HashMap<String, AttributeValue>;
 const CONNECTION: &str = "LIVE#";
 const TICKET: &str = "LIVETICKET#";
 const EMPLOYEE: &str = "employee_id";
+/// A ticket's session end (epoch seconds), when known.
+const SESSION_ENDS_AT: &str = "session_ends_at";
 
 /// A DynamoDB-backed [`LiveConnections`].
 #[derive(Clone, Debug)]
@@ -91,7 +93,7 @@ impl LiveConnections for DynamoLiveConnections {
         Ok(())
     }
 
-    async fn of_tenant(&self, tenant: &TenantId, now: DateTime<Utc>) -> Result<Vec<LiveConnection>, StoreError> {
+    async fn of_tenant(&self, tenant: &TenantId) -> Result<Vec<LiveConnection>, StoreError> {
         let mut found = Vec::new();
         let mut start: Option<Item> = None;
         // Eventually consistent: a connection made a moment ago may miss one change, which its
@@ -115,9 +117,6 @@ impl LiveConnections for DynamoLiveConnections {
                     return Err(StoreError::Corrupt("connection without sort key".into()));
                 };
                 let expires_at = expiry_of(item)?;
-                if expires_at <= now {
-                    continue;
-                }
                 found.push(LiveConnection {
                     id: sk.trim_start_matches(CONNECTION).to_owned(),
                     employee: employee_of(item)?,
@@ -136,6 +135,9 @@ impl LiveConnections for DynamoLiveConnections {
         let mut item = Self::key(tenant, format!("{TICKET}{}", ticket.digest));
         item.insert(EMPLOYEE.into(), s(ticket.employee.as_str()));
         item.insert(EXPIRES_AT.into(), seconds(ticket.expires_at));
+        if let Some(ends) = ticket.session_ends_at {
+            item.insert(SESSION_ENDS_AT.into(), seconds(ends));
+        }
         let result = self
             .client
             .put_item()
@@ -157,7 +159,7 @@ impl LiveConnections for DynamoLiveConnections {
         tenant: &TenantId,
         digest: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<EmployeeId>, StoreError> {
+    ) -> Result<Option<LiveTicket>, StoreError> {
         // Single use: only the request whose conditional delete removed the item goes on.
         let result = self
             .client
@@ -179,9 +181,25 @@ impl LiveConnections for DynamoLiveConnections {
             }
             Err(e) => return Err(unavailable(e)),
         };
-        if expiry_of(&old)? <= now {
+        let expires_at = expiry_of(&old)?;
+        if expires_at <= now {
             return Ok(None);
         }
-        employee_of(&old).map(Some)
+        let session_ends_at = match old.get(SESSION_ENDS_AT) {
+            None => None,
+            Some(AttributeValue::N(n)) => Some(
+                n.parse::<i64>()
+                    .ok()
+                    .and_then(|n| DateTime::from_timestamp(n, 0))
+                    .ok_or_else(|| StoreError::Corrupt("unreadable session_ends_at".into()))?,
+            ),
+            Some(_) => return Err(StoreError::Corrupt("unreadable session_ends_at".into())),
+        };
+        Ok(Some(LiveTicket {
+            digest: digest.to_owned(),
+            employee: employee_of(&old)?,
+            expires_at,
+            session_ends_at,
+        }))
     }
 }

@@ -20,8 +20,9 @@ pub struct LiveConnection {
     pub id: String,
     /// Whose workspace it is.
     pub employee: EmployeeId,
-    /// When it is forgotten even if `$disconnect` never came (API Gateway closes a WebSocket
-    /// connection after 2 hours anyway).
+    /// When it ends: when the session that asked for its ticket ends, at the latest 2 hours
+    /// after it opened (API Gateway closes a WebSocket connection then anyway). The push closes
+    /// it after; the store forgets it even if `$disconnect` never came.
     pub expires_at: DateTime<Utc>,
 }
 
@@ -34,6 +35,9 @@ pub struct LiveTicket {
     pub employee: EmployeeId,
     /// After this it opens nothing.
     pub expires_at: DateTime<Utc>,
+    /// When the session it was issued in ends (the ID token's expiry), when known: the
+    /// connection it opens ends then too.
+    pub session_ends_at: Option<DateTime<Utc>>,
 }
 
 /// The tenant's open connections and pending tickets. Every key starts with the tenant: a
@@ -44,19 +48,20 @@ pub trait LiveConnections: Send + Sync {
     async fn add(&self, tenant: &TenantId, connection: &LiveConnection) -> Result<(), StoreError>;
     /// Forgets connection `id`; forgetting one that is not there is not an error.
     async fn remove(&self, tenant: &TenantId, id: &str) -> Result<(), StoreError>;
-    /// The tenant's connections not expired at `now`, in id order.
-    async fn of_tenant(&self, tenant: &TenantId, now: DateTime<Utc>) -> Result<Vec<LiveConnection>, StoreError>;
+    /// The tenant's connections, those past their `expires_at` too (until the store forgets
+    /// them), in id order.
+    async fn of_tenant(&self, tenant: &TenantId) -> Result<Vec<LiveConnection>, StoreError>;
     /// Keeps a ticket until it is taken or expires; [`StoreError::Conflict`] if its digest is taken.
     async fn keep_ticket(&self, tenant: &TenantId, ticket: &LiveTicket) -> Result<(), StoreError>;
     /// Takes the ticket with `digest` (single use: of two takers at once exactly one gets it):
-    /// whom it was issued to, or `None` when there is no such ticket in the tenant, it was taken
-    /// already, or it expired before `now`.
+    /// the ticket, or `None` when there is no such ticket in the tenant, it was taken already, or
+    /// it expired before `now`.
     async fn take_ticket(
         &self,
         tenant: &TenantId,
         digest: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<EmployeeId>, StoreError>;
+    ) -> Result<Option<LiveTicket>, StoreError>;
 }
 
 /// Why a push did not reach a connection.
@@ -135,12 +140,12 @@ impl LiveConnections for MemoryLive {
         Ok(())
     }
 
-    async fn of_tenant(&self, tenant: &TenantId, now: DateTime<Utc>) -> Result<Vec<LiveConnection>, StoreError> {
+    async fn of_tenant(&self, tenant: &TenantId) -> Result<Vec<LiveConnection>, StoreError> {
         Ok(self
             .state()
             .connections
             .iter()
-            .filter(|((t, _), c)| t == tenant.as_str() && c.expires_at > now)
+            .filter(|((t, _), _)| t == tenant.as_str())
             .map(|(_, c)| c.clone())
             .collect())
     }
@@ -160,13 +165,12 @@ impl LiveConnections for MemoryLive {
         tenant: &TenantId,
         digest: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<EmployeeId>, StoreError> {
+    ) -> Result<Option<LiveTicket>, StoreError> {
         Ok(self
             .state()
             .tickets
             .remove(&(tenant.as_str().to_owned(), digest.to_owned()))
-            .filter(|t| t.expires_at > now)
-            .map(|t| t.employee))
+            .filter(|t| t.expires_at > now))
     }
 }
 
