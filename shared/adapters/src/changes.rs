@@ -39,11 +39,14 @@ pub struct ConversationChanged {
     pub previous_handler: Option<Handler>,
     /// The author of the message added, when one was.
     pub message_author: Option<Author>,
+    /// The client's name, when the change is the conversation's own (an alert can say who).
+    pub client_name: Option<String>,
 }
 
 impl ConversationChanged {
     /// What a workspace is sent (the local server's event stream, the WebSocket on AWS):
-    /// `{"conversation_id", "change", "handler"?, "previous_handler"?, "message_author"?}`, the
+    /// `{"conversation_id", "change", "handler"?, "previous_handler"?, "message_author"?,
+    /// "client_name"?}`, the
     /// objects shaped as in the API's conversations and messages. The tenant is the listener's.
     pub fn to_json(&self) -> String {
         #[derive(serde::Serialize)]
@@ -56,6 +59,8 @@ impl ConversationChanged {
             previous_handler: Option<&'a Handler>,
             #[serde(skip_serializing_if = "Option::is_none")]
             message_author: Option<&'a Author>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            client_name: Option<&'a str>,
         }
         serde_json::to_string(&Sent {
             conversation_id: self.conversation.as_str(),
@@ -63,6 +68,7 @@ impl ConversationChanged {
             handler: self.handler.as_ref(),
             previous_handler: self.previous_handler.as_ref(),
             message_author: self.message_author.as_ref(),
+            client_name: self.client_name.as_deref(),
         })
         // Plain strings and enums: serializing cannot fail.
         .unwrap_or_default()
@@ -123,6 +129,7 @@ impl ObservedConversations {
             handler: Some(after.handler.clone()),
             previous_handler: before.map(|b| &b.handler).filter(|h| **h != after.handler).cloned(),
             message_author: message.map(|m| m.author.clone()),
+            client_name: after.client.name.clone(),
         });
     }
 }
@@ -191,6 +198,7 @@ impl ConversationStore for ObservedConversations {
                 handler: None,
                 previous_handler: None,
                 message_author: None,
+                client_name: None,
             });
         }
         Ok(replaced)

@@ -300,6 +300,7 @@ mod tests {
             handler: Some(Handler::GeneralQueue),
             previous_handler: None,
             message_author: None,
+            client_name: None,
         }
     }
 

@@ -7,8 +7,8 @@
 //
 // - onEvent(json): one change, the object the server sends: {"conversation_id", "change"
 //   ("opened" | "message" | "updated" | "closed"), "handler"?, "previous_handler"?,
-//   "message_author"?}; or {"change": "resync"} when changes may have been missed (read the
-//   current state again). The same objects on both servers.
+//   "message_author"?, "client_name"?}; or {"change": "resync"} when changes may have been
+//   missed (read the current state again). The same objects on both servers.
 // - onUp(): the channel works (again); what changed while it was down was not sent: read the
 //   current state once.
 // - onDown(): the channel is down; it reconnects by itself. Called when it goes down, not again

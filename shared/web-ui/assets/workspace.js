@@ -221,7 +221,9 @@ function alertAbout(event) {
   paintTitle();
   if (settings.sound) chime();
   if (settings.desktop && "Notification" in window && Notification.permission === "granted") {
-    const note = new Notification(ALERT_KINDS[kinds[0]].title, { body: titles.get(id) || "Авито · контакт-центр", tag: `conversation-${id}`, lang: "ru" });
+    // Who: the event names the client (a new conversation is in no list yet), else the list's title.
+    const who = event.client_name || titles.get(id) || "Авито · контакт-центр";
+    const note = new Notification(ALERT_KINDS[kinds[0]].title, { body: who, tag: `conversation-${id}`, lang: "ru" });
     note.addEventListener("click", () => {
       window.focus();
       location.hash = `#/work/c/${encodeURIComponent(id)}`;

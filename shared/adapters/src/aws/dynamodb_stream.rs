@@ -42,6 +42,14 @@ pub fn changes_of_records(records: &[EventRecord]) -> Vec<ConversationChanged> {
 struct ConversationDoc {
     handler: Handler,
     status: ConversationStatus,
+    #[serde(default)]
+    client: Option<ClientDoc>,
+}
+
+#[derive(serde::Deserialize)]
+struct ClientDoc {
+    #[serde(default)]
+    name: Option<String>,
 }
 
 fn string<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
@@ -86,6 +94,7 @@ pub fn change_of_record(record: &EventRecord) -> Option<ConversationChanged> {
             handler: None,
             previous_handler: None,
             message_author: None,
+            client_name: None,
         });
     }
     None
@@ -127,6 +136,7 @@ fn conversation_change(
         handler: Some(after.handler),
         previous_handler,
         message_author,
+        client_name: after.client.and_then(|c| c.name),
     })
 }
 
@@ -176,7 +186,9 @@ mod tests {
     }
 
     fn conversation_image(status: &str, handler: &str, author: Option<&str>) -> String {
-        let doc = format!(r#"{{"id":"c1","status":"{status}","handler":{handler},"chat_id":"u2i-1"}}"#);
+        let doc = format!(
+            r#"{{"id":"c1","status":"{status}","handler":{handler},"chat_id":"u2i-1","client":{{"avito_user_id":7,"name":"Мария"}}}}"#
+        );
         let mut attrs = format!(
             r#""PK": {{"S": "T#acme"}}, "SK": {{"S": "CONV#c1"}}, "doc": {{"S": {}}}, "version": {{"N": "2"}}"#,
             serde_json::to_string(&doc).expect("json")
@@ -201,7 +213,7 @@ mod tests {
         assert_eq!(changes[0].tenant.as_str(), "acme");
         assert_eq!(
             changes[0].to_json(),
-            r#"{"conversation_id":"c1","change":"opened","handler":{"type":"general_queue"}}"#
+            r#"{"conversation_id":"c1","change":"opened","handler":{"type":"general_queue"},"client_name":"Мария"}"#
         );
     }
 
@@ -223,7 +235,7 @@ mod tests {
         assert_eq!(changes.len(), 1);
         assert_eq!(
             changes[0].to_json(),
-            r#"{"conversation_id":"c1","change":"message","handler":{"type":"operator","employee_id":"anna"},"previous_handler":{"type":"general_queue"},"message_author":{"type":"client"}}"#
+            r#"{"conversation_id":"c1","change":"message","handler":{"type":"operator","employee_id":"anna"},"previous_handler":{"type":"general_queue"},"message_author":{"type":"client"},"client_name":"Мария"}"#
         );
     }
 
@@ -240,8 +252,8 @@ mod tests {
         assert_eq!(
             json,
             [
-                r#"{"conversation_id":"c1","change":"updated","handler":{"type":"operator","employee_id":"anna"},"previous_handler":{"type":"general_queue"}}"#,
-                r#"{"conversation_id":"c1","change":"closed","handler":{"type":"operator","employee_id":"anna"}}"#,
+                r#"{"conversation_id":"c1","change":"updated","handler":{"type":"operator","employee_id":"anna"},"previous_handler":{"type":"general_queue"},"client_name":"Мария"}"#,
+                r#"{"conversation_id":"c1","change":"closed","handler":{"type":"operator","employee_id":"anna"},"client_name":"Мария"}"#,
             ]
         );
     }
