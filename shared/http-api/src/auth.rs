@@ -355,13 +355,8 @@ mod tests {
         assert!(!err.contains("long-enough-token"), "{err}");
     }
 
-    #[tokio::test]
-    async fn api_gateway_jwt_claims_name_the_caller() {
-        let claims = HashMap::from([
-            ("sub".to_owned(), "user-1".to_owned()),
-            ("tenant_id".to_owned(), "acme".to_owned()),
-            ("role".to_owned(), "admin".to_owned()),
-        ]);
+    /// A request as API Gateway's JWT authorizer hands it on, with the token's `claims`.
+    fn verified(claims: HashMap<String, String>) -> Parts {
         let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
         jwt.claims = claims;
         let mut authorizer = ApiGatewayRequestAuthorizer::default();
@@ -370,6 +365,17 @@ mod tests {
         ctx.authorizer = Some(authorizer);
         let mut p = parts(None);
         p.extensions.insert(RequestContext::ApiGatewayV2(ctx));
+        p
+    }
+
+    #[tokio::test]
+    async fn api_gateway_jwt_claims_name_the_caller() {
+        let claims = HashMap::from([
+            ("sub".to_owned(), "user-1".to_owned()),
+            ("tenant_id".to_owned(), "acme".to_owned()),
+            ("role".to_owned(), "admin".to_owned()),
+        ]);
+        let p = verified(claims);
         let auth = Authenticator::ApiGatewayJwt {
             tenant_claim: "tenant_id".into(),
             role_claim: "role".into(),
@@ -382,14 +388,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_session_ends_when_the_verified_token_expires() {
-        let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
-        jwt.claims = HashMap::from([("exp".to_owned(), "1800000000".to_owned())]);
-        let mut authorizer = ApiGatewayRequestAuthorizer::default();
-        authorizer.jwt = Some(jwt);
-        let mut ctx = ApiGatewayV2httpRequestContext::default();
-        ctx.authorizer = Some(authorizer);
-        let mut p = parts(None);
-        p.extensions.insert(RequestContext::ApiGatewayV2(ctx));
+        let mut p = verified(HashMap::from([("exp".to_owned(), "1800000000".to_owned())]));
         let ends = SessionEnds::from_request_parts(&mut p, &()).await.expect("read");
         assert_eq!(ends.0.map(|e| e.timestamp()), Some(1_800_000_000));
         // A cookie session or an API token: the server checks it at each request.

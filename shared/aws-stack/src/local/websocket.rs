@@ -196,6 +196,14 @@ impl WebSocketApi {
         }
     }
 
+    /// Where to send to connection `id`, while it is open.
+    fn sender(&self, id: &str) -> Option<mpsc::UnboundedSender<Message>> {
+        self.connections
+            .lock()
+            .ok()
+            .and_then(|c| c.get(id).map(|c| c.to_client.clone()))
+    }
+
     fn forget(&self, id: &str) -> bool {
         self.connections
             .lock()
@@ -353,15 +361,9 @@ async fn serve(
         let event = json!({"requestContext": ctx, "body": text, "isBase64Encoded": false});
         if let Some((_, Some(body))) = api.invoke_route(&selected, event).await
             && answers
+            && let Some(s) = api.sender(&id)
         {
-            let sender = api
-                .connections
-                .lock()
-                .ok()
-                .and_then(|c| c.get(&id).map(|c| c.to_client.clone()));
-            if let Some(s) = sender {
-                let _ = s.send(Message::Text(body.into()));
-            }
+            let _ = s.send(Message::Text(body.into()));
         }
     }
     api.forget(&id);
@@ -383,11 +385,7 @@ fn gone() -> Response {
 }
 
 async fn post_to(State(api): State<Arc<WebSocketApi>>, Path((_, id)): Path<(String, String)>, body: Bytes) -> Response {
-    let sender = api
-        .connections
-        .lock()
-        .ok()
-        .and_then(|c| c.get(&id).map(|c| c.to_client.clone()));
+    let sender = api.sender(&id);
     match sender {
         Some(s)
             if s.send(Message::Text(String::from_utf8_lossy(&body).into_owned().into()))
@@ -416,11 +414,7 @@ async fn describe(State(api): State<Arc<WebSocketApi>>, Path((_, id)): Path<(Str
 }
 
 async fn disconnect_by_api(State(api): State<Arc<WebSocketApi>>, Path((_, id)): Path<(String, String)>) -> Response {
-    let sender = api
-        .connections
-        .lock()
-        .ok()
-        .and_then(|c| c.get(&id).map(|c| c.to_client.clone()));
+    let sender = api.sender(&id);
     match sender {
         Some(s) => {
             let _ = s.send(Message::Close(None));
