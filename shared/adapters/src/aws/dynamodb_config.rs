@@ -2,7 +2,7 @@
 //! document in `doc` (JSON text) and `version` (number). Every write is conditional or an upsert;
 //! listings are `Query` on the tenant's partition with `begins_with(SK, <KIND#>)`.
 
-use super::dynamodb_table::{PK, SK, lost_condition, unavailable};
+use super::dynamodb_table::{PK, SK, lost_condition, prefix_query, unavailable};
 use crate::ports::{ConfigKind, ConfigStore, Page, StoreError, StoredDoc};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -134,15 +134,7 @@ impl ConfigStore for DynamoConfigStore {
         // One extra item tells whether another page follows; DynamoDB may also stop early at 1 MB,
         // so keep querying until enough items or the end.
         while items.len() <= limit as usize {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", tenant_pk(tenant))
-                .expression_attribute_values(":prefix", AttributeValue::S(kind.prefix().to_owned()))
+            let out = prefix_query(&self.client, &self.table, tenant_pk(tenant), kind.prefix())
                 .consistent_read(true)
                 .limit(i32::try_from(limit + 1 - items.len() as u32).unwrap_or(1))
                 .set_exclusive_start_key(exclusive_start.take())

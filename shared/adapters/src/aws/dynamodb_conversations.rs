@@ -4,7 +4,7 @@
 
 use super::dynamodb_table::{
     GSI1, GSI1PK, GSI1SK, GSI2, GSI2PK, GSI2SK, GSI3, GSI3PK, GSI3SK, MESSAGE_AUTHOR, PK, SK, lost_condition,
-    unavailable,
+    prefix_query, unavailable,
 };
 use crate::ports::{
     ConversationStore, Page, ReadMeter, StoreError, TimeCursor, Versioned, activity_sort_key, added_message_key,
@@ -532,15 +532,7 @@ impl ConversationStore for DynamoConversationStore {
         });
         let mut items: Vec<(String, Message)> = Vec::new();
         while items.len() <= limit as usize {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", pk.clone())
-                .expression_attribute_values(":prefix", s("MSG#"))
+            let out = prefix_query(&self.client, &self.table, pk.clone(), "MSG#")
                 .consistent_read(true)
                 .limit(i32::try_from(limit as usize + 1 - items.len()).unwrap_or(1))
                 .set_exclusive_start_key(start.take())

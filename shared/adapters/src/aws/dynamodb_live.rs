@@ -3,7 +3,7 @@
 //! both in the tenant's partition with `expires_at` (the table's time to live). DynamoDB deletes
 //! expired items only some time later (moto never does), so reads skip them.
 
-use super::dynamodb_table::{EXPIRES_AT, PK, SK, unavailable};
+use super::dynamodb_table::{EXPIRES_AT, PK, SK, prefix_query, unavailable};
 use crate::ports::{LiveConnection, LiveConnections, LiveTicket, StoreError};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -99,15 +99,7 @@ impl LiveConnections for DynamoLiveConnections {
         // Eventually consistent: a connection made a moment ago may miss one change, which its
         // workspace reads anyway when it connects.
         loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(format!("T#{tenant}")))
-                .expression_attribute_values(":prefix", s(CONNECTION))
+            let out = prefix_query(&self.client, &self.table, s(format!("T#{tenant}")), CONNECTION)
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await

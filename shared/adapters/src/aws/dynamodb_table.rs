@@ -17,6 +17,24 @@ pub(crate) fn lost_condition<R>(e: &SdkError<PutItemError, R>) -> bool {
         .is_some_and(|s| s.is_conditional_check_failed_exception())
 }
 
+/// A query of partition `pk`'s items whose sort key starts with `prefix`: the key condition every
+/// listing by kind uses (callers add paging, consistency and limits).
+pub(crate) fn prefix_query(
+    client: &Client,
+    table: &str,
+    pk: aws_sdk_dynamodb::types::AttributeValue,
+    prefix: &str,
+) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+    client
+        .query()
+        .table_name(table)
+        .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+        .expression_attribute_names("#pk", PK)
+        .expression_attribute_names("#sk", SK)
+        .expression_attribute_values(":pk", pk)
+        .expression_attribute_values(":prefix", aws_sdk_dynamodb::types::AttributeValue::S(prefix.to_owned()))
+}
+
 /// Partition key attribute.
 pub(crate) const PK: &str = "PK";
 /// Sort key attribute.

@@ -67,8 +67,6 @@ pub struct LocalStack {
     pub functions: Vec<Arc<LocalFunction>>,
     /// What `!Ref` gives for each created resource.
     pub created: Created,
-    /// Each function's environment as resolved from the template: (logical id, variables).
-    pub environments: Vec<(String, Vec<(String, String)>)>,
     /// The HTTP API's route keys, each with its function's logical id.
     pub routes: Vec<(String, String)>,
 }
@@ -213,7 +211,6 @@ pub async fn start(settings: Settings) -> Result<LocalStack, String> {
 
     // The functions, each with its environment, started and initialised.
     let mut functions = Vec::new();
-    let mut environments = Vec::new();
     let mut failures = Vec::new();
     for spec in &wiring.functions {
         let mut environment: Vec<(String, String)> = Vec::new();
@@ -224,7 +221,6 @@ pub async fn start(settings: Settings) -> Result<LocalStack, String> {
             environment.retain(|(n, _)| n != name);
             environment.push((name.clone(), value));
         }
-        environments.push((spec.logical_id.clone(), environment.clone()));
         for (name, value) in &settings.machine_environment {
             environment.retain(|(n, _)| n != name);
             environment.push((name.clone(), value.clone()));
@@ -534,7 +530,6 @@ pub async fn start(settings: Settings) -> Result<LocalStack, String> {
         base_url,
         functions,
         created,
-        environments,
         routes: route_list,
     })
 }
