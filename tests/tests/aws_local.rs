@@ -731,12 +731,10 @@ fn route_keys(wiring: &aws_stack::template::wiring::Wiring) -> Vec<(String, Stri
 
 /// The route API Gateway picks for `method path`, among `routes`.
 fn chosen<'a>(routes: &'a [(String, String)], method: &str, path: &str) -> Option<(&'a str, &'a str)> {
-    routes
-        .iter()
-        .filter(|(m, _)| m == "ANY" || m == method)
-        .filter_map(|(m, p)| aws_stack::local::gateway::specificity(p, path).map(|s| ((s, m != "ANY"), (m, p))))
-        .max_by_key(|(s, _)| *s)
-        .map(|(_, (m, p))| (m.as_str(), p.as_str()))
+    aws_stack::local::gateway::choose(routes, method, path, |(m, p)| {
+        ((m != "ANY").then_some(m.as_str()), p.as_str())
+    })
+    .map(|(m, p)| (m.as_str(), p.as_str()))
 }
 
 #[test]

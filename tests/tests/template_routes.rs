@@ -40,18 +40,16 @@ fn routes() -> Vec<Route> {
     routes
 }
 
-/// How specifically `route` matches `path`: API Gateway's rule as `make watch` plays it (literal
-/// segments count most, a greedy `{proxy+}` least; its own test says the choices outright).
-use aws_stack::local::gateway::specificity;
+// API Gateway's choice of route, as `make watch` plays it (its own test states the choices
+// outright).
+use aws_stack::local::gateway::choose;
 
 /// The function API Gateway sends `method path` to.
 fn target<'a>(routes: &'a [Route], method: &str, path: &str) -> Option<&'a str> {
-    routes
-        .iter()
-        .filter(|r| r.method == "ANY" || r.method == method)
-        .filter_map(|r| specificity(&r.path, path).map(|s| (s, r)))
-        .max_by_key(|(s, _)| *s)
-        .map(|(_, r)| r.function.as_str())
+    choose(routes, method, path, |r| {
+        ((r.method != "ANY").then_some(r.method.as_str()), r.path.as_str())
+    })
+    .map(|r| r.function.as_str())
 }
 
 /// Every (method, path) of a document, its path parameters filled with a sample value.

@@ -159,10 +159,26 @@ pub fn specificity(route: &str, path: &str) -> Option<(usize, usize)> {
 
 /// The route API Gateway picks for `method path`.
 pub fn pick<'a>(routes: &'a [HttpRoute], method: &str, path: &str) -> Option<&'a HttpRoute> {
+    choose(routes, method, path, |r| (r.method.as_deref(), r.path.as_str()))
+}
+
+/// The route API Gateway picks for `method path` among `routes`, each read by `key` as its method
+/// (`None` for `ANY`) and path: the most specific path, a method before `ANY`.
+pub fn choose<'a, R>(
+    routes: &'a [R],
+    method: &str,
+    path: &str,
+    key: impl Fn(&R) -> (Option<&str>, &str),
+) -> Option<&'a R> {
     routes
         .iter()
-        .filter(|r| r.method.as_deref().is_none_or(|m| m == method))
-        .filter_map(|r| specificity(&r.path, path).map(|s| ((s, r.method.is_some()), r)))
+        .filter_map(|r| {
+            let (m, p) = key(r);
+            if m.is_some_and(|m| m != method) {
+                return None;
+            }
+            specificity(p, path).map(|s| ((s, m.is_some()), r))
+        })
         .max_by_key(|(s, _)| *s)
         .map(|(_, r)| r)
 }
