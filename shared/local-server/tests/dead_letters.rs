@@ -7,7 +7,7 @@ mod common;
 use common::{ADMIN, OPERATOR, Server, start, two_tenants};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Avito's `applicationsGetByIds` answers 503 from now on (`fail`), or normally again.
 async fn applications_unavailable(server: &Server, fail: bool) {
@@ -26,33 +26,11 @@ async fn applications_unavailable(server: &Server, fail: bool) {
 }
 
 /// Polls `check` for 30 seconds.
-async fn eventually<T>(what: &str, server: &Server, mut check: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(found) = check().await {
-            return found;
-        }
-        assert!(Instant::now() < deadline, "{what}: {}", server.output());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_delivery_that_fails_five_times_waits_as_a_dead_letter_until_an_administrator_replays_it() {
     // A failed delivery is received again at once: five attempts take a few seconds.
     let server = start(Some(&two_tenants()), &[("LOCAL_INBOUND_RETRY_SECONDS", "0")]);
-    let (_, cg) = server.post("/v1/channel-groups", ADMIN, json!({"name": "Кадры"})).await;
-    let (_, ch) = server
-        .post(
-            "/v1/channels",
-            ADMIN,
-            json!({"name": "Вакансии", "kind": "avito_jobs", "channel_group_id": cg["id"]}),
-        )
-        .await;
-    let ch = ch["id"].as_str().expect("channel").to_owned();
-    let keys = json!({"client_id": "personal-1001", "client_secret": "personal-secret-1001"});
-    let (status, connected) = server.post(&format!("/v1/channels/{ch}/connect"), ADMIN, keys).await;
-    assert_eq!(status, StatusCode::OK, "{connected}");
+    server.connected_jobs_channel().await;
     assert_eq!(
         server.get("/v1/dead-letters", ADMIN).await,
         (StatusCode::OK, json!({"waiting": 0}))
@@ -69,11 +47,16 @@ async fn a_delivery_that_fails_five_times_waits_as_a_dead_letter_until_an_admini
         .await;
     assert_eq!(applied["deliveries"][0]["status"], 200, "{applied}");
     let apply_id = applied["apply_id"].as_str().expect("apply id").to_owned();
-    eventually("the delivery becomes a dead letter", &server, async || {
-        let (_, waiting) = server.get("/v1/dead-letters", ADMIN).await;
-        (waiting["waiting"] == 1).then_some(())
-    })
-    .await;
+    server
+        .eventually(
+            "the delivery becomes a dead letter",
+            Duration::from_secs(30),
+            async || {
+                let (_, waiting) = server.get("/v1/dead-letters", ADMIN).await;
+                (waiting["waiting"] == 1).then_some(())
+            },
+        )
+        .await;
 
     // Operators neither see nor replay them.
     assert_eq!(server.get("/v1/dead-letters", OPERATOR).await.0, StatusCode::FORBIDDEN);
@@ -84,16 +67,17 @@ async fn a_delivery_that_fails_five_times_waits_as_a_dead_letter_until_an_admini
     applications_unavailable(&server, false).await;
     let (status, replayed) = server.post("/v1/dead-letters/replay", ADMIN, json!({})).await;
     assert_eq!((status, replayed), (StatusCode::OK, json!({"replayed": 1})));
-    eventually("the replayed response is listed", &server, async || {
-        let (_, page) = server.get("/v1/conversations?view=queue", ADMIN).await;
-        page["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["candidate"]["apply_id"] == apply_id.as_str())
-            .map(drop)
-    })
-    .await;
+    server
+        .eventually("the replayed response is listed", Duration::from_secs(30), async || {
+            let (_, page) = server.get("/v1/conversations?view=queue", ADMIN).await;
+            page["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|c| c["candidate"]["apply_id"] == apply_id.as_str())
+                .map(drop)
+        })
+        .await;
     assert_eq!(
         server.get("/v1/dead-letters", ADMIN).await,
         (StatusCode::OK, json!({"waiting": 0}))

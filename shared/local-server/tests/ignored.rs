@@ -7,7 +7,7 @@ mod common;
 use common::{ADMIN, OPERATOR, Server, start, two_tenants};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The messenger webhook URL the sandbox calls for account 1001.
 async fn hook(server: &Server) -> String {
@@ -42,17 +42,6 @@ async fn deliver(url: &str, body: &Value) -> StatusCode {
         .status()
 }
 
-async fn eventually<T>(what: &str, server: &Server, mut check: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(found) = check().await {
-            return found;
-        }
-        assert!(Instant::now() < deadline, "{what}: {}", server.output());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn an_ignored_delivery_is_kept_for_administrators_who_can_replay_it() {
     let server = start(Some(&two_tenants()), &[]);
@@ -63,11 +52,12 @@ async fn an_ignored_delivery_is_kept_for_administrators_who_can_replay_it() {
         deliver(&url, &envelope("m-other", "u2i-elsewhere", 999_001, 999_002, "Привет")).await,
         StatusCode::OK
     );
-    let list = eventually("the delivery is kept", &server, async || {
-        let (_, page) = server.get("/v1/ignored-deliveries", ADMIN).await;
-        page["items"].as_array().filter(|i| !i.is_empty()).cloned()
-    })
-    .await;
+    let list = server
+        .eventually("the delivery is kept", Duration::from_secs(10), async || {
+            let (_, page) = server.get("/v1/ignored-deliveries", ADMIN).await;
+            page["items"].as_array().filter(|i| !i.is_empty()).cloned()
+        })
+        .await;
     assert_eq!(list.len(), 1, "{list:?}");
     assert_eq!(list[0]["code"], "other_account");
     assert_eq!(list[0]["reason"], "Сообщение для другого аккаунта Авито");
@@ -125,16 +115,21 @@ async fn the_businesss_own_message_after_a_conversation_closed_joins_the_clients
         .await,
         StatusCode::OK
     );
-    eventually("the message joins the closed conversation", &server, async || {
-        let (_, page) = server.get(&format!("/v1/conversations/{id}/messages"), ADMIN).await;
-        page["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|m| m["id"] == "from-app-1" && m["author"]["type"] == "account")
-            .cloned()
-    })
-    .await;
+    server
+        .eventually(
+            "the message joins the closed conversation",
+            Duration::from_secs(10),
+            async || {
+                let (_, page) = server.get(&format!("/v1/conversations/{id}/messages"), ADMIN).await;
+                page["items"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|m| m["id"] == "from-app-1" && m["author"]["type"] == "account")
+                    .cloned()
+            },
+        )
+        .await;
     let (_, kept) = server.get("/v1/ignored-deliveries", ADMIN).await;
     assert_eq!(kept["items"], json!([]), "nothing ignored: {kept}");
 }

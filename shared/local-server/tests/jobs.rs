@@ -9,23 +9,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-/// An Avito Jobs channel connected to the sandbox's account 1001 (its personal key pair).
-async fn connected_jobs_channel(server: &Server) -> String {
-    let (_, cg) = server.post("/v1/channel-groups", ADMIN, json!({"name": "Кадры"})).await;
-    let (_, ch) = server
-        .post(
-            "/v1/channels",
-            ADMIN,
-            json!({"name": "Вакансии", "kind": "avito_jobs", "channel_group_id": cg["id"]}),
-        )
-        .await;
-    let ch = ch["id"].as_str().expect("channel").to_owned();
-    let body = json!({"client_id": "personal-1001", "client_secret": "personal-secret-1001"});
-    let (status, connected) = server.post(&format!("/v1/channels/{ch}/connect"), ADMIN, body).await;
-    assert_eq!(status, StatusCode::OK, "{connected}");
-    ch
-}
-
 /// A candidate responds to «Курьер»; returns the sandbox's answer.
 async fn respond(server: &Server, with_chat: bool) -> Value {
     server
@@ -63,7 +46,7 @@ async fn listed(server: &Server, token: &str, view: &str, apply_id: &str) -> Val
 #[tokio::test]
 async fn connected_responses_appear_by_themselves_with_the_candidate_and_a_notification() {
     let server = start(Some(&two_tenants()), &[]);
-    connected_jobs_channel(&server).await;
+    server.connected_jobs_channel().await;
     let applied = respond(&server, true).await;
     assert_eq!(applied["deliveries"][0]["status"], 200, "{applied}");
     let apply_id = applied["apply_id"].as_str().expect("apply id");
@@ -84,7 +67,7 @@ async fn connected_responses_appear_by_themselves_with_the_candidate_and_a_notif
 #[tokio::test]
 async fn with_a_group_chosen_responses_land_in_that_groups_queue() {
     let server = start(Some(&two_tenants()), &[]);
-    let ch = connected_jobs_channel(&server).await;
+    let ch = server.connected_jobs_channel().await;
     server.work_round_the_clock("Europe/Moscow").await;
     let (_, group) = server.post("/v1/groups", ADMIN, json!({"name": "Подбор"})).await;
     let (status, body) = server
@@ -106,7 +89,7 @@ async fn with_a_group_chosen_responses_land_in_that_groups_queue() {
 #[tokio::test]
 async fn with_auto_distribution_on_responses_go_straight_to_an_operator() {
     let server = start(Some(&two_tenants()), &[]);
-    let ch = connected_jobs_channel(&server).await;
+    let ch = server.connected_jobs_channel().await;
     server.work_round_the_clock("Europe/Moscow").await;
     let (_, boris) = server
         .post("/v1/employees", ADMIN, json!({"name": "Борис", "user_id": "boris"}))
@@ -208,7 +191,7 @@ async fn with_auto_distribution_on_responses_go_straight_to_an_operator() {
 #[tokio::test]
 async fn after_disconnecting_nothing_new_arrives() {
     let server = start(Some(&two_tenants()), &[]);
-    let ch = connected_jobs_channel(&server).await;
+    let ch = server.connected_jobs_channel().await;
     let first = respond(&server, true).await;
     listed(&server, ADMIN, "queue", first["apply_id"].as_str().expect("id")).await;
     let account = reqwest::get(format!("{}/sandbox/_sandbox/accounts/1001", server.base))
@@ -255,7 +238,7 @@ async fn after_disconnecting_nothing_new_arrives() {
 #[tokio::test]
 async fn the_candidate_and_the_operator_talk_in_the_job_chat_and_a_phone_response_has_no_reply_box() {
     let server = start(Some(&two_tenants()), &[]);
-    connected_jobs_channel(&server).await;
+    server.connected_jobs_channel().await;
     let applied = respond(&server, true).await;
     let chat = applied["chat_id"].as_str().expect("chat");
     let c = listed(&server, ADMIN, "queue", applied["apply_id"].as_str().expect("id")).await;

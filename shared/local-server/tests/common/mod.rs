@@ -189,6 +189,39 @@ impl Server {
             .expect("JSON")
     }
 
+    /// An Avito Jobs channel connected to the sandbox's account 1001 (its personal key pair);
+    /// returns the channel's id.
+    pub async fn connected_jobs_channel(&self) -> String {
+        let (_, cg) = self
+            .post("/v1/channel-groups", ADMIN, serde_json::json!({"name": "Кадры"}))
+            .await;
+        let (_, ch) = self
+            .post(
+                "/v1/channels",
+                ADMIN,
+                serde_json::json!({"name": "Вакансии", "kind": "avito_jobs", "channel_group_id": cg["id"]}),
+            )
+            .await;
+        let ch = ch["id"].as_str().expect("channel").to_owned();
+        let body = serde_json::json!({"client_id": "personal-1001", "client_secret": "personal-secret-1001"});
+        let (status, connected) = self.post(&format!("/v1/channels/{ch}/connect"), ADMIN, body).await;
+        assert_eq!(status, StatusCode::OK, "{connected}");
+        ch
+    }
+
+    /// Waits until `check` gives `Some` (looking every 100 ms); fails after `within`, saying
+    /// `what` and what the server printed.
+    pub async fn eventually<T>(&self, what: &str, within: Duration, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(found) = check().await {
+                return found;
+            }
+            assert!(Instant::now() < deadline, "{what}: {}", self.output());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// An Avito channel connected to the sandbox's account 1001 with its personal key pair;
     /// returns the channel's id.
     pub async fn connected_avito_channel(&self) -> String {
