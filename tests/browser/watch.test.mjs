@@ -213,6 +213,15 @@ test("on the AWS wiring: sign in on the hosted page, a client's message reaches 
   await page.locator(".messages").getByText("Можно забрать сегодня?").waitFor({ timeout: 15000 });
   assert.equal(await page.locator(".live-down").isVisible(), false, "the live channel stayed up");
 
+  // The sign-in on the hosted page is in the administrators' audit log, by name (the user pool's
+  // post-authentication trigger).
+  await page.getByRole("link", { name: "Журнал" }).click();
+  await page.getByRole("heading", { name: "Журнал действий" }).waitFor();
+  await page.locator('tr[data-action="signed_in"]').first().getByText("Вход в систему").waitFor();
+  await page.locator('tr[data-action="signed_in"]').first().getByText("Администратор").waitFor();
+  await page.screenshot({ path: join(shots, "watch-audit.png"), fullPage: true });
+  await accessible("watch-audit");
+
   // Signing out ends the hosted page's part too: the next visit asks for the password again.
   const logout = page.waitForRequest((r) => new URL(r.url()).pathname === "/_cognito/logout");
   await page.getByRole("button", { name: "Выйти" }).click();
